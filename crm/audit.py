@@ -1,0 +1,96 @@
+"""The audit log: every change made through the services is written here, in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from crm.models import AuditEntry, utcnow
+
+
+def current_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (some services and containers)
+        return "unknown"
+
+
+def as_text(value: Any) -> str | None:
+    """How a value is stored in the log: strings as they are, dates ISO, the rest JSON."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return json.dumps(value, default=str)
+
+
+def record(
+    session: Session,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    field: str | None = None,
+    old: Any = None,
+    new: Any = None,
+    *,
+    batch_id: int | None = None,
+    details: str | None = None,
+) -> None:
+    session.add(
+        AuditEntry(
+            at=utcnow(),
+            user=current_user(),
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            field=field,
+            old_value=as_text(old),
+            new_value=as_text(new),
+            import_batch_id=batch_id,
+            details=details,
+        )
+    )
+
+
+def record_many(session: Session, entries: Iterable[dict[str, Any]], *, batch_id: int | None = None) -> int:
+    """Bulk-write entries (dicts with action, entity, entity_id and optionally field/old/new/details)."""
+    now = utcnow()
+    user = current_user()
+    rows = [
+        {
+            "at": now,
+            "user": user,
+            "action": e["action"],
+            "entity": e["entity"],
+            "entity_id": e.get("entity_id"),
+            "field": e.get("field"),
+            "old_value": as_text(e.get("old")),
+            "new_value": as_text(e.get("new")),
+            "import_batch_id": e.get("batch_id", batch_id),
+            "details": e.get("details"),
+        }
+        for e in entries
+    ]
+    if rows:
+        session.execute(insert(AuditEntry), rows)
+    return len(rows)
+
+
+def history(session: Session, entity: str, entity_id: int, limit: int = 500) -> list[AuditEntry]:
+    """Newest first: what changed on one record, by whom and when."""
+    return list(
+        session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.entity == entity, AuditEntry.entity_id == entity_id)
+            .order_by(AuditEntry.id.desc())
+            .limit(limit)
+        )
+    )

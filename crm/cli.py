@@ -1,0 +1,268 @@
+"""``kindred-cli``: the headless command line over the core.
+
+    kindred-cli [--db PATH_OR_URL] init | demo | count [filter options] | check | backup DEST
+                                   | import FILE [...] | import-undo BATCH_ID | export OUT [...]
+
+Every command accepts ``--json`` after its own options and then prints one JSON object. A user error
+exits 1 with a one-line message (``{"error": "..."}`` with ``--json``), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from crm import __version__
+from crm.errors import UserError
+
+Handler = Callable[[argparse.Namespace], dict[str, Any]]
+
+
+class CliError(UserError):
+    """A problem with the command line itself."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """Argument errors become CliError so ``--json`` callers still get JSON."""
+
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        raise CliError(f"{self.prog}: {message}")
+
+
+def _date(value: str) -> dt.date:
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(f"{value!r} is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+
+
+def add_json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def add_filter_options(parser: argparse.ArgumentParser) -> None:
+    """The filter options shared by ``count`` and ``export``."""
+    g = parser.add_argument_group("filter")
+    g.add_argument("--search", metavar="TEXT", help="names, email, organisation, town (accents ignored)")
+    g.add_argument(
+        "--type",
+        dest="types",
+        action="append",
+        default=[],
+        metavar="TYPE",
+        help="stakeholder type, e.g. msp (repeatable: any of)",
+    )
+    g.add_argument("--network", metavar="NAME")
+    g.add_argument("--network-role", metavar="ROLE")
+    g.add_argument("--network-status", metavar="STATUS")
+    g.add_argument(
+        "--tag", dest="tags", action="append", default=[], metavar="TAG", help="repeatable: all of"
+    )
+    g.add_argument("--organisation", metavar="NAME")
+    g.add_argument("--sector", metavar="SECTOR")
+    g.add_argument("--nation", metavar="NATION")
+    g.add_argument("--region", metavar="REGION")
+    g.add_argument("--chamber", metavar="CHAMBER")
+    g.add_argument("--party", metavar="PARTY")
+    g.add_argument("--constituency", metavar="NAME")
+    g.add_argument("--former", action="store_true", help="include former elected roles")
+    g.add_argument("--has-email", action="store_true", default=None)
+    g.add_argument("--has-address", action="store_true", default=None)
+    g.add_argument("--can-email", action="store_true", default=None)
+    g.add_argument("--can-post", action="store_true", default=None)
+    g.add_argument("--consent", metavar="PURPOSE", help="has consent for this purpose")
+    g.add_argument("--contacted-before", type=_date, metavar="DATE")
+    g.add_argument("--contacted-after", type=_date, metavar="DATE")
+    g.add_argument("--trash", action="store_true", help="people in the Trash instead")
+
+
+def filter_from_args(args: argparse.Namespace) -> Any:
+    from crm.filters import PersonFilter
+
+    return PersonFilter(
+        text=args.search,
+        types=args.types,
+        network=args.network,
+        network_role=args.network_role,
+        network_status=args.network_status,
+        tags=args.tags,
+        organisation=args.organisation,
+        sector=args.sector,
+        nation=args.nation,
+        region=args.region,
+        chamber=args.chamber,
+        party=args.party,
+        constituency=args.constituency,
+        current_roles_only=not args.former,
+        has_email=args.has_email,
+        has_address=args.has_address,
+        can_email=args.can_email,
+        can_post=args.can_post,
+        consent_purpose=args.consent,
+        last_contacted_before=args.contacted_before,
+        last_contacted_after=args.contacted_after,
+        in_trash=args.trash,
+    )
+
+
+def _open(args: argparse.Namespace) -> Any:
+    from crm.db import open_database
+
+    return open_database(args.db)
+
+
+def cmd_init(args: argparse.Namespace) -> dict[str, Any]:
+    db = _open(args)
+    try:
+        return {"database": db.location, "schema": db.check().schema, "warnings": db.warnings}
+    finally:
+        db.dispose()
+
+
+def cmd_demo(args: argparse.Namespace) -> dict[str, Any]:
+    from crm import demo
+
+    db = _open(args)
+    try:
+        started = time.perf_counter()
+        with db.transaction() as session:
+            summary = demo.load_sample_data(session)
+        return {**summary, "database": db.location, "seconds": round(time.perf_counter() - started, 3)}
+    finally:
+        db.dispose()
+
+
+def cmd_count(args: argparse.Namespace) -> dict[str, Any]:
+    from crm.filters import count_people
+
+    db = _open(args)
+    try:
+        f = filter_from_args(args)
+        if args.view:
+            from crm.services import views
+
+            with db.session() as session:
+                f = views.view_filter(session, args.view)
+        with db.session() as session:
+            return {"count": count_people(session, f)}
+    finally:
+        db.dispose()
+
+
+def cmd_check(args: argparse.Namespace) -> dict[str, Any]:
+    from crm.db import check_database
+
+    db = _open(args)
+    try:
+        report = check_database(db)
+        out = report.as_dict()
+        out["database"] = db.location
+        if not report.ok:
+            out["error"] = "The database has problems: " + "; ".join(report.problems[:3])
+        return out
+    finally:
+        db.dispose()
+
+
+def cmd_backup(args: argparse.Namespace) -> dict[str, Any]:
+    db = _open(args)
+    try:
+        dest = db.backup(Path(args.dest))
+        from crm import audit
+
+        with db.transaction() as session:
+            audit.record(session, "backup", "database", None, details=str(dest))
+        return {"backup": str(dest), "bytes": dest.stat().st_size}
+    finally:
+        db.dispose()
+
+
+def _human(command: str, result: dict[str, Any]) -> str:
+    if command == "count":
+        return str(result["count"])
+    if command == "check":
+        lines = ["Database is healthy." if result["ok"] else "Database has problems:"]
+        lines += [f"  - {p}" for p in result["problems"]]
+        lines += [f"Warning: {w}" for w in result["warnings"]]
+        lines += [f"  {table}: {n}" for table, n in result["counts"].items()]
+        return "\n".join(lines)
+    if command == "init":
+        return f"Database ready at {result['database']} (schema {result['schema']})."
+    if command == "demo":
+        return f"Loaded sample data: {result['people']} people, {result['organisations']} organisations, {result['interactions']} interactions."
+    if command == "backup":
+        return f"Backed up to {result['backup']}."
+    return "\n".join(f"{k}: {v}" for k, v in result.items())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="kindred-cli", description="Kindred's command line: the core without the window.")
+    parser.add_argument("--version", action="version", version=f"Kindred {__version__}")
+    parser.add_argument(
+        "--db",
+        metavar="PATH_OR_URL",
+        help="database file or postgresql:// URL (default: KINDRED_DB_URL, else the user's data folder)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    p = sub.add_parser("init", help="create or upgrade the database")
+    add_json(p)
+    p.set_defaults(handler=cmd_init)
+
+    p = sub.add_parser("demo", help="load the fictional sample data")
+    add_json(p)
+    p.set_defaults(handler=cmd_demo)
+
+    p = sub.add_parser("count", help="count people matching a filter")
+    add_filter_options(p)
+    p.add_argument("--view", metavar="NAME", help="use a saved view instead of the options")
+    add_json(p)
+    p.set_defaults(handler=cmd_count)
+
+    p = sub.add_parser("check", help="check the database's integrity")
+    add_json(p)
+    p.set_defaults(handler=cmd_check)
+
+    p = sub.add_parser("backup", help="copy the database safely, even while in use")
+    p.add_argument("dest", metavar="DEST", help="a file name, or a folder for a dated copy")
+    add_json(p)
+    p.set_defaults(handler=cmd_backup)
+
+    from crm import cli_export, cli_import
+
+    cli_import.register(sub)
+    cli_export.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    wants_json = "--json" in argv
+    try:
+        args = build_parser().parse_args(argv)
+        handler: Handler = args.handler
+        result = handler(args)
+    except UserError as exc:
+        message = str(exc)
+        print(
+            json.dumps({"error": message}) if wants_json else f"Error: {message}",
+            file=sys.stdout if wants_json else sys.stderr,
+        )
+        return 1
+    except KeyboardInterrupt:
+        print(json.dumps({"error": "Interrupted."}) if wants_json else "Interrupted.", file=sys.stderr)
+        return 130
+    if wants_json:
+        print(json.dumps(result, default=str, ensure_ascii=False))
+    else:
+        print(_human(args.command, result))
+    return 2 if result.get("error") else 0

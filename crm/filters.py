@@ -1,0 +1,362 @@
+"""One filter describes "which people"; it drives the list, counts, saved views and exports.
+
+All filtering, searching and sorting happen in SQL. :func:`person_ids_select` turns a
+:class:`PersonFilter` into a ``SELECT person.id ...``; :func:`count_people`, :func:`person_ids` and
+:func:`list_rows` build on it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    true,
+)
+from sqlalchemy.orm import Session
+
+from crm.errors import ValidationError
+from crm.models import (
+    Consent,
+    ElectedRole,
+    Membership,
+    Network,
+    Organisation,
+    Person,
+    PersonTag,
+    PersonType,
+    Tag,
+)
+from crm.text import search_tokens
+
+
+@dataclass
+class PersonFilter:
+    """Which people. Empty fields do not filter.
+
+    Lists within a field mean "any of", except ``tags``, which means "all of".
+    """
+
+    text: str | None = None
+    types: list[str] = field(default_factory=list)
+    network: str | None = None  # network name
+    network_role: str | None = None
+    network_status: str | None = None  # default: any status
+    tags: list[str] = field(default_factory=list)
+    organisation: str | None = None  # organisation name (exact, case-insensitive)
+    organisation_id: int | None = None
+    sector: str | None = None
+    nation: str | None = None
+    region: str | None = None
+    chamber: str | None = None
+    party: str | None = None
+    constituency: str | None = None  # matches constituency or region of an elected role
+    current_roles_only: bool = True
+    has_email: bool | None = None
+    has_address: bool | None = None
+    can_email: bool | None = None  # True: not do-not-contact and not opted out of email
+    can_post: bool | None = None
+    do_not_contact: bool | None = None
+    consent_purpose: str | None = None  # has a granted, not withdrawn consent for this purpose
+    last_contacted_before: dt.date | None = None
+    last_contacted_after: dt.date | None = None
+    never_contacted: bool | None = None
+    in_trash: bool = False
+    ids: list[int] | None = None  # an explicit selection
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, dropping empty fields (for saved views)."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if value == f.default or (
+                f.default_factory is not dataclasses.MISSING and value == f.default_factory()
+            ):  # type: ignore[misc]
+                continue
+            out[f.name] = value.isoformat() if isinstance(value, dt.date) else value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PersonFilter:
+        known = {f.name for f in dataclasses.fields(cls)}
+        values: dict[str, Any] = {}
+        for key, value in data.items():
+            if key not in known:
+                continue  # a view saved by a newer Kindred: ignore what we do not know
+            if key.startswith("last_contacted_") and isinstance(value, str):
+                value = dt.date.fromisoformat(value)
+            values[key] = value
+        return cls(**values)
+
+    def is_empty(self) -> bool:
+        return not self.to_dict()
+
+    def describe(self) -> str:
+        """A short human description, e.g. for export file properties."""
+        parts = [f"{k.replace('_', ' ')}: {v}" for k, v in self.to_dict().items() if k != "ids"]
+        if self.ids is not None:
+            parts.append(f"{len(self.ids)} selected")
+        return "; ".join(parts) or "everyone"
+
+
+def _ci_equal(column: Any, value: str) -> ColumnElement[bool]:
+    return func.lower(column) == value.strip().lower()
+
+
+def search_condition(session_or_dialect: Session | str, query: str) -> ColumnElement[bool] | None:
+    """A WHERE condition finding people by the words of ``query`` (prefix match, accents ignored)."""
+    tokens = search_tokens(query)
+    if not tokens:
+        return None
+    dialect = session_or_dialect if isinstance(session_or_dialect, str) else _dialect(session_or_dialect)
+    if dialect == "sqlite":
+        match = " ".join(f'"{t}"*' for t in tokens)
+        return Person.id.in_(
+            select(literal_column("rowid")).select_from(text("person_fts")).where(text("person_fts MATCH :q"))
+        ).params(q=match)
+    # PostgreSQL (and any other): each word must start a word of the digest.
+    conditions = [or_(Person.search_text.like(f"{t}%"), Person.search_text.like(f"% {t}%")) for t in tokens]
+    return and_(*conditions)
+
+
+def _dialect(session: Session) -> str:
+    bind = session.get_bind()
+    return bind.dialect.name
+
+
+def person_ids_select(f: PersonFilter, dialect: str) -> Select[tuple[int]]:
+    """``SELECT person.id FROM person WHERE ...`` for the filter (unsorted)."""
+    stmt = select(Person.id)
+    conditions: list[ColumnElement[bool]] = []
+    conditions.append(Person.deleted_at.is_not(None) if f.in_trash else Person.deleted_at.is_(None))
+    if f.ids is not None:
+        # Inline literals: a selection can hold more ids than SQLite allows bound parameters.
+        ids = bindparam("selected_ids", [int(i) for i in f.ids], expanding=True, literal_execute=True)
+        conditions.append(Person.id.in_(ids) if f.ids else false())
+    if f.text and (cond := search_condition(dialect, f.text)) is not None:
+        conditions.append(cond)
+    if f.types:
+        conditions.append(
+            exists().where(
+                PersonType.person_id == Person.id, PersonType.type.in_([t.lower() for t in f.types])
+            )
+        )
+    if f.network:
+        sub = (
+            select(Membership.id)
+            .join(Network, Network.id == Membership.network_id)
+            .where(Membership.person_id == Person.id, _ci_equal(Network.name, f.network))
+        )
+        if f.network_role:
+            sub = sub.where(_ci_equal(Membership.role, f.network_role))
+        if f.network_status:
+            sub = sub.where(_ci_equal(Membership.status, f.network_status))
+        conditions.append(sub.exists())
+    for tag in f.tags:
+        conditions.append(
+            exists()
+            .where(PersonTag.person_id == Person.id, PersonTag.tag_id == Tag.id)
+            .where(_ci_equal(Tag.name, tag))
+        )
+    if f.organisation_id is not None:
+        conditions.append(Person.organisation_id == f.organisation_id)
+    if f.organisation or f.sector:
+        org = select(Organisation.id).where(Organisation.id == Person.organisation_id)
+        if f.organisation:
+            org = org.where(_ci_equal(Organisation.name, f.organisation))
+        if f.sector:
+            org = org.where(_ci_equal(Organisation.sector, f.sector))
+        conditions.append(org.exists())
+    if f.nation:
+        conditions.append(_ci_equal(Person.nation, f.nation))
+    if f.region:
+        conditions.append(_ci_equal(Person.region, f.region))
+    if f.chamber or f.party or f.constituency:
+        role = select(ElectedRole.id).where(ElectedRole.person_id == Person.id)
+        if f.current_roles_only:
+            role = role.where(or_(ElectedRole.end_date.is_(None), ElectedRole.end_date >= dt.date.today()))
+        if f.chamber:
+            role = role.where(_ci_equal(ElectedRole.chamber, f.chamber))
+        if f.party:
+            role = role.where(_ci_equal(ElectedRole.party, f.party))
+        if f.constituency:
+            role = role.where(
+                or_(
+                    _ci_equal(ElectedRole.constituency, f.constituency),
+                    _ci_equal(ElectedRole.region, f.constituency),
+                )
+            )
+        conditions.append(role.exists())
+    if f.has_email is not None:
+        has = and_(Person.email.is_not(None), Person.email != "")
+        conditions.append(has if f.has_email else ~has)
+    if f.has_address is not None:
+        has = and_(Person.address_line1.is_not(None), Person.address_line1 != "")
+        has = and_(
+            has, or_(and_(Person.postcode.is_not(None), Person.postcode != ""), Person.town.is_not(None))
+        )
+        conditions.append(has if f.has_address else ~has)
+    if f.do_not_contact is not None:
+        conditions.append(
+            Person.do_not_contact.is_(true()) if f.do_not_contact else Person.do_not_contact.is_(false())
+        )
+    if f.can_email is not None:
+        ok = and_(Person.do_not_contact.is_(false()), Person.email_opt_out.is_(false()))
+        conditions.append(ok if f.can_email else ~ok)
+    if f.can_post is not None:
+        ok = and_(Person.do_not_contact.is_(false()), Person.post_opt_out.is_(false()))
+        conditions.append(ok if f.can_post else ~ok)
+    if f.consent_purpose:
+        conditions.append(
+            exists().where(
+                Consent.person_id == Person.id,
+                _ci_equal(Consent.purpose, f.consent_purpose),
+                Consent.granted.is_(true()),
+                Consent.withdrawn_on.is_(None),
+            )
+        )
+    if f.last_contacted_before:
+        conditions.append(
+            or_(Person.last_contacted < f.last_contacted_before, Person.last_contacted.is_(None))
+        )
+    if f.last_contacted_after:
+        conditions.append(Person.last_contacted >= f.last_contacted_after)
+    if f.never_contacted is not None:
+        conditions.append(
+            Person.last_contacted.is_(None) if f.never_contacted else Person.last_contacted.is_not(None)
+        )
+    return stmt.where(*conditions)
+
+
+# Columns the people list can show and sort by: key → (label, SQL expression).
+def _org_name() -> Any:
+    return (
+        select(Organisation.name)
+        .where(Organisation.id == Person.organisation_id)
+        .correlate(Person)
+        .scalar_subquery()
+    )
+
+
+def _types_text() -> Any:
+    return (
+        select(func.min(PersonType.type))
+        .where(PersonType.person_id == Person.id)
+        .correlate(Person)
+        .scalar_subquery()
+    )
+
+
+def list_columns() -> dict[str, tuple[str, Any]]:
+    return {
+        "name": ("Name", func.coalesce(Person.last_name, "") + ", " + func.coalesce(Person.first_name, "")),
+        "first_name": ("First name", Person.first_name),
+        "last_name": ("Last name", Person.last_name),
+        "title": ("Title", Person.title),
+        "job_title": ("Job title", Person.job_title),
+        "organisation": ("Organisation", _org_name()),
+        "email": ("Email", Person.email),
+        "phone": ("Phone", Person.phone),
+        "mobile": ("Mobile", Person.mobile),
+        "town": ("Town", Person.town),
+        "postcode": ("Postcode", Person.postcode),
+        "nation": ("Nation", Person.nation),
+        "region": ("Region", Person.region),
+        "type": ("Type", _types_text()),
+        "last_contacted": ("Last contacted", Person.last_contacted),
+        "source": ("Source", Person.source),
+        "created_at": ("Added", Person.created_at),
+        "updated_at": ("Updated", Person.updated_at),
+    }
+
+
+SORT_KEYS = frozenset(list_columns())
+
+
+def _order_by(sort: str, descending: bool) -> list[Any]:
+    if sort == "name":
+        cols: list[Any] = [Person.last_name, Person.first_name]
+    else:
+        columns = list_columns()
+        if sort not in columns:
+            raise ValidationError(f"Cannot sort by {sort!r}.")
+        cols = [columns[sort][1]]
+    ordered = [c.desc() if descending else c.asc() for c in cols]
+    # Empty values last either way, then a stable tiebreak.
+    return [*[c.is_(None) for c in cols[:1]], *ordered, Person.id.desc() if descending else Person.id.asc()]
+
+
+def count_people(session: Session, f: PersonFilter) -> int:
+    inner = person_ids_select(f, _dialect(session)).subquery()
+    return session.execute(select(func.count()).select_from(inner)).scalar_one()
+
+
+def person_ids(
+    session: Session, f: PersonFilter, sort: str = "name", descending: bool = False, ranked: bool = True
+) -> list[int]:
+    """All matching ids in display order. With a search text on SQLite and ``ranked``, best matches first."""
+    dialect = _dialect(session)
+    stmt = person_ids_select(f, dialect)
+    if ranked and f.text and dialect == "sqlite" and search_tokens(f.text) and sort == "rank":
+        match = " ".join(f'"{t}"*' for t in search_tokens(f.text))
+        ranked_ids = (
+            select(literal_column("rowid").label("rid"), literal_column("rank").label("r"))
+            .select_from(text("person_fts"))
+            .where(text("person_fts MATCH :q"))
+            .subquery()
+        )
+        stmt = (
+            stmt.join(ranked_ids, ranked_ids.c.rid == Person.id)
+            .order_by(ranked_ids.c.r, Person.id)
+            .params(q=match)
+        )
+    else:
+        stmt = stmt.order_by(*_order_by("name" if sort == "rank" else sort, descending))
+    return list(session.scalars(stmt))
+
+
+def list_rows(session: Session, ids: Sequence[int], columns: Sequence[str]) -> dict[int, tuple[Any, ...]]:
+    """Display values of ``columns`` for the given people, keyed by id (order of ``ids`` not kept)."""
+    if not ids:
+        return {}
+    available = list_columns()
+    exprs = [available[c][1].label(c) for c in columns]
+    rows = session.execute(select(Person.id, *exprs).where(Person.id.in_(list(ids)))).all()
+    return {row[0]: tuple(row[1:]) for row in rows}
+
+
+def page(
+    session: Session,
+    f: PersonFilter,
+    columns: Sequence[str],
+    *,
+    sort: str = "name",
+    descending: bool = False,
+    offset: int = 0,
+    limit: int = 100,
+) -> list[tuple[Any, ...]]:
+    """One page of rows ``(id, *columns)`` in display order: the search-page query of the benchmarks."""
+    available = list_columns()
+    ids = person_ids_select(f, _dialect(session)).subquery()
+    stmt = (
+        select(Person.id, *[available[c][1].label(c) for c in columns])
+        .where(Person.id.in_(select(ids.c.id)))
+        .order_by(*_order_by(sort if sort != "rank" else "name", descending))
+        .offset(offset)
+        .limit(limit)
+    )
+    return [tuple(r) for r in session.execute(stmt).all()]

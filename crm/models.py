@@ -1,0 +1,578 @@
+"""Kindred's data model: typed SQLAlchemy 2 declarative models.
+
+Conventions:
+- Every table has an integer ``id`` primary key.
+- Records people see in lists (people, organisations, networks, interactions, events) carry
+  ``deleted_at``: an ordinary delete moves them to the Trash, restore clears it.
+- ``Person.search_text`` holds an accent-free, lower-case digest of what people search by; on
+  SQLite an FTS5 index (``person_fts``) is kept in step with it by triggers (see the migration).
+- Constraint names follow one naming convention so that Alembic batch migrations work on SQLite.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    """The current time in UTC, timezone-aware."""
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# --- Vocabularies -------------------------------------------------------------------------------
+# Stored as plain strings (portable, and new values need no migration); the enums give the UI and
+# the importer the known values and their labels.
+
+
+class StakeholderType(enum.StrEnum):
+    MSP = "msp"
+    MS = "ms"
+    MP = "mp"
+    COUNCILLOR = "councillor"
+    OFFICIAL = "official"
+    PARTNER_CONTACT = "partner_contact"
+    NETWORK_MEMBER = "network_member"
+    FUNDER = "funder"
+    MEDIA = "media"
+    ACADEMIC = "academic"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return STAKEHOLDER_LABELS[self]
+
+
+STAKEHOLDER_LABELS: dict[StakeholderType, str] = {
+    StakeholderType.MSP: "MSP",
+    StakeholderType.MS: "MS (Senedd)",
+    StakeholderType.MP: "MP",
+    StakeholderType.COUNCILLOR: "Councillor",
+    StakeholderType.OFFICIAL: "Official",
+    StakeholderType.PARTNER_CONTACT: "Partner contact",
+    StakeholderType.NETWORK_MEMBER: "Network member",
+    StakeholderType.FUNDER: "Funder",
+    StakeholderType.MEDIA: "Media",
+    StakeholderType.ACADEMIC: "Academic",
+    StakeholderType.OTHER: "Other",
+}
+
+NATIONS = ("England", "Scotland", "Wales", "Northern Ireland", "Outside the UK")
+
+CHAMBERS = ("Scottish Parliament", "Senedd", "House of Commons", "House of Lords", "Local council")
+
+SECTORS = ("Public sector", "Government", "Third sector", "Private sector", "Academic", "Funder", "Media")
+
+PARTNER_STATUSES = ("Partner", "Prospective partner", "Former partner", "Not a partner")
+
+MEMBERSHIP_ROLES = ("member", "champion", "lead", "co-chair", "chair", "facilitator", "observer")
+
+MEMBERSHIP_STATUSES = ("active", "invited", "paused", "left")
+
+
+class InteractionKind(enum.StrEnum):
+    MEETING = "meeting"
+    EVENT = "event"
+    CALL = "call"
+    EMAIL = "email"
+    LETTER = "letter"
+    OTHER = "other"
+
+
+class AttendanceStatus(enum.StrEnum):
+    INVITED = "invited"
+    REGISTERED = "registered"
+    ATTENDED = "attended"
+    APOLOGIES = "apologies"
+    NO_SHOW = "no_show"
+
+
+CONSENT_PURPOSES = ("newsletter", "events", "programme updates", "research")
+
+LAWFUL_BASES = ("consent", "legitimate interests", "public task", "contract")
+
+
+# --- Mixins -------------------------------------------------------------------------------------
+
+
+class Timestamps:
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class Trashable:
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None, index=True)
+
+
+# --- Organisations ------------------------------------------------------------------------------
+
+
+class Organisation(Timestamps, Trashable, Base):
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    # Lower-case name without punctuation, "the" or "ltd": the key organisations are matched on.
+    name_key: Mapped[str] = mapped_column(String(300), index=True)
+    sector: Mapped[str | None] = mapped_column(String(100))
+    website: Mapped[str | None] = mapped_column(String(500))
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    address_line1: Mapped[str | None] = mapped_column(String(200))
+    address_line2: Mapped[str | None] = mapped_column(String(200))
+    town: Mapped[str | None] = mapped_column(String(100))
+    postcode: Mapped[str | None] = mapped_column(String(20))
+    country: Mapped[str | None] = mapped_column(String(100))
+    nation: Mapped[str | None] = mapped_column(String(50))
+    partner_status: Mapped[str | None] = mapped_column(String(50))
+    notes: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(String(300))
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id", ondelete="SET NULL"))
+
+    people: Mapped[list[Person]] = relationship(back_populates="organisation")
+
+
+# --- People -------------------------------------------------------------------------------------
+
+
+class Person(Timestamps, Trashable, Base):
+    __tablename__ = "person"
+    __table_args__ = (
+        Index("ix_person_email_lower", func.lower("email")),
+        Index("ix_person_sort", "last_name", "first_name", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str | None] = mapped_column(String(50))
+    first_name: Mapped[str | None] = mapped_column(String(100))
+    last_name: Mapped[str | None] = mapped_column(String(100))
+    preferred_name: Mapped[str | None] = mapped_column(String(100))
+    post_nominals: Mapped[str | None] = mapped_column(String(100))
+    pronouns: Mapped[str | None] = mapped_column(String(50))
+    job_title: Mapped[str | None] = mapped_column(String(200))
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="SET NULL"), index=True
+    )
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    mobile: Mapped[str | None] = mapped_column(String(50))
+    address_line1: Mapped[str | None] = mapped_column(String(200))
+    address_line2: Mapped[str | None] = mapped_column(String(200))
+    address_line3: Mapped[str | None] = mapped_column(String(200))
+    town: Mapped[str | None] = mapped_column(String(100))
+    postcode: Mapped[str | None] = mapped_column(String(20))
+    country: Mapped[str | None] = mapped_column(String(100))
+    nation: Mapped[str | None] = mapped_column(String(50), index=True)
+    region: Mapped[str | None] = mapped_column(String(100))
+    notes: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(String(300))
+    # Communication preferences. Do-not-contact is absolute (an objection under PECR).
+    do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    email_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    post_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Denormalised for fast lists and the "last contacted" filter; kept by the interaction service.
+    last_contacted: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    import_batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_batch.id", ondelete="SET NULL"), index=True
+    )
+
+    organisation: Mapped[Organisation | None] = relationship(back_populates="people")
+    emails: Mapped[list[PersonEmail]] = relationship(back_populates="person", cascade="all, delete-orphan")
+    types: Mapped[list[PersonType]] = relationship(back_populates="person", cascade="all, delete-orphan")
+    elected_roles: Mapped[list[ElectedRole]] = relationship(
+        back_populates="person", cascade="all, delete-orphan", order_by="ElectedRole.start_date"
+    )
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="person", cascade="all, delete-orphan"
+    )
+    person_tags: Mapped[list[PersonTag]] = relationship(back_populates="person", cascade="all, delete-orphan")
+    consents: Mapped[list[Consent]] = relationship(back_populates="person", cascade="all, delete-orphan")
+
+    @property
+    def display_name(self) -> str:
+        """Name as shown in lists: "First Last", falling back to what there is."""
+        first = self.preferred_name or self.first_name
+        name = " ".join(p for p in (first, self.last_name) if p)
+        return name or self.email or f"Person {self.id}"
+
+
+class PersonEmail(Base):
+    """Further email addresses; the primary one is ``Person.email``."""
+
+    __tablename__ = "person_email"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    label: Mapped[str | None] = mapped_column(String(50))
+
+    person: Mapped[Person] = relationship(back_populates="emails")
+
+
+class PersonType(Base):
+    """A stakeholder type of a person (a person may have several)."""
+
+    __tablename__ = "person_type"
+    __table_args__ = (UniqueConstraint("person_id", "type", name="uq_person_type_person_id_type"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    type: Mapped[str] = mapped_column(String(50), index=True)
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id", ondelete="SET NULL"))
+
+    person: Mapped[Person] = relationship(back_populates="types")
+
+
+class ElectedRole(Base):
+    """A seat or office held; ``end_date`` set once it ended, so history stays after an election."""
+
+    __tablename__ = "elected_role"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    chamber: Mapped[str] = mapped_column(String(100), index=True)
+    party: Mapped[str | None] = mapped_column(String(100), index=True)
+    constituency: Mapped[str | None] = mapped_column(String(200))
+    region: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str | None] = mapped_column(String(200))
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+
+    person: Mapped[Person] = relationship(back_populates="elected_roles")
+
+    @property
+    def is_current(self) -> bool:
+        return self.end_date is None or self.end_date >= dt.date.today()
+
+
+# --- Networks -----------------------------------------------------------------------------------
+
+
+class Network(Timestamps, Trashable, Base):
+    __tablename__ = "network"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    is_open: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="network")
+
+
+class Membership(Timestamps, Base):
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("person_id", "network_id", name="uq_membership_person_id_network_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(50), default="member")
+    status: Mapped[str] = mapped_column(String(50), default="active")
+    joined_on: Mapped[dt.date | None] = mapped_column(Date)
+    left_on: Mapped[dt.date | None] = mapped_column(Date)
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id", ondelete="SET NULL"))
+
+    person: Mapped[Person] = relationship(back_populates="memberships")
+    network: Mapped[Network] = relationship(back_populates="memberships")
+
+
+# --- Tags ---------------------------------------------------------------------------------------
+
+
+class Tag(Base):
+    __tablename__ = "tag"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+
+
+class PersonTag(Base):
+    __tablename__ = "person_tag"
+    __table_args__ = (UniqueConstraint("person_id", "tag_id", name="uq_person_tag_person_id_tag_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tag.id", ondelete="CASCADE"), index=True)
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id", ondelete="SET NULL"))
+
+    person: Mapped[Person] = relationship(back_populates="person_tags")
+    tag: Mapped[Tag] = relationship()
+
+
+# --- Consent and suppression --------------------------------------------------------------------
+
+
+class Consent(Base):
+    """Consent or lawful basis for one purpose: who, when, how, and what they were told."""
+
+    __tablename__ = "consent"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(100), index=True)
+    basis: Mapped[str] = mapped_column(String(50), default="consent")
+    granted: Mapped[bool] = mapped_column(Boolean, default=True)
+    recorded_on: Mapped[dt.date | None] = mapped_column(Date)
+    source: Mapped[str | None] = mapped_column(String(300))
+    wording: Mapped[str | None] = mapped_column(Text)
+    withdrawn_on: Mapped[dt.date | None] = mapped_column(Date)
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id", ondelete="SET NULL"))
+
+    person: Mapped[Person] = relationship(back_populates="consents")
+
+
+class Suppression(Base):
+    """An objection that outlives the person's record: a re-import cannot put them back on a list."""
+
+    __tablename__ = "suppression"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    reason: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --- Interactions and events --------------------------------------------------------------------
+
+
+class Interaction(Timestamps, Trashable, Base):
+    __tablename__ = "interaction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, index=True)
+    kind: Mapped[str] = mapped_column(String(30), default=InteractionKind.MEETING.value)
+    subject: Mapped[str] = mapped_column(String(300))
+    notes: Mapped[str | None] = mapped_column(Text)
+    topics: Mapped[str | None] = mapped_column(String(500))  # comma-separated, as typed
+    owner: Mapped[str | None] = mapped_column(String(100))  # staff member responsible
+    follow_up_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    follow_up_done: Mapped[bool] = mapped_column(Boolean, default=False)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id", ondelete="SET NULL"))
+
+    participants: Mapped[list[InteractionPerson]] = relationship(
+        back_populates="interaction", cascade="all, delete-orphan"
+    )
+    organisations: Mapped[list[InteractionOrganisation]] = relationship(
+        back_populates="interaction", cascade="all, delete-orphan"
+    )
+
+
+class InteractionPerson(Base):
+    __tablename__ = "interaction_person"
+    __table_args__ = (
+        UniqueConstraint(
+            "interaction_id", "person_id", name="uq_interaction_person_interaction_id_person_id"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(ForeignKey("interaction.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+
+    interaction: Mapped[Interaction] = relationship(back_populates="participants")
+    person: Mapped[Person] = relationship()
+
+
+class InteractionOrganisation(Base):
+    __tablename__ = "interaction_organisation"
+    __table_args__ = (
+        UniqueConstraint(
+            "interaction_id", "organisation_id", name="uq_interaction_organisation_interaction_id_org_id"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(ForeignKey("interaction.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+
+    interaction: Mapped[Interaction] = relationship(back_populates="organisations")
+    organisation: Mapped[Organisation] = relationship()
+
+
+class Event(Timestamps, Trashable, Base):
+    __tablename__ = "event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    starts_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    ends_on: Mapped[dt.date | None] = mapped_column(Date)
+    location: Mapped[str | None] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
+    network_id: Mapped[int | None] = mapped_column(ForeignKey("network.id", ondelete="SET NULL"))
+
+    attendances: Mapped[list[Attendance]] = relationship(back_populates="event", cascade="all, delete-orphan")
+
+
+class Attendance(Base):
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("event_id", "person_id", name="uq_attendance_event_id_person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(30), default=AttendanceStatus.INVITED.value)
+    notes: Mapped[str | None] = mapped_column(Text)  # e.g. which conversation station
+
+    event: Mapped[Event] = relationship(back_populates="attendances")
+    person: Mapped[Person] = relationship()
+
+
+# --- Saved views, imports, audit ----------------------------------------------------------------
+
+
+class SavedView(Timestamps, Base):
+    """A named filter shown in the sidebar and usable by exports."""
+
+    __tablename__ = "saved_view"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    filter_json: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ImportBatch(Base):
+    __tablename__ = "import_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64))
+    sheet: Mapped[str | None] = mapped_column(String(200))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    user: Mapped[str | None] = mapped_column(String(100))
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    flagged: Mapped[int] = mapped_column(Integer, default=0)
+    options: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntry(Base):
+    """One change: who, when, which record, which field, old value and new value.
+
+    ``action`` is one of create, update, delete (to Trash), restore, erase, import, export, undo,
+    link and unlink. Values are stored as text (JSON for non-strings) so history reads the same on
+    every database.
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    user: Mapped[str | None] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(20))
+    entity: Mapped[str] = mapped_column(String(50))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    field: Mapped[str | None] = mapped_column(String(100))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    import_batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_batch.id", ondelete="SET NULL"), index=True
+    )
+    details: Mapped[str | None] = mapped_column(Text)
+
+
+# Fields of Person that the services, import and export treat as plain editable values.
+PERSON_FIELDS: tuple[str, ...] = (
+    "title",
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "post_nominals",
+    "pronouns",
+    "job_title",
+    "email",
+    "phone",
+    "mobile",
+    "address_line1",
+    "address_line2",
+    "address_line3",
+    "town",
+    "postcode",
+    "country",
+    "nation",
+    "region",
+    "notes",
+    "source",
+    "do_not_contact",
+    "email_opt_out",
+    "post_opt_out",
+)
+
+PERSON_FIELD_LABELS: dict[str, str] = {
+    "title": "Title",
+    "first_name": "First name",
+    "last_name": "Last name",
+    "preferred_name": "Preferred name",
+    "post_nominals": "Post-nominals",
+    "pronouns": "Pronouns",
+    "job_title": "Job title",
+    "email": "Email",
+    "phone": "Phone",
+    "mobile": "Mobile",
+    "address_line1": "Address line 1",
+    "address_line2": "Address line 2",
+    "address_line3": "Address line 3",
+    "town": "Town",
+    "postcode": "Postcode",
+    "country": "Country",
+    "nation": "Nation",
+    "region": "Region",
+    "notes": "Notes",
+    "source": "Source",
+    "do_not_contact": "Do not contact",
+    "email_opt_out": "No email",
+    "post_opt_out": "No post",
+}
+
+ORGANISATION_FIELDS: tuple[str, ...] = (
+    "name",
+    "sector",
+    "website",
+    "email",
+    "phone",
+    "address_line1",
+    "address_line2",
+    "town",
+    "postcode",
+    "country",
+    "nation",
+    "partner_status",
+    "notes",
+    "source",
+)

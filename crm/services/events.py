@@ -1,0 +1,167 @@
+"""Events and attendance (invited, registered, attended, apologies, no-show)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from crm import audit
+from crm.errors import NotFoundError, ValidationError
+from crm.models import Attendance, AttendanceStatus, Event, Person, utcnow
+from crm.services.people import touch_last_contacted
+from crm.text import clean_multiline, clean_text
+from crm.util import chunked
+
+
+def create_event(
+    session: Session,
+    name: str,
+    *,
+    starts_on: dt.date | None = None,
+    ends_on: dt.date | None = None,
+    location: str | None = None,
+    description: str | None = None,
+    network_id: int | None = None,
+) -> Event:
+    cleaned = clean_text(name)
+    if not cleaned:
+        raise ValidationError("An event needs a name.", "name")
+    if starts_on and ends_on and ends_on < starts_on:
+        raise ValidationError("An event cannot end before it starts.", "ends_on")
+    event = Event(
+        name=cleaned,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        location=clean_text(location),
+        description=clean_multiline(description),
+        network_id=network_id,
+    )
+    session.add(event)
+    session.flush()
+    audit.record(session, "create", "event", event.id, new=cleaned)
+    return event
+
+
+def get_event(session: Session, event_id: int) -> Event:
+    event = session.get(Event, event_id)
+    if event is None:
+        raise NotFoundError(f"There is no event with id {event_id}.")
+    return event
+
+
+def set_attendance(
+    session: Session, event_id: int, person_ids: Sequence[int], status: str, notes: str | None = None
+) -> int:
+    """Set (or add) these people's attendance status. Attending counts as being contacted."""
+    event = get_event(session, event_id)
+    valid = {s.value for s in AttendanceStatus}
+    status = (clean_text(status) or "").lower().replace("-", "_").replace(" ", "_")
+    if status not in valid:
+        raise ValidationError(
+            f"{status!r} is not an attendance status ({', '.join(sorted(valid))}).", "status"
+        )
+    ids = list(dict.fromkeys(person_ids))
+    existing: dict[int, tuple[int, str]] = {}
+    for part in chunked(ids):
+        for aid, pid, old in session.execute(
+            select(Attendance.id, Attendance.person_id, Attendance.status).where(
+                Attendance.event_id == event_id, Attendance.person_id.in_(part)
+            )
+        ):
+            existing[pid] = (aid, old)
+    new = [pid for pid in ids if pid not in existing]
+    changed = [(aid, pid, old) for pid, (aid, old) in existing.items() if old != status]
+    if new:
+        session.execute(
+            insert(Attendance),
+            [
+                {"event_id": event_id, "person_id": pid, "status": status, "notes": clean_text(notes)}
+                for pid in new
+            ],
+        )
+    for part in chunked([c[0] for c in changed]):
+        session.execute(update(Attendance).where(Attendance.id.in_(part)).values(status=status))
+    audit.record_many(
+        session,
+        [
+            {
+                "action": "link",
+                "entity": "person",
+                "entity_id": pid,
+                "field": f"event:{event_id}",
+                "new": status,
+            }
+            for pid in new
+        ]
+        + [
+            {
+                "action": "update",
+                "entity": "person",
+                "entity_id": pid,
+                "field": f"event:{event_id}",
+                "old": old,
+                "new": status,
+            }
+            for _, pid, old in changed
+        ],
+    )
+    if status == AttendanceStatus.ATTENDED.value and event.starts_on:
+        touch_last_contacted(session, ids, event.starts_on)
+    return len(new) + len(changed)
+
+
+def attendance(session: Session, event_id: int) -> list[tuple[int, int, str, str, str | None]]:
+    """(attendance id, person id, name, status, notes), by name."""
+    rows = session.execute(
+        select(
+            Attendance.id, Person.id, Person.first_name, Person.last_name, Attendance.status, Attendance.notes
+        )
+        .join(Person, Person.id == Attendance.person_id)
+        .where(Attendance.event_id == event_id, Person.deleted_at.is_(None))
+        .order_by(Person.last_name, Person.first_name)
+    ).all()
+    return [(r[0], r[1], " ".join(p for p in (r[2], r[3]) if p), r[4], r[5]) for r in rows]
+
+
+def list_events(
+    session: Session, *, in_trash: bool = False
+) -> list[tuple[int, str, dt.date | None, str | None, int, int]]:
+    """(id, name, starts on, location, invited-or-more, attended), newest first."""
+    total = (
+        select(func.count(Attendance.id))
+        .where(Attendance.event_id == Event.id)
+        .correlate(Event)
+        .scalar_subquery()
+    )
+    came = (
+        select(func.count(Attendance.id))
+        .where(Attendance.event_id == Event.id, Attendance.status == "attended")
+        .correlate(Event)
+        .scalar_subquery()
+    )
+    stmt = select(Event.id, Event.name, Event.starts_on, Event.location, total, came).order_by(
+        Event.starts_on.desc(), Event.id.desc()
+    )
+    stmt = stmt.where(Event.deleted_at.is_not(None) if in_trash else Event.deleted_at.is_(None))
+    return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in session.execute(stmt).all()]
+
+
+def trash_events(session: Session, ids: Sequence[int]) -> int:
+    found = list(session.scalars(select(Event.id).where(Event.id.in_(list(ids)), Event.deleted_at.is_(None))))
+    if found:
+        session.execute(update(Event).where(Event.id.in_(found)).values(deleted_at=utcnow()))
+        audit.record_many(session, ({"action": "delete", "entity": "event", "entity_id": i} for i in found))
+    return len(found)
+
+
+def restore_events(session: Session, ids: Sequence[int]) -> int:
+    found = list(
+        session.scalars(select(Event.id).where(Event.id.in_(list(ids)), Event.deleted_at.is_not(None)))
+    )
+    if found:
+        session.execute(update(Event).where(Event.id.in_(found)).values(deleted_at=None))
+        audit.record_many(session, ({"action": "restore", "entity": "event", "entity_id": i} for i in found))
+    return len(found)

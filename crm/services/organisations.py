@@ -1,0 +1,156 @@
+"""Organisations: matched by name key so one organisation is never created twice."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from crm import audit
+from crm.errors import NotFoundError, ValidationError
+from crm.models import ORGANISATION_FIELDS, Organisation, Person, utcnow
+from crm.services.people import FieldChange, refresh_search_text
+from crm.text import clean_multiline, clean_text, organisation_key
+from crm.util import chunked
+from crm.validation import normalise_email, normalise_postcode
+
+
+def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in ORGANISATION_FIELDS:
+            raise ValidationError(f"Unknown organisation field {key!r}.", key)
+        cleaned = clean_multiline(value) if key == "notes" else clean_text(value)
+        if cleaned is not None and key == "email":
+            cleaned = normalise_email(cleaned)
+        if cleaned is not None and key == "postcode":
+            cleaned = normalise_postcode(cleaned, strict=False)
+        out[key] = cleaned
+    return out
+
+
+def get_organisation(session: Session, organisation_id: int) -> Organisation:
+    org = session.get(Organisation, organisation_id)
+    if org is None:
+        raise NotFoundError(f"There is no organisation with id {organisation_id}.")
+    return org
+
+
+def find_organisation(session: Session, name: str, *, include_trash: bool = False) -> Organisation | None:
+    """The organisation whose name matches ignoring case, punctuation, "The" and "Ltd"."""
+    key = organisation_key(name)
+    if not key:
+        return None
+    stmt = (
+        select(Organisation)
+        .where(Organisation.name_key == key)
+        .order_by(Organisation.deleted_at.is_not(None), Organisation.id)
+    )
+    if not include_trash:
+        stmt = stmt.where(Organisation.deleted_at.is_(None))
+    return session.scalars(stmt.limit(1)).first()
+
+
+def create_organisation(session: Session, *, batch_id: int | None = None, **fields: Any) -> Organisation:
+    values = _clean(fields)
+    if not values.get("name"):
+        raise ValidationError("An organisation needs a name.", "name")
+    org = Organisation(**values, name_key=organisation_key(values["name"]), import_batch_id=batch_id)
+    session.add(org)
+    session.flush()
+    audit.record(session, "create", "organisation", org.id, new=org.name, batch_id=batch_id)
+    return org
+
+
+def get_or_create_organisation(
+    session: Session, name: str, *, batch_id: int | None = None, **fields: Any
+) -> tuple[Organisation, bool]:
+    """Returns (organisation, created)."""
+    found = find_organisation(session, name)
+    if found is not None:
+        return found, False
+    return create_organisation(session, name=name, batch_id=batch_id, **fields), True
+
+
+def update_organisation(
+    session: Session, organisation_id: int, changes: Mapping[str, Any]
+) -> list[FieldChange]:
+    org = get_organisation(session, organisation_id)
+    values = _clean(changes)
+    done: list[FieldChange] = []
+    for key, new in values.items():
+        old = getattr(org, key)
+        if old != new:
+            if key == "name" and not new:
+                raise ValidationError("An organisation needs a name.", "name")
+            setattr(org, key, new)
+            done.append(FieldChange(key, old, new))
+            audit.record(session, "update", "organisation", org.id, key, old, new)
+    if any(c.field == "name" for c in done):
+        org.name_key = organisation_key(org.name)
+        for person in org.people:
+            refresh_search_text(session, person)
+    if done:
+        org.updated_at = utcnow()
+        session.flush()
+    return done
+
+
+def trash_organisations(session: Session, ids: Sequence[int]) -> int:
+    """Move organisations to the Trash; their people keep the link and stay in the list."""
+    n = 0
+    for part in chunked(list(ids)):
+        found = list(
+            session.scalars(
+                select(Organisation.id).where(Organisation.id.in_(part), Organisation.deleted_at.is_(None))
+            )
+        )
+        if found:
+            session.execute(
+                update(Organisation).where(Organisation.id.in_(found)).values(deleted_at=utcnow())
+            )
+            audit.record_many(
+                session, ({"action": "delete", "entity": "organisation", "entity_id": i} for i in found)
+            )
+            n += len(found)
+    return n
+
+
+def restore_organisations(session: Session, ids: Sequence[int]) -> int:
+    n = 0
+    for part in chunked(list(ids)):
+        found = list(
+            session.scalars(
+                select(Organisation.id).where(Organisation.id.in_(part), Organisation.deleted_at.is_not(None))
+            )
+        )
+        if found:
+            session.execute(update(Organisation).where(Organisation.id.in_(found)).values(deleted_at=None))
+            audit.record_many(
+                session, ({"action": "restore", "entity": "organisation", "entity_id": i} for i in found)
+            )
+            n += len(found)
+    return n
+
+
+def list_organisations(
+    session: Session, text: str | None = None, *, in_trash: bool = False, limit: int | None = None
+) -> list[tuple[int, str, str | None, str | None, int]]:
+    """Rows of (id, name, sector, partner status, number of people), by name."""
+    people = (
+        select(func.count(Person.id))
+        .where(Person.organisation_id == Organisation.id, Person.deleted_at.is_(None))
+        .correlate(Organisation)
+        .scalar_subquery()
+    )
+    stmt = select(
+        Organisation.id, Organisation.name, Organisation.sector, Organisation.partner_status, people
+    ).order_by(Organisation.name_key)
+    stmt = stmt.where(Organisation.deleted_at.is_not(None) if in_trash else Organisation.deleted_at.is_(None))
+    if text and (key := organisation_key(text)):
+        stmt = stmt.where(Organisation.name_key.like(f"%{key}%"))
+    if limit:
+        stmt = stmt.limit(limit)
+    return [tuple(r) for r in session.execute(stmt).all()]  # type: ignore[misc]

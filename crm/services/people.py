@@ -1,0 +1,366 @@
+"""People: create, update, trash, restore, types, and the bulk path used by import and demo data.
+
+Every function takes the caller's :class:`Session` and leaves committing to the caller, so one user
+action is one transaction. Every change is written to the audit log in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from crm import audit
+from crm.errors import NotFoundError, ValidationError
+from crm.models import (
+    NATIONS,
+    PERSON_FIELD_LABELS,
+    PERSON_FIELDS,
+    Organisation,
+    Person,
+    PersonEmail,
+    PersonType,
+    StakeholderType,
+    Suppression,
+    utcnow,
+)
+from crm.text import clean_multiline, clean_text, search_digest
+from crm.util import chunked
+from crm.validation import check_length, normalise_email, normalise_phone, normalise_postcode
+
+_BOOL_FIELDS = frozenset({"do_not_contact", "email_opt_out", "post_opt_out"})
+_MULTILINE = frozenset({"notes"})
+_LENGTHS: dict[str, int] = {
+    c.name: c.type.length  # type: ignore[attr-defined]
+    for c in Person.__table__.columns
+    if getattr(c.type, "length", None)
+}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    old: Any
+    new: Any
+
+
+def clean_person_fields(values: Mapping[str, Any], *, strict_postcode: bool = False) -> dict[str, Any]:
+    """Validate and normalise editable person fields. Raises ValidationError naming the field."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in PERSON_FIELDS:
+            raise ValidationError(f"Unknown field {key!r}.", key)
+        if key in _BOOL_FIELDS:
+            out[key] = bool(value)
+            continue
+        cleaned = clean_multiline(value) if key in _MULTILINE else clean_text(value)
+        if cleaned is not None:
+            if key == "email":
+                cleaned = normalise_email(cleaned)
+            elif key in ("phone", "mobile"):
+                try:
+                    cleaned = normalise_phone(cleaned)
+                except ValidationError as exc:
+                    raise ValidationError(str(exc), key) from exc
+            elif key == "postcode":
+                cleaned = normalise_postcode(cleaned, strict=strict_postcode)
+            elif key == "nation":
+                matches = [n for n in NATIONS if n.lower() == cleaned.lower()]
+                cleaned = matches[0] if matches else cleaned
+        if key in _LENGTHS and cleaned is not None:
+            check_length(key, cleaned, _LENGTHS[key])
+        out[key] = cleaned
+    return out
+
+
+def person_search_text(person: Person | Mapping[str, Any], organisation_name: str | None = None) -> str:
+    def get(name: str) -> Any:
+        return person.get(name) if isinstance(person, Mapping) else getattr(person, name)
+
+    return search_digest(
+        get("first_name"),
+        get("preferred_name"),
+        get("last_name"),
+        get("email"),
+        organisation_name,
+        get("job_title"),
+        get("town"),
+        get("postcode"),
+    )
+
+
+def normalise_types(types: Iterable[str]) -> list[str]:
+    """Stakeholder types by value or label, case-insensitive ("MSP", "msp", "Partner contact")."""
+    by_name = {t.value: t.value for t in StakeholderType}
+    by_name.update({t.label.lower(): t.value for t in StakeholderType})
+    by_name.update({t.value.replace("_", " "): t.value for t in StakeholderType})
+    out: list[str] = []
+    for raw in types:
+        key = (clean_text(raw) or "").lower()
+        if not key:
+            continue
+        value = by_name.get(key, key)
+        if value not in out:
+            out.append(value)
+    return out
+
+
+def get_person(session: Session, person_id: int) -> Person:
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFoundError(f"There is no person with id {person_id}.")
+    return person
+
+
+def _organisation_name(session: Session, organisation_id: int | None) -> str | None:
+    if organisation_id is None:
+        return None
+    return session.scalar(select(Organisation.name).where(Organisation.id == organisation_id))
+
+
+def refresh_search_text(session: Session, person: Person) -> None:
+    person.search_text = person_search_text(person, _organisation_name(session, person.organisation_id))
+
+
+def create_person(
+    session: Session,
+    *,
+    types: Iterable[str] = (),
+    organisation_id: int | None = None,
+    batch_id: int | None = None,
+    **fields: Any,
+) -> Person:
+    """Create one person after validating the fields. Returns the flushed Person (with id)."""
+    values = clean_person_fields(fields)
+    if not any(values.get(k) for k in ("first_name", "last_name", "email", "preferred_name")):
+        raise ValidationError("A person needs at least a name or an email address.", "last_name")
+    if organisation_id is not None and session.get(Organisation, organisation_id) is None:
+        raise NotFoundError(f"There is no organisation with id {organisation_id}.")
+    person = Person(**values, organisation_id=organisation_id, import_batch_id=batch_id)
+    person.types = [PersonType(type=t, import_batch_id=batch_id) for t in normalise_types(types)]
+    session.add(person)
+    refresh_search_text(session, person)
+    session.flush()
+    audit.record(session, "create", "person", person.id, new=person.display_name, batch_id=batch_id)
+    return person
+
+
+def update_person(
+    session: Session,
+    person_id: int,
+    changes: Mapping[str, Any],
+    *,
+    batch_id: int | None = None,
+) -> list[FieldChange]:
+    """Apply field changes (and ``organisation_id``); records each real change in the audit log."""
+    person = get_person(session, person_id)
+    changes = dict(changes)
+    org_change = "organisation_id" in changes
+    new_org = changes.pop("organisation_id", None)
+    values = clean_person_fields(changes)
+    done: list[FieldChange] = []
+    for key, new in values.items():
+        old = getattr(person, key)
+        if old != new:
+            setattr(person, key, new)
+            done.append(FieldChange(key, old, new))
+    if org_change and new_org != person.organisation_id:
+        if new_org is not None and session.get(Organisation, new_org) is None:
+            raise NotFoundError(f"There is no organisation with id {new_org}.")
+        done.append(FieldChange("organisation_id", person.organisation_id, new_org))
+        person.organisation_id = new_org
+    if done:
+        if not any(getattr(person, k) for k in ("first_name", "last_name", "email", "preferred_name")):
+            raise ValidationError("A person needs at least a name or an email address.", "last_name")
+        person.updated_at = utcnow()
+        refresh_search_text(session, person)
+        if person.email and (person.do_not_contact or any(c.field == "email" for c in done)):
+            _sync_suppression(session, person)
+        for change in done:
+            audit.record(
+                session,
+                "update",
+                "person",
+                person.id,
+                change.field,
+                change.old,
+                change.new,
+                batch_id=batch_id,
+            )
+        session.flush()
+    return done
+
+
+def _sync_suppression(session: Session, person: Person) -> None:
+    """Objections outlive the record: a do-not-contact email goes on the suppression list."""
+    if person.do_not_contact and person.email:
+        email = person.email.lower()
+        if session.scalar(select(Suppression.id).where(Suppression.email == email)) is None:
+            session.add(Suppression(email=email, reason=f"Do not contact (person {person.id})"))
+
+
+def is_suppressed(session: Session, email: str | None) -> bool:
+    if not email:
+        return False
+    return session.scalar(select(Suppression.id).where(Suppression.email == email.lower())) is not None
+
+
+def set_types(session: Session, person_id: int, types: Iterable[str]) -> None:
+    person = get_person(session, person_id)
+    wanted = normalise_types(types)
+    current = [t.type for t in person.types]
+    if wanted == current:
+        return
+    person.types = [t for t in person.types if t.type in wanted] + [
+        PersonType(type=t) for t in wanted if t not in current
+    ]
+    audit.record(session, "update", "person", person_id, "types", current, wanted)
+    session.flush()
+
+
+def add_types(session: Session, person_ids: Sequence[int], type_: str) -> int:
+    """Give each person a stakeholder type (bulk). Returns how many gained it."""
+    value = normalise_types([type_])[0]
+    have: set[int] = set()
+    for part in chunked(list(person_ids)):
+        have.update(
+            session.scalars(
+                select(PersonType.person_id).where(PersonType.type == value, PersonType.person_id.in_(part))
+            )
+        )
+    new = [pid for pid in person_ids if pid not in have]
+    if new:
+        session.execute(insert(PersonType), [{"person_id": pid, "type": value} for pid in new])
+        audit.record_many(
+            session,
+            (
+                {"action": "link", "entity": "person", "entity_id": pid, "field": "types", "new": value}
+                for pid in new
+            ),
+        )
+    return len(new)
+
+
+def set_other_emails(session: Session, person_id: int, emails: Sequence[tuple[str, str | None]]) -> None:
+    """Replace the further email addresses: pairs of (email, label)."""
+    person = get_person(session, person_id)
+    cleaned = [(normalise_email(e) or "", label) for e, label in emails if clean_text(e)]
+    old = [e.email for e in person.emails]
+    person.emails = [PersonEmail(email=e, label=label) for e, label in cleaned]
+    if old != [e for e, _ in cleaned]:
+        audit.record(session, "update", "person", person_id, "other_emails", old, [e for e, _ in cleaned])
+    session.flush()
+
+
+def trash_people(session: Session, person_ids: Sequence[int]) -> int:
+    """Move people to the Trash. Returns how many moved."""
+    ids: list[int] = []
+    now = utcnow()
+    for part in chunked(list(person_ids)):
+        found = list(
+            session.scalars(select(Person.id).where(Person.id.in_(part), Person.deleted_at.is_(None)))
+        )
+        if found:
+            session.execute(update(Person).where(Person.id.in_(found)).values(deleted_at=now))
+            ids.extend(found)
+    if ids:
+        audit.record_many(
+            session, ({"action": "delete", "entity": "person", "entity_id": pid} for pid in ids)
+        )
+    return len(ids)
+
+
+def restore_people(session: Session, person_ids: Sequence[int]) -> int:
+    """Bring people back from the Trash. Returns how many came back."""
+    ids: list[int] = []
+    for part in chunked(list(person_ids)):
+        found = list(
+            session.scalars(select(Person.id).where(Person.id.in_(part), Person.deleted_at.is_not(None)))
+        )
+        if found:
+            session.execute(update(Person).where(Person.id.in_(found)).values(deleted_at=None))
+            ids.extend(found)
+    if ids:
+        audit.record_many(
+            session, ({"action": "restore", "entity": "person", "entity_id": pid} for pid in ids)
+        )
+    return len(ids)
+
+
+def erase_person(session: Session, person_id: int, reason: str) -> None:
+    """Erasure under UK GDPR (a deliberate act, not an ordinary delete): the record is removed, its
+    email goes on the suppression list, and the audit log keeps only that an erasure happened."""
+    person = get_person(session, person_id)
+    if person.email:
+        email = person.email.lower()
+        if session.scalar(select(Suppression.id).where(Suppression.email == email)) is None:
+            session.add(Suppression(email=email, reason=f"Erased: {reason}"))
+    from crm.models import AuditEntry
+
+    session.execute(
+        update(AuditEntry)
+        .where(AuditEntry.entity == "person", AuditEntry.entity_id == person_id)
+        .values(old_value=None, new_value=None)
+    )
+    session.execute(delete(Person).where(Person.id == person_id))
+    audit.record(session, "erase", "person", person_id, details=reason)
+
+
+def bulk_insert_people(
+    session: Session,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    batch_id: int | None = None,
+    organisation_names: Mapping[int, str] | None = None,
+    audit_log: bool = True,
+) -> list[int]:
+    """Insert many already-cleaned people in one statement batch; returns their ids in order.
+
+    Rows hold Person columns (``organisation_id`` allowed). ``search_text`` is computed here. This is
+    the path for imports and sample data: SQLAlchemy Core with ``insertmanyvalues``, many times
+    faster than adding ORM objects one by one.
+    """
+    if not rows:
+        return []
+    names = organisation_names or {}
+    now = utcnow()
+    columns = [*PERSON_FIELDS, "organisation_id", "last_contacted"]
+    payload: list[dict[str, Any]] = []
+    for row in rows:
+        item = {c: row.get(c) for c in columns}
+        for flag in _BOOL_FIELDS:
+            item[flag] = bool(item[flag])
+        item["search_text"] = person_search_text(item, names.get(item["organisation_id"] or -1))
+        item["created_at"] = now
+        item["updated_at"] = now
+        item["import_batch_id"] = batch_id
+        payload.append(item)
+    result = session.execute(insert(Person).returning(Person.id, sort_by_parameter_order=True), payload)
+    ids = [r[0] for r in result]
+    if audit_log:
+        audit.record_many(
+            session,
+            ({"action": "create", "entity": "person", "entity_id": pid} for pid in ids),
+            batch_id=batch_id,
+        )
+    return ids
+
+
+def describe_field(field: str) -> str:
+    return PERSON_FIELD_LABELS.get(field, field.replace("_", " ").capitalize())
+
+
+def touch_last_contacted(session: Session, person_ids: Sequence[int], when: dt.date) -> None:
+    """Move ``last_contacted`` forward (never back) for these people."""
+    from sqlalchemy import or_
+
+    for part in chunked(list(person_ids)):
+        session.execute(
+            update(Person)
+            .where(Person.id.in_(part), or_(Person.last_contacted.is_(None), Person.last_contacted < when))
+            .values(last_contacted=when)
+        )

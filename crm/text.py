@@ -1,0 +1,69 @@
+"""Text helpers shared by the services, search, import and export."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Zero-width and other invisible characters that arrive from web forms and PDFs.
+_INVISIBLE = dict.fromkeys(
+    map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a\u202b\u202c\u202d\u202e"), None
+)
+_SPACES = re.compile(r"[\s\u00a0\u2007\u202f]+")
+_ORG_NOISE = re.compile(r"\b(the|ltd|limited|plc|llp|cic|scio|inc)\b")
+_NON_WORD = re.compile(r"[^\w]+")
+
+
+def clean_text(value: object) -> str | None:
+    """Trim, drop invisible characters, fold runs of white space; ``None`` for empty."""
+    if value is None:
+        return None
+    text = str(value).translate(_INVISIBLE)
+    text = unicodedata.normalize("NFC", text)
+    text = _SPACES.sub(" ", text).strip()
+    return text or None
+
+
+def clean_multiline(value: object) -> str | None:
+    """Like :func:`clean_text` but keeps line breaks (notes, addresses)."""
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFC", str(value).translate(_INVISIBLE)).replace("\r\n", "\n")
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    joined = "\n".join(lines).strip()
+    return joined or None
+
+
+def fold(text: str) -> str:
+    """Lower-case without accents: "Seán Ó Floinn" → "sean o floinn"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def organisation_key(name: str) -> str:
+    """The key organisations are matched on: case, accents, punctuation, "The" and "Ltd" ignored."""
+    folded = fold(name).replace("&", " and ")
+    words = _NON_WORD.sub(" ", folded)
+    words = _ORG_NOISE.sub(" ", words)
+    return " ".join(words.split())
+
+
+def search_digest(*parts: str | None) -> str:
+    """The text a person is found by: folded words, plus each word with its punctuation squeezed
+    out so that "oneill" finds "O'Neill" and "smithjones" finds "Smith-Jones"."""
+    words: list[str] = []
+    for part in parts:
+        if not part:
+            continue
+        folded = fold(part)
+        words.append(_NON_WORD.sub(" ", folded).strip())
+        for token in folded.split():
+            squeezed = _NON_WORD.sub("", token)
+            if squeezed and squeezed != token and not token.isalnum():
+                words.append(squeezed)
+    return " ".join(w for w in words if w)
+
+
+def search_tokens(query: str) -> list[str]:
+    """Words of a search box query, folded like the digest."""
+    return [t for t in _NON_WORD.sub(" ", fold(query)).split() if t]
