@@ -17,7 +17,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Keep tests away from the user's real settings and data folder.
 os.environ.setdefault("KINDRED_TESTING", "1")
 
-from crm.db import Database, open_database  # noqa: E402 - after the environment is set
+from crm.db import Database, open_database
 
 PG_URL = os.environ.get("KINDRED_TEST_PG_URL")
 
@@ -59,7 +59,12 @@ def _pg_database() -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.skipif(not PG_URL, reason="KINDRED_TEST_PG_URL not set"))])
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.skipif(not PG_URL, reason="KINDRED_TEST_PG_URL not set")),
+    ]
+)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A URL (or path) of a fresh, empty database: SQLite file, and PostgreSQL when configured."""
     if request.param == "sqlite":

@@ -1,0 +1,38 @@
+"""Message boxes behind one seam, so tests can replace them (pytest-qt: modal dialogs block).
+
+Tests monkeypatch these functions; the application calls them, never ``QMessageBox`` directly.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+log = logging.getLogger(__name__)
+
+
+def show_error(parent: QWidget | None, title: str, message: str) -> None:
+    """A problem the user caused or can fix: a plain message, no traceback."""
+    QMessageBox.warning(parent, title, message)
+
+
+def show_info(parent: QWidget | None, title: str, message: str) -> None:
+    QMessageBox.information(parent, title, message)
+
+
+def show_bug(parent: QWidget | None, exc: BaseException, details: str) -> None:
+    """An unexpected error: say so plainly, offer the details for a bug report."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Critical)
+    box.setWindowTitle("Kindred — something went wrong")
+    box.setText("Something went wrong. Your data is safe: the change was not saved.")
+    box.setInformativeText(f"{type(exc).__name__}: {exc}")
+    box.setDetailedText(details)
+    box.exec()
+
+
+def confirm(parent: QWidget | None, title: str, question: str, *, default_yes: bool = False) -> bool:
+    buttons = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
+    default = QMessageBox.StandardButton.Yes if default_yes else QMessageBox.StandardButton.No
+    return QMessageBox.question(parent, title, question, buttons, default) == QMessageBox.StandardButton.Yes

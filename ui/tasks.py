@@ -1,0 +1,238 @@
+"""The one background-task helper: core work off the GUI thread, results back on it.
+
+Usage::
+
+    runner.run(
+        lambda ctx: importing.apply(ctx.db, plan, progress=ctx.progress, should_cancel=ctx.should_cancel),
+        on_done=self.show_result,
+        label="Importing…",
+        write=True,
+    )
+
+- The function runs on a worker thread and gets a :class:`TaskContext`: the database, a
+  ``progress(done, total)`` callable and a ``should_cancel()`` callable for the core to poll.
+- ``on_done`` runs on the GUI thread with the function's result. Threads exchange plain values and
+  ids, never ORM objects; the worker opens its own sessions.
+- Writes are serialised on one writer thread (SQLite allows one writer at a time); reads use a
+  small pool.
+- A :class:`~crm.errors.UserError` is shown as a plain message; :class:`~crm.errors.Cancelled`
+  quietly; anything else is a bug, logged and shown with its details.
+- With ``label`` a progress dialog with Cancel appears if the work takes longer than a moment;
+  repaints are throttled to one every 100 ms.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+from crm.db import Database
+from crm.errors import Cancelled, UserError
+
+from ui import dialogs
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+PROGRESS_DELAY_MS = 400
+PROGRESS_REFRESH_MS = 100
+
+
+@dataclass
+class TaskContext:
+    """What a background function may use. Everything here is safe to call from the worker."""
+
+    db: Database
+    _cancel: threading.Event = field(default_factory=threading.Event)
+    _progress: list[int] = field(default_factory=lambda: [0, 0])
+    _message: list[str] = field(default_factory=lambda: [""])
+
+    def progress(self, done: int, total: int, message: str | None = None) -> None:
+        self._progress[0] = done
+        self._progress[1] = total
+        if message is not None:
+            self._message[0] = message
+
+    def should_cancel(self) -> bool:
+        return self._cancel.is_set()
+
+    def check_cancel(self) -> None:
+        if self._cancel.is_set():
+            raise Cancelled
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+
+class _Signals(QObject):
+    succeeded = Signal(object)
+    failed = Signal(object, str)
+
+
+class _Runnable(QRunnable):
+    def __init__(self, fn: Callable[[TaskContext], Any], ctx: TaskContext, signals: _Signals) -> None:
+        super().__init__()
+        self.fn = fn
+        self.ctx = ctx
+        self.signals = signals
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        try:
+            result = self.fn(self.ctx)
+        except BaseException as exc:  # everything goes back to the GUI thread to be reported
+            self.signals.failed.emit(exc, traceback.format_exc())
+        else:
+            self.signals.succeeded.emit(result)
+
+
+class Task(QObject, Generic[T]):
+    """A running piece of work. ``finished`` fires on the GUI thread when it has ended either way."""
+
+    finished = Signal()
+    succeeded = Signal(object)
+    failed = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self, ctx: TaskContext, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.done = False
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+    def cancel(self) -> None:
+        self.ctx.cancel()
+
+
+class TaskRunner(QObject):
+    """Runs core functions on worker threads for one open database."""
+
+    busy_changed = Signal(bool)
+
+    def __init__(self, db: Database, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self._readers = QThreadPool(self)
+        self._readers.setMaxThreadCount(2)
+        self._writer = QThreadPool(self)
+        self._writer.setMaxThreadCount(1)
+        self._running: set[Task[Any]] = set()
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._running)
+
+    def run(
+        self,
+        fn: Callable[[TaskContext], T],
+        *,
+        on_done: Callable[[T], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        on_cancelled: Callable[[], None] | None = None,
+        label: str | None = None,
+        parent_widget: QWidget | None = None,
+        write: bool = False,
+    ) -> Task[T]:
+        ctx = TaskContext(self.db)
+        task: Task[T] = Task(ctx, self)
+        signals = _Signals()
+        dialog = _ProgressDialog(label, ctx, parent_widget) if label else None
+
+        def finish() -> None:
+            task.done = True
+            self._running.discard(task)
+            signals.deleteLater()
+            if dialog is not None:
+                dialog.close_for_good()
+            if not self._running:
+                self.busy_changed.emit(False)
+            task.finished.emit()
+
+        def succeeded(result: Any) -> None:
+            task.result = result
+            finish()
+            task.succeeded.emit(result)
+            if on_done is not None:
+                on_done(result)
+
+        def failed(exc: BaseException, details: str) -> None:
+            task.error = exc
+            finish()
+            if isinstance(exc, Cancelled):
+                task.cancelled.emit()
+                if on_cancelled is not None:
+                    on_cancelled()
+                return
+            task.failed.emit(str(exc))
+            if on_error is not None:
+                on_error(exc)
+            elif isinstance(exc, UserError):
+                dialogs.show_error(parent_widget, "Kindred", str(exc))
+            else:
+                log.error("Background task failed:\n%s", details)
+                dialogs.show_bug(parent_widget, exc, details)
+
+        signals.succeeded.connect(succeeded, Qt.ConnectionType.QueuedConnection)
+        signals.failed.connect(failed, Qt.ConnectionType.QueuedConnection)
+        if not self._running:
+            self.busy_changed.emit(True)
+        self._running.add(task)
+        (self._writer if write else self._readers).start(_Runnable(fn, ctx, signals))
+        return task
+
+    def wait_for_all(self, msecs: int = 30_000) -> bool:
+        """Block until workers are idle (used on close, so no write is cut off)."""
+        return self._writer.waitForDone(msecs) and self._readers.waitForDone(msecs)
+
+
+class _ProgressDialog(QProgressDialog):
+    """Appears after a short delay; reads the context's progress every 100 ms; Cancel sets the flag."""
+
+    def __init__(self, label: str, ctx: TaskContext, parent: QWidget | None) -> None:
+        super().__init__(label, "Cancel", 0, 0, parent)
+        self.setWindowTitle("Kindred")
+        self.setWindowModality(Qt.WindowModality.WindowModal)
+        self.setMinimumDuration(PROGRESS_DELAY_MS)
+        self.setAutoClose(False)
+        self.setAutoReset(False)
+        self.setMinimumWidth(380)
+        self._label = label
+        self._ctx = ctx
+        self._started = time.monotonic()
+        self.canceled.connect(self._on_cancel)
+        self._timer = QTimer(self)
+        self._timer.setInterval(PROGRESS_REFRESH_MS)
+        self._timer.timeout.connect(self._refresh)
+        self._timer.start()
+        self.setValue(0)
+
+    def _on_cancel(self) -> None:
+        self._ctx.cancel()
+        self.setLabelText("Cancelling…")
+
+    def _refresh(self) -> None:
+        done, total = self._ctx._progress
+        message = self._ctx._message[0]
+        if total > 0:
+            if self.maximum() != total:
+                self.setMaximum(total)
+            self.setValue(min(done, total))
+            if not self.wasCanceled():
+                self.setLabelText(f"{message or self._label}\n{done:,} of {total:,}")
+        elif time.monotonic() - self._started > PROGRESS_DELAY_MS / 1000 and not self.isVisible():
+            self.show()
+
+    def close_for_good(self) -> None:
+        self._timer.stop()
+        self.reset()
+        self.hide()
+        self.deleteLater()
