@@ -32,18 +32,8 @@ NETWORKS = (
     ),
 )
 
-FIRST = (
-    "Aileen Alasdair Ailsa Amir Anna Aoife Beth Bronwen Callum Catriona Ceri Chloe Dafydd Daniel Dylan Eilidh "
-    "Elin Emma Euan Fiona Fraser Gareth Gwen Hamish Hannah Iain Imran Iona Isla James Jamie Kirsty Lachlan Laura "
-    "Lewis Lowri Mairi Malcolm Megan Mhairi Morag Niamh Nia Owain Priya Rhys Rona Ruaridh Saoirse Seán Siân "
-    "Sophie Stuart Tomos Yasmin Zainab Øyvind Zoë Renée José Ciarán Bríd"
-).split()
-LAST = (
-    "Anderson Bell Boyd Brown Campbell Davies Douglas Edwards Evans Ferguson Fraser Gallacher Gray Hughes Hussain "
-    "Jenkins Jones Kerr Khan Lewis Lloyd MacDonald MacKenzie MacLeod McAllister McGregor Morgan Morrison Munro "
-    "Murray Ó Floinn O'Neill Owen Patel Paterson Price Reid Roberts Robertson Ross Scott Sinclair Smith Stewart "
-    "Thomas Thomson Watson Williams Wilson Çelik Nowak Smith-Jones"
-).split()
+FIRST = ["Aileen", "Alasdair", "Ailsa", "Amir", "Anna", "Aoife", "Beth", "Bronwen", "Callum", "Catriona", "Ceri", "Chloe", "Dafydd", "Daniel", "Dylan", "Eilidh", "Elin", "Emma", "Euan", "Fiona", "Fraser", "Gareth", "Gwen", "Hamish", "Hannah", "Iain", "Imran", "Iona", "Isla", "James", "Jamie", "Kirsty", "Lachlan", "Laura", "Lewis", "Lowri", "Mairi", "Malcolm", "Megan", "Mhairi", "Morag", "Niamh", "Nia", "Owain", "Priya", "Rhys", "Rona", "Ruaridh", "Saoirse", "Seán", "Siân", "Sophie", "Stuart", "Tomos", "Yasmin", "Zainab", "Øyvind", "Zoë", "Renée", "José", "Ciarán", "Bríd"]
+LAST = ["Anderson", "Bell", "Boyd", "Brown", "Campbell", "Davies", "Douglas", "Edwards", "Evans", "Ferguson", "Fraser", "Gallacher", "Gray", "Hughes", "Hussain", "Jenkins", "Jones", "Kerr", "Khan", "Lewis", "Lloyd", "MacDonald", "MacKenzie", "MacLeod", "McAllister", "McGregor", "Morgan", "Morrison", "Munro", "Murray", "Ó", "Floinn", "O'Neill", "Owen", "Patel", "Paterson", "Price", "Reid", "Roberts", "Robertson", "Ross", "Scott", "Sinclair", "Smith", "Stewart", "Thomas", "Thomson", "Watson", "Williams", "Wilson", "Çelik", "Nowak", "Smith-Jones"]
 LAST = [n for n in LAST if n not in ("Ó", "Floinn")] + ["Ó Floinn", "Ní Bhriain"]
 
 SCOT_REGIONS = {
