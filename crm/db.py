@@ -331,7 +331,8 @@ def backup_database(db: Database, dest: Path) -> Path:
             "Backups of a team (PostgreSQL) database are made on the server, for example with pg_dump."
         )
     dest = dest.expanduser()
-    if dest.is_dir():
+    # An existing folder, or a new name without an extension, means "put a dated copy in there".
+    if dest.is_dir() or (not dest.exists() and not dest.suffix):
         stamp = dt.datetime.now().strftime("%Y-%m-%d-%H%M%S")
         dest = dest / f"{db.path.stem}-backup-{stamp}.db"
     if dest.resolve() == db.path.resolve():

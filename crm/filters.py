@@ -126,8 +126,10 @@ def search_condition(session_or_dialect: Session | str, query: str) -> ColumnEle
     if dialect == "sqlite":
         match = " ".join(f'"{t}"*' for t in tokens)
         return Person.id.in_(
-            select(literal_column("rowid")).select_from(text("person_fts")).where(text("person_fts MATCH :q"))
-        ).params(q=match)
+            select(literal_column("rowid"))
+            .select_from(text("person_fts"))
+            .where(text("person_fts MATCH :q").bindparams(q=match))
+        )
     # PostgreSQL (and any other): each word must start a word of the digest.
     conditions = [or_(Person.search_text.like(f"{t}%"), Person.search_text.like(f"% {t}%")) for t in tokens]
     return and_(*conditions)
@@ -316,14 +318,10 @@ def person_ids(
         ranked_ids = (
             select(literal_column("rowid").label("rid"), literal_column("rank").label("r"))
             .select_from(text("person_fts"))
-            .where(text("person_fts MATCH :q"))
+            .where(text("person_fts MATCH :rq").bindparams(rq=match))
             .subquery()
         )
-        stmt = (
-            stmt.join(ranked_ids, ranked_ids.c.rid == Person.id)
-            .order_by(ranked_ids.c.r, Person.id)
-            .params(q=match)
-        )
+        stmt = stmt.join(ranked_ids, ranked_ids.c.rid == Person.id).order_by(ranked_ids.c.r, Person.id)
     else:
         stmt = stmt.order_by(*_order_by("name" if sort == "rank" else sort, descending))
     return list(session.scalars(stmt))
