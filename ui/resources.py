@@ -1,0 +1,54 @@
+"""Finding Kindred's resources (icons, styles) from the source tree and from an installed bundle.
+
+The files live in the top-level ``resources/`` folder. ``build_installer.spec`` copies that folder
+into the bundle under the same name, so one relative name works in both places.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QIcon
+
+RESOURCES_DIRNAME = "resources"
+# The sizes drawn from the SVG; QIcon picks the nearest for title bars, task bars and docks.
+# 1024 px is left out: it is only for the macOS .icns and would cost 4 MB of memory here.
+ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
+
+
+def resources_dir() -> Path:
+    """The folder holding Kindred's resources in this copy of the application."""
+    bundle_root = getattr(sys, "_MEIPASS", None)
+    if bundle_root is not None:
+        # PyInstaller unpacks data files below sys._MEIPASS (the bundle's internal folder).
+        return Path(bundle_root) / RESOURCES_DIRNAME
+    return Path(__file__).resolve().parent.parent / RESOURCES_DIRNAME
+
+
+def resource_path(name: str) -> Path:
+    """The path of a resource file, given its name relative to ``resources/`` (``"kindred.svg"``).
+
+    Raises:
+        FileNotFoundError: the file is missing from this copy of Kindred (a packaging bug).
+    """
+    path = resources_dir() / name
+    if not path.exists():
+        raise FileNotFoundError(f"Kindred's resource {name!r} is missing: looked for {path}")
+    return path
+
+
+def app_icon() -> QIcon:
+    """Kindred's application icon, with a hand-drawn bitmap for every common size.
+
+    Returns an empty icon rather than failing if the files are missing: an icon is not worth
+    refusing to start over.
+    """
+    icon = QIcon()
+    folder = resources_dir() / "icons"
+    for size in ICON_SIZES:
+        path = folder / f"kindred-{size}.png"
+        if path.exists():
+            icon.addFile(str(path), QSize(size, size))
+    return icon
