@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from pytestqt.qtbot import QtBot
 
@@ -24,15 +22,8 @@ pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSi
 
 
 @pytest.fixture
-def runner(demo_db: Database, qapp: object) -> Iterator[TaskRunner]:
-    task_runner = TaskRunner(demo_db)
-    yield task_runner
-    task_runner.wait_for_all()
-
-
-@pytest.fixture
-def page(runner: TaskRunner, qtbot: QtBot) -> OrganisationsPage:
-    widget = OrganisationsPage(runner)
+def page(demo_runner: TaskRunner, qtbot: QtBot) -> OrganisationsPage:
+    widget = OrganisationsPage(demo_runner)
     qtbot.addWidget(widget)
     widget.resize(1000, 700)
     widget.show()
