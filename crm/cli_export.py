@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from typing import Any
 
 
@@ -20,4 +21,25 @@ def register(sub: Any) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
-    raise NotImplementedError("export engine lands with the export issue")
+    """Export the filtered people (or a saved view). ``--consent PURPOSE`` does not just filter here:
+    people without consent for it are left out *and listed* on the Excluded sheet with the reason."""
+    from crm.cli import filter_from_args
+    from crm.db import open_database
+    from crm.exporting import export_people
+
+    db = open_database(args.db)
+    try:
+        f = filter_from_args(args)
+        if args.view:
+            from crm.services import views
+
+            with db.session() as session:
+                f = views.view_filter(session, args.view)
+        consent_purpose = f.consent_purpose
+        f = dataclasses.replace(f, consent_purpose=None)
+        result = export_people(
+            db, f, args.out, preset=args.preset, purpose=args.purpose, consent_purpose=consent_purpose
+        )
+        return result.as_dict()
+    finally:
+        db.dispose()
