@@ -1,0 +1,54 @@
+"""Spreadsheet import: read safely, map columns, clean, plan (dry run), apply in one transaction, undo.
+
+The engine is headless: the CLI, the import wizard and the app's self-test call the same functions.
+"""
+
+from __future__ import annotations
+
+from crm.importing.engine import (
+    DUPLICATE_ACTION_LABELS,
+    DUPLICATE_ACTIONS,
+    BatchInfo,
+    Flag,
+    ImportConflict,
+    ImportOptions,
+    ImportPlan,
+    ImportResult,
+    RowPlan,
+    UndoResult,
+    apply_import,
+    dry_run,
+    list_batches,
+    plan_import,
+    undo_import,
+)
+from crm.importing.mapping import FIELD_LABELS, FIELDS, find_header_row, remember_mapping, suggest_mapping
+from crm.importing.reader import SheetInfo, Table, check_file, list_sheets, read_table
+
+__all__ = [
+    "DUPLICATE_ACTIONS",
+    "DUPLICATE_ACTION_LABELS",
+    "FIELDS",
+    "FIELD_LABELS",
+    "BatchInfo",
+    "Flag",
+    "ImportConflict",
+    "ImportOptions",
+    "ImportPlan",
+    "ImportResult",
+    "RowPlan",
+    "SheetInfo",
+    "Table",
+    "UndoResult",
+    "apply_import",
+    "check_file",
+    "dry_run",
+    "find_header_row",
+    "list_batches",
+    "list_sheets",
+    "plan_import",
+    "read_table",
+    "remember_mapping",
+    "suggest_mapping",
+    "undo_import",
+]

@@ -1,0 +1,450 @@
+"""Cleaning imported values: one function per kind of field, each fast on the common case.
+
+Every cleaner takes a raw cell (text, number, date or ``None``) and returns the value to store, or
+raises :class:`~crm.errors.ValidationError` with a plain reason. ``None`` means "blank": a blank
+cell never erases a stored value. The slow, thorough checks in :mod:`crm.validation` run only
+when the quick test of the common shape fails, so 100,000 rows clean in well under a second.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+from crm.errors import ValidationError
+from crm.models import NATIONS
+from crm.text import clean_multiline, clean_text
+from crm.validation import EXCEL_CELL_LIMIT, normalise_email, normalise_phone, normalise_postcode
+
+Cleaner = Callable[[Any], Any]
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's day 0 once its 1900 leap-year bug is allowed for
+MAX_EXCEL_SERIAL = 2_958_465  # 31/12/9999
+
+
+def text(value: Any) -> str | None:
+    """Trimmed text without invisible characters; ``None`` for blank."""
+    if value is None:
+        return None
+    if type(value) is str:
+        if not value:
+            return None
+        if (
+            value.isascii()
+            and value.isprintable()
+            and value[0] != " "
+            and value[-1] != " "
+            and "  " not in value
+        ):
+            return value
+        return clean_text(value)
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return clean_text(value)
+
+
+def multiline(value: Any) -> str | None:
+    if isinstance(value, str):
+        return clean_multiline(value)
+    return text(value)
+
+
+def check_excel_limit(value: Any) -> None:
+    if isinstance(value, str) and len(value) > EXCEL_CELL_LIMIT:
+        raise ValidationError(
+            f"the cell holds {len(value):,} characters, more than a spreadsheet cell can hold ({EXCEL_CELL_LIMIT:,})"
+        )
+
+
+# --- Email --------------------------------------------------------------------------------------
+
+_SIMPLE_EMAIL = re.compile(
+    r"^[a-z0-9_%+'-]+(?:\.[a-z0-9_%+'-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}$"
+)
+
+
+def email(value: Any) -> str | None:
+    """A lower-cased, syntax-checked email address."""
+    raw = text(value)
+    if raw is None:
+        return None
+    lowered = raw.lower()
+    if len(lowered) <= 254 and _SIMPLE_EMAIL.match(lowered):
+        return lowered
+    try:
+        return normalise_email(raw)
+    except ValidationError as exc:
+        raise ValidationError(f"{raw!r} is not a valid email address", "email") from exc
+
+
+# --- Phone --------------------------------------------------------------------------------------
+
+_NON_DIGIT = re.compile(r"[^\d+]")
+# (first six digits, length) → lengths of the groups phonenumbers formats a UK national number in.
+_UK_SHAPES: dict[tuple[str, int], tuple[int, ...] | None] = {}
+
+
+def phone(value: Any) -> str | None:
+    """UK numbers in national format ("0131 348 5000"), others in international format.
+
+    phonenumbers is thorough but takes tens of microseconds a call; UK numbers with the same leading
+    digits and length format alike, so the grouping found for one is reused for the next.
+    """
+    if isinstance(value, float) and value.is_integer():
+        value = str(int(value))  # a number cell: the leading zero was lost; normalise_phone restores it
+    raw = text(value)
+    if raw is None:
+        return None
+    digits = _NON_DIGIT.sub("", raw)
+    national: str | None = None
+    if digits.startswith("+44") and len(digits) == 13:
+        national = "0" + digits[3:]
+    elif digits.startswith("0") and len(digits) == 11 and digits.isdigit():
+        national = digits
+    elif digits.startswith("7") and len(digits) == 10 and digits.isdigit():
+        national = "0" + digits
+    if national is not None and national[1] != "0":
+        key = (national[:6], len(national))
+        if key in _UK_SHAPES:
+            groups = _UK_SHAPES[key]
+            if groups is not None:
+                parts, start = [], 0
+                for size in groups:
+                    parts.append(national[start : start + size])
+                    start += size
+                return " ".join(parts)
+        else:
+            formatted = _full_phone(raw)
+            parts = formatted.split(" ")
+            _UK_SHAPES[key] = tuple(len(p) for p in parts) if "".join(parts) == national else None
+            return formatted
+    return _full_phone(raw)
+
+
+def _full_phone(raw: str) -> str:
+    try:
+        result = normalise_phone(raw)
+    except ValidationError as exc:
+        raise ValidationError(f"{raw!r} is not a phone number", "phone") from exc
+    assert result is not None
+    return result
+
+
+# --- Postcode, nation, yes/no ------------------------------------------------------------------
+
+
+def postcode(value: Any) -> str | None:
+    """A UK postcode in capitals with its space. Anything else raises, so the caller can keep it
+    as typed and flag it (overseas codes are legitimate)."""
+    raw = text(value)
+    if raw is None:
+        return None
+    try:
+        return normalise_postcode(raw, strict=True)
+    except ValidationError as exc:
+        raise ValidationError(f"{raw!r} is not a UK postcode", "postcode") from exc
+
+
+_NATIONS = {n.lower(): n for n in NATIONS} | {
+    "uk": None,
+    "n ireland": "Northern Ireland",
+    "ni": "Northern Ireland",
+    "cymru": "Wales",
+    "alba": "Scotland",
+}
+
+
+def nation(value: Any) -> str | None:
+    raw = text(value)
+    if raw is None:
+        return None
+    key = raw.lower().replace(".", "")
+    if _NATIONS.get(key):
+        return _NATIONS[key]
+    return raw
+
+
+_TRUE = frozenset({"yes", "y", "true", "t", "1", "x", "✓", "✔", "ticked", "on"})
+_FALSE = frozenset({"no", "n", "false", "f", "0", "off", "-"})
+
+
+def yes_no(value: Any) -> bool | None:
+    """Yes/No, True/False, 1/0, x. Blank is ``None`` (leave as is)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return bool(value)
+    raw = text(value)
+    if raw is None:
+        return None
+    key = raw.lower()
+    if key in _TRUE:
+        return True
+    if key in _FALSE:
+        return False
+    raise ValidationError(f"{raw!r} is not yes or no")
+
+
+# --- Dates --------------------------------------------------------------------------------------
+
+_DATE_NUMERIC = re.compile(r"^(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})$")
+_MONTHS = {
+    m.lower(): i
+    for i, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for m in names
+}
+_DATE_WORDS = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([a-z]+)\.?,?[\s\-]+(\d{2,4})$")
+
+
+def date_order_hint(values: list[Any]) -> str | None:
+    """ "dmy" or "mdy" when a column's text dates settle the order (a part above 12), else ``None``."""
+    day_first = month_first = False
+    for value in values:
+        if isinstance(value, str) and (m := _DATE_NUMERIC.match(value.strip())) and len(m.group(1)) <= 2:
+            a, b = int(m.group(1)), int(m.group(2))
+            day_first |= a > 12 >= b
+            month_first |= b > 12 >= a
+    if day_first and not month_first:
+        return "dmy"
+    if month_first and not day_first:
+        return "mdy"
+    return None
+
+
+def parse_date(value: Any, order: str | None = None) -> tuple[dt.date | None, str | None]:
+    """A date from a date cell, an Excel serial number or text; day-first (UK) unless ``order``
+    is "mdy". Returns (date, warning); the warning says when the text could be read both ways.
+
+    Raises:
+        ValidationError: not a date.
+    """
+    if value is None or value == "":
+        return None, None
+    if isinstance(value, dt.datetime):
+        return value.date(), None
+    if isinstance(value, dt.date):
+        return value, None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if 1 <= value <= MAX_EXCEL_SERIAL:
+            return EXCEL_EPOCH + dt.timedelta(days=int(value)), None
+        raise ValidationError(f"{value!r} is not a date")
+    raw = text(value)
+    if raw is None:
+        return None, None
+    if re.fullmatch(r"\d{5}(\.\d+)?", raw):  # a serial number that arrived as text (CSV from Excel)
+        return parse_date(float(raw), order)
+    m = _DATE_NUMERIC.match(raw)
+    try:
+        if m:
+            a, b, c = m.group(1), m.group(2), m.group(3)
+            if len(a) == 4:
+                return dt.date(int(a), int(b), int(c)), None
+            year = _year(c)
+            first, second = int(a), int(b)
+            if order == "mdy":
+                return dt.date(year, first, second), None
+            day, month = (first, second)
+            warning = None
+            if order is None and first <= 12 and second <= 12 and first != second:
+                result = dt.date(year, month, day)
+                warning = f"{raw!r} could be read either way: taken as {result:%-d %B %Y} (day first)"
+                return result, warning
+            return dt.date(year, month, day), warning
+        m = _DATE_WORDS.match(raw.lower())
+        if m and m.group(2) in _MONTHS:
+            return dt.date(_year(m.group(3)), _MONTHS[m.group(2)], int(m.group(1))), None
+        return dt.date.fromisoformat(raw[:10]), None
+    except ValueError as exc:
+        raise ValidationError(f"{raw!r} is not a date") from exc
+
+
+def _year(text_: str) -> int:
+    year = int(text_)
+    if year < 100:
+        year += 2000 if year < 70 else 1900
+    return year
+
+
+# --- Names --------------------------------------------------------------------------------------
+
+TITLES = {
+    t.lower().rstrip("."): t
+    for t in (
+        "Mr",
+        "Mrs",
+        "Ms",
+        "Miss",
+        "Mx",
+        "Dr",
+        "Prof",
+        "Professor",
+        "Cllr",
+        "Councillor",
+        "Sir",
+        "Dame",
+        "Lord",
+        "Lady",
+        "Baroness",
+        "Baron",
+        "Rev",
+        "Revd",
+        "Reverend",
+        "Rt Hon",
+        "Hon",
+        "Fr",
+        "Capt",
+    )
+}
+POST_NOMINALS = frozenset(
+    {
+        "msp",
+        "ms",
+        "mp",
+        "mla",
+        "mbe",
+        "obe",
+        "cbe",
+        "kbe",
+        "dbe",
+        "phd",
+        "frse",
+        "fcipd",
+        "qc",
+        "kc",
+        "frs",
+        "ma",
+        "msc",
+        "bsc",
+        "ba",
+        "dl",
+        "jp",
+    }
+)
+
+
+def split_name(full: Any) -> dict[str, str]:
+    """Split "Dr Jane Smith OBE" or a sort name "Smith, Dr Jane" into title, first, last, post-nominals.
+
+    The last word is the surname, except that Gaelic, Welsh and Dutch particles stay with it
+    ("Seán Ó Floinn", "Ni Bhriain", "van der Berg").
+    """
+    raw = text(full)
+    if raw is None:
+        return {}
+    out: dict[str, str] = {}
+    if raw.count(",") == 1:
+        surname, rest = (p.strip() for p in raw.split(","))
+        # "Smith, Jane" is a sort name; "Jane Smith, OBE" carries post-nominals
+        if rest and rest.replace(".", "").lower() not in POST_NOMINALS and surname:
+            words = rest.split()
+            title_words, words = _take_title(words)
+            if title_words:
+                out["title"] = title_words
+            if words:
+                out["first_name"] = " ".join(words)
+            out["last_name"] = surname
+            return out
+        raw = raw.replace(",", " ")
+    words = raw.split()
+    title_words, words = _take_title(words)
+    if title_words:
+        out["title"] = title_words
+    nominals: list[str] = []
+    while len(words) > 1 and words[-1].replace(".", "").lower() in POST_NOMINALS:
+        nominals.insert(0, words.pop())
+    if nominals:
+        out["post_nominals"] = " ".join(nominals)
+    if not words:
+        return out
+    if len(words) == 1:
+        out["last_name"] = words[0]
+        return out
+    cut = len(words) - 1
+    while cut > 1 and words[cut - 1].lower() in _PARTICLES:
+        cut -= 1
+    out["first_name"] = " ".join(words[:cut])
+    out["last_name"] = " ".join(words[cut:])
+    return out
+
+
+_PARTICLES = frozenset(
+    {
+        "ó",
+        "o",
+        "ní",
+        "ni",
+        "nic",
+        "mac",
+        "mc",
+        "ap",
+        "van",
+        "von",
+        "der",
+        "den",
+        "de",
+        "la",
+        "le",
+        "da",
+        "di",
+        "du",
+        "bin",
+        "al",
+        "el",
+        "uí",
+        "ui",
+    }
+)
+
+
+def _take_title(words: list[str]) -> tuple[str | None, list[str]]:
+    titles: list[str] = []
+    while words:
+        key = words[0].lower().rstrip(".")
+        if key == "rt" and len(words) > 1 and words[1].lower().rstrip(".") == "hon":
+            titles.append("Rt Hon")
+            words = words[2:]
+            continue
+        if key in TITLES and len(words) > 1:
+            titles.append(TITLES[key])
+            words = words[1:]
+            continue
+        break
+    return (" ".join(titles) or None), words
+
+
+def split_tags(value: Any) -> list[str]:
+    """Tags typed in one cell: separated by semicolons, commas or line breaks."""
+    raw = multiline(value)
+    if raw is None:
+        return []
+    parts = re.split(r"[;,\n|]", raw)
+    out: list[str] = []
+    for part in parts:
+        cleaned = clean_text(part)
+        if cleaned and cleaned.lower() not in {o.lower() for o in out}:
+            out.append(cleaned)
+    return out

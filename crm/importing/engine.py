@@ -1,0 +1,1462 @@
+"""The import engine: plan (a dry run that changes nothing), apply (one transaction), undo.
+
+    table = read_table(path)
+    mapping = suggest_mapping(table.headers)
+    with db.session() as session:
+        plan = plan_import(session, table, mapping, ImportOptions())      # what would happen, row by row
+    result = apply_import(db, table, mapping, ImportOptions(), progress=..., should_cancel=...)
+    undo_import(db, result.batch_id)
+
+Duplicates are found with a few set-based queries (emails lower-cased in bulk, then names), never
+one query per row: same email (case-insensitive); else same name and organisation; else same name
+and postcode. Matching by name is skipped when both records have different email addresses (they
+are then two people who share a name). A blank cell never erases a stored value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from crm import audit
+from crm.db import Database
+from crm.errors import Cancelled, ConflictError, NotFoundError, UserError, ValidationError
+from crm.importing import cleaning
+from crm.importing.mapping import FIELD_LABELS, describe_mapping
+from crm.importing.reader import Table
+from crm.models import (
+    PERSON_FIELDS,
+    Attendance,
+    AuditEntry,
+    Consent,
+    ElectedRole,
+    ImportBatch,
+    InteractionPerson,
+    Membership,
+    Network,
+    Organisation,
+    Person,
+    PersonTag,
+    PersonType,
+    StakeholderType,
+    Suppression,
+    utcnow,
+)
+from crm.services import networks, tags
+from crm.services.organisations import create_organisation
+from crm.services.people import bulk_insert_people, normalise_types, person_search_text
+from crm.text import fold, organisation_key
+from crm.util import chunked
+
+Progress = Callable[[int, int], None]
+ShouldCancel = Callable[[], bool]
+
+DUPLICATE_ACTIONS = ("fill", "overwrite", "skip", "create")
+DUPLICATE_ACTION_LABELS = {
+    "fill": "Fill empty fields only",
+    "overwrite": "Overwrite with the file's values",
+    "skip": "Skip",
+    "create": "Create a new person",
+}
+WRITE_CHUNK = 5_000
+_NAME_FIELDS = ("first_name", "last_name", "email", "preferred_name")
+_BOOL_FIELDS = frozenset({"do_not_contact", "email_opt_out", "post_opt_out"})
+_LENGTHS: dict[str, int] = {
+    c.name: c.type.length  # type: ignore[attr-defined]
+    for c in Person.__table__.columns
+    if getattr(c.type, "length", None)
+}
+_UPDATABLE = (*PERSON_FIELDS, "organisation_id", "last_contacted")
+_CHAMBER_BY_TYPE = {
+    "msp": "Scottish Parliament",
+    "ms": "Senedd",
+    "mp": "House of Commons",
+    "councillor": "Local council",
+}
+_PERSON_CLEANERS: dict[str, Callable[[Any], Any]] = {
+    **{f: cleaning.text for f in PERSON_FIELDS},
+    "email": cleaning.email,
+    "phone": cleaning.phone,
+    "mobile": cleaning.phone,
+    "nation": cleaning.nation,
+    "postcode": cleaning.postcode,
+    "notes": cleaning.multiline,
+    "do_not_contact": cleaning.yes_no,
+    "email_opt_out": cleaning.yes_no,
+    "post_opt_out": cleaning.yes_no,
+}
+
+
+# --- Plans and results --------------------------------------------------------------------------
+
+
+@dataclass
+class ImportOptions:
+    """Choices that apply to the whole file (and per-row duplicate decisions)."""
+
+    on_duplicate: str = "fill"
+    row_actions: dict[int, str] = field(default_factory=dict)  # row number → duplicate action
+    network: str | None = None
+    role: str = "member"
+    tags: list[str] = field(default_factory=list)
+    type: str | None = None
+    source: str | None = None
+    consent_purpose: str | None = None
+    consent_basis: str = "consent"
+    consent_date: dt.date | None = None
+    consent_source: str | None = None
+    consent_wording: str | None = None
+    date_order: str | None = None  # "dmy" or "mdy"; None: day first unless a column says otherwise
+
+    def __post_init__(self) -> None:
+        if self.on_duplicate not in DUPLICATE_ACTIONS:
+            raise ValidationError(
+                f"{self.on_duplicate!r} is not a duplicate choice ({', '.join(DUPLICATE_ACTIONS)}).",
+                "on_duplicate",
+            )
+        for row, action in self.row_actions.items():
+            if action not in DUPLICATE_ACTIONS:
+                raise ValidationError(f"Row {row}: {action!r} is not a duplicate choice.", "on_duplicate")
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "on_duplicate": self.on_duplicate,
+            "row_actions": {str(k): v for k, v in self.row_actions.items()},
+            "network": self.network,
+            "role": self.role,
+            "tags": list(self.tags),
+            "type": self.type,
+            "source": self.source,
+            "consent_purpose": self.consent_purpose,
+            "consent_basis": self.consent_basis,
+            "consent_date": self.consent_date.isoformat() if self.consent_date else None,
+            "consent_source": self.consent_source,
+        }
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A value that could not be used as it stood: where, what and why."""
+
+    row: int
+    column: str
+    value: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, column {self.column!r}: {self.reason}"
+
+
+@dataclass
+class RowPlan:
+    """What happens to one row: create, update, skip or reject, and why."""
+
+    row: int
+    action: str
+    values: dict[str, Any] = field(default_factory=dict)
+    organisation: str | None = None
+    networks: list[tuple[str, str, dt.date | None]] = field(default_factory=list)  # (name, role, joined)
+    tags: list[str] = field(default_factory=list)
+    types: list[str] = field(default_factory=list)
+    elected: dict[str, str] | None = None
+    person_id: int | None = None
+    person_name: str | None = None
+    match: str | None = None  # why it is a duplicate
+    duplicate_of_row: int | None = None
+    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+
+    @property
+    def is_duplicate(self) -> bool:
+        return self.person_id is not None or self.duplicate_of_row is not None
+
+    def describe(self) -> str:
+        """One line for the dry-run report."""
+        if self.action == "create":
+            text = "create"
+            if self.match:
+                text += f" (although {self.match})"
+        elif self.action == "update":
+            fields = ", ".join(_field_label(f) for f in self.changes) or "no fields"
+            text = f"update {self.person_name or 'person ' + str(self.person_id)}: {fields}"
+        elif self.action == "skip":
+            text = "skip"
+        else:
+            text = "reject"
+        if self.reasons:
+            text += ": " + "; ".join(self.reasons)
+        return text
+
+
+def _field_label(name: str) -> str:
+    return "Organisation" if name == "organisation_id" else FIELD_LABELS.get(name, name)
+
+
+@dataclass
+class ImportPlan:
+    """The dry run: row by row what would happen. Holds plain values only (safe across threads)."""
+
+    file_name: str
+    sha256: str
+    sheet: str | None
+    headers: list[str]
+    mapping: dict[int, str]
+    options: ImportOptions
+    rows: list[RowPlan]
+    new_organisations: list[str] = field(default_factory=list)
+    new_networks: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def count(self, action: str) -> int:
+        return sum(1 for r in self.rows if r.action == action)
+
+    @property
+    def flagged(self) -> int:
+        return sum(1 for r in self.rows if r.flags)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {
+            "created": self.count("create"),
+            "updated": self.count("update"),
+            "skipped": self.count("skip"),
+            "rejected": self.count("reject"),
+            "flagged": self.flagged,
+        }
+
+    @property
+    def duplicates(self) -> list[RowPlan]:
+        return [r for r in self.rows if r.is_duplicate]
+
+    @property
+    def problem_rows(self) -> list[RowPlan]:
+        return [r for r in self.rows if r.action == "reject" or r.flags]
+
+
+@dataclass
+class ImportResult:
+    batch_id: int | None
+    created: int
+    updated: int
+    skipped: int
+    rejected: int
+    flagged: int
+    seconds: float
+    plan: ImportPlan
+    dry_run: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "skipped": self.skipped,
+            "rejected": self.rejected,
+            "flagged": self.flagged,
+            "batch_id": self.batch_id,
+            "seconds": round(self.seconds, 3),
+            "dry_run": self.dry_run,
+        }
+
+
+@dataclass
+class UndoResult:
+    batch_id: int
+    removed: int
+    restored: int
+    links_removed: int
+    seconds: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "batch_id": self.batch_id,
+            "removed": self.removed,
+            "restored": self.restored,
+            "links_removed": self.links_removed,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+class ImportConflict(ConflictError):
+    """An undo refused because later edits touch what the import did; ``conflicts`` lists them."""
+
+    def __init__(self, message: str, conflicts: list[str]) -> None:
+        super().__init__(message)
+        self.conflicts = conflicts
+
+
+@dataclass(frozen=True)
+class BatchInfo:
+    id: int
+    file_name: str
+    sheet: str | None
+    started_at: dt.datetime
+    user: str | None
+    created: int
+    updated: int
+    skipped: int
+    rejected: int
+    flagged: int
+    undone_at: dt.datetime | None
+
+
+# --- Planning -----------------------------------------------------------------------------------
+
+
+def _tick(progress: Progress | None, should_cancel: ShouldCancel | None, done: int, total: int) -> None:
+    if should_cancel is not None and should_cancel():
+        raise Cancelled
+    if progress is not None:
+        progress(done, total)
+
+
+def _check_mapping(table: Table, mapping: Mapping[int, str]) -> None:
+    fields = [f for f in mapping.values() if f]
+    unknown = [f for f in fields if f not in FIELD_LABELS]
+    if unknown:
+        raise ValidationError(f"Unknown field {unknown[0]!r} in the column mapping.")
+    twice = {f for f in fields if fields.count(f) > 1}
+    if twice:
+        name = FIELD_LABELS[sorted(twice)[0]]
+        raise ValidationError(f"{table.file_name}: two columns are mapped to {name}; choose one.")
+    if not any(f in ("first_name", "last_name", "full_name", "email", "preferred_name") for f in fields):
+        raise UserError(
+            f"{table.file_name}: no recognisable columns — none of the headings names a person's name or email address."
+        )
+
+
+def plan_import(
+    session: Session,
+    table: Table,
+    mapping: Mapping[int, str],
+    options: ImportOptions | None = None,
+    *,
+    progress: Progress | None = None,
+    should_cancel: ShouldCancel | None = None,
+) -> ImportPlan:
+    """Work out, row by row, what importing would do. Reads the database, changes nothing."""
+    started = time.perf_counter()
+    options = options or ImportOptions()
+    mapping = {int(i): f for i, f in mapping.items() if f}
+    _check_mapping(table, mapping)
+    headers = table.headers
+    data = table.data_rows
+    total = len(data)
+    rows = _clean_rows(table, headers, data, mapping, options, progress, should_cancel)
+    plan = ImportPlan(
+        file_name=table.file_name,
+        sha256=table.sha256,
+        sheet=table.sheet,
+        headers=headers,
+        mapping=dict(mapping),
+        options=options,
+        rows=rows,
+    )
+    _tick(progress, should_cancel, total, total)
+    _match(session, plan)
+    _resolve_organisations_and_networks(session, plan)
+    plan.seconds = time.perf_counter() - started
+    return plan
+
+
+def _clean_rows(
+    table: Table,
+    headers: list[str],
+    data: list[tuple[int, list[Any]]],
+    mapping: Mapping[int, str],
+    options: ImportOptions,
+    progress: Progress | None,
+    should_cancel: ShouldCancel | None,
+) -> list[RowPlan]:
+    person_cols = [(i, f, _PERSON_CLEANERS[f]) for i, f in sorted(mapping.items()) if f in _PERSON_CLEANERS]
+    extra_cols = [(i, f) for i, f in sorted(mapping.items()) if f not in _PERSON_CLEANERS]
+    date_orders = {
+        i: options.date_order or cleaning.date_order_hint([r[i] for _, r in data if i < len(r)])
+        for i, f in extra_cols
+        if f in ("joined_on", "last_contacted")
+    }
+    problems = table.cell_problems
+    total = len(data)
+    option_types = normalise_types([options.type]) if options.type else []
+    out: list[RowPlan] = []
+    for n, (number, cells) in enumerate(data):
+        if n % 2000 == 0:
+            _tick(progress, should_cancel, n, total)
+        width = len(cells)
+        plan = RowPlan(row=number, action="create")
+        values = plan.values
+        flags = plan.flags
+        for col, fname, cleaner in person_cols:
+            if col >= width:
+                continue
+            raw = cells[col]
+            if raw is None or raw == "":
+                continue
+            if problems and (number, col) in problems:
+                flags.append(Flag(number, headers[col], _shown(raw), problems[(number, col)]))
+                continue
+            try:
+                value = cleaner(raw)
+            except ValidationError as exc:
+                if fname == "postcode":
+                    kept = cleaning.text(raw)
+                    values[fname] = kept
+                    if not _overseas(cells, mapping):
+                        flags.append(Flag(number, headers[col], _shown(raw), f"{exc} (kept as typed)"))
+                    continue
+                flags.append(Flag(number, headers[col], _shown(raw), str(exc)))
+                continue
+            if value is None:
+                continue
+            if type(value) is str:
+                limit = _LENGTHS.get(fname)
+                if len(value) > cleaning.EXCEL_CELL_LIMIT:
+                    flags.append(
+                        Flag(
+                            number,
+                            headers[col],
+                            _shown(raw),
+                            f"longer than a spreadsheet cell can hold ({cleaning.EXCEL_CELL_LIMIT:,} characters)",
+                        )
+                    )
+                    continue
+                if limit is not None and len(value) > limit:
+                    flags.append(Flag(number, headers[col], _shown(raw), f"longer than {limit} characters"))
+                    continue
+            values[fname] = value
+        for col, fname in extra_cols:
+            if col >= width:
+                continue
+            raw = cells[col]
+            if raw is None or raw == "":
+                continue
+            if problems and (number, col) in problems:
+                flags.append(Flag(number, headers[col], _shown(raw), problems[(number, col)]))
+                continue
+            try:
+                _apply_extra(plan, fname, raw, date_orders.get(col), headers[col])
+            except ValidationError as exc:
+                flags.append(Flag(number, headers[col], _shown(raw), str(exc)))
+        row_role = values.pop("_role", None)
+        row_joined = values.pop("_joined", None)
+        if row_role or row_joined:
+            plan.networks = [(n_, row_role or r_, row_joined or j_) for n_, r_, j_ in plan.networks]
+        if options.network and not any(n_.lower() == options.network.lower() for n_, _, _ in plan.networks):
+            plan.networks.append(
+                (options.network, row_role or (options.role or "member").lower(), row_joined)
+            )
+        for t in options.tags:
+            if t.lower() not in {x.lower() for x in plan.tags}:
+                plan.tags.append(t)
+        for t in option_types:
+            if t not in plan.types:
+                plan.types.append(t)
+        if plan.elected is not None:
+            _finish_elected(plan, headers, mapping)
+        if options.source:
+            values["source"] = options.source
+        if not any(values.get(k) for k in _NAME_FIELDS):
+            plan.action = "reject"
+            plan.reasons.append("no name or email address")
+        out.append(plan)
+    return out
+
+
+def _shown(raw: Any) -> str:
+    text = cleaning.text(raw) if not isinstance(raw, str) else raw
+    text = text or ""
+    return text if len(text) <= 200 else text[:200] + "…"
+
+
+def _overseas(cells: list[Any], mapping: Mapping[int, str]) -> bool:
+    for col, fname in mapping.items():
+        if fname == "country" and col < len(cells):
+            country = (cleaning.text(cells[col]) or "").lower()
+            return bool(country) and country not in (
+                "uk",
+                "united kingdom",
+                "great britain",
+                "gb",
+                "england",
+                "scotland",
+                "wales",
+                "northern ireland",
+            )
+    return False
+
+
+def _apply_extra(plan: RowPlan, fname: str, raw: Any, order: str | None, heading: str) -> None:
+    values = plan.values
+    if fname == "full_name":
+        cleaning.check_excel_limit(raw)
+        for key, value in cleaning.split_name(raw).items():
+            values.setdefault(key, value)
+    elif fname == "organisation":
+        name = cleaning.text(raw)
+        if name and len(name) > 300:
+            raise ValidationError("an organisation name is at most 300 characters")
+        if name and organisation_key(name):
+            plan.organisation = name
+    elif fname == "network":
+        for name in cleaning.split_tags(raw):
+            plan.networks.append((name, "member", None))
+    elif fname == "role":
+        role = (cleaning.text(raw) or "member").lower()
+        if len(role) > 50:
+            raise ValidationError("a network role is at most 50 characters")
+        plan.values["_role"] = role
+    elif fname == "joined_on":
+        joined, warning = cleaning.parse_date(raw, order)
+        plan.values["_joined"] = joined
+        if warning:
+            plan.flags.append(Flag(plan.row, heading, _shown(raw), warning))
+    elif fname == "last_contacted":
+        when, warning = cleaning.parse_date(raw, order)
+        values["last_contacted"] = when
+        if warning:
+            plan.flags.append(Flag(plan.row, heading, _shown(raw), warning))
+    elif fname == "tags":
+        for name in cleaning.split_tags(raw):
+            if len(name) > 100:
+                raise ValidationError("a tag is at most 100 characters")
+            plan.tags.append(name)
+    elif fname == "type":
+        known = {t.value for t in StakeholderType}
+        for name in cleaning.split_tags(raw):
+            value = normalise_types([name])
+            if not value or value[0] not in known:
+                raise ValidationError(f"{name!r} is not a stakeholder type")
+            if value[0] not in plan.types:
+                plan.types.append(value[0])
+    elif fname in ("party", "constituency", "chamber"):
+        value = cleaning.text(raw)
+        if value:
+            if len(value) > 100 and fname != "constituency":
+                raise ValidationError(f"a {fname} is at most 100 characters")
+            plan.elected = {**(plan.elected or {}), fname: value}
+
+
+def _finish_elected(plan: RowPlan, headers: list[str], mapping: Mapping[int, str]) -> None:
+    """Party and constituency make an elected role only when the chamber is known."""
+    assert plan.elected is not None
+    if "chamber" not in plan.elected:
+        chamber = next((_CHAMBER_BY_TYPE[t] for t in plan.types if t in _CHAMBER_BY_TYPE), None)
+        if chamber is None:
+            col = next(i for i, f in mapping.items() if f in ("party", "constituency") and f in plan.elected)
+            plan.flags.append(
+                Flag(
+                    plan.row,
+                    headers[col],
+                    plan.elected.get("party") or plan.elected.get("constituency") or "",
+                    "party and constituency need a chamber: give the stakeholder type (MSP, MS, MP or councillor) or a Chamber column",
+                )
+            )
+            plan.elected = None
+            return
+        plan.elected["chamber"] = chamber
+
+
+def _name_key(values: Mapping[str, Any]) -> tuple[str, str] | None:
+    first = values.get("first_name") or values.get("preferred_name")
+    last = values.get("last_name")
+    if not first or not last:
+        return None
+    return fold(first), fold(last)
+
+
+def _compact_postcode(value: str | None) -> str | None:
+    return value.replace(" ", "").upper() if value else None
+
+
+def _match(session: Session, plan: ImportPlan) -> None:
+    """Find duplicates within the file and against the database, then decide each row's action."""
+    live = [r for r in plan.rows if r.action != "reject"]
+
+    # Within the file: the first row with an email / name+organisation / name+postcode wins.
+    by_email: dict[str, RowPlan] = {}
+    by_name_org: dict[tuple[str, str, str], RowPlan] = {}
+    by_name_pc: dict[tuple[str, str, str], RowPlan] = {}
+    for r in live:
+        email = r.values.get("email")
+        name = _name_key(r.values)
+        org = organisation_key(r.organisation) if r.organisation else None
+        pc = _compact_postcode(r.values.get("postcode"))
+        first: RowPlan | None = None
+        why = ""
+        if email and email in by_email:
+            first, why = by_email[email], "the same email address"
+        elif name:
+            for key, table, label in (
+                ((*name, org), by_name_org, "the same name and organisation"),
+                ((*name, pc), by_name_pc, "the same name and postcode"),
+            ):
+                if key[2] and key in table:  # type: ignore[index]
+                    other = table[key]  # type: ignore[index]
+                    other_email = other.values.get("email")
+                    if not (email and other_email and email != other_email):
+                        first, why = other, label
+                        break
+        if first is not None:
+            r.duplicate_of_row = first.row
+            r.match = f"{why} as row {first.row}"
+            continue
+        if email:
+            by_email[email] = r
+        if name:
+            if org:
+                by_name_org.setdefault((*name, org), r)
+            if pc:
+                by_name_pc.setdefault((*name, pc), r)
+
+    # Against the database, with set-based queries.
+    originals = [r for r in live if r.duplicate_of_row is None]
+    emails = sorted({r.values["email"] for r in originals if r.values.get("email")})
+    found_email: dict[str, int] = {}
+    suppressed: set[str] = set()
+    for part in chunked(emails):
+        for pid, email in session.execute(
+            select(Person.id, func.lower(Person.email))
+            .where(func.lower(Person.email).in_(part), Person.deleted_at.is_(None))
+            .order_by(Person.id)
+        ):
+            found_email.setdefault(email, pid)
+        suppressed.update(session.scalars(select(Suppression.email).where(Suppression.email.in_(part))))
+
+    need_names = [r for r in originals if r.values.get("email") not in found_email and _name_key(r.values)]
+    db_by_name: dict[tuple[str, str], list[tuple[int, str | None, str | None, str | None]]] = defaultdict(
+        list
+    )
+    lasts = sorted({r.values["last_name"].lower() for r in need_names})
+    for part in chunked(lasts):
+        stmt = (
+            select(
+                Person.id,
+                Person.first_name,
+                Person.preferred_name,
+                Person.last_name,
+                Person.email,
+                Person.postcode,
+                Organisation.name_key,
+            )
+            .outerjoin(Organisation, Organisation.id == Person.organisation_id)
+            .where(func.lower(Person.last_name).in_(part), Person.deleted_at.is_(None))
+            .order_by(Person.id)
+        )
+        for pid, first, preferred, last, email, pc, org_key in session.execute(stmt):
+            entry = (pid, email.lower() if email else None, _compact_postcode(pc), org_key)
+            if first:
+                db_by_name[(fold(first), fold(last))].append(entry)
+            if preferred and preferred != first:
+                db_by_name[(fold(preferred), fold(last))].append(entry)
+
+    for r in originals:
+        email = r.values.get("email")
+        if email and email in found_email:
+            r.person_id = found_email[email]
+            r.match = "the same email address is already in Kindred"
+            continue
+        name = _name_key(r.values)
+        if not name or name not in db_by_name:
+            continue
+        org = organisation_key(r.organisation) if r.organisation else None
+        pc = _compact_postcode(r.values.get("postcode"))
+        for pid, db_email, db_pc, db_org in db_by_name[name]:
+            if email and db_email and email != db_email:
+                continue
+            if org and db_org == org:
+                r.person_id, r.match = pid, "the same name and organisation is already in Kindred"
+                break
+            if pc and db_pc == pc:
+                r.person_id, r.match = pid, "the same name and postcode is already in Kindred"
+                break
+
+    # Suppressed emails: imported, but flagged and never contactable.
+    for r in live:
+        email = r.values.get("email")
+        if email and email in suppressed:
+            r.values["do_not_contact"] = True
+            col = next((plan.headers[i] for i, f in plan.mapping.items() if f == "email"), "Email")
+            r.flags.append(
+                Flag(
+                    r.row,
+                    col,
+                    email,
+                    "this address is on the do-not-contact list: imported as do not contact",
+                )
+            )
+
+    _decide(session, plan)
+
+
+def _decide(session: Session, plan: ImportPlan) -> None:
+    options = plan.options
+    by_row = {r.row: r for r in plan.rows}
+    matched_ids = sorted({r.person_id for r in plan.rows if r.person_id is not None})
+    current: dict[int, dict[str, Any]] = {}
+    cols = [getattr(Person, f) for f in _UPDATABLE]
+    for part in chunked(matched_ids):
+        for row in session.execute(
+            select(Person.id, Person.first_name, Person.last_name, *cols).where(Person.id.in_(part))
+        ):
+            current[row[0]] = dict(zip(_UPDATABLE, row[3:], strict=True)) | {
+                "_name": " ".join(p for p in (row[1], row[2]) if p) or f"person {row[0]}"
+            }
+    for r in plan.rows:
+        if r.action == "reject" or not r.is_duplicate:
+            continue
+        action = options.row_actions.get(r.row, options.on_duplicate)
+        if r.duplicate_of_row is not None:
+            first = by_row[r.duplicate_of_row]
+            if action == "create":
+                r.action = "create"
+            elif action == "skip":
+                r.action = "skip"
+                r.reasons.append(f"the same person as row {first.row}")
+            else:
+                _merge_into(first, r, overwrite=action == "overwrite")
+                r.action = "skip"
+                r.reasons.append(
+                    f"merged into row {first.row} ({r.match.split(' as row')[0]})" if r.match else "merged"
+                )
+            continue
+        assert r.person_id is not None
+        existing = current.get(r.person_id, {})
+        r.person_name = existing.get("_name")
+        if action == "create":
+            r.action = "create"
+        elif action == "skip":
+            r.action = "skip"
+            r.reasons.append(f"already in Kindred as {r.person_name} ({r.match})")
+        else:
+            r.action = "update"
+            r.changes = _changes(existing, r, overwrite=action == "overwrite")
+            if not r.changes and not (
+                r.networks or r.tags or r.types or r.elected or plan.options.consent_purpose
+            ):
+                r.action = "skip"
+                r.reasons.append(f"already in Kindred as {r.person_name}, nothing new")
+
+
+def _merge_into(first: RowPlan, later: RowPlan, *, overwrite: bool) -> None:
+    for key, value in later.values.items():
+        if value is None or value == "":
+            continue
+        if overwrite or first.values.get(key) in (None, ""):
+            first.values[key] = value
+    if later.organisation and (overwrite or not first.organisation):
+        first.organisation = later.organisation
+    for item in later.networks:
+        if item[0].lower() not in {n.lower() for n, _, _ in first.networks}:
+            first.networks.append(item)
+    for t in later.tags:
+        if t.lower() not in {x.lower() for x in first.tags}:
+            first.tags.append(t)
+    for t in later.types:
+        if t not in first.types:
+            first.types.append(t)
+    if later.elected and (overwrite or not first.elected):
+        first.elected = later.elected
+
+
+def _changes(existing: Mapping[str, Any], r: RowPlan, *, overwrite: bool) -> dict[str, tuple[Any, Any]]:
+    """The fields an update would change. Blank cells never erase; "fill" only fills empty fields."""
+    out: dict[str, tuple[Any, Any]] = {}
+    for key, new in r.values.items():
+        if key.startswith("_") or new is None or new == "" or key not in existing:
+            continue
+        old = existing[key]
+        if key in _BOOL_FIELDS:
+            # Yes/no preferences only ever tighten: an import never clears a do-not-contact.
+            if new and not old:
+                out[key] = (old, True)
+            continue
+        if old == new:
+            continue
+        if old in (None, "") or overwrite:
+            out[key] = (old, new)
+    if r.organisation:
+        out["organisation_id"] = (existing.get("organisation_id"), r.organisation)  # resolved later
+    return out
+
+
+def _resolve_organisations_and_networks(session: Session, plan: ImportPlan) -> None:
+    """Organisations are matched by name key and created once; networks by name."""
+    keys: dict[str, str] = {}
+    for r in plan.rows:
+        if r.organisation and r.action in ("create", "update"):
+            keys.setdefault(organisation_key(r.organisation), r.organisation)
+    existing: dict[str, int] = {}
+    for part in chunked(sorted(keys)):
+        for oid, key in session.execute(
+            select(Organisation.id, Organisation.name_key)
+            .where(Organisation.name_key.in_(part), Organisation.deleted_at.is_(None))
+            .order_by(Organisation.id)
+        ):
+            existing.setdefault(key, oid)
+    plan.new_organisations = sorted(name for key, name in keys.items() if key not in existing)
+    for r in plan.rows:
+        if r.action != "update" or "organisation_id" not in r.changes:
+            continue
+        old, name = r.changes["organisation_id"]
+        key = organisation_key(name)
+        new_id = existing.get(key)
+        if (new_id is not None and new_id == old) or (
+            old is not None and plan.options.row_actions.get(r.row, plan.options.on_duplicate) != "overwrite"
+        ):
+            del r.changes["organisation_id"]
+        else:
+            r.changes["organisation_id"] = (old, name)
+        if not r.changes and not (
+            r.networks or r.tags or r.types or r.elected or plan.options.consent_purpose
+        ):
+            r.action = "skip"
+            r.reasons.append(f"already in Kindred as {r.person_name}, nothing new")
+    names = {n.lower(): n for r in plan.rows if r.action in ("create", "update") for n, _, _ in r.networks}
+    found = {
+        n.lower()
+        for part in chunked(sorted(names))
+        for n in session.scalars(select(Network.name).where(func.lower(Network.name).in_(part)))
+    }
+    plan.new_networks = sorted(v for k, v in names.items() if k not in found)
+
+
+# --- Applying -----------------------------------------------------------------------------------
+
+
+def apply_import(
+    db: Database,
+    table: Table,
+    mapping: Mapping[int, str],
+    options: ImportOptions | None = None,
+    *,
+    progress: Progress | None = None,
+    should_cancel: ShouldCancel | None = None,
+) -> ImportResult:
+    """Import in one transaction: everything is written, or (on any error or Cancel) nothing.
+
+    The plan is worked out again inside the transaction, so it matches the database exactly.
+
+    Raises:
+        Cancelled: ``should_cancel`` returned true; the database is unchanged.
+    """
+    started = time.perf_counter()
+    options = options or ImportOptions()
+    with db.transaction() as session:
+        total_rows = max(len(table.data_rows), 1)
+
+        def plan_progress(done: int, total: int) -> None:
+            if progress is not None:
+                progress(done * 3 // 10, total_rows)
+
+        plan = plan_import(
+            session, table, mapping, options, progress=plan_progress, should_cancel=should_cancel
+        )
+        batch_id = write_plan(
+            session, plan, progress=progress, should_cancel=should_cancel, base=total_rows * 3 // 10
+        )
+    counts = plan.counts
+    return ImportResult(
+        batch_id=batch_id,
+        seconds=time.perf_counter() - started,
+        plan=plan,
+        **counts,
+    )
+
+
+def dry_run(
+    db: Database,
+    table: Table,
+    mapping: Mapping[int, str],
+    options: ImportOptions | None = None,
+    *,
+    progress: Progress | None = None,
+    should_cancel: ShouldCancel | None = None,
+) -> ImportResult:
+    """The plan as a result with no batch: nothing is written."""
+    started = time.perf_counter()
+    with db.session() as session:
+        plan = plan_import(session, table, mapping, options, progress=progress, should_cancel=should_cancel)
+    return ImportResult(
+        batch_id=None, seconds=time.perf_counter() - started, plan=plan, dry_run=True, **plan.counts
+    )
+
+
+def write_plan(
+    session: Session,
+    plan: ImportPlan,
+    *,
+    progress: Progress | None = None,
+    should_cancel: ShouldCancel | None = None,
+    base: int = 0,
+) -> int:
+    """Carry out a plan in the caller's transaction. Returns the import batch id."""
+    options = plan.options
+    total = base + len(plan.rows) + 1
+    counts = plan.counts
+    batch = ImportBatch(
+        file_name=plan.file_name[:500],
+        sha256=plan.sha256,
+        sheet=plan.sheet,
+        started_at=utcnow(),
+        user=audit.current_user(),
+        options={**options.as_json(), "mapping": describe_mapping(plan.headers, plan.mapping)},
+        **counts,
+    )
+    session.add(batch)
+    session.flush()
+    batch_id = batch.id
+    default_source = f"Import: {plan.file_name}"[:300]
+
+    # Organisations: each new one created once.
+    org_ids: dict[str, int] = {}
+    org_names: dict[int, str] = {}
+    keys = {
+        organisation_key(r.organisation)
+        for r in plan.rows
+        if r.organisation and r.action in ("create", "update")
+    }
+    for part in chunked(sorted(keys)):
+        for oid, key, name in session.execute(
+            select(Organisation.id, Organisation.name_key, Organisation.name)
+            .where(Organisation.name_key.in_(part), Organisation.deleted_at.is_(None))
+            .order_by(Organisation.id.desc())
+        ):
+            org_ids[key] = oid
+            org_names[oid] = name
+    for name in plan.new_organisations:
+        key = organisation_key(name)
+        if key not in org_ids:
+            org = create_organisation(session, name=name, source=default_source, batch_id=batch_id)
+            org_ids[key] = org.id
+            org_names[org.id] = org.name
+
+    # New people, in chunks so Cancel is noticed and progress moves.
+    creates = [r for r in plan.rows if r.action == "create"]
+    done = base
+    for part in chunked(creates, WRITE_CHUNK):
+        _tick(progress, should_cancel, done, total)
+        payload = []
+        for r in part:
+            item = {k: v for k, v in r.values.items() if not k.startswith("_")}
+            item.setdefault("source", default_source)
+            item["organisation_id"] = (
+                org_ids.get(organisation_key(r.organisation)) if r.organisation else None
+            )
+            payload.append(item)
+        ids = bulk_insert_people(session, payload, batch_id=batch_id, organisation_names=org_names)
+        for r, pid in zip(part, ids, strict=True):
+            r.person_id = pid
+        done += len(part)
+
+    # Updates: field changes recorded with their old values so undo can restore them.
+    updates = [r for r in plan.rows if r.action == "update"]
+    changed: list[dict[str, Any]] = []
+    entries: list[dict[str, Any]] = []
+    now = utcnow()
+    for r in updates:
+        if "organisation_id" in r.changes:
+            old, name = r.changes["organisation_id"]
+            new_id = org_ids.get(organisation_key(name))
+            if new_id is None or new_id == old:
+                del r.changes["organisation_id"]
+            else:
+                r.changes["organisation_id"] = (old, new_id)
+        if not r.changes:
+            continue
+        assert r.person_id is not None
+        changed.append(
+            {"id": r.person_id, **{k: new for k, (_, new) in r.changes.items()}, "updated_at": now}
+        )
+        entries.extend(
+            {
+                "action": "update",
+                "entity": "person",
+                "entity_id": r.person_id,
+                "field": k,
+                "old": old,
+                "new": new,
+            }
+            for k, (old, new) in r.changes.items()
+        )
+    for part in chunked(changed, WRITE_CHUNK):
+        _tick(progress, should_cancel, done, total)
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        for item in part:
+            groups[tuple(sorted(item))].append(item)
+        for items in groups.values():
+            session.execute(update(Person), items)
+        done += len(part)
+    audit.record_many(session, entries, batch_id=batch_id)
+    _refresh_search_text(session, [c["id"] for c in changed])
+    _suppress_do_not_contact(
+        session,
+        [
+            r.person_id
+            for r in plan.rows
+            if r.action in ("create", "update") and r.values.get("do_not_contact")
+        ],
+    )
+
+    imported = [r for r in plan.rows if r.action in ("create", "update") and r.person_id is not None]
+    _tick(progress, should_cancel, done, total)
+
+    # Networks (per row and for the whole file), grouped by network, role and joining date.
+    groups_net: dict[tuple[str, str, dt.date | None], list[int]] = defaultdict(list)
+    for r in imported:
+        for name, role, joined in r.networks:
+            groups_net[(name.lower(), role, joined)].append(r.person_id)  # type: ignore[arg-type]
+    net_ids: dict[str, int] = {}
+    display = {n.lower(): n for r in imported for n, _, _ in r.networks}
+    for (key, role, joined), ids in groups_net.items():
+        if key not in net_ids:
+            network, created = networks.get_or_create_network(session, display[key])
+            net_ids[key] = network.id
+            if created:
+                audit.record(session, "create", "network", network.id, new=network.name, batch_id=batch_id)
+        networks.add_members(session, net_ids[key], ids, role=role, joined_on=joined, batch_id=batch_id)
+
+    # Tags, per row and for the whole file.
+    by_tag: dict[str, list[int]] = defaultdict(list)
+    tag_display: dict[str, str] = {}
+    for r in imported:
+        for t in r.tags:
+            by_tag[t.lower()].append(r.person_id)  # type: ignore[arg-type]
+            tag_display.setdefault(t.lower(), t)
+    for key, ids in by_tag.items():
+        tags.tag_people(session, ids, tag_display[key], batch_id=batch_id)
+
+    # Stakeholder types.
+    by_type: dict[str, list[int]] = defaultdict(list)
+    for r in imported:
+        for t in r.types:
+            by_type[t].append(r.person_id)  # type: ignore[arg-type]
+    for type_, ids in by_type.items():
+        _add_types(session, type_, ids, batch_id)
+
+    # Elected roles (party and constituency with a known chamber).
+    _add_elected_roles(session, [r for r in imported if r.elected], batch_id)
+
+    # Consent, for everyone imported who is not on the do-not-contact list.
+    if options.consent_purpose:
+        consenting = [r.person_id for r in imported if not r.values.get("do_not_contact")]
+        _add_consents(session, consenting, options, batch_id)  # type: ignore[arg-type]
+
+    batch.finished_at = utcnow()
+    audit.record(
+        session,
+        "import",
+        "import_batch",
+        batch_id,
+        new=f"{counts['created']} created, {counts['updated']} updated",
+        batch_id=batch_id,
+        details=plan.file_name,
+    )
+    _tick(progress, should_cancel, total, total)
+    return batch_id
+
+
+def _refresh_search_text(session: Session, person_ids: Sequence[int]) -> None:
+    cols = [
+        Person.first_name,
+        Person.preferred_name,
+        Person.last_name,
+        Person.email,
+        Person.job_title,
+        Person.town,
+        Person.postcode,
+    ]
+    names = [c.key for c in cols]
+    for part in chunked(list(person_ids)):
+        rows = session.execute(
+            select(Person.id, Organisation.name, *cols)
+            .outerjoin(Organisation, Organisation.id == Person.organisation_id)
+            .where(Person.id.in_(part))
+        ).all()
+        items = [
+            {"id": row[0], "search_text": person_search_text(dict(zip(names, row[2:], strict=True)), row[1])}
+            for row in rows
+        ]
+        if items:
+            session.execute(update(Person), items)
+
+
+def _suppress_do_not_contact(session: Session, person_ids: Sequence[Any]) -> None:
+    """A do-not-contact email goes on the suppression list, as the people service does."""
+    ids = [i for i in person_ids if i is not None]
+    for part in chunked(ids):
+        emails = {
+            e.lower()
+            for e in session.scalars(
+                select(Person.email).where(Person.id.in_(part), Person.email.is_not(None))
+            )
+        }
+        have = set(session.scalars(select(Suppression.email).where(Suppression.email.in_(sorted(emails)))))
+        new = sorted(emails - have)
+        if new:
+            session.execute(
+                insert(Suppression),
+                [{"email": e, "reason": "Do not contact (import)", "created_at": utcnow()} for e in new],
+            )
+
+
+def _add_types(session: Session, type_: str, person_ids: list[int], batch_id: int) -> None:
+    have: set[int] = set()
+    ids = list(dict.fromkeys(person_ids))
+    for part in chunked(ids):
+        have.update(
+            session.scalars(
+                select(PersonType.person_id).where(PersonType.type == type_, PersonType.person_id.in_(part))
+            )
+        )
+    new = [pid for pid in ids if pid not in have]
+    if new:
+        session.execute(
+            insert(PersonType),
+            [{"person_id": pid, "type": type_, "import_batch_id": batch_id} for pid in new],
+        )
+        audit.record_many(
+            session,
+            (
+                {"action": "link", "entity": "person", "entity_id": pid, "field": "types", "new": type_}
+                for pid in new
+            ),
+            batch_id=batch_id,
+        )
+
+
+def _add_elected_roles(session: Session, rows: list[RowPlan], batch_id: int) -> None:
+    if not rows:
+        return
+    have: set[tuple[int, str]] = set()
+    for part in chunked([r.person_id for r in rows if r.action == "update"]):
+        have.update(
+            (pid, chamber)
+            for pid, chamber in session.execute(
+                select(ElectedRole.person_id, ElectedRole.chamber).where(
+                    ElectedRole.person_id.in_(part), ElectedRole.end_date.is_(None)
+                )
+            )
+        )
+    payload = []
+    for r in rows:
+        assert r.elected is not None and r.person_id is not None
+        if (r.person_id, r.elected["chamber"]) in have:
+            continue
+        payload.append(
+            {
+                "person_id": r.person_id,
+                "chamber": r.elected["chamber"][:100],
+                "party": r.elected.get("party"),
+                "constituency": r.elected.get("constituency"),
+            }
+        )
+    if payload:
+        ids = list(
+            session.scalars(
+                insert(ElectedRole).returning(ElectedRole.id, sort_by_parameter_order=True), payload
+            )
+        )
+        audit.record_many(
+            session,
+            (
+                {
+                    "action": "create",
+                    "entity": "elected_role",
+                    "entity_id": rid,
+                    "details": f"person {p['person_id']}",
+                }
+                for rid, p in zip(ids, payload, strict=True)
+            ),
+            batch_id=batch_id,
+        )
+
+
+def _add_consents(session: Session, person_ids: list[int], options: ImportOptions, batch_id: int) -> None:
+    from crm.models import LAWFUL_BASES
+
+    purpose = (options.consent_purpose or "").strip().lower()
+    basis = (options.consent_basis or "consent").strip().lower()
+    if basis not in LAWFUL_BASES:
+        raise ValidationError(
+            f"{options.consent_basis!r} is not a lawful basis ({', '.join(LAWFUL_BASES)}).", "basis"
+        )
+    have: set[int] = set()
+    for part in chunked(person_ids):
+        have.update(
+            session.scalars(
+                select(Consent.person_id).where(
+                    Consent.purpose == purpose, Consent.person_id.in_(part), Consent.withdrawn_on.is_(None)
+                )
+            )
+        )
+    new = [pid for pid in dict.fromkeys(person_ids) if pid not in have]
+    if not new:
+        return
+    when = options.consent_date or dt.date.today()
+    ids = list(
+        session.scalars(
+            insert(Consent).returning(Consent.id, sort_by_parameter_order=True),
+            [
+                {
+                    "person_id": pid,
+                    "purpose": purpose,
+                    "basis": basis,
+                    "granted": True,
+                    "recorded_on": when,
+                    "source": options.consent_source,
+                    "wording": options.consent_wording,
+                    "import_batch_id": batch_id,
+                }
+                for pid in new
+            ],
+        )
+    )
+    audit.record_many(
+        session,
+        (
+            {
+                "action": "create",
+                "entity": "consent",
+                "entity_id": cid,
+                "field": "purpose",
+                "new": f"{purpose} ({basis})",
+                "details": f"person {pid}",
+            }
+            for cid, pid in zip(ids, new, strict=True)
+        ),
+        batch_id=batch_id,
+    )
+
+
+# --- History and undo ---------------------------------------------------------------------------
+
+
+def list_batches(session: Session, limit: int = 200) -> list[BatchInfo]:
+    """Past imports, newest first."""
+    rows = session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(limit))
+    return [
+        BatchInfo(
+            id=b.id,
+            file_name=b.file_name,
+            sheet=b.sheet,
+            started_at=b.started_at,
+            user=b.user,
+            created=b.created,
+            updated=b.updated,
+            skipped=b.skipped,
+            rejected=b.rejected,
+            flagged=b.flagged,
+            undone_at=b.undone_at,
+        )
+        for b in rows
+    ]
+
+
+def _from_text(field_: str, value: str | None) -> Any:
+    """An audit value back to the column's type."""
+    if value is None:
+        return None
+    if field_ in _BOOL_FIELDS:
+        return value in ("true", "True", "1")
+    if field_ == "organisation_id":
+        return int(value)
+    if field_ == "last_contacted":
+        return dt.date.fromisoformat(value)
+    return value
+
+
+def undo_import(
+    db: Database,
+    batch_id: int,
+    *,
+    progress: Progress | None = None,
+    should_cancel: ShouldCancel | None = None,
+) -> UndoResult:
+    """Take an import back: created people removed, changed fields restored, links removed.
+
+    People the import created are removed outright (they did not exist before it); organisations it
+    created go too unless someone else has joined them since.
+
+    Raises:
+        NotFoundError: no such import.
+        ImportConflict: later edits touch what the import did (the message lists them); nothing changed.
+    """
+    started = time.perf_counter()
+    with db.transaction() as session:
+        batch = session.get(ImportBatch, batch_id)
+        if batch is None:
+            raise NotFoundError(f"There is no import {batch_id}.")
+        if batch.undone_at is not None:
+            raise ConflictError(f"Import {batch_id} ({batch.file_name}) was already undone.")
+        last_entry = (
+            session.scalar(select(func.max(AuditEntry.id)).where(AuditEntry.import_batch_id == batch_id)) or 0
+        )
+        created_ids = list(session.scalars(select(Person.id).where(Person.import_batch_id == batch_id)))
+        field_changes = session.execute(
+            select(AuditEntry.entity_id, AuditEntry.field, AuditEntry.old_value, AuditEntry.new_value)
+            .where(
+                AuditEntry.import_batch_id == batch_id,
+                AuditEntry.action == "update",
+                AuditEntry.entity == "person",
+            )
+            .order_by(AuditEntry.id)
+        ).all()
+        _tick(progress, should_cancel, 1, 4)
+        conflicts = _undo_conflicts(session, batch_id, last_entry, created_ids, field_changes)
+        if conflicts:
+            shown = "; ".join(conflicts[:10])
+            more = f" and {len(conflicts) - 10} more" if len(conflicts) > 10 else ""
+            raise ImportConflict(
+                f"Import {batch_id} ({batch.file_name}) cannot be undone: later edits conflict — {shown}{more}.",
+                conflicts,
+            )
+        undo_entries: list[dict[str, Any]] = []
+        links = 0
+        for model in (Membership, PersonTag, PersonType, Consent):
+            result = session.execute(delete(model).where(model.import_batch_id == batch_id))  # type: ignore[attr-defined]
+            links += result.rowcount or 0  # type: ignore[attr-defined]
+        role_ids = list(
+            session.scalars(
+                select(AuditEntry.entity_id).where(
+                    AuditEntry.import_batch_id == batch_id,
+                    AuditEntry.entity == "elected_role",
+                    AuditEntry.action == "create",
+                )
+            )
+        )
+        for part in chunked([i for i in role_ids if i is not None]):
+            links += session.execute(delete(ElectedRole).where(ElectedRole.id.in_(part))).rowcount or 0  # type: ignore[attr-defined]
+        _tick(progress, should_cancel, 2, 4)
+        # Restore changed fields to the values they had before the import.
+        restore: dict[int, dict[str, Any]] = defaultdict(dict)
+        for pid, field_, old, new in field_changes:
+            if pid is None or field_ is None or (pid in restore and field_ in restore[pid]):
+                continue
+            restore[pid][field_] = _from_text(field_, old)
+            undo_entries.append(
+                {
+                    "action": "undo",
+                    "entity": "person",
+                    "entity_id": pid,
+                    "field": field_,
+                    "old": new,
+                    "new": old,
+                }
+            )
+        created_set = set(created_ids)
+        restore = defaultdict(dict, {pid: v for pid, v in restore.items() if pid not in created_set})
+        now = utcnow()
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        for pid, values in restore.items():
+            item = {"id": pid, **values, "updated_at": now}
+            groups[tuple(sorted(item))].append(item)
+        for items in groups.values():
+            for part in chunked(items, WRITE_CHUNK):
+                session.execute(update(Person), list(part))
+        _refresh_search_text(session, list(restore))
+        _tick(progress, should_cancel, 3, 4)
+        for part in chunked(created_ids):
+            session.execute(delete(Person).where(Person.id.in_(part)))
+        undo_entries.extend(
+            {"action": "undo", "entity": "person", "entity_id": pid, "field": "created"}
+            for pid in created_ids
+        )
+        # Organisations the import created, unless someone else belongs to them now.
+        for oid in list(
+            session.scalars(select(Organisation.id).where(Organisation.import_batch_id == batch_id))
+        ):
+            in_use = session.scalar(select(func.count(Person.id)).where(Person.organisation_id == oid))
+            if in_use:
+                session.execute(
+                    update(Organisation).where(Organisation.id == oid).values(import_batch_id=None)
+                )
+            else:
+                session.execute(delete(Organisation).where(Organisation.id == oid))
+                undo_entries.append(
+                    {"action": "undo", "entity": "organisation", "entity_id": oid, "field": "created"}
+                )
+        audit.record_many(session, undo_entries, batch_id=batch_id)
+        batch.undone_at = utcnow()
+        audit.record(session, "undo", "import_batch", batch_id, details=batch.file_name, batch_id=batch_id)
+        _tick(progress, should_cancel, 4, 4)
+    return UndoResult(
+        batch_id=batch_id,
+        removed=len(created_ids),
+        restored=len(restore),
+        links_removed=links,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _undo_conflicts(
+    session: Session,
+    batch_id: int,
+    last_entry: int,
+    created_ids: list[int],
+    field_changes: Iterable[Any],
+) -> list[str]:
+    """Later edits that an undo would overwrite or orphan, described for people."""
+    changed_fields: dict[int, set[str]] = defaultdict(set)
+    for pid, field_, _old, _new in field_changes:
+        if pid is not None and field_:
+            changed_fields[pid].add(field_)
+    created = set(created_ids)
+    watched = sorted(created | set(changed_fields))
+    conflicts: list[str] = []
+    names: dict[int, str] = {}
+    later: list[tuple[int, str, str | None, dt.datetime, str | None]] = []
+    for part in chunked(watched):
+        later.extend(
+            session.execute(
+                select(
+                    AuditEntry.entity_id, AuditEntry.action, AuditEntry.field, AuditEntry.at, AuditEntry.user
+                )
+                .where(
+                    AuditEntry.entity == "person",
+                    AuditEntry.entity_id.in_(part),
+                    AuditEntry.id > last_entry,
+                    (AuditEntry.import_batch_id.is_(None)) | (AuditEntry.import_batch_id != batch_id),
+                    AuditEntry.action.notin_(("delete", "restore", "export")),
+                )
+                .order_by(AuditEntry.id)
+            ).all()  # type: ignore[arg-type]
+        )
+    for pid, action, field_, at, user in later:
+        if pid in created or (action == "update" and field_ in changed_fields.get(pid, set())):
+            what = f"{(field_ or 'record').replace('_', ' ')} {'changed' if action == 'update' else action + 'ed'}"
+            conflicts.append(
+                f"{_name(session, pid, names)}: {what} on {at:%d/%m/%Y %H:%M} by {user or 'someone'}"
+            )
+    if created:
+        for part in chunked(sorted(created)):
+            for pid in session.scalars(
+                select(InteractionPerson.person_id).where(InteractionPerson.person_id.in_(part)).distinct()
+            ):
+                conflicts.append(f"{_name(session, pid, names)}: has interactions recorded since the import")
+            for pid in session.scalars(
+                select(Attendance.person_id).where(Attendance.person_id.in_(part)).distinct()
+            ):
+                conflicts.append(
+                    f"{_name(session, pid, names)}: has event attendance recorded since the import"
+                )
+    return conflicts
+
+
+def _name(session: Session, pid: int, cache: dict[int, str]) -> str:
+    if pid not in cache:
+        row = session.execute(
+            select(Person.first_name, Person.last_name, Person.email).where(Person.id == pid)
+        ).first()
+        cache[pid] = (
+            (" ".join(p for p in (row[0], row[1]) if p) or row[2] or f"person {pid}")
+            if row
+            else f"person {pid}"
+        )
+    return cache[pid]
