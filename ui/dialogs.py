@@ -36,3 +36,22 @@ def confirm(parent: QWidget | None, title: str, question: str, *, default_yes: b
     buttons = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
     default = QMessageBox.StandardButton.Yes if default_yes else QMessageBox.StandardButton.No
     return QMessageBox.question(parent, title, question, buttons, default) == QMessageBox.StandardButton.Yes
+
+
+def ask_unsaved_changes(parent: QWidget | None, name: str) -> str:
+    """Unsaved edits are about to be left: returns "save", "discard" or "cancel"."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle("Kindred")
+    box.setText(f"Save your changes to {name}?")
+    box.setInformativeText("If you don't save, your changes will be lost.")
+    box.setStandardButtons(
+        QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel
+    )
+    box.setDefaultButton(QMessageBox.StandardButton.Save)
+    answer = box.exec()
+    if answer == QMessageBox.StandardButton.Save:
+        return "save"
+    if answer == QMessageBox.StandardButton.Discard:
+        return "discard"
+    return "cancel"

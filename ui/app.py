@@ -1,0 +1,160 @@
+"""``kindred``: start the desktop application.
+
+    kindred                      the default database (created on first start)
+    kindred --db PATH_OR_URL     another SQLite file, or a team database URL (PostgreSQL)
+    kindred --self-test          check this copy of Kindred works, then exit
+    kindred --version
+
+``KINDRED_DB_URL`` names the database when ``--db`` is not given. Start-up imports only what the
+first window needs; spreadsheet libraries and the import and export code load when first used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+_STARTED = time.perf_counter()
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from crm.db import Database
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kindred", description="Kindred: contacts, networks and events.")
+    parser.add_argument("--db", metavar="PATH_OR_URL", help="database file or team database URL")
+    parser.add_argument(
+        "--self-test", action="store_true", help="check this copy of Kindred works, then exit"
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    return parser
+
+
+def open_or_report(target: str | None, parent: QWidget | None) -> Database | None:
+    """Open a database; on failure say why in a message box and return None."""
+    from crm.db import open_database
+    from crm.errors import DatabaseError, NewerSchemaError
+
+    from ui import dialogs
+
+    try:
+        return open_database(target)
+    except NewerSchemaError as exc:
+        dialogs.show_error(parent, "Kindred — newer database", str(exc))
+    except DatabaseError as exc:
+        dialogs.show_error(parent, "Kindred — cannot open the database", str(exc))
+    return None
+
+
+def _strip_password(target: str) -> str:
+    if "://" not in target:
+        return target
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(target).render_as_string(hide_password=True).replace(":***@", "@")
+    except Exception:  # not a URL after all: remember it as typed
+        return target
+
+
+def recent_databases() -> list[str]:
+    from ui.main_window import settings
+
+    value = settings().value("recent_databases", [])
+    if isinstance(value, str):
+        value = [value]
+    return [str(v) for v in value or []]
+
+
+def remember_recent(target: str | None) -> None:
+    """Most recent first; team database addresses are kept without their password."""
+    from crm.db import resolve_url
+
+    from ui.main_window import RECENT_LIMIT, settings
+
+    if target is None:
+        url = resolve_url(None)
+        entry = url.database if url.drivername.startswith("sqlite") and url.database else ""
+    else:
+        entry = _strip_password(str(target))
+    if not entry:
+        return
+    entries = [e for e in recent_databases() if e != entry]
+    s = settings()
+    s.setValue("recent_databases", [entry, *entries][:RECENT_LIMIT])
+    s.sync()
+
+
+def _quick_check(window: object) -> None:
+    """SQLite's quick check, off the GUI thread once the window is up."""
+    from crm.db import quick_check
+
+    from ui import dialogs
+    from ui.main_window import MainWindow
+
+    assert isinstance(window, MainWindow)
+
+    def report(problem: str | None) -> None:
+        if problem:
+            dialogs.show_error(
+                window,
+                "Kindred — database check",
+                f"{problem}\nRestore a backup (File → Back up database makes them) or ask for help.",
+            )
+
+    window.runner.run(lambda ctx: quick_check(ctx.db), on_done=report)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.version:
+        from crm import __version__
+
+        print(f"Kindred {__version__}")
+        return 0
+    if args.self_test:
+        from ui.selftest import run_self_test
+
+        sys.exit(run_self_test())
+
+    from PySide6.QtWidgets import QApplication
+
+    from crm import APP_NAME, __version__
+
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "kindred"])
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("kindred")
+    try:
+        from ui.resources import app_icon
+
+        app.setWindowIcon(app_icon())
+    except ImportError:  # an icon is not worth refusing to start over
+        pass
+
+    db = open_or_report(args.db, None)
+    if db is None:
+        return 1
+    remember_recent(args.db)
+
+    from ui.main_window import MainWindow, environment_wants_report, first_paint_report
+    from ui.tasks import TaskRunner
+
+    window = MainWindow(TaskRunner(db), owns_database=True)
+    if environment_wants_report():
+        first_paint_report(window, _STARTED)
+    window.show()
+    window.first_painted.connect(window.show_startup_notes)
+    window.first_painted.connect(lambda: _quick_check(window))
+    return app.exec()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

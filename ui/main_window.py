@@ -1,0 +1,713 @@
+"""The main window: sidebar navigation, menus, the people page and the other pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QPainter,
+    QUndoStack,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QDialog,
+    QFileDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMenu,
+    QPlainTextEdit,
+    QProgressBar,
+    QSplitter,
+    QStackedWidget,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from crm import APP_NAME, __version__
+from crm.db import Database
+from crm.filters import PersonFilter
+from crm.services import interactions, views
+
+from ui import dialogs
+from ui.people_page import PeoplePage
+from ui.tasks import TaskContext, TaskRunner
+
+SETTINGS_ORG = "Kindred"
+SETTINGS_APP = "Kindred"
+RECENT_LIMIT = 8
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".tsv", ".txt")
+BADGE_ROLE = Qt.ItemDataRole.UserRole + 10
+KEY_ROLE = Qt.ItemDataRole.UserRole + 11
+
+# Sidebar entries after People: key, label, module, class name. A page whose module is not there
+# (yet) shows a short note instead, so the window never fails to open.
+PAGES: tuple[tuple[str, str, str, str], ...] = (
+    ("organisations", "Organisations", "ui.pages.organisations_page", "OrganisationsPage"),
+    ("networks", "Networks", "ui.pages.networks_page", "NetworksPage"),
+    ("interactions", "Interactions", "ui.pages.interactions_page", "InteractionsPage"),
+    ("events", "Events", "ui.pages.events_page", "EventsPage"),
+    ("followups", "Follow-ups", "ui.pages.followups_page", "FollowupsPage"),
+    ("trash", "Trash", "ui.pages.trash_page", "TrashPage"),
+)
+
+_OPEN_WINDOWS: list[MainWindow] = []
+
+
+def settings() -> QSettings:
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, SETTINGS_ORG, SETTINGS_APP)
+
+
+class _BadgeDelegate(QStyledItemDelegate):
+    """Draws a count (overdue follow-ups) as a pill on the right, in the palette's highlight colours."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Any) -> None:
+        super().paint(painter, option, index)
+        count = index.data(BADGE_ROLE)
+        if not count:
+            return
+        text = str(count)
+        metrics = option.fontMetrics
+        width = max(metrics.horizontalAdvance(text) + 12, metrics.height() + 2)
+        height = metrics.height() + 2
+        rect = QRect(
+            option.rect.right() - width - 8, option.rect.center().y() - height // 2 + 1, width, height
+        )
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        palette = option.palette
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        painter.setBrush(palette.highlightedText() if selected else palette.highlight())
+        painter.drawRoundedRect(rect, height / 2, height / 2)
+        painter.setPen(palette.highlight().color() if selected else palette.highlightedText().color())
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Any) -> QSize:
+        size = super().sizeHint(option, index)
+        return QSize(size.width() + 36, max(size.height(), option.fontMetrics.height() + 10))
+
+
+class _Placeholder(QWidget):
+    def __init__(self, label: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        note = QLabel(f"{label} is not available in this version.")
+        note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout = QVBoxLayout(self)
+        layout.addWidget(note)
+
+    def refresh(self) -> None:
+        pass
+
+
+class MainWindow(QMainWindow):
+    """One open database. ``owns_database``: close it when the window closes.
+
+    Signals:
+        first_painted(): the people list painted for the first time (start-up timing).
+    """
+
+    first_painted = Signal()
+
+    def __init__(
+        self, runner: TaskRunner | Database, *, owns_database: bool = False, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        if isinstance(runner, Database):
+            runner = TaskRunner(runner, self)
+        self.runner = runner
+        self.db: Database = runner.db
+        self.owns_database = owns_database
+        self.undo_stack = QUndoStack(self)
+        self.pages: dict[str, QWidget] = {}
+        self._page_index: dict[str, int] = {}
+        self._painted = False
+        self._people_stale = False
+        self.active_dialog: QDialog | None = None
+        self.setWindowTitle(f"{APP_NAME} — {self.db.name}")
+        self.setAcceptDrops(True)
+        self.resize(1280, 800)
+
+        self.people_page = PeoplePage(runner, self.undo_stack)
+        self.people_page.views_changed.connect(self.refresh_sidebar_views)
+        self.people_page.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.people_page.import_requested.connect(lambda: self.open_import())
+        self.people_page.sample_requested.connect(self.load_sample_data)
+        self.people_page.people_changed.connect(self._people_changed)
+        self.people_page.table.viewport().installEventFilter(self)
+
+        self._build_sidebar()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.people_page)
+        self._page_index["people"] = 0
+        self.pages["people"] = self.people_page
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(self.stack)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setCollapsible(1, False)
+        self.splitter.setSizes([190, 1090])
+        self.setCentralWidget(self.splitter)
+        self._build_menus()
+        self._build_status_bar()
+        self._restore_state()
+        self.people_page.start()
+        self.refresh_sidebar_views()
+        self.refresh_badge()
+        _OPEN_WINDOWS.append(self)
+
+    # --- building -----------------------------------------------------------------------------
+
+    def _build_sidebar(self) -> None:
+        self.sidebar = QListWidget()
+        self.sidebar.setAccessibleName("Sections")
+        self.sidebar.setItemDelegate(_BadgeDelegate(self.sidebar))
+        self.sidebar.setMinimumWidth(160)
+        self.sidebar.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.sidebar.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.sidebar.customContextMenuRequested.connect(self._sidebar_menu)
+        self.sidebar_items: dict[str, QListWidgetItem] = {}
+        for key, label in (("people", "People"), *((p[0], p[1]) for p in PAGES)):
+            item = QListWidgetItem(label)
+            item.setData(KEY_ROLE, key)
+            self.sidebar.addItem(item)
+            self.sidebar_items[key] = item
+        header = QListWidgetItem("Saved views")
+        header.setFlags(Qt.ItemFlag.NoItemFlags)
+        font = header.font()
+        font.setBold(True)
+        header.setFont(font)
+        self.views_header = header
+        self.sidebar.addItem(header)
+        self.sidebar.setCurrentRow(0)
+        self.sidebar.currentItemChanged.connect(self._sidebar_changed)
+
+    def _action(
+        self, menu: QMenu, text: str, slot: Any, shortcut: QKeySequence | str | None = None
+    ) -> QAction:
+        action = menu.addAction(text)
+        action.triggered.connect(lambda _checked=False: slot())
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._action(file_menu, "&New database…", self.new_database)
+        self._action(file_menu, "&Open database…", self.open_database_file, QKeySequence.StandardKey.Open)
+        self.recent_menu = file_menu.addMenu("&Recent databases")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self._action(file_menu, "&Connect to team database (URL)…", self.connect_team_database)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Import spreadsheet…", lambda: self.open_import())
+        self._action(file_menu, "Import &history…", self.open_import_history)
+        self._action(file_menu, "&Export…", lambda: self.open_export())
+        file_menu.addSeparator()
+        self._action(file_menu, "&Back up database…", self.back_up)
+        self._action(file_menu, "Load &sample data", self.load_sample_data)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        edit = bar.addMenu("&Edit")
+        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        edit.addAction(self.undo_action)
+        edit.addAction(self.redo_action)
+        edit.addSeparator()
+        self.new_person_action = self._action(
+            edit, "&New person", self.new_person, QKeySequence.StandardKey.New
+        )
+        self.find_action = self._action(edit, "&Find", self.find, QKeySequence.StandardKey.Find)
+        self.save_action = self._action(edit, "&Save person", self.save_person, QKeySequence.StandardKey.Save)
+        self.trash_action = self._action(
+            edit, "Move to &Trash", self.trash_selected, QKeySequence.StandardKey.Delete
+        )
+
+        view = bar.addMenu("&View")
+        filters_action = view.addAction("&Filters")
+        filters_action.setCheckable(True)
+        filters_action.setShortcut(QKeySequence("Ctrl+Shift+F"))
+        filters_action.toggled.connect(self.people_page.filters_button.setChecked)
+        self.people_page.filters_button.toggled.connect(filters_action.setChecked)
+        view.addMenu(self.people_page.columns_menu).setText("&Columns")
+        view.addSeparator()
+        self._action(view, "&Refresh", self.refresh_all, QKeySequence.StandardKey.Refresh)
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&About Kindred", self.about)
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        self.db_label = QLabel(self.db.name)
+        self.db_label.setToolTip(self.db.location)
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(120)
+        self.busy.setMaximumHeight(14)
+        self.busy.setAccessibleName("Working")
+        self.busy.hide()
+        status.addPermanentWidget(self.busy)
+        status.addPermanentWidget(self.db_label)
+        self.runner.busy_changed.connect(self._busy_changed)
+
+    def _busy_changed(self, busy: bool) -> None:
+        if busy:
+            # Only show the bar for work that lasts; quick queries would make it flicker.
+            QTimer.singleShot(300, lambda: self.busy.setVisible(self.runner.busy))
+        else:
+            self.busy.hide()
+
+    # --- state --------------------------------------------------------------------------------
+
+    def _restore_state(self) -> None:
+        s = settings()
+        geometry = s.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        state = s.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        splitter = s.value("window/splitter")
+        if isinstance(splitter, QByteArray):
+            self.splitter.restoreState(splitter)
+        self.people_page.restore_state(s)
+
+    def save_state(self) -> None:
+        s = settings()
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        s.setValue("window/splitter", self.splitter.saveState())
+        self.people_page.save_state(s)
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        detail = self.people_page.detail
+        if detail.is_dirty():
+            answer = dialogs.ask_unsaved_changes(self, detail.heading.text())
+            if answer == "cancel" or (answer == "save" and not detail.save()):
+                event.ignore()
+                return
+            if answer == "discard":
+                detail.discard()
+        self.save_state()
+        self.runner.wait_for_all()
+        if self.owns_database:
+            self.db.dispose()
+        if self in _OPEN_WINDOWS:
+            _OPEN_WINDOWS.remove(self)
+        event.accept()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if not self._painted and event.type() == QEvent.Type.Paint:
+            self._painted = True
+            QTimer.singleShot(0, self.first_painted.emit)
+        return super().eventFilter(watched, event)
+
+    # --- navigation ---------------------------------------------------------------------------
+
+    def _sidebar_changed(self, current: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
+        if current is None:
+            return
+        key = current.data(KEY_ROLE)
+        if isinstance(key, str) and key.startswith("view:"):
+            self.open_view(key[5:])
+            return
+        if isinstance(key, str):
+            self.show_page(key)
+
+    def show_page(self, key: str) -> QWidget:
+        if key not in self.pages:
+            self._create_page(key)
+        page = self.pages[key]
+        self.stack.setCurrentWidget(page)
+        item = self.sidebar_items.get(key)
+        if item is not None and self.sidebar.currentItem() is not item:
+            self.sidebar.blockSignals(True)
+            self.sidebar.setCurrentItem(item)
+            self.sidebar.blockSignals(False)
+        if key == "people":
+            if self._people_stale:
+                self._people_stale = False
+                self.people_page.refresh()
+        else:
+            self._people_stale = True
+            refresh = getattr(page, "refresh", None)
+            if callable(refresh):
+                refresh()
+        self.refresh_badge()
+        return page
+
+    def _create_page(self, key: str) -> None:
+        entry = next(p for p in PAGES if p[0] == key)
+        _key, label, module_name, class_name = entry
+        page: QWidget
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            page = _Placeholder(label)
+        else:
+            cls = getattr(module, class_name, None)
+            if cls is None:  # tolerate "FollowUpsPage" beside "FollowupsPage"
+                cls = next(
+                    v
+                    for n, v in vars(module).items()
+                    if n.lower() == class_name.lower() and isinstance(v, type)
+                )
+            page = cls(self.runner, self)
+            for name in ("person_activated", "person_opened"):
+                signal = getattr(page, name, None)
+                if signal is not None:
+                    signal.connect(self.show_person)
+            if (export := getattr(page, "export_requested", None)) is not None:
+                export.connect(lambda f, title=label: self.open_export(f, title=f"Export — {title}"))
+            for name in ("restored", "changed", "data_changed"):
+                signal = getattr(page, name, None)
+                if signal is not None:
+                    signal.connect(self._people_changed)
+        page.setAccessibleName(label)
+        self.pages[key] = page
+        self._page_index[key] = self.stack.addWidget(page)
+
+    def show_person(self, person_id: int) -> None:
+        self.show_page("people")
+        self.people_page.show_person(person_id)
+
+    def _people_changed(self) -> None:
+        self._people_stale = self.stack.currentWidget() is not self.people_page
+        self.refresh_badge()
+
+    def refresh_all(self) -> None:
+        self.people_page.refresh()
+        for key, page in self.pages.items():
+            if key != "people" and callable(getattr(page, "refresh", None)):
+                page.refresh()  # type: ignore[attr-defined]
+        self.refresh_sidebar_views()
+        self.refresh_badge()
+
+    def refresh_badge(self) -> None:
+        with self.db.session() as session:
+            overdue = interactions.count_overdue(session)
+        item = self.sidebar_items["followups"]
+        item.setData(BADGE_ROLE, overdue)
+        item.setToolTip(f"{overdue} overdue follow-up{'s' if overdue != 1 else ''}" if overdue else "")
+        item.setData(
+            Qt.ItemDataRole.AccessibleTextRole, f"Follow-ups, {overdue} overdue" if overdue else "Follow-ups"
+        )
+
+    def refresh_sidebar_views(self) -> None:
+        with self.db.session() as session:
+            names = [v.name for v in views.list_views(session)]
+        first = self.sidebar.row(self.views_header) + 1
+        self.sidebar.blockSignals(True)
+        while self.sidebar.count() > first:
+            self.sidebar.takeItem(first)
+        for name in names:
+            item = QListWidgetItem(f"  {name}")
+            item.setData(KEY_ROLE, f"view:{name}")
+            item.setToolTip(f"Saved view: {name}")
+            self.sidebar.addItem(item)
+        self.views_header.setHidden(not names)
+        self.sidebar.blockSignals(False)
+
+    def open_view(self, name: str) -> None:
+        with self.db.session() as session:
+            f = views.view_filter(session, name)
+        self.stack.setCurrentWidget(self.people_page)
+        self.people_page.apply_view(name, f)
+
+    def _sidebar_menu(self, pos: Any) -> None:
+        item = self.sidebar.itemAt(pos)
+        key = item.data(KEY_ROLE) if item is not None else None
+        if not (isinstance(key, str) and key.startswith("view:")):
+            return
+        menu = QMenu(self)
+        menu.addAction("Delete view").triggered.connect(lambda: self.delete_view(key[5:]))
+        menu.exec(self.sidebar.viewport().mapToGlobal(pos))
+
+    def delete_view(self, name: str) -> None:
+        if not dialogs.confirm(
+            self, "Delete view", f"Delete the saved view “{name}”? No people are deleted."
+        ):
+            return
+
+        def work(ctx: TaskContext) -> None:
+            with ctx.db.transaction() as session:
+                views.delete_view(session, views.get_view(session, name).id)
+
+        self.runner.run(work, on_done=lambda _r: self.refresh_sidebar_views(), parent_widget=self, write=True)
+
+    # --- Edit menu ----------------------------------------------------------------------------
+
+    def new_person(self) -> None:
+        self.show_page("people")
+        self.people_page.stack.setCurrentIndex(0)
+        self.people_page.new_person()
+
+    def find(self) -> None:
+        self.show_page("people")
+        self.people_page.focus_search()
+
+    def save_person(self) -> None:
+        if self.stack.currentWidget() is self.people_page:
+            self.people_page.detail.save()
+
+    def trash_selected(self) -> None:
+        # Delete means "delete the selected people" only where the list has focus; in text fields
+        # it deletes text (they take the key first) and elsewhere it does nothing.
+        focus = QApplication.focusWidget()
+        if isinstance(focus, QLineEdit | QPlainTextEdit):
+            return
+        if self.stack.currentWidget() is self.people_page and focus is self.people_page.table:
+            self.people_page.trash_selected()
+
+    # --- File menu ----------------------------------------------------------------------------
+
+    def _ask_open_path(self) -> str:
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Open database",
+            str(self._last_folder()),
+            "Kindred databases (*.db *.sqlite);;All files (*)",
+        )
+        return path
+
+    def _ask_new_path(self) -> str:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "New database", str(self._last_folder() / "kindred.db"), "Kindred databases (*.db)"
+        )
+        return path
+
+    def _last_folder(self) -> Path:
+        return self.db.path.parent if self.db.path is not None else Path.home()
+
+    def new_database(self) -> MainWindow | None:
+        path = self._ask_new_path()
+        if not path:
+            return None
+        if Path(path).exists():
+            dialogs.show_error(self, "New database", f"{path} already exists. Use Open database to open it.")
+            return None
+        return self.switch_database(path)
+
+    def open_database_file(self) -> MainWindow | None:
+        path = self._ask_open_path()
+        return self.switch_database(path) if path else None
+
+    def connect_team_database(self) -> QDialog:
+        from ui.person_detail import _FormDialog
+
+        dialog = _FormDialog("Connect to team database", self)
+        url = dialog.line("&Address")
+        url.setPlaceholderText("postgresql://user:password@server/kindred")
+        note = QLabel(
+            "A team database is a PostgreSQL server your organisation runs, so several people can "
+            "work on the same contacts. Ask whoever looks after it for the address."
+        )
+        note.setWordWrap(True)
+        dialog.form.addRow("", note)
+        dialog.setMinimumWidth(520)
+        dialog.accepted.connect(
+            lambda: self.switch_database(url.text().strip()) if url.text().strip() else None
+        )
+        self.active_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def switch_database(self, target: str) -> MainWindow | None:
+        """Open another database in a new window and close this one."""
+        from ui.app import open_or_report, remember_recent
+
+        if self.people_page.detail.is_dirty() and not self.people_page.detail.maybe_leave():
+            return None
+        db = open_or_report(target, self)
+        if db is None:
+            return None
+        remember_recent(target)
+        window = MainWindow(TaskRunner(db), owns_database=True)
+        window.setGeometry(self.geometry())
+        window.show()
+        window.show_startup_notes()
+        self.close()
+        return window
+
+    def _fill_recent_menu(self) -> None:
+        from ui.app import recent_databases
+
+        self.recent_menu.clear()
+        entries = recent_databases()
+        for entry in entries:
+            action = self.recent_menu.addAction(entry)
+            action.triggered.connect(lambda _c=False, e=entry: self.switch_database(e))
+        if not entries:
+            self.recent_menu.addAction("No recent databases").setEnabled(False)
+
+    def open_import(self, path: str | None = None) -> QDialog | None:
+        try:
+            from ui.import_wizard import ImportWizard
+        except ModuleNotFoundError:
+            dialogs.show_error(self, "Import", "Importing is not available in this version.")
+            return None
+        wizard = ImportWizard(self.runner, self, path=path)
+        wizard.finished.connect(lambda _r: self.refresh_all())
+        self.active_dialog = wizard
+        wizard.open()
+        return wizard
+
+    def open_import_history(self) -> QDialog | None:
+        try:
+            from ui.import_wizard import ImportHistoryDialog
+        except (ModuleNotFoundError, ImportError):
+            dialogs.show_error(self, "Import history", "Import history is not available in this version.")
+            return None
+        dialog = ImportHistoryDialog(self.runner, self)
+        dialog.finished.connect(lambda _r: self.refresh_all())
+        self.active_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def open_export(
+        self, person_filter: PersonFilter | None = None, *, title: str | None = None
+    ) -> QDialog | None:
+        try:
+            from ui.export_dialog import ExportDialog
+        except ModuleNotFoundError:
+            dialogs.show_error(self, "Export", "Exporting is not available in this version.")
+            return None
+        if person_filter is None:
+            selected = self.people_page.selected_ids()
+            if len(selected) > 1:
+                person_filter = PersonFilter(ids=selected)
+                title = title or f"Export {len(selected):,} selected people"
+            else:
+                person_filter = self.people_page.current_filter()
+        dialog = ExportDialog(self.runner, person_filter, self, title=title or "Export people")
+        self.active_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _ask_backup_path(self) -> str:
+        default = self._last_folder() / f"{Path(self.db.name).stem}-backup-{dt.date.today():%Y-%m-%d}.db"
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Back up database", str(default), "Kindred databases (*.db)"
+        )
+        return path
+
+    def back_up(self) -> None:
+        if not self.db.is_sqlite:
+            dialogs.show_info(
+                self,
+                "Back up",
+                "A team (PostgreSQL) database is backed up on its server, for example with pg_dump.",
+            )
+            return
+        path = self._ask_backup_path()
+        if not path:
+            return
+        self.runner.run(
+            lambda ctx: str(ctx.db.backup(path)),
+            on_done=lambda dest: dialogs.show_info(self, "Back up", f"Backed up and checked: {dest}"),
+            label="Backing up…",
+            parent_widget=self,
+            write=True,
+        )
+
+    def load_sample_data(self) -> None:
+        from crm import demo
+
+        def work(ctx: TaskContext) -> dict[str, int]:
+            with ctx.db.transaction() as session:
+                return demo.load_sample_data(session)
+
+        def done(summary: dict[str, int]) -> None:
+            self.people_page._total = None
+            self.refresh_all()
+            self.statusBar().showMessage(
+                f"Loaded sample data: {summary.get('people', 0)} fictional people.", 8000
+            )
+
+        self.runner.run(work, on_done=done, label="Loading sample data…", parent_widget=self, write=True)
+
+    def about(self) -> None:
+        where = self.db.location
+        kind = "SQLite file" if self.db.is_sqlite else "team database (PostgreSQL)"
+        dialogs.show_info(
+            self,
+            "About Kindred",
+            f"Kindred {__version__}\nA contact manager for a small policy team.\n\n"
+            f"Database: {self.db.name} ({kind})\nStored at: {where}",
+        )
+
+    def show_startup_notes(self) -> None:
+        """Warnings from opening the database, after the window is up."""
+        notes = list(self.db.warnings)
+        if self.db.backup_path is not None:
+            notes.append(
+                f"The database was upgraded. A copy from before the upgrade is at {self.db.backup_path}."
+            )
+        for note in notes:
+            self.statusBar().showMessage(note, 15000)
+            dialogs.show_info(self, "Kindred", note)
+
+    # --- drag and drop ------------------------------------------------------------------------
+
+    @staticmethod
+    def _dropped_spreadsheet(event: QDragEnterEvent | QDropEvent) -> str | None:
+        mime = event.mimeData()
+        if not mime.hasUrls():
+            return None
+        for url in mime.urls():
+            if url.isLocalFile() and url.toLocalFile().lower().endswith(SPREADSHEET_SUFFIXES):
+                return url.toLocalFile()
+        return None
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._dropped_spreadsheet(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = self._dropped_spreadsheet(event)
+        if path:
+            event.acceptProposedAction()
+            self.open_import(path)
+
+
+def first_paint_report(window: MainWindow, started: float) -> None:
+    """For the start-up benchmark: print when the list first painted, then quit."""
+
+    def report() -> None:
+        print(
+            f'{{"first_paint_unix": {time.time():.6f}, "in_process_s": {time.perf_counter() - started:.6f}}}',
+            flush=True,
+        )
+        QTimer.singleShot(0, window.close)
+
+    window.first_painted.connect(report)
+
+
+def environment_wants_report() -> bool:
+    return os.environ.get("KINDRED_REPORT_FIRST_PAINT") == "1"

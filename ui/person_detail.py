@@ -1,0 +1,899 @@
+"""The person panel beside the list: every field editable, validated as you go, saved explicitly.
+
+Edits stay in the form until Save (Ctrl+S). Leaving a person with unsaved edits asks
+Save / Discard / Cancel through :mod:`ui.dialogs`, so nothing is lost silently. Memberships, elected
+roles and consent records are changed with their own buttons, each one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+
+from PySide6.QtCore import QDate, QStringListModel, Qt, Signal
+from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from crm.errors import UserError, ValidationError
+from crm.models import (
+    CHAMBERS,
+    CONSENT_PURPOSES,
+    LAWFUL_BASES,
+    MEMBERSHIP_ROLES,
+    MEMBERSHIP_STATUSES,
+    NATIONS,
+    PERSON_FIELD_LABELS,
+    PERSON_FIELDS,
+    Membership,
+    Network,
+    Organisation,
+    StakeholderType,
+)
+from crm.services import consent, interactions, networks, people, roles
+from crm.validation import normalise_email, normalise_phone, normalise_postcode
+
+from ui import dialogs
+from ui.tasks import TaskContext, TaskRunner
+from ui.undo import CreatePersonCommand, EditPersonCommand, Snapshot, apply_snapshot, person_snapshot
+
+_TEXT_FIELDS = tuple(
+    f for f in PERSON_FIELDS if f not in ("notes", "do_not_contact", "email_opt_out", "post_opt_out")
+)
+_BOOL_FIELDS = ("do_not_contact", "email_opt_out", "post_opt_out")
+TITLES = ("", "Ms", "Mr", "Mrs", "Miss", "Mx", "Dr", "Prof", "Cllr", "Rev", "Sir", "Dame", "Lord", "Baroness")
+
+
+def _date_text(value: dt.date | None) -> str:
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+def _pydate(value: QDate) -> dt.date:
+    return dt.date(value.year(), value.month(), value.day())
+
+
+def _table(headers: list[str], name: str) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setAccessibleName(name)
+    table.verticalHeader().hide()
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.setAlternatingRowColors(True)
+    return table
+
+
+def _fill(table: QTableWidget, rows: list[tuple[Any, list[str]]]) -> None:
+    table.setRowCount(len(rows))
+    for r, (key, values) in enumerate(rows):
+        for c, value in enumerate(values):
+            item = QTableWidgetItem(value)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            table.setItem(r, c, item)
+
+
+class _FormDialog(QDialog):
+    """A small modal form (add to network, add a role, record consent)."""
+
+    def __init__(self, title: str, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(380)
+        self.form = QFormLayout()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.form)
+        layout.addWidget(self.buttons)
+
+    def combo(self, label: str, items: list[str] | tuple[str, ...], *, editable: bool = False) -> QComboBox:
+        box = QComboBox()
+        box.setEditable(editable)
+        box.addItems(list(items))
+        box.setAccessibleName(label.replace("&", ""))
+        self.form.addRow(label, box)
+        return box
+
+    def line(self, label: str) -> QLineEdit:
+        edit = QLineEdit()
+        edit.setAccessibleName(label.replace("&", ""))
+        self.form.addRow(label, edit)
+        return edit
+
+    def date(self, label: str, *, optional: bool = False) -> QDateEdit:
+        edit = QDateEdit(QDate.currentDate())
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("dd/MM/yyyy")
+        edit.setAccessibleName(label.replace("&", ""))
+        if optional:
+            edit.setMinimumDate(QDate(1900, 1, 1))
+            edit.setSpecialValueText("—")
+            edit.setDate(edit.minimumDate())
+        self.form.addRow(label, edit)
+        return edit
+
+
+def optional_date(edit: QDateEdit) -> dt.date | None:
+    if edit.specialValueText() and edit.date() == edit.minimumDate():
+        return None
+    return _pydate(edit.date())
+
+
+class PersonDetail(QWidget):
+    """Edits one person. ``load(None)`` starts a new person.
+
+    Signals:
+        person_saved(int): saved (created or edited); carries the id.
+        dirty_changed(bool): the form has (or no longer has) unsaved edits.
+        interaction_logged(int): an interaction was logged from here.
+        related_changed(int): memberships, roles or consent of the person changed.
+    """
+
+    person_saved = Signal(int)
+    dirty_changed = Signal(bool)
+    interaction_logged = Signal(int)
+    related_changed = Signal(int)
+
+    def __init__(
+        self, runner: TaskRunner, undo_stack: QUndoStack | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.undo_stack = undo_stack
+        self.person_id: int | None = None
+        self._loaded: Snapshot = {}
+        self._loaded_org_name = ""
+        self._loading = False
+        self._dirty = False
+        self._saving = False
+        self.active_dialog: QDialog | None = None
+        self.edits: dict[str, QLineEdit] = {}
+        self.errors: dict[str, QLabel] = {}
+        self._build()
+        self.load(None)
+
+    # --- building -----------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.heading = QLabel()
+        self.heading.setObjectName("personHeading")
+        font = self.heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.35)
+        font.setBold(True)
+        self.heading.setFont(font)
+        self.heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.subheading = QLabel()
+        self.subheading.setWordWrap(True)
+        self.save_button = QPushButton("Save")
+        self.save_button.setToolTip("Save changes (Ctrl+S)")
+        self.save_button.setAccessibleName("Save person")
+        self.save_button.clicked.connect(self.save)
+        self.revert_button = QPushButton("Revert")
+        self.revert_button.setAccessibleName("Discard changes")
+        self.revert_button.clicked.connect(self.discard)
+        self.log_button = QPushButton("Log interaction…")
+        self.log_button.setAccessibleName("Log interaction with this person")
+        self.log_button.clicked.connect(self.open_log_interaction)
+        head_text = QVBoxLayout()
+        head_text.addWidget(self.heading)
+        head_text.addWidget(self.subheading)
+        header = QHBoxLayout()
+        header.addLayout(head_text, 1)
+        header.addWidget(self.log_button, 0, Qt.AlignmentFlag.AlignTop)
+        header.addWidget(self.revert_button, 0, Qt.AlignmentFlag.AlignTop)
+        header.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignTop)
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self._build_details(), "Details")
+        self.tabs.addTab(self._build_networks(), "Networks")
+        self.tabs.addTab(self._build_roles(), "Elected roles")
+        self.tabs.addTab(self._build_consent(), "Consent")
+        self.tabs.addTab(self._build_timeline(), "Timeline")
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addLayout(header)
+        layout.addWidget(self.tabs, 1)
+
+    def _line(self, key: str, form: QFormLayout, *, placeholder: str = "") -> QLineEdit:
+        edit = QLineEdit()
+        edit.setObjectName(key)
+        edit.setAccessibleName(PERSON_FIELD_LABELS[key])
+        edit.setPlaceholderText(placeholder)
+        edit.textEdited.connect(self._mark_dirty)
+        self.edits[key] = edit
+        form.addRow(f"{PERSON_FIELD_LABELS[key]}", edit)
+        if key in ("email", "phone", "mobile", "postcode"):
+            error = QLabel()
+            error.setObjectName("fieldError")
+            error.setWordWrap(True)
+            error.hide()
+            self.errors[key] = error
+            form.addRow("", error)
+            edit.editingFinished.connect(lambda k=key: self.validate_field(k))
+        return edit
+
+    def _build_details(self) -> QWidget:
+        page = QWidget()
+        outer = QVBoxLayout(page)
+
+        who = QGroupBox("Person")
+        form = QFormLayout(who)
+        self.title_combo = QComboBox()
+        self.title_combo.setEditable(True)
+        self.title_combo.addItems(TITLES)
+        self.title_combo.setAccessibleName("Title")
+        self.title_combo.editTextChanged.connect(self._mark_dirty)
+        form.addRow("Title", self.title_combo)
+        for key in ("first_name", "last_name", "preferred_name", "post_nominals", "pronouns", "job_title"):
+            self._line(key, form)
+        self.organisation_edit = QLineEdit()
+        self.organisation_edit.setAccessibleName("Organisation")
+        self.organisation_edit.setPlaceholderText("Type to find an organisation, or a new name to create it")
+        self.organisation_edit.textEdited.connect(self._mark_dirty)
+        self.organisation_edit.textChanged.connect(self._organisation_hint)
+        self._org_model = QStringListModel(self)
+        completer = QCompleter(self._org_model, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.organisation_edit.setCompleter(completer)
+        completer.activated.connect(lambda _text: self._mark_dirty())
+        self.organisation_note = QLabel()
+        self.organisation_note.hide()
+        form.addRow("Organisation", self.organisation_edit)
+        form.addRow("", self.organisation_note)
+
+        contact = QGroupBox("Contact")
+        cform = QFormLayout(contact)
+        self._line("email", cform, placeholder="name@example.org")
+        self._line("phone", cform, placeholder="0131 496 0000")
+        self._line("mobile", cform, placeholder="07700 900000")
+
+        address = QGroupBox("Address")
+        aform = QFormLayout(address)
+        for key in ("address_line1", "address_line2", "address_line3", "town", "postcode", "country"):
+            self._line(key, aform)
+        self.nation_combo = QComboBox()
+        self.nation_combo.setEditable(True)
+        self.nation_combo.addItems(["", *NATIONS])
+        self.nation_combo.setAccessibleName("Nation")
+        self.nation_combo.editTextChanged.connect(self._mark_dirty)
+        aform.addRow("Nation", self.nation_combo)
+        self._line("region", aform)
+
+        kinds = QGroupBox("Stakeholder types")
+        grid = QGridLayout(kinds)
+        self.type_checks: dict[str, QCheckBox] = {}
+        for i, kind in enumerate(StakeholderType):
+            check = QCheckBox(kind.label)
+            check.setAccessibleName(f"Stakeholder type {kind.label}")
+            check.toggled.connect(self._mark_dirty)
+            self.type_checks[kind.value] = check
+            grid.addWidget(check, i // 3, i % 3)
+
+        prefs = QGroupBox("Tags and communication")
+        pform = QFormLayout(prefs)
+        self.tags_edit = QLineEdit()
+        self.tags_edit.setAccessibleName("Tags")
+        self.tags_edit.setPlaceholderText("Comma-separated, e.g. newsletter, reception 2026")
+        self.tags_edit.textEdited.connect(self._mark_dirty)
+        pform.addRow("Tags", self.tags_edit)
+        self.bool_checks: dict[str, QCheckBox] = {}
+        checks = QHBoxLayout()
+        for key, label in (
+            ("do_not_contact", "Do not contact"),
+            ("email_opt_out", "No email"),
+            ("post_opt_out", "No post"),
+        ):
+            check = QCheckBox(label)
+            check.setAccessibleName(label)
+            check.toggled.connect(self._mark_dirty)
+            self.bool_checks[key] = check
+            checks.addWidget(check)
+        checks.addStretch(1)
+        pform.addRow("Preferences", checks)
+
+        other = QGroupBox("Notes")
+        oform = QFormLayout(other)
+        self.notes_edit = QPlainTextEdit()
+        self.notes_edit.setAccessibleName("Notes")
+        self.notes_edit.setTabChangesFocus(True)
+        self.notes_edit.setMinimumHeight(70)
+        self.notes_edit.textChanged.connect(self._mark_dirty)
+        oform.addRow("Notes", self.notes_edit)
+        self._line("source", oform)
+
+        for box in (who, contact, address, kinds, prefs, other):
+            outer.addWidget(box)
+        outer.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(page)
+        return scroll
+
+    def _build_networks(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        self.membership_table = _table(["Network", "Role", "Status", "Joined", "Left"], "Network memberships")
+        buttons = QHBoxLayout()
+        self.add_network_button = QPushButton("Add to network…")
+        self.add_network_button.clicked.connect(self.open_add_to_network)
+        self.change_membership_button = QPushButton("Change role or status…")
+        self.change_membership_button.clicked.connect(self.open_change_membership)
+        buttons.addWidget(self.add_network_button)
+        buttons.addWidget(self.change_membership_button)
+        buttons.addStretch(1)
+        layout.addWidget(self.membership_table, 1)
+        layout.addLayout(buttons)
+        return page
+
+    def _build_roles(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        self.roles_table = _table(
+            ["Chamber", "Party", "Constituency", "Region", "Role", "From", "To"], "Elected roles"
+        )
+        buttons = QHBoxLayout()
+        self.add_role_button = QPushButton("Add role…")
+        self.add_role_button.clicked.connect(self.open_add_role)
+        self.end_role_button = QPushButton("End role")
+        self.end_role_button.setToolTip("Record that the selected role ended today")
+        self.end_role_button.clicked.connect(self.end_selected_role)
+        buttons.addWidget(self.add_role_button)
+        buttons.addWidget(self.end_role_button)
+        buttons.addStretch(1)
+        layout.addWidget(self.roles_table, 1)
+        layout.addLayout(buttons)
+        return page
+
+    def _build_consent(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        self.consent_table = _table(
+            ["Purpose", "Basis", "Recorded", "Source", "Withdrawn"], "Consent records"
+        )
+        buttons = QHBoxLayout()
+        self.add_consent_button = QPushButton("Record consent…")
+        self.add_consent_button.clicked.connect(self.open_record_consent)
+        self.withdraw_button = QPushButton("Withdraw")
+        self.withdraw_button.setToolTip("Record that the selected consent was withdrawn today")
+        self.withdraw_button.clicked.connect(self.withdraw_selected_consent)
+        buttons.addWidget(self.add_consent_button)
+        buttons.addWidget(self.withdraw_button)
+        buttons.addStretch(1)
+        layout.addWidget(self.consent_table, 1)
+        layout.addLayout(buttons)
+        return page
+
+    def _build_timeline(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        self.timeline_table = _table(
+            ["Date", "Kind", "Subject", "Owner", "Follow-up"], "Timeline of interactions"
+        )
+        self.timeline_table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.timeline_table.horizontalHeader().setStretchLastSection(False)
+        buttons = QHBoxLayout()
+        log = QPushButton("Log interaction…")
+        log.clicked.connect(self.open_log_interaction)
+        buttons.addWidget(log)
+        buttons.addStretch(1)
+        layout.addWidget(self.timeline_table, 1)
+        layout.addLayout(buttons)
+        return page
+
+    # --- loading ------------------------------------------------------------------------------
+
+    def load(self, person_id: int | None) -> None:
+        """Show a person (``None``: a blank form for a new person). Does not ask about unsaved edits."""
+        self._loading = True
+        try:
+            self.person_id = person_id
+            with self.runner.db.session() as session:
+                org_names = list(
+                    session.scalars(
+                        select(Organisation.name)
+                        .where(Organisation.deleted_at.is_(None))
+                        .order_by(Organisation.name)
+                    )
+                )
+                self._org_model.setStringList(org_names)
+                if person_id is None:
+                    snap: Snapshot = {f: None for f in PERSON_FIELDS}
+                    snap.update({f: False for f in _BOOL_FIELDS}, organisation_id=None, types=[], tags=[])
+                    org_name = ""
+                    self._fill_related(session, None)
+                else:
+                    snap = person_snapshot(session, person_id)
+                    person = people.get_person(session, person_id)
+                    org_name = person.organisation.name if person.organisation else ""
+                    self._fill_related(session, person_id)
+            self._loaded = snap
+            self._loaded_org_name = org_name
+            self._show_snapshot(snap, org_name)
+            for label in self.errors.values():
+                label.hide()
+            self._set_dirty(False)
+        finally:
+            self._loading = False
+        self._update_heading()
+
+    def _show_snapshot(self, snap: Snapshot, org_name: str) -> None:
+        for key in _TEXT_FIELDS:
+            if key in self.edits:
+                self.edits[key].setText(snap.get(key) or "")
+        self.title_combo.setEditText(snap.get("title") or "")
+        self.nation_combo.setEditText(snap.get("nation") or "")
+        self.notes_edit.setPlainText(snap.get("notes") or "")
+        for key, check in self.bool_checks.items():
+            check.setChecked(bool(snap.get(key)))
+        for value, check in self.type_checks.items():
+            check.setChecked(value in (snap.get("types") or []))
+        self.tags_edit.setText(", ".join(snap.get("tags") or []))
+        self.organisation_edit.setText(org_name)
+
+    def _fill_related(self, session: Any, person_id: int | None) -> None:
+        related = person_id is not None
+        for widget in (
+            self.add_network_button,
+            self.change_membership_button,
+            self.add_role_button,
+            self.end_role_button,
+            self.add_consent_button,
+            self.withdraw_button,
+            self.log_button,
+        ):
+            widget.setEnabled(related)
+        if person_id is None:
+            for table in (self.membership_table, self.roles_table, self.consent_table, self.timeline_table):
+                table.setRowCount(0)
+            return
+        rows = session.execute(
+            select(
+                Membership.id,
+                Network.name,
+                Membership.role,
+                Membership.status,
+                Membership.joined_on,
+                Membership.left_on,
+            )
+            .join(Network, Network.id == Membership.network_id)
+            .where(Membership.person_id == person_id)
+            .order_by(Network.name)
+        ).all()
+        _fill(
+            self.membership_table,
+            [
+                (r[0], [r[1], r[2].capitalize(), r[3].capitalize(), _date_text(r[4]), _date_text(r[5])])
+                for r in rows
+            ],
+        )
+        _fill(
+            self.roles_table,
+            [
+                (
+                    r.id,
+                    [
+                        r.chamber,
+                        r.party or "",
+                        r.constituency or "",
+                        r.region or "",
+                        r.role or "",
+                        _date_text(r.start_date),
+                        _date_text(r.end_date) or "current",
+                    ],
+                )
+                for r in roles.roles_of(session, person_id)
+            ],
+        )
+        _fill(
+            self.consent_table,
+            [
+                (
+                    c.id,
+                    [
+                        c.purpose,
+                        c.basis,
+                        _date_text(c.recorded_on),
+                        c.source or "",
+                        _date_text(c.withdrawn_on),
+                    ],
+                )
+                for c in consent.consents_of(session, person_id)
+            ],
+        )
+        _fill(
+            self.timeline_table,
+            [
+                (
+                    i.id,
+                    [
+                        _date_text(i.date),
+                        i.kind.capitalize(),
+                        i.subject,
+                        i.owner or "",
+                        ("done" if i.follow_up_done else _date_text(i.follow_up_on))
+                        if i.follow_up_on
+                        else "",
+                    ],
+                )
+                for i in interactions.timeline(session, person_id)
+            ],
+        )
+        self.tabs.setTabText(4, f"Timeline ({len(interactions.timeline(session, person_id))})")
+
+    def reload_related(self) -> None:
+        if self.person_id is not None:
+            with self.runner.db.session() as session:
+                self._fill_related(session, self.person_id)
+
+    def _update_heading(self) -> None:
+        if self.person_id is None:
+            self.heading.setText("New person")
+            self.subheading.setText("Fill in at least a name or an email address, then Save.")
+            return
+        first = self.edits["preferred_name"].text() or self.edits["first_name"].text()
+        name = " ".join(p for p in (first, self.edits["last_name"].text()) if p)
+        self.heading.setText(name or self.edits["email"].text() or f"Person {self.person_id}")
+        bits = [b for b in (self.edits["job_title"].text(), self.organisation_edit.text()) if b]
+        self.subheading.setText(", ".join(bits))
+
+    # --- editing and validation ---------------------------------------------------------------
+
+    def _mark_dirty(self, *_args: Any) -> None:
+        if not self._loading:
+            self._set_dirty(self.form_snapshot() != self._comparable_loaded())
+
+    def _set_dirty(self, dirty: bool) -> None:
+        self.save_button.setEnabled(dirty)
+        self.revert_button.setEnabled(dirty)
+        if dirty != self._dirty:
+            self._dirty = dirty
+            self.dirty_changed.emit(dirty)
+
+    def is_dirty(self) -> bool:
+        return self._dirty
+
+    def _comparable_loaded(self) -> Snapshot:
+        snap = {k: v for k, v in self._loaded.items() if k != "organisation_id"}
+        snap["organisation_name"] = self._loaded_org_name
+        snap["types"] = sorted(snap.get("types") or [])
+        return self._normalise(snap)
+
+    @staticmethod
+    def _normalise(snap: Snapshot) -> Snapshot:
+        out = dict(snap)
+        for key in (*_TEXT_FIELDS, "notes"):
+            value = out.get(key)
+            out[key] = (value or "").strip() or None if isinstance(value, str) or value is None else value
+        out["organisation_name"] = (out.get("organisation_name") or "").strip()
+        out["tags"] = sorted({t.strip() for t in out.get("tags") or [] if t.strip()}, key=str.lower)
+        return out
+
+    def form_snapshot(self) -> Snapshot:
+        """What the form holds now, in the shape :func:`ui.undo.apply_snapshot` takes."""
+        snap: Snapshot = {key: self.edits[key].text() for key in _TEXT_FIELDS if key in self.edits}
+        snap["title"] = self.title_combo.currentText()
+        snap["nation"] = self.nation_combo.currentText()
+        snap["notes"] = self.notes_edit.toPlainText()
+        for key, check in self.bool_checks.items():
+            snap[key] = check.isChecked()
+        snap["types"] = sorted(v for v, check in self.type_checks.items() if check.isChecked())
+        snap["tags"] = [t for t in self.tags_edit.text().split(",")]
+        snap["organisation_name"] = self.organisation_edit.text()
+        return self._normalise(snap)
+
+    def _organisation_hint(self, text: str) -> None:
+        name = text.strip()
+        known = {n.lower() for n in self._org_model.stringList()}
+        if name and name.lower() not in known:
+            self.organisation_note.setText(
+                f"“{name}” is new: it will be added as an organisation when you save."
+            )
+            self.organisation_note.show()
+        else:
+            self.organisation_note.hide()
+
+    def validate_field(self, key: str) -> bool:
+        """Check email, phone or postcode now; shows the reason under the field. True when fine."""
+        text = self.edits[key].text().strip()
+        label = self.errors[key]
+        message = ""
+        if text:
+            try:
+                if key == "email":
+                    normalise_email(text)
+                elif key in ("phone", "mobile"):
+                    normalise_phone(text)
+                elif key == "postcode" and normalise_postcode(text, strict=False) == text and " " not in text:
+                    message = "Not a UK postcode: it will be kept as typed."
+            except ValidationError as exc:
+                message = str(exc)
+        label.setText(message)
+        label.setVisible(bool(message))
+        self.edits[key].setProperty("invalid", bool(message) and key != "postcode")
+        return not message or key == "postcode"
+
+    def validate(self) -> bool:
+        ok = all([self.validate_field(k) for k in ("email", "phone", "mobile", "postcode")])
+        snap = self.form_snapshot()
+        if not any(snap.get(k) for k in ("first_name", "last_name", "email", "preferred_name")):
+            self.errors["email"].setText("A person needs at least a name or an email address.")
+            self.errors["email"].show()
+            self.edits["first_name"].setFocus()
+            return False
+        if not ok:
+            for key in ("email", "phone", "mobile"):
+                if self.errors[key].isVisible():
+                    self.tabs.setCurrentIndex(0)
+                    self.edits[key].setFocus()
+                    break
+        return ok
+
+    # --- saving -------------------------------------------------------------------------------
+
+    def save(self) -> bool:
+        """Validate, then save in the background. False when validation stopped it."""
+        if self._saving:
+            return False
+        if not self.validate():
+            return False
+        snap = self.form_snapshot()
+        values = {k: v for k, v in snap.items() if k in PERSON_FIELDS}
+        try:
+            people.clean_person_fields(values)
+        except ValidationError as exc:
+            dialogs.show_error(self, "Kindred", str(exc))
+            return False
+        person_id = self.person_id
+        before = dict(self._loaded)
+
+        def work(ctx: TaskContext) -> tuple[int, Snapshot, bool]:
+            with ctx.db.transaction() as session:
+                if person_id is None:
+                    org_name = (snap.get("organisation_name") or "").strip()
+                    org_id = None
+                    if org_name:
+                        from crm.services import organisations
+
+                        org_id = organisations.get_or_create_organisation(session, org_name)[0].id
+                    person = people.create_person(
+                        session, types=snap["types"], organisation_id=org_id, **values
+                    )
+                    apply_snapshot(session, person.id, {"tags": snap["tags"]})
+                    return person.id, person_snapshot(session, person.id), True
+                apply_snapshot(session, person_id, snap)
+                return person_id, person_snapshot(session, person_id), False
+
+        self._saving = True
+        self.save_button.setEnabled(False)
+        self.runner.run(
+            work, on_done=lambda r: self._saved(before, *r), on_error=self._save_failed, write=True
+        )
+        return True
+
+    def _saved(self, before: Snapshot, person_id: int, after: Snapshot, created: bool) -> None:
+        self._saving = False
+        name = self.heading.text()
+        if self.undo_stack is not None:
+            if created:
+                self.undo_stack.push(
+                    CreatePersonCommand(self.runner, person_id, name, self._changed_elsewhere)
+                )
+            elif before != after:
+                self.undo_stack.push(
+                    EditPersonCommand(self.runner, person_id, name, before, after, self._changed_elsewhere)
+                )
+        self.load(person_id)
+        self.person_saved.emit(person_id)
+
+    def _save_failed(self, exc: BaseException) -> None:
+        self._saving = False
+        self._set_dirty(True)
+        if isinstance(exc, ValidationError) and exc.field in self.errors:
+            self.errors[exc.field].setText(str(exc))
+            self.errors[exc.field].show()
+        elif isinstance(exc, UserError):
+            dialogs.show_error(self, "Kindred", str(exc))
+        else:
+            import traceback
+
+            dialogs.show_bug(self, exc, "".join(traceback.format_exception(exc)))
+
+    def _changed_elsewhere(self, ids: list[int]) -> None:
+        """An undo or redo changed people: reload when it is the one on show."""
+        if self.person_id in ids and not self._dirty:
+            self.load(self.person_id)
+        if self.person_id is not None:
+            self.person_saved.emit(self.person_id)
+        for pid in ids:
+            if pid != self.person_id:
+                self.person_saved.emit(pid)
+
+    def discard(self) -> None:
+        self.load(self.person_id)
+
+    def maybe_leave(self) -> bool:
+        """Before showing another person: True when it is fine to go on (saved, discarded or clean)."""
+        if not self._dirty:
+            return True
+        answer = dialogs.ask_unsaved_changes(self, self.heading.text() or "this person")
+        if answer == "cancel":
+            return False
+        if answer == "save":
+            return self.save()
+        self.load(self.person_id) if self.person_id is not None else self.load(None)
+        return True
+
+    # --- related records ----------------------------------------------------------------------
+
+    def _run_change(self, fn: Any, *, tab: int) -> None:
+        """A one-transaction change of related records, then refresh the tables."""
+        person_id = self.person_id
+
+        def work(ctx: TaskContext) -> None:
+            with ctx.db.transaction() as session:
+                fn(session)
+
+        def done(_result: None) -> None:
+            self.reload_related()
+            self.tabs.setCurrentIndex(tab)
+            if person_id is not None:
+                self.related_changed.emit(person_id)
+
+        self.runner.run(work, on_done=done, parent_widget=self, write=True)
+
+    def _open(self, dialog: QDialog, on_accept: Any) -> QDialog:
+        self.active_dialog = dialog
+        dialog.accepted.connect(on_accept)
+        dialog.open()
+        return dialog
+
+    def open_add_to_network(self) -> QDialog:
+        with self.runner.db.session() as session:
+            names = [n for _id, n, _count in networks.list_networks(session)]
+        dialog = _FormDialog("Add to network", self)
+        network = dialog.combo("&Network", names)
+        role = dialog.combo("&Role", MEMBERSHIP_ROLES, editable=True)
+        status = dialog.combo("&Status", MEMBERSHIP_STATUSES)
+        person_id = self.person_id
+        assert person_id is not None
+
+        def accept() -> None:
+            name, role_value, status_value = network.currentText(), role.currentText(), status.currentText()
+
+            def change(session: Any) -> None:
+                net = networks.network_by_name(session, name)
+                networks.add_members(session, net.id, [person_id], role=role_value, status=status_value)
+
+            self._run_change(change, tab=1)
+
+        return self._open(dialog, accept)
+
+    def open_change_membership(self) -> QDialog | None:
+        row = self.membership_table.currentRow()
+        if row < 0:
+            dialogs.show_info(self, "Kindred", "Select a membership first.")
+            return None
+        membership_id = self.membership_table.item(row, 0).data(Qt.ItemDataRole.UserRole)
+        dialog = _FormDialog("Change membership", self)
+        role = dialog.combo("&Role", MEMBERSHIP_ROLES, editable=True)
+        role.setCurrentText(self.membership_table.item(row, 1).text().lower())
+        status = dialog.combo("&Status", MEMBERSHIP_STATUSES)
+        status.setCurrentText(self.membership_table.item(row, 2).text().lower())
+
+        def accept() -> None:
+            role_value, status_value = role.currentText(), status.currentText()
+            self._run_change(
+                lambda s: networks.update_membership(s, membership_id, role=role_value, status=status_value),
+                tab=1,
+            )
+
+        return self._open(dialog, accept)
+
+    def open_add_role(self) -> QDialog:
+        dialog = _FormDialog("Add elected role", self)
+        chamber = dialog.combo("&Chamber", CHAMBERS, editable=True)
+        party = dialog.line("&Party")
+        constituency = dialog.line("C&onstituency")
+        region = dialog.line("R&egion")
+        role_name = dialog.line("R&ole")
+        start = dialog.date("&From", optional=True)
+        end = dialog.date("&To", optional=True)
+        person_id = self.person_id
+        assert person_id is not None
+
+        def accept() -> None:
+            values = {
+                "chamber": chamber.currentText(),
+                "party": party.text(),
+                "constituency": constituency.text(),
+                "region": region.text(),
+                "role": role_name.text(),
+                "start_date": optional_date(start),
+                "end_date": optional_date(end),
+            }
+            self._run_change(lambda s: roles.add_role(s, person_id, **values), tab=2)
+
+        return self._open(dialog, accept)
+
+    def end_selected_role(self) -> None:
+        row = self.roles_table.currentRow()
+        if row < 0:
+            dialogs.show_info(self, "Kindred", "Select a role first.")
+            return
+        role_id = self.roles_table.item(row, 0).data(Qt.ItemDataRole.UserRole)
+        self._run_change(lambda s: roles.end_role(s, role_id), tab=2)
+
+    def open_record_consent(self) -> QDialog:
+        dialog = _FormDialog("Record consent", self)
+        purpose = dialog.combo("&Purpose", CONSENT_PURPOSES, editable=True)
+        basis = dialog.combo("&Lawful basis", LAWFUL_BASES)
+        source = dialog.line("&How given")
+        source.setPlaceholderText("e.g. sign-up form at the reception")
+        wording = dialog.line("&What they were told")
+        person_id = self.person_id
+        assert person_id is not None
+
+        def accept() -> None:
+            values = {"basis": basis.currentText(), "source": source.text(), "wording": wording.text()}
+            text = purpose.currentText()
+            self._run_change(lambda s: consent.record_consent(s, person_id, text, **values), tab=3)
+
+        return self._open(dialog, accept)
+
+    def withdraw_selected_consent(self) -> None:
+        row = self.consent_table.currentRow()
+        if row < 0:
+            dialogs.show_info(self, "Kindred", "Select a consent record first.")
+            return
+        consent_id = self.consent_table.item(row, 0).data(Qt.ItemDataRole.UserRole)
+        self._run_change(lambda s: consent.withdraw_consent(s, consent_id), tab=3)
+
+    def open_log_interaction(self) -> QDialog | None:
+        if self.person_id is None:
+            return None
+        from ui.interaction_dialog import InteractionDialog
+
+        dialog = InteractionDialog(self.runner, [self.person_id], self)
+        dialog.logged.connect(self._interaction_logged)
+        self.active_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _interaction_logged(self, interaction_id: int) -> None:
+        self.reload_related()
+        self.tabs.setCurrentIndex(4)
+        self.interaction_logged.emit(interaction_id)

@@ -1,0 +1,152 @@
+"""Undo for edits and deletions made in the main window.
+
+Each command calls the services again with the old values (an edit) or restores from the Trash (a
+deletion), through the TaskRunner's writer, so an undo is itself an ordinary, audited change. The
+change has already been made when a command is pushed, so the first ``redo`` (which
+``QUndoStack.push`` calls) does nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from PySide6.QtGui import QUndoCommand
+
+from crm.models import PERSON_FIELDS
+from crm.services import organisations, people, tags
+
+from ui.tasks import TaskContext, TaskRunner
+
+Snapshot = dict[str, Any]
+Changed = Callable[[list[int]], None]
+
+
+def person_snapshot(session: Session, person_id: int) -> Snapshot:
+    """What the detail panel edits: every plain field, the organisation, types and tags."""
+    person = people.get_person(session, person_id)
+    snap: Snapshot = {f: getattr(person, f) for f in PERSON_FIELDS}
+    snap["organisation_id"] = person.organisation_id
+    snap["types"] = sorted(t.type for t in person.types)
+    snap["tags"] = tags.tags_of(session, person_id)
+    return snap
+
+
+def apply_snapshot(session: Session, person_id: int, snap: Snapshot) -> Snapshot:
+    """Make the person match ``snap``. ``organisation_name`` (instead of an id) finds or creates it.
+
+    Returns the snapshot as stored (with the organisation's id filled in).
+    """
+    values = {k: v for k, v in snap.items() if k in PERSON_FIELDS}
+    result = dict(snap)
+    if "organisation_name" in snap:
+        name = (snap.get("organisation_name") or "").strip()
+        org_id = organisations.get_or_create_organisation(session, name)[0].id if name else None
+        result.pop("organisation_name")
+        result["organisation_id"] = org_id
+    if "organisation_id" in result:
+        values["organisation_id"] = result["organisation_id"]
+    people.update_person(session, person_id, values)
+    if "types" in snap:
+        people.set_types(session, person_id, snap["types"])
+    if "tags" in snap:
+        wanted = {t.strip() for t in snap["tags"] if t.strip()}
+        have = set(tags.tags_of(session, person_id))
+        have_lower = {t.lower() for t in have}
+        for name in sorted(wanted):
+            if name.lower() not in have_lower:
+                tags.tag_people(session, [person_id], name)
+        wanted_lower = {t.lower() for t in wanted}
+        for name in sorted(have):
+            if name.lower() not in wanted_lower:
+                tags.untag_people(session, [person_id], name)
+    return result
+
+
+class _RunnerCommand(QUndoCommand):
+    """A command whose undo and redo run on the TaskRunner's writer thread."""
+
+    def __init__(self, runner: TaskRunner, text: str, changed: Changed) -> None:
+        super().__init__(text)
+        self.runner = runner
+        self.changed = changed
+        self._pushed = False
+
+    def _run(self, fn: Callable[[Session], list[int]]) -> None:
+        def work(ctx: TaskContext) -> list[int]:
+            with ctx.db.transaction() as session:
+                return fn(session)
+
+        self.runner.run(work, on_done=self.changed, write=True)
+
+    def redo(self) -> None:
+        if not self._pushed:
+            self._pushed = True  # the change itself was made before the push
+            return
+        self._run(self.do)
+
+    def undo(self) -> None:
+        self._run(self.reverse)
+
+    def do(self, session: Session) -> list[int]:
+        raise NotImplementedError
+
+    def reverse(self, session: Session) -> list[int]:
+        raise NotImplementedError
+
+
+class EditPersonCommand(_RunnerCommand):
+    def __init__(
+        self,
+        runner: TaskRunner,
+        person_id: int,
+        name: str,
+        before: Snapshot,
+        after: Snapshot,
+        changed: Changed,
+    ) -> None:
+        super().__init__(runner, f"Edit {name}", changed)
+        self.person_id = person_id
+        self.before = before
+        self.after = after
+
+    def do(self, session: Session) -> list[int]:
+        apply_snapshot(session, self.person_id, self.after)
+        return [self.person_id]
+
+    def reverse(self, session: Session) -> list[int]:
+        apply_snapshot(session, self.person_id, self.before)
+        return [self.person_id]
+
+
+class CreatePersonCommand(_RunnerCommand):
+    """Undoing a creation moves the new person to the Trash (nothing is hard-deleted)."""
+
+    def __init__(self, runner: TaskRunner, person_id: int, name: str, changed: Changed) -> None:
+        super().__init__(runner, f"Add {name}", changed)
+        self.person_id = person_id
+
+    def do(self, session: Session) -> list[int]:
+        people.restore_people(session, [self.person_id])
+        return [self.person_id]
+
+    def reverse(self, session: Session) -> list[int]:
+        people.trash_people(session, [self.person_id])
+        return [self.person_id]
+
+
+class TrashPeopleCommand(_RunnerCommand):
+    def __init__(self, runner: TaskRunner, person_ids: Sequence[int], changed: Changed) -> None:
+        n = len(person_ids)
+        super().__init__(runner, f"Move {n:,} {'person' if n == 1 else 'people'} to the Trash", changed)
+        self.person_ids = list(person_ids)
+
+    def do(self, session: Session) -> list[int]:
+        people.trash_people(session, self.person_ids)
+        return self.person_ids
+
+    def reverse(self, session: Session) -> list[int]:
+        people.restore_people(session, self.person_ids)
+        return self.person_ids
