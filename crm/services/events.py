@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
@@ -45,6 +46,42 @@ def create_event(
     return event
 
 
+_EVENT_FIELDS = frozenset({"name", "starts_on", "ends_on", "location", "description", "network_id"})
+
+
+def update_event(session: Session, event_id: int, changes: Mapping[str, Any]) -> list[str]:
+    """Change an event's details; returns the names of the fields that changed (each audited)."""
+    event = get_event(session, event_id)
+    values: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key not in _EVENT_FIELDS:
+            raise ValidationError(f"Unknown event field {key!r}.", key)
+        if key == "name":
+            value = clean_text(value)
+            if not value:
+                raise ValidationError("An event needs a name.", "name")
+        elif key == "location":
+            value = clean_text(value)
+        elif key == "description":
+            value = clean_multiline(value)
+        values[key] = value
+    starts = values.get("starts_on", event.starts_on)
+    ends = values.get("ends_on", event.ends_on)
+    if starts and ends and ends < starts:
+        raise ValidationError("An event cannot end before it starts.", "ends_on")
+    changed: list[str] = []
+    for key, new in values.items():
+        old = getattr(event, key)
+        if old != new:
+            setattr(event, key, new)
+            audit.record(session, "update", "event", event.id, key, old, new)
+            changed.append(key)
+    if changed:
+        event.updated_at = utcnow()
+        session.flush()
+    return changed
+
+
 def get_event(session: Session, event_id: int) -> Event:
     event = session.get(Event, event_id)
     if event is None:
@@ -76,7 +113,7 @@ def set_attendance(
     changed = [(aid, pid, old) for pid, (aid, old) in existing.items() if old != status]
     if new:
         session.execute(
-            insert(Attendance),
+            insert(Attendance.__table__),
             [
                 {"event_id": event_id, "person_id": pid, "status": status, "notes": clean_text(notes)}
                 for pid in new

@@ -1,0 +1,641 @@
+"""Events and their attendance: create and edit events, add attendees, mark who came."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from crm import filters
+from crm.filters import PersonFilter
+from crm.models import AttendanceStatus
+from crm.services import events, networks, views
+
+from ui import dialogs
+from ui.pages import common
+from ui.pages.common import (
+    Column,
+    EmptyState,
+    RowsModel,
+    fit_columns,
+    format_date,
+    make_table,
+    report_error,
+    selected_rows,
+)
+from ui.pages.person_picker import PersonPickerDialog
+from ui.tasks import TaskContext, TaskRunner
+
+STATUS_LABELS: dict[str, str] = {
+    AttendanceStatus.INVITED.value: "Invited",
+    AttendanceStatus.REGISTERED.value: "Registered",
+    AttendanceStatus.ATTENDED.value: "Attended",
+    AttendanceStatus.APOLOGIES.value: "Apologies",
+    AttendanceStatus.NO_SHOW.value: "No-show",
+}
+
+
+def status_label(value: Any) -> str:
+    return STATUS_LABELS.get(str(value), str(value or ""))
+
+
+def _to_qdate(value: dt.date) -> QDate:
+    return QDate(value.year, value.month, value.day)
+
+
+def _from_qdate(value: QDate) -> dt.date:
+    return dt.date(value.year(), value.month(), value.day())
+
+
+class EventDialog(QDialog):
+    """Create or edit an event: name, dates, place, description and the network it belongs to."""
+
+    def __init__(
+        self,
+        network_choices: list[tuple[int, str]],
+        values: dict[str, Any] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        values = values or {}
+        self.setWindowTitle("Edit event" if values else "New event")
+        self.name = QLineEdit(values.get("name") or "")
+        self.name.setAccessibleName("Event name")
+        self.starts_on = QDateEdit()
+        self.starts_on.setAccessibleName("Starts on")
+        self.starts_on.setCalendarPopup(True)
+        self.starts_on.setDisplayFormat("d MMM yyyy")
+        self.starts_on.setDate(_to_qdate(values.get("starts_on") or dt.date.today()))
+        self.several_days = QCheckBox("Runs over several days, ending on")
+        self.several_days.setAccessibleName("Runs over several days")
+        self.ends_on = QDateEdit()
+        self.ends_on.setAccessibleName("Ends on")
+        self.ends_on.setCalendarPopup(True)
+        self.ends_on.setDisplayFormat("d MMM yyyy")
+        ends = values.get("ends_on")
+        self.several_days.setChecked(ends is not None)
+        self.ends_on.setDate(_to_qdate(ends or values.get("starts_on") or dt.date.today()))
+        self.ends_on.setEnabled(ends is not None)
+        self.several_days.toggled.connect(self.ends_on.setEnabled)
+        ends_row = QHBoxLayout()
+        ends_row.addWidget(self.several_days)
+        ends_row.addWidget(self.ends_on, 1)
+        self.location = QLineEdit(values.get("location") or "")
+        self.location.setAccessibleName("Location")
+        self.network = QComboBox()
+        self.network.setAccessibleName("Network")
+        self.network.addItem("(none)", None)
+        for network_id, name in network_choices:
+            self.network.addItem(name, network_id)
+        if values.get("network_id") is not None:
+            self.network.setCurrentIndex(max(0, self.network.findData(values["network_id"])))
+        self.description = QPlainTextEdit(values.get("description") or "")
+        self.description.setAccessibleName("Description")
+        self.description.setTabChangesFocus(True)
+        self.description.setFixedHeight(self.description.fontMetrics().lineSpacing() * 5 + 12)
+        self.problem = QLabel()
+        self.problem.setWordWrap(True)
+        self.problem.setVisible(False)
+        form = QFormLayout()
+        form.addRow("&Name:", self.name)
+        form.addRow("&Date:", self.starts_on)
+        form.addRow("", ends_row)
+        form.addRow("&Location:", self.location)
+        form.addRow("Net&work:", self.network)
+        form.addRow("D&escription:", self.description)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("Save event" if values else "Create event")
+        buttons.accepted.connect(self._check_and_accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.problem)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(480)
+
+    def values(self) -> dict[str, Any]:
+        starts = _from_qdate(self.starts_on.date())
+        return {
+            "name": self.name.text().strip(),
+            "starts_on": starts,
+            "ends_on": _from_qdate(self.ends_on.date()) if self.several_days.isChecked() else None,
+            "location": self.location.text().strip() or None,
+            "description": self.description.toPlainText().strip() or None,
+            "network_id": self.network.currentData(),
+        }
+
+    def problem_text(self) -> str | None:
+        values = self.values()
+        if not values["name"]:
+            return "An event needs a name."
+        if values["ends_on"] is not None and values["ends_on"] < values["starts_on"]:
+            return "An event cannot end before it starts."
+        return None
+
+    def _check_and_accept(self) -> None:
+        problem = self.problem_text()
+        if problem:
+            self.problem.setText(problem)
+            self.problem.setVisible(True)
+            return
+        self.accept()
+
+
+class AddFromViewDialog(QDialog):
+    """Choose a saved view and the status its people get on the list."""
+
+    def __init__(self, view_names: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Add attendees from a saved view")
+        self.view = QComboBox()
+        self.view.setAccessibleName("Saved view")
+        self.view.addItems(view_names)
+        self.status = QComboBox()
+        self.status.setAccessibleName("Status to give them")
+        for value, label in STATUS_LABELS.items():
+            self.status.addItem(label, value)
+        form = QFormLayout()
+        form.addRow("Saved &view:", self.view)
+        form.addRow("Add them as:", self.status)
+        note = QLabel("People already on the list get this status too.")
+        note.setWordWrap(True)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Add people")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(380)
+
+
+class EventsPage(QWidget):
+    """Events with attendance counts; the chosen event's attendance list beside them."""
+
+    person_activated = Signal(int)
+    export_requested = Signal(object)  # a crm.filters.PersonFilter
+    refreshed = Signal()
+
+    def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self._generation = 0
+        self._detail_generation = 0
+        self._event: dict[str, Any] | None = None
+        self._attendance: list[tuple[Any, ...]] = []
+
+        # Events list.
+        self.new_button = QPushButton("&New event…")
+        self.new_button.setAccessibleName("New event")
+        self.edit_button = QPushButton("&Edit event…")
+        self.edit_button.setAccessibleName("Edit the selected event")
+        self.trash_button = QPushButton("Move to &Trash")
+        self.trash_button.setAccessibleName("Move the selected event to the Trash")
+        self.model = RowsModel(
+            [
+                Column("Event", 1),
+                Column("Date", 2),
+                Column("People", 4, numeric=True),
+                Column("Came", 5, numeric=True),
+            ],
+            self,
+            tooltip=lambda row, _col: f"{row[1]}\n{format_date(row[2])}, {row[3] or 'no location'}",
+        )
+        self.table = make_table(self.model, "Events", multi=False)
+        fit_columns(self.table, [30, 10, 6, 5])
+        self.list_stack = EmptyState(self.table, "No events yet — create one with New event.")
+        list_buttons = QHBoxLayout()
+        list_buttons.addWidget(self.new_button)
+        list_buttons.addWidget(self.edit_button)
+        list_buttons.addStretch(1)
+        list_buttons.addWidget(self.trash_button)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.list_stack, 1)
+        left_layout.addLayout(list_buttons)
+
+        # Attendance.
+        self.heading = QLabel()
+        font = self.heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        self.heading.setFont(font)
+        self.heading.setWordWrap(True)
+        self.meta = QLabel()
+        self.meta.setWordWrap(True)
+        self.description = QLabel()
+        self.description.setWordWrap(True)
+        self.show_box = QComboBox()
+        self.show_box.setAccessibleName("Show attendees with this status")
+        self.show_box.addItem("Everyone on the list", None)
+        for value, label in STATUS_LABELS.items():
+            self.show_box.addItem(label, value)
+        self.add_button = QToolButton()
+        self.add_button.setText("&Add people")
+        self.add_button.setAccessibleName("Add people to the event")
+        self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        add_menu = QMenu(self.add_button)
+        self.add_search_action = add_menu.addAction("By searching for people…")
+        self.add_view_action = add_menu.addAction("From a saved view…")
+        self.add_button.setMenu(add_menu)
+        self.export_button = QPushButton("E&xport…")
+        self.export_button.setAccessibleName("Export the people shown")
+        top_row = QHBoxLayout()
+        top_row.addWidget(QLabel("Show:"))
+        top_row.addWidget(self.show_box)
+        top_row.addStretch(1)
+        top_row.addWidget(self.add_button)
+        top_row.addWidget(self.export_button)
+        self.attendance_model = RowsModel(
+            [Column("Name", 2), Column("Status", 3, formatter=status_label), Column("Notes", 4)], self
+        )
+        self.attendance_table = make_table(self.attendance_model, "Attendance")
+        self.attendance_table.setSortingEnabled(True)
+        self.attendance_table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        fit_columns(self.attendance_table, [22, 11, 20], stretch=2)
+        self.attendance_stack = EmptyState(self.attendance_table, "")
+        self.counts = QLabel()
+        self.counts.setWordWrap(True)
+        self.mark_box = QComboBox()
+        self.mark_box.setAccessibleName("Status to mark the selected people with")
+        for value, label in STATUS_LABELS.items():
+            self.mark_box.addItem(label, value)
+        self.mark_box.setCurrentIndex(self.mark_box.findData(AttendanceStatus.ATTENDED.value))
+        self.mark_button = QPushButton("&Mark selected")
+        self.mark_button.setAccessibleName("Mark the selected people with this status")
+        mark_row = QHBoxLayout()
+        mark_row.addWidget(QLabel("Mark selected as:"))
+        mark_row.addWidget(self.mark_box)
+        mark_row.addWidget(self.mark_button)
+        mark_row.addStretch(1)
+
+        self.detail = QWidget()
+        detail_layout = QVBoxLayout(self.detail)
+        detail_layout.setContentsMargins(0, 0, 0, 0)
+        detail_layout.addWidget(self.heading)
+        detail_layout.addWidget(self.meta)
+        detail_layout.addWidget(self.description)
+        detail_layout.addLayout(top_row)
+        detail_layout.addWidget(self.attendance_stack, 1)
+        detail_layout.addWidget(self.counts)
+        detail_layout.addLayout(mark_row)
+        self.detail_stack = EmptyState(self.detail, "Choose an event to see who is invited and who came.")
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.detail_stack)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([470, 530])
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.splitter)
+
+        self.table.selectionModel().selectionChanged.connect(self._event_chosen)
+        self.table.activated.connect(lambda _i: self.edit_event())
+        self.attendance_table.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
+        self.attendance_table.activated.connect(
+            lambda index: self.person_activated.emit(self.attendance_model.row_at(index.row())[1])
+        )
+        self.new_button.clicked.connect(self.new_event)
+        self.edit_button.clicked.connect(self.edit_event)
+        self.trash_button.clicked.connect(self.trash_event)
+        self.show_box.currentIndexChanged.connect(lambda _i: self._show_attendance())
+        self.add_search_action.triggered.connect(self.add_by_search)
+        self.add_view_action.triggered.connect(self.add_from_view)
+        self.export_button.clicked.connect(self.request_export)
+        self.mark_button.clicked.connect(lambda: self.mark_selected(self.mark_box.currentData()))
+
+        for first, second in (
+            (self.table, self.new_button),
+            (self.new_button, self.edit_button),
+            (self.edit_button, self.trash_button),
+            (self.trash_button, self.show_box),
+            (self.show_box, self.add_button),
+            (self.add_button, self.export_button),
+            (self.export_button, self.attendance_table),
+            (self.attendance_table, self.mark_box),
+            (self.mark_box, self.mark_button),
+        ):
+            QWidget.setTabOrder(first, second)
+        self.detail_stack.set_empty(True)
+        self._update_buttons()
+
+    # Loading -------------------------------------------------------------------------------
+
+    @property
+    def current_event_id(self) -> int | None:
+        return self._event["id"] if self._event else None
+
+    def refresh(self) -> None:
+        """Reload the events and the attendance of the one shown."""
+        self._generation += 1
+        generation = self._generation
+
+        def load(ctx: TaskContext) -> list[tuple[Any, ...]]:
+            with ctx.db.session() as session:
+                return events.list_events(session)
+
+        self.runner.run(load, on_done=lambda rows: self._loaded(generation, rows), parent_widget=self)
+
+    def _loaded(self, generation: int, rows: list[tuple[Any, ...]]) -> None:
+        if generation != self._generation:
+            return
+        keep = self.current_event_id
+        selection = self.table.selectionModel()
+        selection.blockSignals(True)
+        self.model.set_rows(rows)
+        selection.blockSignals(False)
+        self.list_stack.set_empty(not rows)
+        row = self.model.row_of_id(keep) if keep is not None else -1
+        if row < 0 and rows and keep is None:
+            row = 0  # the newest event: usually the one being worked on
+        if row >= 0:
+            selection.blockSignals(True)
+            self.table.selectRow(row)
+            selection.blockSignals(False)
+            self._load_event(self.model.id_at(row))
+        else:
+            self._event = None
+            self.detail_stack.set_empty(True)
+            self._update_buttons()
+            self.refreshed.emit()
+
+    def _event_chosen(self, *_args: object) -> None:
+        rows = selected_rows(self.table)
+        self._update_buttons()
+        if rows and self.model.id_at(rows[0]) != self.current_event_id:
+            self._load_event(self.model.id_at(rows[0]))
+
+    def select_event(self, event_id: int) -> None:
+        row = self.model.row_of_id(event_id)
+        if row >= 0:
+            self.table.selectRow(row)
+
+    def _load_event(self, event_id: int) -> None:
+        self._detail_generation += 1
+        generation = self._detail_generation
+
+        def load(ctx: TaskContext) -> tuple[dict[str, Any], list[tuple[Any, ...]]]:
+            with ctx.db.session() as session:
+                event = events.get_event(session, event_id)
+                network = networks.get_network(session, event.network_id).name if event.network_id else None
+                info = {
+                    "id": event.id,
+                    "name": event.name,
+                    "starts_on": event.starts_on,
+                    "ends_on": event.ends_on,
+                    "location": event.location,
+                    "description": event.description,
+                    "network_id": event.network_id,
+                    "network": network,
+                }
+                return info, events.attendance(session, event_id)
+
+        def done(result: tuple[dict[str, Any], list[tuple[Any, ...]]]) -> None:
+            if generation != self._detail_generation:
+                return
+            self._event, self._attendance = result
+            self._show_event()
+            self.refreshed.emit()
+
+        self.runner.run(load, on_done=done, parent_widget=self)
+
+    def _show_event(self) -> None:
+        event = self._event
+        if event is None:
+            self.detail_stack.set_empty(True)
+            return
+        self.detail_stack.set_empty(False)
+        self.heading.setText(event["name"])
+        when = format_date(event["starts_on"]) or "No date set"
+        if event["ends_on"]:
+            when += f" to {format_date(event['ends_on'])}"
+        parts = [when, event["location"] or "no location given"]
+        if event["network"]:
+            parts.append(event["network"])
+        self.meta.setText(" · ".join(parts))
+        self.description.setText(event["description"] or "")
+        self.description.setVisible(bool(event["description"]))
+        self._show_attendance()
+
+    def _show_attendance(self) -> None:
+        status = self.show_box.currentData()
+        rows = [r for r in self._attendance if status is None or r[3] == status]
+        selected = {self.attendance_model.id_at(r) for r in selected_rows(self.attendance_table)}
+        header = self.attendance_table.horizontalHeader()
+        self.attendance_model.set_rows(rows)
+        self.attendance_model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
+        selection = self.attendance_table.selectionModel()
+        for row in range(self.attendance_model.rowCount()):
+            if self.attendance_model.id_at(row) in selected:
+                selection.select(
+                    self.attendance_model.index(row, 0),
+                    selection.SelectionFlag.Select | selection.SelectionFlag.Rows,
+                )
+        # Notes (say, which conversation station) only take room when someone has them.
+        self.attendance_table.setColumnHidden(2, not any(r[4] for r in self._attendance))
+        tally = {value: 0 for value in STATUS_LABELS}
+        for r in self._attendance:
+            tally[r[3]] = tally.get(r[3], 0) + 1
+        self.counts.setText(
+            f"{len(self._attendance):,} on the list: "
+            + ", ".join(f"{n:,} {status_label(s).lower()}" for s, n in tally.items() if n)
+            if self._attendance
+            else ""
+        )
+        if not self._attendance:
+            self.attendance_stack.set_empty(
+                True, "No one on the list yet — add people with Add people, from a search or a saved view."
+            )
+        elif not rows:
+            self.attendance_stack.set_empty(True, f"No one is marked “{status_label(status)}”.")
+        else:
+            self.attendance_stack.set_empty(False)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        has_event = self._event is not None
+        self.edit_button.setEnabled(has_event)
+        self.trash_button.setEnabled(has_event)
+        self.add_button.setEnabled(has_event)
+        self.export_button.setEnabled(has_event and self.attendance_model.rowCount() > 0)
+        self.mark_button.setEnabled(
+            bool(selected_rows(self.attendance_table)) and not self.attendance_stack.is_empty
+        )
+
+    # Actions -------------------------------------------------------------------------------
+
+    def selected_attendees(self) -> list[tuple[Any, ...]]:
+        """Rows (attendance id, person id, name, status, notes) of the selected people."""
+        return [self.attendance_model.row_at(r) for r in selected_rows(self.attendance_table)]
+
+    def _write(self, fn: Any, on_done: Any = None) -> None:
+        def write(ctx: TaskContext) -> Any:
+            with ctx.db.transaction() as session:
+                return fn(session)
+
+        def done(result: Any) -> None:
+            if on_done is not None:
+                on_done(result)
+            self.refresh()
+
+        self.runner.run(write, on_done=done, parent_widget=self, write=True)
+
+    def mark_selected(self, status: str) -> None:
+        """Give the selected people this attendance status (attended, apologies and so on)."""
+        if self._event is None:
+            return
+        event_id = self._event["id"]
+        person_ids = [r[1] for r in self.selected_attendees()]
+        if person_ids:
+            self._write(lambda session: events.set_attendance(session, event_id, person_ids, status))
+
+    def add_people(self, person_ids: list[int], status: str = AttendanceStatus.INVITED.value) -> None:
+        if self._event is None or not person_ids:
+            return
+        event_id = self._event["id"]
+        self._write(lambda session: events.set_attendance(session, event_id, person_ids, status))
+
+    def add_by_search(self) -> None:
+        if self._event is None:
+            return
+        dialog = PersonPickerDialog(
+            self.runner,
+            self,
+            title=f"Add people to {self._event['name']}",
+            accept_text="Invite selected",
+            exclude={r[1] for r in self._attendance},
+        )
+        if common.exec_dialog(dialog):
+            self.add_people([pid for pid, _name in dialog.selected_people()])
+
+    def add_from_view(self) -> None:
+        if self._event is None:
+            return
+        event_id = self._event["id"]
+
+        def load(ctx: TaskContext) -> list[str]:
+            with ctx.db.session() as session:
+                return [v.name for v in views.list_views(session)]
+
+        def chosen(names: list[str]) -> None:
+            if not names:
+                dialogs.show_info(
+                    self,
+                    "No saved views",
+                    "There are no saved views yet. Filter the People list and choose Save view to make one.",
+                )
+                return
+            dialog = AddFromViewDialog(names, self)
+            if not common.exec_dialog(dialog):
+                return
+            view_name = dialog.view.currentText()
+            status = dialog.status.currentData()
+
+            def add(session: Any) -> int:
+                f = views.view_filter(session, view_name)
+                ids = filters.person_ids(session, f, ranked=False)
+                return events.set_attendance(session, event_id, ids, status) if ids else 0
+
+            def added(n: int) -> None:
+                if n == 0:
+                    dialogs.show_info(
+                        self, "Nothing to add", f"The view “{view_name}” has no one new to add."
+                    )
+
+            self._write(add, added)
+
+        self.runner.run(load, on_done=chosen, parent_widget=self)
+
+    def request_export(self) -> None:
+        """Ask the main window to export the people shown (everyone, or those with one status)."""
+        ids = [self.attendance_model.row_at(r)[1] for r in range(self.attendance_model.rowCount())]
+        if ids:
+            self.export_requested.emit(PersonFilter(ids=ids))
+
+    def _network_choices(self, then: Any) -> None:
+        def load(ctx: TaskContext) -> list[tuple[int, str]]:
+            with ctx.db.session() as session:
+                return [(r[0], r[1]) for r in networks.list_networks(session)]
+
+        self.runner.run(load, on_done=then, parent_widget=self)
+
+    def new_event(self) -> None:
+        def ask(choices: list[tuple[int, str]]) -> None:
+            dialog = EventDialog(choices, parent=self)
+            if not common.exec_dialog(dialog):
+                return
+            if problem := dialog.problem_text():
+                dialogs.show_error(self, "Event not created", problem)
+                return
+            values = dialog.values()
+
+            def write(ctx: TaskContext) -> int:
+                with ctx.db.transaction() as session:
+                    name = values.pop("name")
+                    return events.create_event(session, name, **values).id
+
+            def done(event_id: int) -> None:
+                self._event = {"id": event_id}  # refresh() opens it
+                self.refresh()
+
+            self.runner.run(write, on_done=done, on_error=lambda e: report_error(self, e), write=True)
+
+        self._network_choices(ask)
+
+    def edit_event(self) -> None:
+        if self._event is None:
+            return
+        event = dict(self._event)
+
+        def ask(choices: list[tuple[int, str]]) -> None:
+            dialog = EventDialog(choices, event, parent=self)
+            if not common.exec_dialog(dialog):
+                return
+            if problem := dialog.problem_text():
+                dialogs.show_error(self, "Event not saved", problem)
+                return
+            values = dialog.values()
+            self._write(lambda session: events.update_event(session, event["id"], values))
+
+        self._network_choices(ask)
+
+    def trash_event(self) -> None:
+        if self._event is None:
+            return
+        event_id, name = self._event["id"], self._event["name"]
+        if not dialogs.confirm(
+            self, "Move to Trash", f"Move “{name}” to the Trash? You can restore it from the Trash."
+        ):
+            return
+
+        def done(_n: int) -> None:
+            self._event = None
+
+        self._write(lambda session: events.trash_events(session, [event_id]), done)
