@@ -65,10 +65,20 @@ def _needs_offscreen() -> bool:
 
 @contextlib.contextmanager
 def _isolated_environment(folder: Path) -> Iterator[None]:
-    """Point Kindred's data folder at ``folder`` and hide any team database URL, then restore."""
+    """Point Kindred's data folder and settings at ``folder``, hide any team database URL.
+
+    The data folder and the database URL are restored afterwards. Qt offers no way to read the
+    settings path back, so it stays pointed at ``folder``: the self-test is the last thing the
+    process does.
+    """
+    from PySide6.QtCore import QSettings
+
     saved = {name: os.environ.get(name) for name in ("KINDRED_DATA_DIR", "KINDRED_DB_URL")}
     os.environ["KINDRED_DATA_DIR"] = str(folder / "data")
     os.environ.pop("KINDRED_DB_URL", None)
+    # The main window saves its geometry on closing: keep that out of the user's own settings.
+    for settings_format in (QSettings.Format.IniFormat, QSettings.Format.NativeFormat):
+        QSettings.setPath(settings_format, QSettings.Scope.UserScope, str(folder / "settings"))
     try:
         yield
     finally:
@@ -263,8 +273,12 @@ def _ensure_application() -> Any:
     if app is None:
         from crm import APP_NAME
 
+        from ui.resources import app_icon
+
         app = QApplication([sys.argv[0] if sys.argv else APP_NAME])
         app.setApplicationName(APP_NAME)
+        app.setOrganizationName(APP_NAME)
+        app.setWindowIcon(app_icon())
     return app
 
 
