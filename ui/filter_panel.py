@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 
 from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (
@@ -208,11 +208,11 @@ class FilterPanel(QWidget):
                 )
             )
             regions = [
-                r for r in session.scalars(select(distinct(Person.region)).order_by(Person.region)) if r
+                r for r in session.scalars(select(Person.region).distinct().order_by(Person.region)) if r
             ]
             parties = [
                 p
-                for p in session.scalars(select(distinct(ElectedRole.party)).order_by(ElectedRole.party))
+                for p in session.scalars(select(ElectedRole.party).distinct().order_by(ElectedRole.party))
                 if p
             ]
         self._quiet = True

@@ -324,7 +324,8 @@ class PeoplePage(QWidget):
         # Keep the person on show selected when they are still in the list.
         if self._shown_id is not None and (row := self.model.row_of(self._shown_id)) is not None:
             self._select_row(row)
-        elif count and self._shown_id is None and not self.detail.is_dirty():
+        elif count and not self.detail.is_dirty():
+            self._shown_id = None
             self._select_row(0)
         self._selection_changed()
 
