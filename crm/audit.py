@@ -80,7 +80,7 @@ def record_many(session: Session, entries: Iterable[dict[str, Any]], *, batch_id
         for e in entries
     ]
     if rows:
-        session.execute(insert(AuditEntry), rows)
+        session.execute(insert(AuditEntry.__table__), rows)
     return len(rows)
 
 

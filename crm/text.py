@@ -36,6 +36,8 @@ def clean_multiline(value: object) -> str | None:
 
 def fold(text: str) -> str:
     """Lower-case without accents: "Seán Ó Floinn" → "sean o floinn"."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -51,17 +53,14 @@ def organisation_key(name: str) -> str:
 def search_digest(*parts: str | None) -> str:
     """The text a person is found by: folded words, plus each word with its punctuation squeezed
     out so that "oneill" finds "O'Neill" and "smithjones" finds "Smith-Jones"."""
-    words: list[str] = []
-    for part in parts:
-        if not part:
-            continue
-        folded = fold(part)
-        words.append(_NON_WORD.sub(" ", folded).strip())
-        for token in folded.split():
-            squeezed = _NON_WORD.sub("", token)
-            if squeezed and squeezed != token and not token.isalnum():
-                words.append(squeezed)
-    return " ".join(w for w in words if w)
+    folded = fold(" ".join(p for p in parts if p))
+    extra = [
+        squeezed
+        for token in folded.split()
+        if not token.isalnum() and (squeezed := _NON_WORD.sub("", token)) and len(squeezed) > 1
+    ]
+    words = _NON_WORD.sub(" ", folded).split()
+    return " ".join(words + extra)
 
 
 def search_tokens(query: str) -> list[str]:

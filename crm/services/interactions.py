@@ -61,13 +61,14 @@ def log_interaction(
     pids = list(dict.fromkeys(person_ids))
     if pids:
         session.execute(
-            insert(InteractionPerson), [{"interaction_id": interaction.id, "person_id": p} for p in pids]
+            insert(InteractionPerson.__table__),
+            [{"interaction_id": interaction.id, "person_id": p} for p in pids],
         )
         touch_last_contacted(session, pids, when)
     oids = list(dict.fromkeys(organisation_ids))
     if oids:
         session.execute(
-            insert(InteractionOrganisation),
+            insert(InteractionOrganisation.__table__),
             [{"interaction_id": interaction.id, "organisation_id": o} for o in oids],
         )
     audit.record(

@@ -85,7 +85,7 @@ def add_members(
     if new:
         now = utcnow()
         session.execute(
-            insert(Membership),
+            insert(Membership.__table__),
             [
                 {
                     "person_id": pid,

@@ -43,7 +43,7 @@ def tag_people(session: Session, person_ids: Sequence[int], name: str, *, batch_
     new = [pid for pid in ids if pid not in have]
     if new:
         session.execute(
-            insert(PersonTag),
+            insert(PersonTag.__table__),
             [{"person_id": pid, "tag_id": tag.id, "import_batch_id": batch_id} for pid in new],
         )
         audit.record_many(

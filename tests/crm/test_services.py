@@ -301,3 +301,36 @@ def test_every_change_is_in_the_audit_log(db: Database) -> None:
     assert ("link", "person", "network") in actions
     assert ("link", "person", "tag") in actions
     assert ("delete", "person", None) in actions
+
+
+def test_bulk_insert_keeps_people_searchable_and_the_index_consistent(db: Database) -> None:
+    rows = [
+        {"first_name": "Seán" if i % 2 else "Ann", "last_name": f"Ó Floinn{i}", "email": f"p{i}@example.org"}
+        for i in range(1200)
+    ]
+    with db.transaction() as session:
+        ids = people.bulk_insert_people(session, rows)
+    assert len(ids) == len(set(ids)) == 1200
+    with db.session() as session:
+        assert session.get(Person, ids[5]).email == "p5@example.org"  # ids in input order
+        assert count_people(session, PersonFilter(text="sean")) == 600
+    # Rows added one at a time afterwards are still indexed (the trigger was restored).
+    with db.transaction() as session:
+        people.create_person(session, first_name="Zebedee")
+    with db.session() as session:
+        assert count_people(session, PersonFilter(text="zebedee")) == 1
+    from crm.db import check_database
+
+    assert check_database(db).ok
+
+
+def test_a_failed_bulk_insert_leaves_nothing_behind(db: Database) -> None:
+    rows = [{"first_name": f"P{i}"} for i in range(800)]
+    with pytest.raises(RuntimeError), db.transaction() as session:
+        people.bulk_insert_people(session, rows)
+        raise RuntimeError("cancelled half-way")
+    with db.transaction() as session:
+        people.create_person(session, first_name="Zebedee")
+    with db.session() as session:
+        assert count_people(session, PersonFilter()) == 1
+        assert count_people(session, PersonFilter(text="zebedee")) == 1
