@@ -8,6 +8,7 @@ they arrive, so memory stays flat however long the list.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import re
@@ -404,48 +405,52 @@ def iter_export_rows(
         return _Row(maker.joint_values(group), [g[i_id] for g in group])
 
     result = session.connection().execute(stmt.execution_options(yield_per=FETCH_CHUNK))
-    for r in result:
-        code = r[i_reason]
-        if code:
-            reason = consent_reason if code == NO_CONSENT else REASONS[code]
-            yield maker.excluded(r, reason)
-            continue
-        if not options.dedupe:
-            sheet_row += 1
-            yield _Row(maker.values(r), [r[i_id]])
-            continue
-        if by_post:
-            key = address_key(r[i_line1], r[i_town], r[i_pc])
-            if options.joint_salutation and group and key == group_key:
-                group.append(r)
+    try:
+        for r in result:
+            code = r[i_reason]
+            if code:
+                reason = consent_reason if code == NO_CONSENT else REASONS[code]
+                yield maker.excluded(r, reason)
                 continue
-            if key in seen:
-                row_no, name = seen[key]
-                yield maker.excluded(r, DUPLICATE_ADDRESS.format(name=name, row=row_no))
+            if not options.dedupe:
+                sheet_row += 1
+                yield _Row(maker.values(r), [r[i_id]])
                 continue
-            if options.joint_salutation:
-                if group:
-                    yield flush_group()
-                group = [r]
-                group_key = key
+            if by_post:
+                key = address_key(r[i_line1], r[i_town], r[i_pc])
+                if options.joint_salutation and group and key == group_key:
+                    group.append(r)
+                    continue
+                if key in seen:
+                    row_no, name = seen[key]
+                    yield maker.excluded(r, DUPLICATE_ADDRESS.format(name=name, row=row_no))
+                    continue
+                if options.joint_salutation:
+                    if group:
+                        yield flush_group()
+                    group = [r]
+                    group_key = key
+                    seen[key] = (sheet_row + 1, maker.display_name(r))
+                    continue
+                sheet_row += 1
+                seen[key] = (sheet_row, maker.display_name(r))
+                yield _Row(maker.values(r), [r[i_id]])
+                continue
+            email = r[i_email]
+            if email:
+                key = email.strip().lower()
+                if key in seen:
+                    row_no, name = seen[key]
+                    yield maker.excluded(r, DUPLICATE_EMAIL.format(name=name, row=row_no))
+                    continue
                 seen[key] = (sheet_row + 1, maker.display_name(r))
-                continue
             sheet_row += 1
-            seen[key] = (sheet_row, maker.display_name(r))
             yield _Row(maker.values(r), [r[i_id]])
-            continue
-        email = r[i_email]
-        if email:
-            key = email.strip().lower()
-            if key in seen:
-                row_no, name = seen[key]
-                yield maker.excluded(r, DUPLICATE_EMAIL.format(name=name, row=row_no))
-                continue
-            seen[key] = (sheet_row + 1, maker.display_name(r))
-        sheet_row += 1
-        yield _Row(maker.values(r), [r[i_id]])
-    if group:
-        yield flush_group()
+        if group:
+            yield flush_group()
+    finally:
+        # A server-side cursor (PostgreSQL) must be closed when a preview stops early or the user cancels.
+        result.close()
 
 
 def count_selected(session: Session, f: PersonFilter, options: ExportOptions) -> int:
@@ -464,11 +469,12 @@ def preview_rows(
     """The first rows the export would write, as display text (for the dialog's preview)."""
     cols = colmod.check_columns(columns)
     out: list[list[str]] = []
-    for item in iter_export_rows(session, f, cols, options or ExportOptions()):
-        if isinstance(item, _Row):
-            out.append([_display(v, COLUMNS[k].kind) for k, v in zip(cols, item.values, strict=True)])
-            if len(out) >= limit:
-                break
+    with contextlib.closing(iter_export_rows(session, f, cols, options or ExportOptions())) as items:
+        for item in items:
+            if isinstance(item, _Row):
+                out.append([_display(v, COLUMNS[k].kind) for k, v in zip(cols, item.values, strict=True)])
+                if len(out) >= limit:
+                    break
     return out
 
 
@@ -561,10 +567,10 @@ def export_people(
     reasons: dict[str, int] = {}
     mailed: list[int] = []
     try:
-        with db.session() as session:
+        with db.session() as session, contextlib.closing(iter_export_rows(session, f, cols, options)) as rows:
             total = count_selected(session, f, options) if progress is not None else 0
             seen = 0
-            for items, item in enumerate(iter_export_rows(session, f, cols, options), start=1):
+            for items, item in enumerate(rows, start=1):
                 if isinstance(item, _Row):
                     writer.write_row(item.values)
                     exported += 1

@@ -58,9 +58,9 @@ def _utf16_len(text: str) -> int:
 
 
 def _cut_to_excel_limit(text: str) -> str:
-    while _utf16_len(text) > EXCEL_CELL_LIMIT:
-        text = text[: EXCEL_CELL_LIMIT - (_utf16_len(text) - len(text)) - 1]
-    return text
+    """Cut at Excel's limit, counted as Excel counts (UTF-16 units), never splitting a character."""
+    units = text.encode("utf-16-le")[: EXCEL_CELL_LIMIT * 2]
+    return units.decode("utf-16-le", errors="ignore")
 
 
 class _Warnings:
