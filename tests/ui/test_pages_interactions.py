@@ -1,0 +1,156 @@
+"""The Interactions page on the sample data: paging, filtering, details, logging and trashing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from PySide6.QtCore import Qt
+
+from crm.db import Database
+from crm.models import Interaction, Person
+from crm.services import interactions
+from crm.text import fold
+
+from ui import dialogs
+from ui.interaction_dialog import InteractionDialog
+from ui.pages import common
+from ui.pages.interactions_page import PAGE_SIZE, InteractionsPage
+from ui.tasks import TaskRunner
+
+TIMEOUT = 5000
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+
+@pytest.fixture
+def page(demo_runner: TaskRunner, qtbot: QtBot) -> InteractionsPage:
+    widget = InteractionsPage(demo_runner)
+    qtbot.addWidget(widget)
+    widget.resize(1000, 700)
+    widget.show()
+    with qtbot.waitSignal(widget.refreshed, timeout=TIMEOUT):
+        widget.refresh()
+    return widget
+
+
+def test_newest_first_with_participants(page: InteractionsPage, qtmodeltester: object) -> None:
+    qtmodeltester.check(page.model)  # type: ignore[attr-defined]
+    assert page.count_label.text() == "92 interactions"
+    dates = [page.model.row_at(r).date for r in range(page.model.rowCount())]
+    assert dates == sorted(dates, reverse=True)
+    reception = next(r for r in page.model.rows if r.subject == "Reception at the Scottish Parliament")
+    assert reception.people.endswith("and 34 others")
+
+
+def test_long_lists_load_page_by_page(qtbot: QtBot, demo_db: Database, demo_runner: TaskRunner) -> None:
+    with demo_db.transaction() as session:
+        person = session.query(Person).first()
+        assert person is not None
+        for i in range(PAGE_SIZE + 60):
+            interactions.log_interaction(
+                session, subject=f"Call {i}", kind="call", date=dt.date(2020, 1, 1), person_ids=[person.id]
+            )
+    widget = InteractionsPage(demo_runner)
+    qtbot.addWidget(widget)
+    with qtbot.waitSignal(widget.refreshed, timeout=TIMEOUT):
+        widget.refresh()
+    assert widget.model.rowCount() == PAGE_SIZE
+    assert widget.model.total == 92 + PAGE_SIZE + 60
+    assert widget.model.canFetchMore()
+    widget.model.fetchMore()
+    assert widget.model.rowCount() == 92 + PAGE_SIZE + 60
+    assert not widget.model.canFetchMore()
+    ids = [r.id for r in widget.model.rows]
+    assert len(set(ids)) == len(ids)  # no row twice across the page boundary
+
+
+def test_text_and_kind_filters(qtbot: QtBot, page: InteractionsPage) -> None:
+    with qtbot.waitSignal(page.refreshed, timeout=TIMEOUT):
+        qtbot.keyClicks(page.search, "loneliness")
+    subjects = {r.subject for r in page.model.rows}
+    assert subjects and all("loneliness" in s for s in subjects)
+    with qtbot.waitSignal(page.refreshed, timeout=TIMEOUT):
+        page.kind_box.setCurrentIndex(page.kind_box.findData("meeting"))
+    assert {r.subject for r in page.model.rows} == {"Meeting about loneliness"}
+    with qtbot.waitSignal(page.refreshed, timeout=TIMEOUT):
+        page.search.setText("no such words anywhere")
+    assert page.list_stack.is_empty
+    assert page.list_stack.label.text() == "No interactions match the search."
+
+
+def test_search_finds_participants_without_accents(
+    qtbot: QtBot, page: InteractionsPage, demo_db: Database
+) -> None:
+    with demo_db.session() as session:
+        subject = "Reception at the Scottish Parliament"
+        people = interactions.participants(
+            session, session.query(Interaction).filter_by(subject=subject).one().id
+        )
+    accented = next(w for _pid, name in people for w in name.split() if fold(w) != w.lower())
+    with qtbot.waitSignal(page.refreshed, timeout=TIMEOUT):
+        page.search.setText(fold(accented))  # "Seán" typed as "sean"
+    assert subject in {r.subject for r in page.model.rows}
+
+
+def test_details_show_notes_and_participants(qtbot: QtBot, page: InteractionsPage) -> None:
+    row = next(
+        i for i, r in enumerate(page.model.rows) if r.subject == "Reception at the Scottish Parliament"
+    )
+    with qtbot.waitSignal(page.refreshed, timeout=TIMEOUT):
+        page.table.selectRow(row)
+    assert page.heading.text() == "Reception at the Scottish Parliament"
+    assert "Conversation stations" in page.notes.toPlainText()
+    assert "with Morven" in page.meta.text()
+    assert page.people_model.rowCount() == 37
+    qtbot_person = page.people_model.id_at(0)
+    with qtbot.waitSignal(page.person_activated, timeout=TIMEOUT) as blocker:
+        page.people_table.activated.emit(page.people_model.index(0, 0))
+    assert blocker.args == [qtbot_person]
+
+
+def test_log_an_interaction_with_two_people(
+    qtbot: QtBot, page: InteractionsPage, demo_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with demo_db.session() as session:
+        two = [p.id for p in session.query(Person).order_by(Person.id).limit(2)]
+
+    def fill(dialog: InteractionDialog) -> bool:
+        qtbot.keyClicks(dialog.subject_edit, "Call about the kindness toolkit")
+        dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData("call"))
+        for pid in two:
+            dialog.add_participant(pid)
+        with qtbot.waitSignal(dialog.logged, timeout=TIMEOUT):
+            qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+        return dialog.result() == dialog.DialogCode.Accepted
+
+    monkeypatch.setattr(common, "exec_dialog", fill)
+    with (
+        qtbot.waitSignal(page.refreshed, timeout=TIMEOUT),
+        qtbot.waitSignal(page.data_changed, timeout=TIMEOUT),
+    ):
+        qtbot.mouseClick(page.new_button, Qt.MouseButton.LeftButton)
+    assert page.count_label.text() == "93 interactions"
+    assert page.model.row_at(0).subject == "Call about the kindness toolkit"
+    assert page.heading.text() == "Call about the kindness toolkit"
+    assert page.people_model.rowCount() == 2
+    assert [i.row() for i in page.table.selectionModel().selectedRows()] == [0]
+
+
+def test_move_to_trash(
+    qtbot: QtBot, page: InteractionsPage, demo_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with qtbot.waitSignal(page.refreshed, timeout=TIMEOUT):
+        page.table.selectRow(0)
+    subject = page.model.row_at(0).subject
+    first_id = page.model.row_at(0).id
+    monkeypatch.setattr(dialogs, "confirm", lambda *_a, **_k: True)
+    with qtbot.waitSignal(page.refreshed, timeout=TIMEOUT):
+        qtbot.mouseClick(page.trash_button, Qt.MouseButton.LeftButton)
+    assert page.count_label.text() == "91 interactions"
+    assert page.model.row_at(0).id != first_id
+    assert page.detail_stack.is_empty
+    with demo_db.session() as session:
+        trashed = session.get(Interaction, first_id)
+        assert trashed is not None and trashed.deleted_at is not None and trashed.subject == subject

@@ -1,0 +1,514 @@
+"""Interactions, newest first, paged from SQL; a text and kind filter; details; log and trash."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from crm.models import Interaction, InteractionKind, InteractionPerson, Person
+from crm.services import interactions
+from crm.text import fold
+
+from ui import dialogs
+from ui.pages import common
+from ui.pages.common import (
+    ID_ROLE,
+    Column,
+    EmptyState,
+    RowsModel,
+    SearchBox,
+    fit_columns,
+    format_date,
+    make_table,
+    selected_rows,
+)
+from ui.tasks import TaskContext, TaskRunner
+
+PAGE_SIZE = 200
+NAMES_SHOWN = 3
+KIND_LABELS = {k.value: k.value.capitalize() for k in InteractionKind}
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class InteractionQuery:
+    """Which interactions the list shows."""
+
+    text: str | None = None
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
+class InteractionRow:
+    id: int
+    date: dt.date
+    kind: str
+    subject: str
+    people: str
+    owner: str | None
+    follow_up_on: dt.date | None
+    follow_up_done: bool
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _conditions(query: InteractionQuery) -> list[Any]:
+    conditions: list[Any] = [Interaction.deleted_at.is_(None)]
+    if query.kind:
+        conditions.append(Interaction.kind == query.kind)
+    if query.text:
+        like = _like(query.text)
+        # Participants are found by the accent-free digest people are searched by.
+        person = exists().where(
+            InteractionPerson.interaction_id == Interaction.id,
+            InteractionPerson.person_id == Person.id,
+            Person.search_text.like(_like(fold(query.text)), escape="\\"),
+        )
+        conditions.append(
+            or_(
+                Interaction.subject.ilike(like, escape="\\"),
+                Interaction.notes.ilike(like, escape="\\"),
+                Interaction.topics.ilike(like, escape="\\"),
+                Interaction.owner.ilike(like, escape="\\"),
+                person,
+            )
+        )
+    return conditions
+
+
+def count_interactions(session: Session, query: InteractionQuery) -> int:
+    return session.scalar(select(func.count(Interaction.id)).where(*_conditions(query))) or 0
+
+
+def fetch_page(
+    session: Session,
+    query: InteractionQuery,
+    after: tuple[dt.date, int] | None = None,
+    limit: int = PAGE_SIZE,
+) -> list[InteractionRow]:
+    """One page, newest first, starting after ``(date, id)`` of the last row already shown (keyset)."""
+    stmt = select(
+        Interaction.id,
+        Interaction.date,
+        Interaction.kind,
+        Interaction.subject,
+        Interaction.owner,
+        Interaction.follow_up_on,
+        Interaction.follow_up_done,
+    ).where(*_conditions(query))
+    if after is not None:
+        date, last_id = after
+        stmt = stmt.where(
+            or_(Interaction.date < date, and_(Interaction.date == date, Interaction.id < last_id))
+        )
+    rows = session.execute(stmt.order_by(Interaction.date.desc(), Interaction.id.desc()).limit(limit)).all()
+    names = participant_summaries(session, [r[0] for r in rows])
+    return [InteractionRow(r[0], r[1], r[2], r[3], names.get(r[0], ""), r[4], r[5], bool(r[6])) for r in rows]
+
+
+def participant_summaries(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    """ "Ann Bell, Rhys Owen and 12 others" for each interaction."""
+    if not ids:
+        return {}
+    names: dict[int, list[str]] = {}
+    for interaction_id, first, last in session.execute(
+        select(InteractionPerson.interaction_id, Person.first_name, Person.last_name)
+        .join(Person, Person.id == InteractionPerson.person_id)
+        .where(InteractionPerson.interaction_id.in_(list(ids)), Person.deleted_at.is_(None))
+        .order_by(Person.last_name, Person.first_name)
+    ):
+        names.setdefault(interaction_id, []).append(" ".join(p for p in (first, last) if p))
+    out: dict[int, str] = {}
+    for interaction_id, people in names.items():
+        shown = ", ".join(people[:NAMES_SHOWN])
+        rest = len(people) - NAMES_SHOWN
+        out[interaction_id] = f"{shown} and {rest} other{'s' if rest != 1 else ''}" if rest > 0 else shown
+    return out
+
+
+def follow_up_text(row: InteractionRow, today: dt.date | None = None) -> str:
+    if row.follow_up_on is None:
+        return ""
+    if row.follow_up_done:
+        return f"Done ({format_date(row.follow_up_on)})"
+    if row.follow_up_on < (today or dt.date.today()):
+        return f"Overdue: {format_date(row.follow_up_on)}"
+    return format_date(row.follow_up_on)
+
+
+class InteractionsModel(QAbstractTableModel):
+    """Rows arrive a page at a time from SQL as the view scrolls (``canFetchMore``/``fetchMore``).
+
+    Filtering happens in SQL: the model never holds more rows than the user has scrolled past.
+    """
+
+    COLUMNS = ("Date", "Kind", "Subject", "People", "Owner", "Follow-up")
+
+    def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.query = InteractionQuery()
+        self.rows: list[InteractionRow] = []
+        self.total = 0
+        self._more = False
+        self._today = dt.date.today()
+        self._overdue_icon = None
+
+    def reset(self, query: InteractionQuery, rows: list[InteractionRow], total: int) -> None:
+        """Show the first page of a (re)loaded query."""
+        self.beginResetModel()
+        self.query = query
+        self.rows = list(rows)
+        self.total = total
+        self._more = len(rows) < total
+        self._today = dt.date.today()
+        self.endResetModel()
+
+    def row_at(self, row: int) -> InteractionRow:
+        return self.rows[row]
+
+    def row_of_id(self, interaction_id: int) -> int:
+        return next((i for i, r in enumerate(self.rows) if r.id == interaction_id), -1)
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008 - Qt's signature
+        return not parent.isValid() and self._more
+
+    def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: B008 - Qt's signature
+        if parent.isValid() or not self._more or not self.rows:
+            return
+        last = self.rows[-1]
+        # A keyset page of 200 rows takes about a millisecond: fine on the GUI thread, and it
+        # keeps scrolling smooth without a round trip through the worker.
+        with self.runner.db.session() as session:
+            page = fetch_page(session, self.query, (last.date, last.id))
+        if not page:
+            self._more = False
+            return
+        self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(page) - 1)
+        self.rows.extend(page)
+        self.endInsertRows()
+        self._more = len(page) == PAGE_SIZE and len(self.rows) < self.total
+
+    def _overdue(self, row: InteractionRow) -> bool:
+        return row.follow_up_on is not None and not row.follow_up_done and row.follow_up_on < self._today
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self.rows)):
+            return None
+        row = self.rows[index.row()]
+        column = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            values = (
+                format_date(row.date),
+                KIND_LABELS.get(row.kind, row.kind),
+                row.subject,
+                row.people,
+                row.owner or "",
+                follow_up_text(row, self._today),
+            )
+            return values[column]
+        if role == Qt.ItemDataRole.DecorationRole and column == 5 and self._overdue(row):
+            if self._overdue_icon is None:
+                from PySide6.QtWidgets import QApplication
+
+                self._overdue_icon = QApplication.style().standardIcon(  # type: ignore[assignment]
+                    QStyle.StandardPixmap.SP_MessageBoxWarning
+                )
+            return self._overdue_icon
+        if role == ID_ROLE:
+            return row.id
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            role == Qt.ItemDataRole.DisplayRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < len(self.COLUMNS)
+        ):
+            return self.COLUMNS[section]
+        return None
+
+
+class InteractionsPage(QWidget):
+    """Every interaction, newest first, with a filter, a detail pane, logging and the Trash."""
+
+    person_activated = Signal(int)
+    refreshed = Signal()
+    data_changed = Signal()
+
+    def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self._generation = 0
+        self._detail_generation = 0
+        self._select_after_refresh: int | None = None
+        self._current_id: int | None = None
+
+        self.search = SearchBox("Search subject, notes, topics, owner or people", "Search interactions")
+        self.kind_box = QComboBox()
+        self.kind_box.setAccessibleName("Kind of interaction to show")
+        self.kind_box.addItem("All kinds", None)
+        for value, label in KIND_LABELS.items():
+            self.kind_box.addItem(label, value)
+        self.new_button = QPushButton("&Log interaction…")
+        self.new_button.setAccessibleName("Log a new interaction")
+        self.trash_button = QPushButton("Move to &Trash")
+        self.trash_button.setAccessibleName("Move the selected interactions to the Trash")
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.kind_box)
+        top.addWidget(self.new_button)
+
+        self.model = InteractionsModel(runner, self)
+        self.table = make_table(self.model, "Interactions")
+        fit_columns(self.table, [10, 7, 30, 27, 7, 14], stretch=2)
+        self.list_stack = EmptyState(self.table, "")
+        self.count_label = QLabel()
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.count_label, 1)
+        bottom.addWidget(self.trash_button)
+        upper = QWidget()
+        upper_layout = QVBoxLayout(upper)
+        upper_layout.setContentsMargins(0, 0, 0, 0)
+        upper_layout.addLayout(top)
+        upper_layout.addWidget(self.list_stack, 1)
+        upper_layout.addLayout(bottom)
+
+        # Detail.
+        self.heading = QLabel()
+        font = self.heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        font.setBold(True)
+        self.heading.setFont(font)
+        self.heading.setWordWrap(True)
+        self.heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.meta = QLabel()
+        self.meta.setWordWrap(True)
+        self.notes = QPlainTextEdit()
+        self.notes.setReadOnly(True)
+        self.notes.setAccessibleName("Notes")
+        self.notes.setPlaceholderText("No notes.")
+        self.notes.setTabChangesFocus(True)
+        notes_box = QWidget()
+        notes_layout = QVBoxLayout(notes_box)
+        notes_layout.setContentsMargins(0, 0, 0, 0)
+        notes_layout.addWidget(self.heading)
+        notes_layout.addWidget(self.meta)
+        notes_layout.addWidget(self.notes, 1)
+        self.people_label = QLabel("People")
+        self.people_model = RowsModel([Column("Name", 1)], self)
+        self.people_table = make_table(self.people_model, "People in this interaction")
+        self.people_table.horizontalHeader().setVisible(False)
+        self.people_stack = EmptyState(self.people_table, "No one is linked to this interaction.")
+        people_box = QWidget()
+        people_layout = QVBoxLayout(people_box)
+        people_layout.setContentsMargins(0, 0, 0, 0)
+        people_layout.addWidget(self.people_label)
+        people_layout.addWidget(self.people_stack, 1)
+        detail = QSplitter(Qt.Orientation.Horizontal)
+        detail.addWidget(notes_box)
+        detail.addWidget(people_box)
+        detail.setChildrenCollapsible(False)
+        detail.setSizes([650, 350])
+        self.detail_stack = EmptyState(
+            detail, "Choose an interaction to read its notes and see who took part."
+        )
+
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(upper)
+        self.splitter.addWidget(self.detail_stack)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([430, 270])
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.splitter)
+
+        self.search.search_changed.connect(lambda _t: self.refresh())
+        self.kind_box.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.new_button.clicked.connect(self.log_interaction)
+        self.trash_button.clicked.connect(self.trash_selected)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.people_table.activated.connect(
+            lambda index: self.person_activated.emit(self.people_model.id_at(index.row()))
+        )
+        for first, second in (
+            (self.search, self.kind_box),
+            (self.kind_box, self.new_button),
+            (self.new_button, self.table),
+            (self.table, self.trash_button),
+            (self.trash_button, self.notes),
+            (self.notes, self.people_table),
+        ):
+            QWidget.setTabOrder(first, second)
+        self.detail_stack.set_empty(True)
+        self.trash_button.setEnabled(False)
+
+    # Loading -------------------------------------------------------------------------------
+
+    def current_query(self) -> InteractionQuery:
+        return InteractionQuery(text=self.search.text().strip() or None, kind=self.kind_box.currentData())
+
+    def refresh(self) -> None:
+        """Reload the first page of the list (the rest loads as the user scrolls)."""
+        self._generation += 1
+        generation = self._generation
+        query = self.current_query()
+        keep = self._select_after_refresh or self._current_id
+
+        def load(ctx: TaskContext) -> tuple[list[InteractionRow], int, int | None]:
+            with ctx.db.session() as session:
+                rows = fetch_page(session, query)
+                total = count_interactions(session, query)
+                return rows, total, keep
+
+        self.runner.run(load, on_done=lambda result: self._loaded(generation, *result), parent_widget=self)
+
+    def _loaded(self, generation: int, rows: list[InteractionRow], total: int, keep: int | None) -> None:
+        if generation != self._generation:
+            return
+        self._select_after_refresh = None
+        query = self.current_query()
+        selection = self.table.selectionModel()
+        selection.blockSignals(True)
+        self.model.reset(query, rows, total)
+        selection.blockSignals(False)
+        self.count_label.setText(f"{total:,} interaction{'s' if total != 1 else ''}")
+        if total:
+            self.list_stack.set_empty(False)
+        elif query.text or query.kind:
+            self.list_stack.set_empty(True, "No interactions match the search.")
+        else:
+            self.list_stack.set_empty(True, "No interactions yet — record one with Log interaction.")
+        row = self.model.row_of_id(keep) if keep is not None else -1
+        if row >= 0:
+            selection.blockSignals(True)
+            self.table.selectRow(row)
+            selection.blockSignals(False)
+            self.table.scrollTo(self.model.index(row, 0))
+            self.trash_button.setEnabled(True)
+            self._load_detail(keep)  # type: ignore[arg-type]
+            return
+        self._current_id = None
+        self.detail_stack.set_empty(True)
+        self.trash_button.setEnabled(False)
+        self.refreshed.emit()
+
+    def _selection_changed(self, *_args: object) -> None:
+        rows = selected_rows(self.table)
+        self.trash_button.setEnabled(bool(rows))
+        if len(rows) == 1:
+            self._load_detail(self.model.row_at(rows[0]).id)
+
+    def _load_detail(self, interaction_id: int) -> None:
+        self._detail_generation += 1
+        generation = self._detail_generation
+        self._current_id = interaction_id
+
+        def load(ctx: TaskContext) -> dict[str, Any]:
+            with ctx.db.session() as session:
+                it = interactions.get_interaction(session, interaction_id)
+                return {
+                    "subject": it.subject,
+                    "date": it.date,
+                    "kind": it.kind,
+                    "owner": it.owner,
+                    "topics": it.topics,
+                    "notes": it.notes,
+                    "follow_up_on": it.follow_up_on,
+                    "follow_up_done": it.follow_up_done,
+                    "people": interactions.participants(session, interaction_id),
+                }
+
+        def done(info: dict[str, Any]) -> None:
+            if generation != self._detail_generation:
+                return
+            self.detail_stack.set_empty(False)
+            self.heading.setText(info["subject"])
+            parts = [format_date(info["date"]), KIND_LABELS.get(info["kind"], info["kind"])]
+            if info["owner"]:
+                parts.append(f"with {info['owner']}")
+            if info["topics"]:
+                parts.append(f"Topics: {info['topics']}")
+            if info["follow_up_on"]:
+                state = "done" if info["follow_up_done"] else "due"
+                parts.append(f"Follow-up {state} {format_date(info['follow_up_on'])}")
+            self.meta.setText(" · ".join(parts))
+            self.notes.setPlainText(info["notes"] or "")
+            self.people_model.set_rows(info["people"])
+            n = len(info["people"])
+            self.people_label.setText(f"People ({n:,})")
+            self.people_stack.set_empty(not n)
+            self.refreshed.emit()
+
+        self.runner.run(load, on_done=done, parent_widget=self)
+
+    # Actions -------------------------------------------------------------------------------
+
+    def selected_ids(self) -> list[int]:
+        return [self.model.row_at(r).id for r in selected_rows(self.table)]
+
+    def log_interaction(self) -> None:
+        """Open the Log interaction form; the new interaction is shown once saved."""
+        from ui.interaction_dialog import InteractionDialog
+
+        dialog = InteractionDialog(self.runner, (), self)
+        logged: list[int] = []
+        dialog.logged.connect(logged.append)
+        if common.exec_dialog(dialog) and logged:
+            self._select_after_refresh = logged[-1]
+            self.data_changed.emit()
+            self.refresh()
+
+    def trash_selected(self) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            return
+        what = (
+            f"“{self.model.row_at(selected_rows(self.table)[0]).subject}”"
+            if len(ids) == 1
+            else f"{len(ids)} interactions"
+        )
+        if not dialogs.confirm(
+            self, "Move to Trash", f"Move {what} to the Trash? You can restore it from the Trash."
+        ):
+            return
+
+        def write(ctx: TaskContext) -> int:
+            with ctx.db.transaction() as session:
+                return interactions.trash_interactions(session, ids)
+
+        def done(_n: int) -> None:
+            self._current_id = None
+            self.data_changed.emit()
+            self.refresh()
+
+        self.runner.run(write, on_done=done, parent_widget=self, write=True)
