@@ -269,13 +269,18 @@ class MainWindow(QMainWindow):
         self.busy.hide()
         status.addPermanentWidget(self.busy)
         status.addPermanentWidget(self.db_label)
+        self._busy_timer = QTimer(self)
+        self._busy_timer.setSingleShot(True)
+        self._busy_timer.setInterval(300)
+        self._busy_timer.timeout.connect(lambda: self.busy.setVisible(self.runner.busy))
         self.runner.busy_changed.connect(self._busy_changed)
 
     def _busy_changed(self, busy: bool) -> None:
         if busy:
             # Only show the bar for work that lasts; quick queries would make it flicker.
-            QTimer.singleShot(300, lambda: self.busy.setVisible(self.runner.busy))
+            self._busy_timer.start()
         else:
+            self._busy_timer.stop()
             self.busy.hide()
 
     # --- state --------------------------------------------------------------------------------
@@ -321,7 +326,7 @@ class MainWindow(QMainWindow):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if not self._painted and event.type() == QEvent.Type.Paint:
             self._painted = True
-            QTimer.singleShot(0, self.first_painted.emit)
+            QTimer.singleShot(0, self, self.first_painted.emit)
         return super().eventFilter(watched, event)
 
     # --- navigation ---------------------------------------------------------------------------

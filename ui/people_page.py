@@ -355,7 +355,7 @@ class PeoplePage(QWidget):
             return
         if not self.detail.maybe_leave():
             # Stay on the person with unsaved edits.
-            QTimer.singleShot(0, self._reselect_shown)
+            QTimer.singleShot(0, self, self._reselect_shown)
             return
         self._shown_id = pid
         self.detail.load(pid)
