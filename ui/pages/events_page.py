@@ -200,6 +200,7 @@ class EventsPage(QWidget):
     person_activated = Signal(int)
     export_requested = Signal(object)  # a crm.filters.PersonFilter
     refreshed = Signal()
+    data_changed = Signal()  # attendance changed (and with it "last contacted")
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -503,6 +504,7 @@ class EventsPage(QWidget):
         def done(result: Any) -> None:
             if on_done is not None:
                 on_done(result)
+            self.data_changed.emit()
             self.refresh()
 
         self.runner.run(write, on_done=done, parent_widget=self, write=True)

@@ -74,6 +74,7 @@ class NetworksPage(QWidget):
     person_activated = Signal(int)
     export_requested = Signal(object)  # a crm.filters.PersonFilter
     refreshed = Signal()
+    data_changed = Signal()  # memberships changed: the People list is stale
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -324,7 +325,11 @@ class NetworksPage(QWidget):
             with ctx.db.transaction() as session:
                 return fn(session)
 
-        self.runner.run(write, on_done=lambda _r: self.refresh(), parent_widget=self, write=True)
+        def done(_result: Any) -> None:
+            self.data_changed.emit()
+            self.refresh()
+
+        self.runner.run(write, on_done=done, parent_widget=self, write=True)
 
     def set_role(self, role: str) -> None:
         """Give the selected members this role (for example "Champion")."""

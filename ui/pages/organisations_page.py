@@ -101,6 +101,7 @@ class OrganisationsPage(QWidget):
     person_activated = Signal(int)
     refreshed = Signal()
     organisation_saved = Signal(int)
+    data_changed = Signal()  # people's organisation details changed: the People list is stale
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -497,6 +498,7 @@ class OrganisationsPage(QWidget):
             self._current_id = saved_id
             self._select_after_refresh = saved_id
             self.organisation_saved.emit(saved_id)
+            self.data_changed.emit()
             self.refresh()
 
         def failed(exc: BaseException) -> None:
@@ -528,6 +530,7 @@ class OrganisationsPage(QWidget):
             if self._current_id in ids:
                 self._dirty = False
                 self._show_detail(None)
+            self.data_changed.emit()
             self.refresh()
 
         self.runner.run(write, on_done=done, parent_widget=self, write=True)
