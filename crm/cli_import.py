@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import time
+from pathlib import Path
 from typing import Any
 
 
@@ -29,8 +31,66 @@ def register(sub: Any) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> dict[str, Any]:
-    raise NotImplementedError("import engine lands with the import issue")
+    """Read, map (remembered mapping or synonyms), then dry-run or import in one transaction."""
+    from crm.db import open_database
+    from crm.errors import ValidationError
+    from crm.importing import ImportOptions, apply_import, dry_run, read_table, suggest_mapping
+    from crm.importing.mapping import describe_mapping
+    from crm.importing.report import write_problems_report
+    from crm.models import StakeholderType
+    from crm.services.people import normalise_types
+
+    started = time.perf_counter()
+    if args.role and not args.network:
+        raise ValidationError("--role needs --network.")
+    if args.type:
+        known = {t.value for t in StakeholderType}
+        if normalise_types([args.type])[0] not in known:
+            raise ValidationError(f"{args.type!r} is not a stakeholder type ({', '.join(sorted(known))}).")
+    table = read_table(Path(args.file), args.sheet)
+    mapping = suggest_mapping(table.headers)
+    options = ImportOptions(
+        on_duplicate=args.on_duplicate,
+        network=args.network,
+        role=args.role or "member",
+        tags=list(args.tags),
+        type=args.type,
+    )
+    db = open_database(args.db)
+    try:
+        if args.dry_run:
+            result = dry_run(db, table, mapping, options)
+        else:
+            result = apply_import(db, table, mapping, options)
+    finally:
+        db.dispose()
+    out = result.as_dict()
+    out["seconds"] = round(time.perf_counter() - started, 3)
+    out["file"] = table.file_name
+    out["sheet"] = table.sheet
+    out["header_row"] = table.header_row_number
+    out["columns"] = describe_mapping(table.headers, mapping)
+    out["new_organisations"] = len(result.plan.new_organisations)
+    if args.report:
+        out["report"] = str(Path(args.report))
+        out["report_rows"] = write_problems_report(result.plan, table, Path(args.report))
+    out["problems"] = [f"row {r.row}: {r.describe()}" for r in result.plan.rows if r.action == "reject"][
+        :20
+    ] + [str(f) for r in result.plan.rows for f in r.flags][:20]
+    if args.dry_run and not args.json:
+        out["rows"] = "".join(f"\n  row {r.row}: {r.describe()}" for r in result.plan.rows)
+    if not args.json:
+        out["problems"] = "".join(f"\n  {p}" for p in out["problems"]) or "none"
+        out["columns"] = ", ".join(f"{k} → {v}" for k, v in out["columns"].items())
+    return out
 
 
 def cmd_import_undo(args: argparse.Namespace) -> dict[str, Any]:
-    raise NotImplementedError("import engine lands with the import issue")
+    from crm.db import open_database
+    from crm.importing import undo_import
+
+    db = open_database(args.db)
+    try:
+        return undo_import(db, args.batch_id).as_dict()
+    finally:
+        db.dispose()

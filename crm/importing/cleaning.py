@@ -141,12 +141,20 @@ def _full_phone(raw: str) -> str:
 # --- Postcode, nation, yes/no ------------------------------------------------------------------
 
 
+# The shape normalise_postcode returns: already-clean postcodes need no further work.
+_POSTCODE_CANONICAL = re.compile(
+    r"^(?:GIR 0AA|[A-PR-UWYZ][A-HK-Y]?[0-9][0-9A-HJKMNPR-Y]? [0-9][ABD-HJLNP-UW-Z]{2})$"
+)
+
+
 def postcode(value: Any) -> str | None:
     """A UK postcode in capitals with its space. Anything else raises, so the caller can keep it
     as typed and flag it (overseas codes are legitimate)."""
     raw = text(value)
     if raw is None:
         return None
+    if _POSTCODE_CANONICAL.match(raw):
+        return raw
     try:
         return normalise_postcode(raw, strict=True)
     except ValidationError as exc:
@@ -436,8 +444,14 @@ def _take_title(words: list[str]) -> tuple[str | None, list[str]]:
     return (" ".join(titles) or None), words
 
 
+_TAG_SEPARATORS = re.compile(r"[;,|]")
+
+
 def split_tags(value: Any) -> list[str]:
     """Tags typed in one cell: separated by semicolons, commas or line breaks."""
+    if type(value) is str and value.isascii() and value.isprintable() and not _TAG_SEPARATORS.search(value):
+        one = text(value)
+        return [one] if one else []
     raw = multiline(value)
     if raw is None:
         return []

@@ -16,6 +16,7 @@ are then two people who share a name). A blank cell never erases a stored value.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -375,7 +376,9 @@ def _clean_rows(
     progress: Progress | None,
     should_cancel: ShouldCancel | None,
 ) -> list[RowPlan]:
-    person_cols = [(i, f, _PERSON_CLEANERS[f]) for i, f in sorted(mapping.items()) if f in _PERSON_CLEANERS]
+    person_cols = [
+        (i, f, _PERSON_CLEANERS[f], {}) for i, f in sorted(mapping.items()) if f in _PERSON_CLEANERS
+    ]
     extra_cols = [(i, f) for i, f in sorted(mapping.items()) if f not in _PERSON_CLEANERS]
     date_orders = {
         i: options.date_order or cleaning.date_order_hint([r[i] for _, r in data if i < len(r)])
@@ -393,7 +396,7 @@ def _clean_rows(
         plan = RowPlan(row=number, action="create")
         values = plan.values
         flags = plan.flags
-        for col, fname, cleaner in person_cols:
+        for col, fname, cleaner, memo in person_cols:
             if col >= width:
                 continue
             raw = cells[col]
@@ -402,34 +405,21 @@ def _clean_rows(
             if problems and (number, col) in problems:
                 flags.append(Flag(number, headers[col], _shown(raw), problems[(number, col)]))
                 continue
-            try:
-                value = cleaner(raw)
-            except ValidationError as exc:
-                if fname == "postcode":
-                    kept = cleaning.text(raw)
-                    values[fname] = kept
-                    if not _overseas(cells, mapping):
-                        flags.append(Flag(number, headers[col], _shown(raw), f"{exc} (kept as typed)"))
-                    continue
-                flags.append(Flag(number, headers[col], _shown(raw), str(exc)))
-                continue
+            # Lists repeat themselves (towns, titles, organisations): clean each distinct value once.
+            value = memo.get(raw, _MISSING)
+            if value is _MISSING:
+                value = _clean_person_value(fname, cleaner, raw)
+                if len(memo) < _MEMO_LIMIT:
+                    memo[raw] = value
             if value is None:
                 continue
-            if type(value) is str:
-                limit = _LENGTHS.get(fname)
-                if len(value) > cleaning.EXCEL_CELL_LIMIT:
-                    flags.append(
-                        Flag(
-                            number,
-                            headers[col],
-                            _shown(raw),
-                            f"longer than a spreadsheet cell can hold ({cleaning.EXCEL_CELL_LIMIT:,} characters)",
-                        )
-                    )
-                    continue
-                if limit is not None and len(value) > limit:
-                    flags.append(Flag(number, headers[col], _shown(raw), f"longer than {limit} characters"))
-                    continue
+            if type(value) is _Problem:
+                if value.kept is not None:
+                    values[fname] = value.kept
+                    if _overseas(cells, mapping):
+                        continue
+                flags.append(Flag(number, headers[col], _shown(raw), value.reason))
+                continue
             values[fname] = value
         for col, fname in extra_cols:
             if col >= width:
@@ -469,6 +459,39 @@ def _clean_rows(
     return out
 
 
+_MISSING = object()
+_MEMO_LIMIT = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class _Problem:
+    """A cleaned value that could not be used: the reason, and what to keep (postcodes as typed)."""
+
+    reason: str
+    kept: str | None = None
+
+
+def _clean_person_value(fname: str, cleaner: Callable[[Any], Any], raw: Any) -> Any:
+    try:
+        value = cleaner(raw)
+    except ValidationError as exc:
+        if fname == "postcode":
+            kept = cleaning.text(raw)
+            if kept is not None and len(kept) <= _LENGTHS["postcode"]:
+                return _Problem(f"{exc} (kept as typed)", kept)
+            return _Problem(f"{exc}")
+        return _Problem(str(exc))
+    if type(value) is str:
+        if len(value) > cleaning.EXCEL_CELL_LIMIT:
+            return _Problem(
+                f"longer than a spreadsheet cell can hold ({cleaning.EXCEL_CELL_LIMIT:,} characters)"
+            )
+        limit = _LENGTHS.get(fname)
+        if limit is not None and len(value) > limit:
+            return _Problem(f"longer than {limit} characters")
+    return value
+
+
 def _shown(raw: Any) -> str:
     text = cleaning.text(raw) if not isinstance(raw, str) else raw
     text = text or ""
@@ -499,13 +522,13 @@ def _apply_extra(plan: RowPlan, fname: str, raw: Any, order: str | None, heading
         for key, value in cleaning.split_name(raw).items():
             values.setdefault(key, value)
     elif fname == "organisation":
-        name = cleaning.text(raw)
+        name = _text(raw)
         if name and len(name) > 300:
             raise ValidationError("an organisation name is at most 300 characters")
-        if name and organisation_key(name):
+        if name and _org_key(name):
             plan.organisation = name
     elif fname == "network":
-        for name in cleaning.split_tags(raw):
+        for name in _split(raw):
             plan.networks.append((name, "member", None))
     elif fname == "role":
         role = (cleaning.text(raw) or "member").lower()
@@ -523,7 +546,7 @@ def _apply_extra(plan: RowPlan, fname: str, raw: Any, order: str | None, heading
         if warning:
             plan.flags.append(Flag(plan.row, heading, _shown(raw), warning))
     elif fname == "tags":
-        for name in cleaning.split_tags(raw):
+        for name in _split(raw):
             if len(name) > 100:
                 raise ValidationError("a tag is at most 100 characters")
             plan.tags.append(name)
@@ -563,12 +586,23 @@ def _finish_elected(plan: RowPlan, headers: list[str], mapping: Mapping[int, str
         plan.elected["chamber"] = chamber
 
 
+# Names, organisations and tags repeat across a list: fold and split each distinct value once.
+_fold = functools.lru_cache(maxsize=65_536)(fold)
+_org_key = functools.lru_cache(maxsize=65_536)(organisation_key)
+_text = functools.lru_cache(maxsize=65_536)(cleaning.text)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _split(raw: Any) -> tuple[str, ...]:
+    return tuple(cleaning.split_tags(raw))
+
+
 def _name_key(values: Mapping[str, Any]) -> tuple[str, str] | None:
     first = values.get("first_name") or values.get("preferred_name")
     last = values.get("last_name")
     if not first or not last:
         return None
-    return fold(first), fold(last)
+    return _fold(first), _fold(last)
 
 
 def _compact_postcode(value: str | None) -> str | None:
@@ -586,7 +620,7 @@ def _match(session: Session, plan: ImportPlan) -> None:
     for r in live:
         email = r.values.get("email")
         name = _name_key(r.values)
-        org = organisation_key(r.organisation) if r.organisation else None
+        org = _org_key(r.organisation) if r.organisation else None
         pc = _compact_postcode(r.values.get("postcode"))
         first: RowPlan | None = None
         why = ""
@@ -630,9 +664,9 @@ def _match(session: Session, plan: ImportPlan) -> None:
         suppressed.update(session.scalars(select(Suppression.email).where(Suppression.email.in_(part))))
 
     need_names = [r for r in originals if r.values.get("email") not in found_email and _name_key(r.values)]
-    db_by_name: dict[tuple[str, str], list[tuple[int, str | None, str | None, str | None]]] = defaultdict(
-        list
-    )
+    # (first, last, organisation key) and (first, last, postcode) → people, with their emails.
+    db_by_org: dict[tuple[str, str, str], list[tuple[int, str | None]]] = defaultdict(list)
+    db_by_pc: dict[tuple[str, str, str], list[tuple[int, str | None]]] = defaultdict(list)
     lasts = sorted({r.values["last_name"].lower() for r in need_names})
     for part in chunked(lasts):
         stmt = (
@@ -650,11 +684,16 @@ def _match(session: Session, plan: ImportPlan) -> None:
             .order_by(Person.id)
         )
         for pid, first, preferred, last, email, pc, org_key in session.execute(stmt):
-            entry = (pid, email.lower() if email else None, _compact_postcode(pc), org_key)
-            if first:
-                db_by_name[(fold(first), fold(last))].append(entry)
-            if preferred and preferred != first:
-                db_by_name[(fold(preferred), fold(last))].append(entry)
+            entry = (pid, email.lower() if email else None)
+            compact = _compact_postcode(pc)
+            for given in {first, preferred}:
+                if not given:
+                    continue
+                key = (_fold(given), _fold(last))
+                if org_key:
+                    db_by_org[(*key, org_key)].append(entry)
+                if compact:
+                    db_by_pc[(*key, compact)].append(entry)
 
     for r in originals:
         email = r.values.get("email")
@@ -663,18 +702,21 @@ def _match(session: Session, plan: ImportPlan) -> None:
             r.match = "the same email address is already in Kindred"
             continue
         name = _name_key(r.values)
-        if not name or name not in db_by_name:
+        if not name:
             continue
-        org = organisation_key(r.organisation) if r.organisation else None
+        org = _org_key(r.organisation) if r.organisation else None
         pc = _compact_postcode(r.values.get("postcode"))
-        for pid, db_email, db_pc, db_org in db_by_name[name]:
-            if email and db_email and email != db_email:
+        for key, index, why in (
+            ((*name, org), db_by_org, "the same name and organisation is already in Kindred"),
+            ((*name, pc), db_by_pc, "the same name and postcode is already in Kindred"),
+        ):
+            if not key[2] or key not in index:
                 continue
-            if org and db_org == org:
-                r.person_id, r.match = pid, "the same name and organisation is already in Kindred"
-                break
-            if pc and db_pc == pc:
-                r.person_id, r.match = pid, "the same name and postcode is already in Kindred"
+            pid = next(
+                (p for p, db_email in index[key] if not (email and db_email and email != db_email)), None
+            )  # type: ignore[index]
+            if pid is not None:
+                r.person_id, r.match = pid, why
                 break
 
     # Suppressed emails: imported, but flagged and never contactable.
@@ -791,7 +833,7 @@ def _resolve_organisations_and_networks(session: Session, plan: ImportPlan) -> N
     keys: dict[str, str] = {}
     for r in plan.rows:
         if r.organisation and r.action in ("create", "update"):
-            keys.setdefault(organisation_key(r.organisation), r.organisation)
+            keys.setdefault(_org_key(r.organisation), r.organisation)
     existing: dict[str, int] = {}
     for part in chunked(sorted(keys)):
         for oid, key in session.execute(
@@ -913,14 +955,13 @@ def write_plan(
     session.flush()
     batch_id = batch.id
     default_source = f"Import: {plan.file_name}"[:300]
+    now = utcnow()
 
     # Organisations: each new one created once.
     org_ids: dict[str, int] = {}
     org_names: dict[int, str] = {}
     keys = {
-        organisation_key(r.organisation)
-        for r in plan.rows
-        if r.organisation and r.action in ("create", "update")
+        _org_key(r.organisation) for r in plan.rows if r.organisation and r.action in ("create", "update")
     }
     for part in chunked(sorted(keys)):
         for oid, key, name in session.execute(
@@ -937,33 +978,99 @@ def write_plan(
             org_ids[key] = org.id
             org_names[org.id] = org.name
 
-    # New people, in chunks so Cancel is noticed and progress moves.
+    # Networks and tags named anywhere in the file: found or created once each.
+    live_rows = [r for r in plan.rows if r.action in ("create", "update")]
+    net_ids: dict[str, int] = {}
+    for r in live_rows:
+        for name, _, _ in r.networks:
+            if name.lower() not in net_ids:
+                network, created = networks.get_or_create_network(session, name)
+                net_ids[name.lower()] = network.id
+                if created:
+                    audit.record(
+                        session, "create", "network", network.id, new=network.name, batch_id=batch_id
+                    )
+    tag_ids: dict[str, tuple[int, str]] = {}
+    for r in live_rows:
+        for t in r.tags:
+            if t.lower() not in tag_ids:
+                tag = tags.get_or_create_tag(session, t)
+                tag_ids[t.lower()] = (tag.id, tag.name)
+
+    # New people, in chunks so Cancel is noticed and progress moves. Their memberships, tags and
+    # types are written with them and described in their one "create" audit entry.
     creates = [r for r in plan.rows if r.action == "create"]
     done = base
+    today = dt.date.today()
     for part in chunked(creates, WRITE_CHUNK):
         _tick(progress, should_cancel, done, total)
         payload = []
         for r in part:
             item = {k: v for k, v in r.values.items() if not k.startswith("_")}
             item.setdefault("source", default_source)
-            item["organisation_id"] = (
-                org_ids.get(organisation_key(r.organisation)) if r.organisation else None
-            )
+            item["organisation_id"] = org_ids.get(_org_key(r.organisation)) if r.organisation else None
             payload.append(item)
-        ids = bulk_insert_people(session, payload, batch_id=batch_id, organisation_names=org_names)
+        ids = bulk_insert_people(
+            session, payload, batch_id=batch_id, organisation_names=org_names, audit_log=False
+        )
+        members: list[dict[str, Any]] = []
+        person_tags: list[dict[str, Any]] = []
+        person_types: list[dict[str, Any]] = []
+        entries = []
         for r, pid in zip(part, ids, strict=True):
             r.person_id = pid
+            seen_nets: set[int] = set()
+            for name, role, joined in r.networks:
+                nid = net_ids[name.lower()]
+                if nid in seen_nets:
+                    continue
+                seen_nets.add(nid)
+                members.append(
+                    {
+                        "person_id": pid,
+                        "network_id": nid,
+                        "role": role,
+                        "status": "active",
+                        "joined_on": joined or today,
+                        "created_at": now,
+                        "updated_at": now,
+                        "import_batch_id": batch_id,
+                    }
+                )
+            seen_tags: set[int] = set()
+            for t in r.tags:
+                tid = tag_ids[t.lower()][0]
+                if tid not in seen_tags:
+                    seen_tags.add(tid)
+                    person_tags.append({"person_id": pid, "tag_id": tid, "import_batch_id": batch_id})
+            for t in dict.fromkeys(r.types):
+                person_types.append({"person_id": pid, "type": t, "import_batch_id": batch_id})
+            entries.append(
+                {
+                    "action": "create",
+                    "entity": "person",
+                    "entity_id": pid,
+                    "new": _display_name(r.values),
+                    "details": _link_details(plan.file_name, r),
+                }
+            )
+        if members:
+            session.execute(insert(Membership.__table__), members)
+        if person_tags:
+            session.execute(insert(PersonTag.__table__), person_tags)
+        if person_types:
+            session.execute(insert(PersonType.__table__), person_types)
+        audit.record_many(session, entries, batch_id=batch_id)
         done += len(part)
 
     # Updates: field changes recorded with their old values so undo can restore them.
     updates = [r for r in plan.rows if r.action == "update"]
     changed: list[dict[str, Any]] = []
-    entries: list[dict[str, Any]] = []
-    now = utcnow()
+    entries = []
     for r in updates:
         if "organisation_id" in r.changes:
             old, name = r.changes["organisation_id"]
-            new_id = org_ids.get(organisation_key(name))
+            new_id = org_ids.get(_org_key(name))
             if new_id is None or new_id == old:
                 del r.changes["organisation_id"]
             else:
@@ -995,48 +1102,26 @@ def write_plan(
         done += len(part)
     audit.record_many(session, entries, batch_id=batch_id)
     _refresh_search_text(session, [c["id"] for c in changed])
-    _suppress_do_not_contact(
-        session,
-        [
-            r.person_id
-            for r in plan.rows
-            if r.action in ("create", "update") and r.values.get("do_not_contact")
-        ],
-    )
-
-    imported = [r for r in plan.rows if r.action in ("create", "update") and r.person_id is not None]
+    _suppress_do_not_contact(session, [r.person_id for r in live_rows if r.values.get("do_not_contact")])
+    imported = [r for r in live_rows if r.person_id is not None]
     _tick(progress, should_cancel, done, total)
 
-    # Networks (per row and for the whole file), grouped by network, role and joining date.
-    groups_net: dict[tuple[str, str, dt.date | None], list[int]] = defaultdict(list)
-    for r in imported:
-        for name, role, joined in r.networks:
-            groups_net[(name.lower(), role, joined)].append(r.person_id)  # type: ignore[arg-type]
-    net_ids: dict[str, int] = {}
-    display = {n.lower(): n for r in imported for n, _, _ in r.networks}
-    for (key, role, joined), ids in groups_net.items():
-        if key not in net_ids:
-            network, created = networks.get_or_create_network(session, display[key])
-            net_ids[key] = network.id
-            if created:
-                audit.record(session, "create", "network", network.id, new=network.name, batch_id=batch_id)
-        networks.add_members(session, net_ids[key], ids, role=role, joined_on=joined, batch_id=batch_id)
-
-    # Tags, per row and for the whole file.
+    # People already in Kindred join networks, gain tags and types through the services.
+    groups_net: dict[tuple[int, str, dt.date | None], list[int]] = defaultdict(list)
     by_tag: dict[str, list[int]] = defaultdict(list)
-    tag_display: dict[str, str] = {}
-    for r in imported:
-        for t in r.tags:
-            by_tag[t.lower()].append(r.person_id)  # type: ignore[arg-type]
-            tag_display.setdefault(t.lower(), t)
-    for key, ids in by_tag.items():
-        tags.tag_people(session, ids, tag_display[key], batch_id=batch_id)
-
-    # Stakeholder types.
     by_type: dict[str, list[int]] = defaultdict(list)
-    for r in imported:
+    for r in updates:
+        assert r.person_id is not None
+        for name, role, joined in r.networks:
+            groups_net[(net_ids[name.lower()], role, joined)].append(r.person_id)
+        for t in r.tags:
+            by_tag[tag_ids[t.lower()][1]].append(r.person_id)
         for t in r.types:
-            by_type[t].append(r.person_id)  # type: ignore[arg-type]
+            by_type[t].append(r.person_id)
+    for (nid, role, joined), ids in groups_net.items():
+        networks.add_members(session, nid, ids, role=role, joined_on=joined, batch_id=batch_id)
+    for name, ids in by_tag.items():
+        tags.tag_people(session, ids, name, batch_id=batch_id)
     for type_, ids in by_type.items():
         _add_types(session, type_, ids, batch_id)
 
@@ -1060,6 +1145,23 @@ def write_plan(
     )
     _tick(progress, should_cancel, total, total)
     return batch_id
+
+
+def _display_name(values: Mapping[str, Any]) -> str:
+    name = " ".join(p for p in (values.get("first_name"), values.get("last_name")) if p)
+    return name or values.get("preferred_name") or values.get("email") or ""
+
+
+def _link_details(file_name: str, r: RowPlan) -> str:
+    """What came with a new person, for their history: file, row, networks, tags, types."""
+    parts = [f"imported from {file_name}, row {r.row}"]
+    if r.networks:
+        parts.append("networks: " + ", ".join(f"{n} ({role})" for n, role, _ in r.networks))
+    if r.tags:
+        parts.append("tags: " + ", ".join(r.tags))
+    if r.types:
+        parts.append("types: " + ", ".join(r.types))
+    return "; ".join(parts)
 
 
 def _refresh_search_text(session: Session, person_ids: Sequence[int]) -> None:
