@@ -39,11 +39,12 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 
 
 def format_date(value: dt.date | dt.datetime | None) -> str:
-    """UK style, unambiguous: "4 Mar 2026" (a datetime also shows the time, in local time)."""
+    """UK style, unambiguous: "4 Mar 2026" (a datetime also shows the local time)."""
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
-        local = value if value.tzinfo is None else value.astimezone()
+        # Kindred stores UTC; SQLite hands it back without a zone. Show it in local time.
+        local = (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone()
         return f"{local.day} {local:%b %Y, %H:%M}"
     return f"{value.day} {value:%b %Y}"
 
