@@ -71,6 +71,8 @@ COLLECTED = [
     ("PySide6/Qt/plugins/qmltooling/libqmldbg_tcp.so", False),
     ("PySide6/Qt/plugins/imageformats/libqpdf.so", False),
     ("PySide6/Qt/translations/qtbase_de.qm", False),
+    ("PySide6/translations/qtbase_de.qm", False),
+    ("PySide6/opengl32sw.dll", False),
     ("crm/migrations/versions/0001_initial_schema.py", True),
     ("resources/kindred.svg", True),
     ("libpython3.11.so.1.0", True),
