@@ -18,7 +18,6 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
-    exists,
     false,
     func,
     literal_column,
@@ -31,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from crm.errors import ValidationError
 from crm.models import (
+    NATIONS,
     Consent,
     ElectedRole,
     Membership,
@@ -151,44 +151,42 @@ def person_ids_select(f: PersonFilter, dialect: str) -> Select[tuple[int]]:
         conditions.append(Person.id.in_(ids) if f.ids else false())
     if f.text and (cond := search_condition(dialect, f.text)) is not None:
         conditions.append(cond)
+    # Related-table filters are written as ``person.id IN (SELECT person_id ...)``: SQLite then
+    # walks the small side through a (key, person_id) index instead of probing once per person.
     if f.types:
         conditions.append(
-            exists().where(
-                PersonType.person_id == Person.id, PersonType.type.in_([t.lower() for t in f.types])
+            Person.id.in_(
+                select(PersonType.person_id).where(PersonType.type.in_([t.lower() for t in f.types]))
             )
         )
     if f.network:
-        sub = (
-            select(Membership.id)
-            .join(Network, Network.id == Membership.network_id)
-            .where(Membership.person_id == Person.id, _ci_equal(Network.name, f.network))
-        )
+        network_ids = select(Network.id).where(_ci_equal(Network.name, f.network))
+        members = select(Membership.person_id).where(Membership.network_id.in_(network_ids))
         if f.network_role:
-            sub = sub.where(_ci_equal(Membership.role, f.network_role))
+            members = members.where(_ci_equal(Membership.role, f.network_role))
         if f.network_status:
-            sub = sub.where(_ci_equal(Membership.status, f.network_status))
-        conditions.append(sub.exists())
+            members = members.where(_ci_equal(Membership.status, f.network_status))
+        conditions.append(Person.id.in_(members))
     for tag in f.tags:
-        conditions.append(
-            exists()
-            .where(PersonTag.person_id == Person.id, PersonTag.tag_id == Tag.id)
-            .where(_ci_equal(Tag.name, tag))
-        )
+        tag_ids = select(Tag.id).where(_ci_equal(Tag.name, tag))
+        conditions.append(Person.id.in_(select(PersonTag.person_id).where(PersonTag.tag_id.in_(tag_ids))))
     if f.organisation_id is not None:
         conditions.append(Person.organisation_id == f.organisation_id)
     if f.organisation or f.sector:
-        org = select(Organisation.id).where(Organisation.id == Person.organisation_id)
+        org = select(Organisation.id)
         if f.organisation:
             org = org.where(_ci_equal(Organisation.name, f.organisation))
         if f.sector:
             org = org.where(_ci_equal(Organisation.sector, f.sector))
-        conditions.append(org.exists())
+        conditions.append(Person.organisation_id.in_(org))
     if f.nation:
-        conditions.append(_ci_equal(Person.nation, f.nation))
+        canonical = [n for n in NATIONS if n.lower() == f.nation.strip().lower()]
+        # Stored nations are canonical (the services see to it), so the index serves this.
+        conditions.append(Person.nation == canonical[0] if canonical else _ci_equal(Person.nation, f.nation))
     if f.region:
         conditions.append(_ci_equal(Person.region, f.region))
     if f.chamber or f.party or f.constituency:
-        role = select(ElectedRole.id).where(ElectedRole.person_id == Person.id)
+        role = select(ElectedRole.person_id)
         if f.current_roles_only:
             role = role.where(or_(ElectedRole.end_date.is_(None), ElectedRole.end_date >= dt.date.today()))
         if f.chamber:
@@ -202,7 +200,7 @@ def person_ids_select(f: PersonFilter, dialect: str) -> Select[tuple[int]]:
                     _ci_equal(ElectedRole.region, f.constituency),
                 )
             )
-        conditions.append(role.exists())
+        conditions.append(Person.id.in_(role))
     if f.has_email is not None:
         has = and_(Person.email.is_not(None), Person.email != "")
         conditions.append(has if f.has_email else ~has)
@@ -223,14 +221,12 @@ def person_ids_select(f: PersonFilter, dialect: str) -> Select[tuple[int]]:
         ok = and_(Person.do_not_contact.is_(false()), Person.post_opt_out.is_(false()))
         conditions.append(ok if f.can_post else ~ok)
     if f.consent_purpose:
-        conditions.append(
-            exists().where(
-                Consent.person_id == Person.id,
-                _ci_equal(Consent.purpose, f.consent_purpose),
-                Consent.granted.is_(true()),
-                Consent.withdrawn_on.is_(None),
-            )
+        consents = select(Consent.person_id).where(
+            _ci_equal(Consent.purpose, f.consent_purpose),
+            Consent.granted.is_(true()),
+            Consent.withdrawn_on.is_(None),
         )
+        conditions.append(Person.id.in_(consents))
     if f.last_contacted_before:
         conditions.append(
             or_(Person.last_contacted < f.last_contacted_before, Person.last_contacted.is_(None))
@@ -291,15 +287,19 @@ SORT_KEYS = frozenset(list_columns())
 
 def _order_by(sort: str, descending: bool) -> list[Any]:
     if sort == "name":
-        cols: list[Any] = [Person.last_name, Person.first_name]
-    else:
-        columns = list_columns()
-        if sort not in columns:
-            raise ValidationError(f"Cannot sort by {sort!r}.")
-        cols = [columns[sort][1]]
-    ordered = [c.desc() if descending else c.asc() for c in cols]
+        # Exactly the sort index's columns, so SQLite reads people in order from the index.
+        cols: list[Any] = [Person.last_name, Person.first_name, Person.id]
+        return [c.desc() if descending else c.asc() for c in cols]
+    columns = list_columns()
+    if sort not in columns:
+        raise ValidationError(f"Cannot sort by {sort!r}.")
+    col = columns[sort][1]
     # Empty values last either way, then a stable tiebreak.
-    return [*[c.is_(None) for c in cols[:1]], *ordered, Person.id.desc() if descending else Person.id.asc()]
+    return [
+        col.is_(None),
+        col.desc() if descending else col.asc(),
+        Person.id.desc() if descending else Person.id.asc(),
+    ]
 
 
 def count_people(session: Session, f: PersonFilter) -> int:
@@ -347,14 +347,17 @@ def page(
     offset: int = 0,
     limit: int = 100,
 ) -> list[tuple[Any, ...]]:
-    """One page of rows ``(id, *columns)`` in display order: the search-page query of the benchmarks."""
+    """One page of rows ``(id, *columns)`` in display order: the search-page query of the benchmarks.
+
+    The page's ids are chosen first (filter, sort, limit); display columns such as the
+    organisation's name are then computed for those rows only.
+    """
     available = list_columns()
-    ids = person_ids_select(f, _dialect(session)).subquery()
+    order = _order_by(sort if sort != "rank" else "name", descending)
+    chosen = person_ids_select(f, _dialect(session)).order_by(*order).offset(offset).limit(limit).subquery()
     stmt = (
         select(Person.id, *[available[c][1].label(c) for c in columns])
-        .where(Person.id.in_(select(ids.c.id)))
-        .order_by(*_order_by(sort if sort != "rank" else "name", descending))
-        .offset(offset)
-        .limit(limit)
+        .join(chosen, chosen.c.id == Person.id)
+        .order_by(*order)
     )
     return [tuple(r) for r in session.execute(stmt).all()]

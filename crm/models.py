@@ -130,7 +130,9 @@ class Timestamps:
 
 
 class Trashable:
-    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None, index=True)
+    # Deliberately not indexed: "not deleted" matches nearly every row, and an index on it lures
+    # SQLite's planner away from the sort index; the Trash is small and fine with a scan.
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
 
 # --- Organisations ------------------------------------------------------------------------------
@@ -168,7 +170,8 @@ class Person(Timestamps, Trashable, Base):
     __tablename__ = "person"
     __table_args__ = (
         Index("ix_person_email_lower", func.lower("email")),
-        Index("ix_person_sort", "last_name", "first_name", "id"),
+        # Covers the default list order and the Trash test, so the list reads in order from it.
+        Index("ix_person_sort", "last_name", "first_name", "id", "deleted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -243,11 +246,14 @@ class PersonType(Base):
     """A stakeholder type of a person (a person may have several)."""
 
     __tablename__ = "person_type"
-    __table_args__ = (UniqueConstraint("person_id", "type", name="uq_person_type_person_id_type"),)
+    __table_args__ = (
+        UniqueConstraint("person_id", "type", name="uq_person_type_person_id_type"),
+        Index("ix_person_type_type_person", "type", "person_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
-    type: Mapped[str] = mapped_column(String(50), index=True)
+    type: Mapped[str] = mapped_column(String(50))
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id", ondelete="SET NULL"))
 
     person: Mapped[Person] = relationship(back_populates="types")
@@ -291,11 +297,14 @@ class Network(Timestamps, Trashable, Base):
 
 class Membership(Timestamps, Base):
     __tablename__ = "membership"
-    __table_args__ = (UniqueConstraint("person_id", "network_id", name="uq_membership_person_id_network_id"),)
+    __table_args__ = (
+        UniqueConstraint("person_id", "network_id", name="uq_membership_person_id_network_id"),
+        Index("ix_membership_network_person", "network_id", "person_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
-    network_id: Mapped[int] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"), index=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(50), default="member")
     status: Mapped[str] = mapped_column(String(50), default="active")
     joined_on: Mapped[dt.date | None] = mapped_column(Date)
@@ -318,11 +327,15 @@ class Tag(Base):
 
 class PersonTag(Base):
     __tablename__ = "person_tag"
-    __table_args__ = (UniqueConstraint("person_id", "tag_id", name="uq_person_tag_person_id_tag_id"),)
+    __table_args__ = (
+        UniqueConstraint("person_id", "tag_id", name="uq_person_tag_person_id_tag_id"),
+        # Filters select people by tag: the index answers without touching the table.
+        Index("ix_person_tag_tag_person", "tag_id", "person_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
-    tag_id: Mapped[int] = mapped_column(ForeignKey("tag.id", ondelete="CASCADE"), index=True)
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tag.id", ondelete="CASCADE"))
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id", ondelete="SET NULL"))
 
     person: Mapped[Person] = relationship(back_populates="person_tags")
