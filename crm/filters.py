@@ -308,9 +308,17 @@ def count_people(session: Session, f: PersonFilter) -> int:
 
 
 def person_ids(
-    session: Session, f: PersonFilter, sort: str = "name", descending: bool = False, ranked: bool = True
+    session: Session,
+    f: PersonFilter,
+    sort: str = "name",
+    descending: bool = False,
+    ranked: bool = True,
+    limit: int | None = None,
 ) -> list[int]:
-    """All matching ids in display order. With a search text on SQLite and ``ranked``, best matches first."""
+    """All matching ids in display order. With a search text on SQLite and ``ranked``, best matches first.
+
+    ``limit`` returns only the first ids (the first screen of a list, while the rest loads).
+    """
     dialect = _dialect(session)
     stmt = person_ids_select(f, dialect)
     if ranked and f.text and dialect == "sqlite" and search_tokens(f.text) and sort == "rank":
@@ -324,6 +332,8 @@ def person_ids(
         stmt = stmt.join(ranked_ids, ranked_ids.c.rid == Person.id).order_by(ranked_ids.c.r, Person.id)
     else:
         stmt = stmt.order_by(*_order_by("name" if sort == "rank" else sort, descending))
+    if limit is not None:
+        stmt = stmt.limit(limit)
     return list(session.scalars(stmt))
 
 
