@@ -385,7 +385,11 @@ def _clean_rows(
         for i, f in extra_cols
         if f in ("joined_on", "last_contacted")
     }
-    problems = table.cell_problems
+    # Error cells and formulas without values read as blank: flag them where a mapped column has one.
+    row_problems: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for (number, col), reason in table.cell_problems.items():
+        if col in mapping:
+            row_problems[number].append((col, reason))
     total = len(data)
     option_types = normalise_types([options.type]) if options.type else []
     out: list[RowPlan] = []
@@ -396,14 +400,18 @@ def _clean_rows(
         plan = RowPlan(row=number, action="create")
         values = plan.values
         flags = plan.flags
+        skip_cols: set[int] = set()
+        if row_problems and number in row_problems:
+            for col, reason in row_problems[number]:
+                flags.append(Flag(number, headers[col], _shown(cells[col] if col < width else None), reason))
+                skip_cols.add(col)
         for col, fname, cleaner, memo in person_cols:
             if col >= width:
                 continue
             raw = cells[col]
             if raw is None or raw == "":
                 continue
-            if problems and (number, col) in problems:
-                flags.append(Flag(number, headers[col], _shown(raw), problems[(number, col)]))
+            if skip_cols and col in skip_cols:
                 continue
             # Lists repeat themselves (towns, titles, organisations): clean each distinct value once.
             value = memo.get(raw, _MISSING)
@@ -427,8 +435,7 @@ def _clean_rows(
             raw = cells[col]
             if raw is None or raw == "":
                 continue
-            if problems and (number, col) in problems:
-                flags.append(Flag(number, headers[col], _shown(raw), problems[(number, col)]))
+            if skip_cols and col in skip_cols:
                 continue
             try:
                 _apply_extra(plan, fname, raw, date_orders.get(col), headers[col])

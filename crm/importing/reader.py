@@ -421,12 +421,18 @@ def _list_score(table: Table) -> float:
 
 
 _CELL_FORMULA_NO_VALUE = re.compile(
-    rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*>\s*<f[^>]*(?:/>|>[^<]*</f>)\s*</c>'
+    rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*>\s*<f[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v></v>)?\s*</c>'
+)
+
+
+_CELL_ERROR = re.compile(
+    rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*\bt="e"[^>]*>\s*(?:<f[^>]*(?:/>|>[^<]*</f>))?\s*<v>([^<]*)</v>'
 )
 
 
 def _note_formula_problems(path: Path, table: Table) -> None:
-    """Flag formula cells saved without a value (files written by scripts): they read as blank."""
+    """Flag formula cells saved without a value (files written by scripts) and error cells
+    (#N/A, #REF!…): both read as blank, and neither is data."""
     try:
         with zipfile.ZipFile(path) as zf:
             member = _sheet_member(zf, table.sheet)
@@ -442,6 +448,11 @@ def _note_formula_problems(path: Path, table: Table) -> None:
                             table.cell_problems[(int(m.group(2)), col)] = (
                                 "the cell holds a formula with no saved value"
                             )
+                    if b't="e"' in data:
+                        for m in _CELL_ERROR.finditer(data):
+                            col = _column_index(m.group(1).decode())
+                            shown = m.group(3).decode("utf-8", "replace")
+                            table.cell_problems[(int(m.group(2)), col)] = f"the cell shows the error {shown}"
                     tail = data[-512:]
     except (zipfile.BadZipFile, KeyError, OSError):
         return
@@ -516,11 +527,9 @@ def sniff_delimiter(text: str) -> str:
 
 def _read_csv(path: Path, digest: str) -> Table:
     raw = path.read_bytes()
-    if b"\x00" in raw[:4096] and not (
-        raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or raw[:4096].count(0) > 1024
-    ):
-        raise FileProblem(f"{path.name} is not a text (CSV) file.")
     encoding = detect_encoding(raw)
+    if not encoding.startswith("utf-16") and b"\x00" in raw[:4096]:
+        raise FileProblem(f"{path.name} is not a text (CSV) file: it holds binary data.")
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError:

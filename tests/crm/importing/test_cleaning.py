@@ -1,0 +1,115 @@
+"""Cleaning values as they arrive from spreadsheets."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from crm.errors import ValidationError
+from crm.importing import cleaning
+
+
+def test_text_is_trimmed_and_invisible_characters_removed() -> None:
+    assert cleaning.text("  Ada\u200b  Lovelace\u00a0") == "Ada Lovelace"
+    assert cleaning.text("") is None
+    assert cleaning.text("   ") is None
+    assert cleaning.text(1234.0) == "1234"
+
+
+def test_email_case_and_spacing() -> None:
+    assert cleaning.email(" Jane.Smith@Example.ORG ") == "jane.smith@example.org"
+    assert cleaning.email("jane smith@example.org") == "janesmith@example.org"
+    assert cleaning.email("<ada@example.org>") == "ada@example.org"
+    with pytest.raises(ValidationError, match="not a valid email address"):
+        cleaning.email("ada@")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("01313485000", "0131 348 5000"),
+        ("+44 131 348 5000", "0131 348 5000"),
+        ("0131-348-5000", "0131 348 5000"),
+        (7700900123.0, "07700 900123"),  # a number cell lost its leading zero
+        ("07700 900123", "07700 900123"),
+        ("020 7946 0018", "020 7946 0018"),
+        ("+33 1 42 68 53 00", "+33 1 42 68 53 00"),
+    ],
+)
+def test_phone_numbers_formatted(raw: object, expected: str) -> None:
+    assert cleaning.phone(raw) == expected
+    assert cleaning.phone(raw) == expected  # the remembered grouping gives the same answer
+
+
+def test_bad_phone() -> None:
+    with pytest.raises(ValidationError, match="not a phone number"):
+        cleaning.phone("12")
+
+
+def test_postcodes() -> None:
+    assert cleaning.postcode("eh991sp") == "EH99 1SP"
+    assert cleaning.postcode("EH99 1SP") == "EH99 1SP"
+    with pytest.raises(ValidationError, match="not a UK postcode"):
+        cleaning.postcode("75008")
+
+
+def test_dates_day_first_by_default_and_ambiguity_noted() -> None:
+    assert cleaning.parse_date("13/03/2024") == (dt.date(2024, 3, 13), None)
+    value, warning = cleaning.parse_date("04/03/2024")
+    assert value == dt.date(2024, 3, 4)
+    assert warning is not None and "either way" in warning
+    assert cleaning.parse_date("04/03/2024", "dmy") == (dt.date(2024, 3, 4), None)
+    assert cleaning.parse_date("04/03/2024", "mdy") == (dt.date(2024, 4, 3), None)
+    assert cleaning.parse_date(45000.0) == (dt.date(2023, 3, 15), None)  # an Excel serial
+    assert cleaning.parse_date("45000") == (dt.date(2023, 3, 15), None)
+    assert cleaning.parse_date("4 March 2024") == (dt.date(2024, 3, 4), None)
+    assert cleaning.parse_date("2024-03-04") == (dt.date(2024, 3, 4), None)
+    with pytest.raises(ValidationError, match="not a date"):
+        cleaning.parse_date("31/02/2024")
+
+
+def test_date_order_hint_from_a_column() -> None:
+    assert cleaning.date_order_hint(["03/13/2024", "04/05/2024"]) == "mdy"
+    assert cleaning.date_order_hint(["13/03/2024", "04/05/2024"]) == "dmy"
+    assert cleaning.date_order_hint(["04/05/2024"]) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Dr Jane Smith", {"title": "Dr", "first_name": "Jane", "last_name": "Smith"}),
+        ("Smith, Dr Jane", {"title": "Dr", "first_name": "Jane", "last_name": "Smith"}),
+        ("Ó Floinn, Seán", {"first_name": "Seán", "last_name": "Ó Floinn"}),
+        ("Seán Ó Floinn", {"first_name": "Seán", "last_name": "Ó Floinn"}),
+        (
+            "Rt Hon Ann Jones MS",
+            {"title": "Rt Hon", "first_name": "Ann", "last_name": "Jones", "post_nominals": "MS"},
+        ),
+        ("Jane Smith, OBE", {"first_name": "Jane", "last_name": "Smith", "post_nominals": "OBE"}),
+        ("Cher", {"last_name": "Cher"}),
+        ("Mary Anne van der Berg", {"first_name": "Mary Anne", "last_name": "van der Berg"}),
+    ],
+)
+def test_names_split(raw: str, expected: dict[str, str]) -> None:
+    assert cleaning.split_name(raw) == expected
+
+
+def test_tags_split_and_deduplicated() -> None:
+    assert cleaning.split_tags("newsletter; Reception 2026, newsletter") == ["newsletter", "Reception 2026"]
+    assert cleaning.split_tags("one") == ["one"]
+    assert cleaning.split_tags("") == []
+
+
+def test_yes_no() -> None:
+    assert cleaning.yes_no("Yes") is True
+    assert cleaning.yes_no("x") is True
+    assert cleaning.yes_no("no") is False
+    assert cleaning.yes_no("") is None
+    with pytest.raises(ValidationError):
+        cleaning.yes_no("perhaps")
+
+
+def test_cell_over_excel_limit() -> None:
+    with pytest.raises(ValidationError, match="more than a spreadsheet cell can hold"):
+        cleaning.check_excel_limit("x" * 32_768)

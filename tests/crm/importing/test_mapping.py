@@ -1,0 +1,69 @@
+"""Mapping columns to fields: synonyms, header rows, remembered mappings."""
+
+from __future__ import annotations
+
+import pytest
+
+from crm.importing import find_header_row, remember_mapping, suggest_mapping
+from crm.importing.mapping import field_for_heading
+
+
+@pytest.mark.parametrize(
+    ("heading", "field"),
+    [
+        ("Forename", "first_name"),
+        ("Surname", "last_name"),
+        ("E-mail address", "email"),
+        ("EMAIL", "email"),
+        ("Organisation/Company", "organisation"),
+        ("Organization", "organisation"),
+        ("Post code", "postcode"),
+        ("Full name", "full_name"),
+        ("Name (Surname, Title Firstname)", "full_name"),
+        ("Party", "party"),
+        ("Constituency", "constituency"),
+        ("Group", "network"),
+        ("Area", "region"),
+        ("Telephone", "phone"),
+        ("Mobile number", "mobile"),
+        ("Job title", "job_title"),
+        ("Tags", "tags"),
+        ("Stakeholder type", "type"),
+        ("Favourite colour", None),
+    ],
+)
+def test_synonyms(heading: str, field: str | None) -> None:
+    assert field_for_heading(heading) == field
+
+
+def test_suggest_mapping_uses_each_field_once() -> None:
+    headers = ["Name", "Email", "Email (2)", "Phone", "Phone (2)", "Role"]
+    mapping = suggest_mapping(headers)
+    assert mapping == {0: "full_name", 1: "email", 3: "phone", 4: "mobile", 5: "job_title"}
+
+
+def test_role_is_network_role_when_there_is_a_network_column() -> None:
+    assert suggest_mapping(["Name", "Network", "Role"]) == {0: "full_name", 1: "network", 2: "role"}
+
+
+def test_name_column_ignored_beside_first_and_last() -> None:
+    assert suggest_mapping(["First name", "Last name", "Name"]) == {0: "first_name", 1: "last_name"}
+
+
+def test_header_row_under_titles() -> None:
+    rows = [
+        ["Guest list"],
+        ["Printed 3 March"],
+        ["Name", "Email", "Organisation"],
+        ["Ada", "a@example.org", "X"],
+    ]
+    assert find_header_row(rows) == 2
+
+
+def test_remembered_mapping_follows_headings_not_positions() -> None:
+    headers = ["Who", "Contact at", "Where"]
+    assert suggest_mapping(headers) == {}
+    remember_mapping(headers, {0: "full_name", 1: "email", 2: "town"})
+    moved = ["Where", "Who", "Contact at"]
+    assert suggest_mapping(moved) == {0: "town", 1: "full_name", 2: "email"}
+    assert suggest_mapping(["Who", "Contact at"]) == {}  # another set of headings: not remembered

@@ -1,0 +1,272 @@
+"""Reading lists safely: encodings, delimiters, sheets, header rows, and broken or hostile files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from crm.errors import FileProblem
+from crm.importing import list_sheets, read_table
+
+from tests.crm.importing.conftest import HEADINGS, PEOPLE, write_csv, write_xlsx
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "cp1252"])
+def test_csv_encodings_keep_accents(tmp_path: Path, encoding: str) -> None:
+    path = write_csv(
+        tmp_path / "list.csv",
+        [["Name", "Email"], ["Seán Ó Floinn", "sean@example.org"], ["Zoë Müller", ""]],
+        encoding=encoding,
+    )
+    table = read_table(path)
+    assert table.headers == ["Name", "Email"]
+    assert [r[0] for _, r in table.data_rows] == ["Seán Ó Floinn", "Zoë Müller"]
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t", ","])
+def test_csv_delimiter_is_sniffed(tmp_path: Path, delimiter: str) -> None:
+    path = write_csv(tmp_path / "list.csv", [HEADINGS, *PEOPLE], delimiter=delimiter)
+    table = read_table(path)
+    assert table.delimiter == delimiter
+    assert table.headers == HEADINGS
+    assert len(table.data_rows) == len(PEOPLE)
+
+
+def test_csv_quoted_multiline_cell_stays_one_row(tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "list.csv",
+        [
+            ["Name", "Address", "Email"],
+            ["Ada Lovelace", "1 High Street\nEdinburgh", "ada@example.org"],
+            ["Bob", "", "b@example.org"],
+        ],
+    )
+    table = read_table(path)
+    assert len(table.data_rows) == 2
+    assert table.data_rows[0][1][1] == "1 High Street\nEdinburgh"
+
+
+def test_header_row_found_under_title_rows(tmp_path: Path) -> None:
+    rows = [["Reception guest list"], ["Kindness Leadership Network, March 2026"], [], HEADINGS, *PEOPLE]
+    table = read_table(write_xlsx(tmp_path / "guests.xlsx", {"Guests": rows}))
+    assert table.header_row_number == 4
+    assert table.headers == HEADINGS
+    assert table.data_rows[0][0] == 5
+
+
+def test_user_can_choose_another_header_row(tmp_path: Path) -> None:
+    rows = [["Name", "Email"], ["Real name", "Real email"], ["Ada", "ada@example.org"]]
+    table = read_table(write_csv(tmp_path / "list.csv", rows), header_row=2)
+    assert table.headers == ["Real name", "Real email"]
+    assert len(table.data_rows) == 1
+
+
+def test_merged_header_cells_and_duplicate_names(tmp_path: Path) -> None:
+    rows = [
+        [None, None, None, None],
+        ["Name", "Phone", None, "Phone"],
+        ["Ada", "0131 348 5000", "07700 900123", "x"],
+    ]
+    path = write_xlsx(tmp_path / "merged.xlsx", {"List": rows}, merge=[("List", 1, 1, 1, 2, "Phone")])
+    table = read_table(path)
+    assert table.headers == ["Name", "Phone", "Phone (2)", "Phone (3)"]
+
+
+def test_blank_heading_gets_a_column_name(tmp_path: Path) -> None:
+    table = read_table(write_csv(tmp_path / "l.csv", [["Name", "", "Email"], ["Ada", "x", "a@example.org"]]))
+    assert table.headers == ["Name", "Column B", "Email"]
+
+
+def test_picks_contact_sheet_skipping_hidden_and_empty(tmp_path: Path) -> None:
+    path = write_xlsx(
+        tmp_path / "book.xlsx",
+        {
+            "Notes": [["Read me"]],
+            "Empty": [],
+            "Secret": [HEADINGS, *PEOPLE, *PEOPLE],
+            "People": [HEADINGS, *PEOPLE],
+        },
+        hidden=["Secret"],
+    )
+    assert [(s.name, s.visible) for s in list_sheets(path)] == [
+        ("Notes", True),
+        ("Empty", True),
+        ("Secret", False),
+        ("People", True),
+    ]
+    table = read_table(path)
+    assert table.sheet == "People"
+    assert read_table(path, "secret").sheet == "Secret"  # named by the user, any case
+    with pytest.raises(FileProblem, match="no sheet called 'Nope'"):
+        read_table(path, "Nope")
+
+
+def test_sheet_formatted_to_last_row_stops_at_last_data(tmp_path: Path) -> None:
+    import openpyxl
+    from openpyxl.styles import Font
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEADINGS)
+    for row in PEOPLE:
+        ws.append(row)
+    for col in range(1, 17):
+        ws.cell(1_048_576, col).font = Font(bold=True)  # the dimension now says A1:P1048576
+    path = tmp_path / "formatted.xlsx"
+    wb.save(path)
+    table = read_table(path)
+    assert table.rows[-1][0] == len(PEOPLE) + 1
+    assert len(table.data_rows) == len(PEOPLE)
+
+
+def test_error_values_and_formulas_without_values_need_attention(tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Name", "Email", "Town"])
+    ws.append(["Ada", "=LOWER(A2)", "#N/A"])
+    path = tmp_path / "formulas.xlsx"
+    wb.save(path)
+    table = read_table(path)
+    assert table.cell_problems[(2, 1)] == "the cell holds a formula with no saved value"
+    assert table.cell_problems[(2, 2)] == "the cell shows the error #N/A"
+
+
+def test_dates_come_back_as_dates(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "dates.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet()
+    ws.write_row(0, 0, ["Name", "Joined"])
+    ws.write(1, 0, "Ada")
+    ws.write_datetime(1, 1, dt.datetime(2024, 3, 4), wb.add_format({"num_format": "dd/mm/yyyy"}))
+    wb.close()
+    assert read_table(path).data_rows[0][1][1] == dt.date(2024, 3, 4)
+
+
+def test_ods_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "list.ods"
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        '<office:body><office:spreadsheet><table:table table:name="People">'
+        '<table:table-row><table:table-cell office:value-type="string"><text:p>Name</text:p></table:table-cell>'
+        '<table:table-cell office:value-type="string"><text:p>Email</text:p></table:table-cell></table:table-row>'
+        '<table:table-row><table:table-cell office:value-type="string"><text:p>Siân Davies</text:p></table:table-cell>'
+        '<table:table-cell office:value-type="string"><text:p>sian@example.org</text:p></table:table-cell></table:table-row>'
+        "</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(
+            "mimetype", "application/vnd.oasis.opendocument.spreadsheet", compress_type=zipfile.ZIP_STORED
+        )
+        zf.writestr(
+            "META-INF/manifest.xml",
+            '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+            '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+            '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>',
+        )
+        zf.writestr("content.xml", content)
+    table = read_table(path)
+    assert table.sheet == "People"
+    assert table.data_rows[0][1] == ["Siân Davies", "sian@example.org"]
+
+
+# --- Broken and hostile files -------------------------------------------------------------------
+
+
+def _refused(path: Path) -> str:
+    with pytest.raises(FileProblem) as info:
+        read_table(path)
+    message = str(info.value)
+    assert path.name in message and "\n" not in message
+    return message
+
+
+def test_zip_bomb_is_refused_before_parsing(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("xl/worksheets/sheet1.xml", b"\x00" * (20 * 1024 * 1024))
+    assert "zip bomb" in _refused(path)
+
+
+def test_text_file_renamed_xlsx(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "really-a.xlsx", [HEADINGS, *PEOPLE])
+    assert "looks like a text (CSV) file" in _refused(path)
+
+
+def test_random_bytes_named_xlsx(tmp_path: Path) -> None:
+    path = tmp_path / "noise.xlsx"
+    path.write_bytes(bytes(range(256)) * 40)
+    assert "not a spreadsheet, or it is corrupt" in _refused(path)
+
+
+def test_truncated_workbook_is_corrupt(tmp_path: Path, contacts_xlsx: Path) -> None:
+    path = tmp_path / "cut.xlsx"
+    path.write_bytes(contacts_xlsx.read_bytes()[:2000])
+    assert "corrupt" in _refused(path)
+
+
+def _ole(extra: bytes = b"") -> bytes:
+    return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + extra + b"\x00" * 2048
+
+
+def test_password_protected_workbook(tmp_path: Path) -> None:
+    path = tmp_path / "locked.xlsx"
+    path.write_bytes(_ole("EncryptionInfo".encode("utf-16-le") + "EncryptedPackage".encode("utf-16-le")))
+    assert "password-protected" in _refused(path)
+
+
+def test_old_xls_renamed_xlsx(tmp_path: Path) -> None:
+    path = tmp_path / "old.xlsx"
+    path.write_bytes(_ole("Workbook".encode("utf-16-le")))
+    assert "old-style Excel (.xls) workbook" in _refused(path)
+
+
+def test_broken_xls(tmp_path: Path) -> None:
+    path = tmp_path / "broken.xls"
+    path.write_bytes(_ole("Workbook".encode("utf-16-le")))
+    assert "corrupt" in _refused(path)
+
+
+def test_word_document_renamed(tmp_path: Path) -> None:
+    path = tmp_path / "letter.xlsx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("word/document.xml", "<w:document/>")
+    assert "Word document" in _refused(path)
+
+
+def test_empty_files(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    assert "is empty" in _refused(empty)
+    blank_book = write_xlsx(tmp_path / "blank.xlsx", {"Sheet1": []})
+    assert "has no data" in _refused(blank_book)
+
+
+def test_unsupported_kind_and_missing_file(tmp_path: Path) -> None:
+    pdf = tmp_path / "list.pdf"
+    pdf.write_bytes(b"%PDF-1.4")
+    assert ".pdf" in _refused(pdf)
+    assert "does not exist" in _refused(tmp_path / "gone.csv")
+
+
+def test_binary_file_named_csv(tmp_path: Path) -> None:
+    path = tmp_path / "image.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 10)
+    assert "not a text" in _refused(path)
+
+
+def test_workbook_named_csv(tmp_path: Path, contacts_xlsx: Path) -> None:
+    path = tmp_path / "book.csv"
+    path.write_bytes(contacts_xlsx.read_bytes())
+    assert "rename it to .xlsx" in _refused(path)
