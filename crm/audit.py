@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from crm.models import AuditEntry, utcnow
+from crm.models import AuditEntry, table_of, utcnow
 
 
 def current_user() -> str:
@@ -80,7 +80,7 @@ def record_many(session: Session, entries: Iterable[dict[str, Any]], *, batch_id
         for e in entries
     ]
     if rows:
-        session.execute(insert(AuditEntry.__table__), rows)
+        session.execute(insert(table_of(AuditEntry)), rows)
     return len(rows)
 
 

@@ -31,7 +31,7 @@ class CliError(UserError):
 class _Parser(argparse.ArgumentParser):
     """Argument errors become CliError so ``--json`` callers still get JSON."""
 
-    def error(self, message: str) -> Any:  # type: ignore[override]
+    def error(self, message: str) -> Any:
         raise CliError(f"{self.prog}: {message}")
 
 

@@ -85,7 +85,7 @@ class PersonFilter:
             value = getattr(self, f.name)
             if value == f.default or (
                 f.default_factory is not dataclasses.MISSING and value == f.default_factory()
-            ):  # type: ignore[misc]
+            ):
                 continue
             out[f.name] = value.isoformat() if isinstance(value, dt.date) else value
         return out
@@ -140,14 +140,14 @@ def _dialect(session: Session) -> str:
     return bind.dialect.name
 
 
-def person_ids_select(f: PersonFilter, dialect: str) -> Select[tuple[int]]:
+def person_ids_select(f: PersonFilter, dialect: str) -> Select[Any]:
     """``SELECT person.id FROM person WHERE ...`` for the filter (unsorted)."""
     stmt = select(Person.id)
     conditions: list[ColumnElement[bool]] = []
     conditions.append(Person.deleted_at.is_not(None) if f.in_trash else Person.deleted_at.is_(None))
     if f.ids is not None:
         # Inline literals: a selection can hold more ids than SQLite allows bound parameters.
-        ids = bindparam("selected_ids", [int(i) for i in f.ids], expanding=True, literal_execute=True)
+        ids: Any = bindparam("selected_ids", [int(i) for i in f.ids], expanding=True, literal_execute=True)
         conditions.append(Person.id.in_(ids) if f.ids else false())
     if f.text and (cond := search_condition(dialect, f.text)) is not None:
         conditions.append(cond)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from crm import audit
 from crm.errors import NotFoundError, ValidationError
-from crm.models import Attendance, AttendanceStatus, Event, Person, utcnow
+from crm.models import Attendance, AttendanceStatus, Event, Person, table_of, utcnow
 from crm.services.people import touch_last_contacted
 from crm.text import clean_multiline, clean_text
 from crm.util import chunked
@@ -113,7 +113,7 @@ def set_attendance(
     changed = [(aid, pid, old) for pid, (aid, old) in existing.items() if old != status]
     if new:
         session.execute(
-            insert(Attendance.__table__),
+            insert(table_of(Attendance)),
             [
                 {"event_id": event_id, "person_id": pid, "status": status, "notes": clean_text(notes)}
                 for pid in new

@@ -16,6 +16,7 @@ from crm.models import (
     InteractionOrganisation,
     InteractionPerson,
     Person,
+    table_of,
     utcnow,
 )
 from crm.services.people import touch_last_contacted
@@ -61,14 +62,14 @@ def log_interaction(
     pids = list(dict.fromkeys(person_ids))
     if pids:
         session.execute(
-            insert(InteractionPerson.__table__),
+            insert(table_of(InteractionPerson)),
             [{"interaction_id": interaction.id, "person_id": p} for p in pids],
         )
         touch_last_contacted(session, pids, when)
     oids = list(dict.fromkeys(organisation_ids))
     if oids:
         session.execute(
-            insert(InteractionOrganisation.__table__),
+            insert(table_of(InteractionOrganisation)),
             [{"interaction_id": interaction.id, "organisation_id": o} for o in oids],
         )
     audit.record(

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from crm import audit
 from crm.errors import NotFoundError, ValidationError
-from crm.models import Membership, Network, Person, utcnow
+from crm.models import Membership, Network, Person, table_of, utcnow
 from crm.text import clean_text
 from crm.util import chunked
 
@@ -85,7 +85,7 @@ def add_members(
     if new:
         now = utcnow()
         session.execute(
-            insert(Membership.__table__),
+            insert(table_of(Membership)),
             [
                 {
                     "person_id": pid,

@@ -153,4 +153,4 @@ def list_organisations(
         stmt = stmt.where(Organisation.name_key.like(f"%{key}%"))
     if limit:
         stmt = stmt.limit(limit)
-    return [tuple(r) for r in session.execute(stmt).all()]  # type: ignore[misc]
+    return [(r[0], r[1], r[2], r[3], r[4]) for r in session.execute(stmt).all()]

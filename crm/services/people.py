@@ -26,6 +26,7 @@ from crm.models import (
     PersonType,
     StakeholderType,
     Suppression,
+    table_of,
     utcnow,
 )
 from crm.text import clean_multiline, clean_text, search_digest
@@ -236,7 +237,7 @@ def add_types(session: Session, person_ids: Sequence[int], type_: str) -> int:
         )
     new = [pid for pid in person_ids if pid not in have]
     if new:
-        session.execute(insert(PersonType.__table__), [{"person_id": pid, "type": value} for pid in new])
+        session.execute(insert(table_of(PersonType)), [{"person_id": pid, "type": value} for pid in new])
         audit.record_many(
             session,
             (
@@ -358,7 +359,7 @@ def _insert_returning_ids(session: Session, payload: list[dict[str, Any]]) -> li
     transaction holds the only write lock, so the new rowids are the consecutive block ending at
     ``max(id)``; this is checked, not assumed. Elsewhere ``INSERT … RETURNING`` in batches.
     """
-    table = Person.__table__
+    table = table_of(Person)
     if session.get_bind().dialect.name != "sqlite":
         ids: list[int] = []
         for part in chunked(payload, 5_000):

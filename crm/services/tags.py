@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from crm import audit
 from crm.errors import ValidationError
-from crm.models import Person, PersonTag, Tag
+from crm.models import Person, PersonTag, Tag, table_of
 from crm.text import clean_text
 from crm.util import chunked
 
@@ -43,7 +43,7 @@ def tag_people(session: Session, person_ids: Sequence[int], name: str, *, batch_
     new = [pid for pid in ids if pid not in have]
     if new:
         session.execute(
-            insert(PersonTag.__table__),
+            insert(table_of(PersonTag)),
             [{"person_id": pid, "tag_id": tag.id, "import_batch_id": batch_id} for pid in new],
         )
         audit.record_many(

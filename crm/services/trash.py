@@ -19,7 +19,7 @@ class TrashItem:
     kind: str  # person, organisation, interaction, event, network
     id: int
     name: str
-    deleted_at: dt.datetime
+    deleted_at: dt.datetime | None
 
 
 def list_trash(session: Session, limit: int = 5000) -> list[TrashItem]:
@@ -61,7 +61,9 @@ def list_trash(session: Session, limit: int = 5000) -> list[TrashItem]:
     return items[:limit]
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
+def _aware(value: dt.datetime | None) -> dt.datetime:
+    if value is None:
+        return dt.datetime.min.replace(tzinfo=dt.UTC)
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
