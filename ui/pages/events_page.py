@@ -279,7 +279,7 @@ class EventsPage(QWidget):
         self.attendance_table = make_table(self.attendance_model, "Attendance")
         self.attendance_table.setSortingEnabled(True)
         self.attendance_table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        fit_columns(self.attendance_table, [22, 11, 20], stretch=2)
+        fit_columns(self.attendance_table, [22, 11, 26], stretch=0)
         self.attendance_stack = EmptyState(self.attendance_table, "")
         self.counts = QLabel()
         self.counts.setWordWrap(True)
