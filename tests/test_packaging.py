@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import pkgutil
 import sys
 import tomllib
 from pathlib import Path
@@ -87,6 +88,12 @@ class FakeQtLibraryInfo:
         return [(f"/qt/plugins/{plugin_type}/{name}", dest) for name, _wanted in QT_PLUGINS[plugin_type]]
 
 
+def collect_submodules(package: str) -> list[str]:
+    """What PyInstaller's helper of that name returns: the package and every module below it."""
+    module = importlib.import_module(package)
+    return [package] + [info.name for info in pkgutil.walk_packages(module.__path__, f"{package}.")]
+
+
 class Step:
     """Records how the spec called one PyInstaller build step."""
 
@@ -107,6 +114,7 @@ def run_spec(platform: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     qt_hooks.QtLibraryInfo = type("QtLibraryInfo", (FakeQtLibraryInfo,), {})  # type: ignore[attr-defined]
     hooks = ModuleType("PyInstaller.utils.hooks")
     hooks.qt = qt_hooks  # type: ignore[attr-defined]
+    hooks.collect_submodules = collect_submodules  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "PyInstaller.utils.hooks", hooks)
     monkeypatch.setitem(sys.modules, "PyInstaller.utils.hooks.qt", qt_hooks)
     if "PyInstaller.utils" not in sys.modules:
@@ -166,6 +174,19 @@ def test_linux_build_makes_a_kindred_folder_with_migrations_resources_and_the_se
     assert spec["calls"]["COLLECT"].kwargs["name"] == crm.APP_NAME
     assert "BUNDLE" not in spec["calls"]
     assert f"Kindred {crm.__version__} bundle: " in capsys.readouterr().out
+
+
+def test_every_page_the_main_window_loads_by_name_goes_into_the_bundle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui.main_window import PAGES
+
+    hidden = set(run_spec("linux", tmp_path, monkeypatch)["calls"]["Analysis"].kwargs["hiddenimports"])
+
+    for _key, label, module_name, _class_name in PAGES:
+        if (ROOT / (module_name.replace(".", "/") + ".py")).is_file():
+            assert module_name in hidden, label
+    assert {"ui.main_window", "crm.importing", "crm.exporting"} <= hidden
 
 
 def test_webengine_qml_and_other_unused_modules_are_left_out(

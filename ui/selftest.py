@@ -166,17 +166,28 @@ def check_main_window(state: _State) -> str:
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     window = main_window.MainWindow(state.db)
+    opened: list[str] = []
+    unavailable: list[str] = []
     try:
         window.show()
         app.processEvents()
         if not window.isVisible():
             raise CheckFailed("the main window did not show")
         title = window.windowTitle()
+        # Pages load by module name when first opened, out of sight of the bundler's analysis:
+        # opening each one proves the bundle has it and everything it imports.
+        for key, label, module_name, _class_name in main_window.PAGES:
+            page = window.show_page(key)
+            app.processEvents()
+            (opened if type(page).__module__ == module_name else unavailable).append(label)
     finally:
         window.close()
         window.deleteLater()
         app.processEvents()
-    return f"titled {title!r} on the {app.platformName()} platform"
+    detail = f"titled {title!r} on the {app.platformName()} platform, {len(opened) + 1} pages opened"
+    if unavailable:
+        detail += f"; not available yet: {', '.join(unavailable)}"
+    return detail
 
 
 def check_import(state: _State) -> str:
