@@ -138,7 +138,7 @@ def run_spec(platform: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
         namespace[kind] = lambda *args, _kind=kind, **kwargs: Step(calls, _kind, *args, **kwargs)
     exec(compile(SPEC.read_text(encoding="utf-8"), str(SPEC), "exec"), namespace)
     namespace["calls"] = calls
-    namespace["qt_info"] = qt_hooks.QtLibraryInfo()  # type: ignore[attr-defined]
+    namespace["qt_info"] = qt_hooks.QtLibraryInfo()
     return namespace
 
 
