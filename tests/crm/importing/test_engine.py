@@ -1,0 +1,507 @@
+"""Planning, applying and undoing imports against a real database (SQLite, and PostgreSQL when set)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from crm.db import Database
+from crm.errors import Cancelled, ConflictError, FileProblem, NotFoundError, UserError
+from crm.importing import (
+    ImportConflict,
+    ImportOptions,
+    apply_import,
+    dry_run,
+    list_batches,
+    plan_import,
+    read_table,
+    suggest_mapping,
+    undo_import,
+)
+from crm.importing.reader import sha256_of
+from crm.importing.report import write_problems_report
+from crm.models import (
+    AuditEntry,
+    Consent,
+    ElectedRole,
+    ImportBatch,
+    Membership,
+    Network,
+    Organisation,
+    Person,
+    PersonTag,
+    PersonType,
+    Suppression,
+)
+from crm.services import organisations, people, tags
+
+from tests.crm.importing.conftest import HEADINGS, PEOPLE, write_csv, write_xlsx
+
+
+def _import(db: Database, path: Path, **options: Any) -> Any:
+    table = read_table(path)
+    return apply_import(db, table, suggest_mapping(table.headers), ImportOptions(**options))
+
+
+def _people(db: Database) -> dict[str, Person]:
+    with db.session() as session:
+        return {
+            (p.email or p.last_name or ""): p
+            for p in session.scalars(select(Person).where(Person.deleted_at.is_(None)))
+        }
+
+
+def _count(db: Database, model: Any) -> int:
+    with db.session() as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def _snapshot(db: Database) -> dict[str, int]:
+    return {
+        m.__tablename__: _count(db, m)
+        for m in (Person, Organisation, Membership, PersonTag, PersonType, Consent, AuditEntry, ImportBatch)
+    }
+
+
+def test_import_cleans_values_and_matches_organisations_once(db: Database, contacts_csv: Path) -> None:
+    result = _import(db, contacts_csv)
+    assert (result.created, result.updated, result.rejected) == (4, 0, 0)
+    found = _people(db)
+    sean = found["sean.ofloinn@example.org"]
+    assert (sean.first_name, sean.last_name, sean.postcode, sean.phone) == (
+        "Seán",
+        "Ó Floinn",
+        "EH99 1SP",
+        "0131 348 5000",
+    )
+    amir = found["amir.khan@example.org"]
+    assert (amir.first_name, amir.last_name, amir.mobile if amir.mobile else amir.phone) == (
+        "Amir",
+        "Khan",
+        "07700 900123",
+    )
+    # "The Kindness Trust Ltd" and "kindness trust" are one organisation, created once.
+    assert sean.organisation_id == amir.organisation_id is not None
+    with db.session() as session:
+        names = sorted(session.scalars(select(Organisation.name)))
+    assert names == ["Cardiff Council", "The Kindness Trust Ltd"]
+    assert sean.source == "Import: contacts.csv"
+
+
+def test_existing_organisation_is_reused(db: Database, contacts_csv: Path) -> None:
+    with db.transaction() as session:
+        org = organisations.create_organisation(session, name="Kindness Trust")
+        org_id = org.id
+    _import(db, contacts_csv)
+    assert _people(db)["sean.ofloinn@example.org"].organisation_id == org_id
+    assert _count(db, Organisation) == 2
+
+
+def test_search_finds_imported_people_without_accents(sqlite_db: Database, contacts_xlsx: Path) -> None:
+    _import(sqlite_db, contacts_xlsx)
+    with sqlite_db.engine.connect() as conn:
+        hits = conn.exec_driver_sql("SELECT rowid FROM person_fts WHERE person_fts MATCH 'floinn'").all()
+    assert len(hits) == 1
+
+
+def test_dry_run_reports_rows_and_changes_nothing(db: Database, tmp_path: Path) -> None:
+    with db.transaction() as session:
+        people.create_person(session, first_name="Zoë", last_name="Müller", email="ZOE@example.org")
+    before = _snapshot(db)
+    path = write_csv(tmp_path / "list.csv", [HEADINGS, *PEOPLE, ["", "", "", "Orphan Ltd", "", ""]])
+    table = read_table(path)
+    result = dry_run(db, table, suggest_mapping(table.headers), ImportOptions(tags=["reception"]))
+    assert _snapshot(db) == before
+    assert result.batch_id is None and result.dry_run
+    by_row = {r.row: r for r in result.plan.rows}
+    assert by_row[2].action == "create"
+    assert by_row[3].action == "update"
+    assert "the same email address" in (by_row[3].match or "")
+    assert by_row[6].action == "reject" and by_row[6].reasons == ["no name or email address"]
+    assert (result.created, result.updated, result.rejected) == (3, 1, 1)
+
+
+def test_duplicates_within_the_file_are_merged(db: Database, tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "dups.csv",
+        [
+            ["Name", "Email", "Job title", "Town"],
+            ["Jane Smith", "jane@example.org", "", "Leeds"],
+            ["Jane Smith", "JANE@Example.org", "Director", "York"],
+            ["Jane Smith", "other@example.org", "", "Leeds"],  # different email: a different Jane
+        ],
+    )
+    result = _import(db, path)
+    assert (result.created, result.skipped) == (2, 1)
+    assert result.plan.rows[1].reasons == ["merged into row 2 (the same email address)"]
+    jane = _people(db)["jane@example.org"]
+    assert (jane.job_title, jane.town) == ("Director", "Leeds")  # filled, not overwritten
+
+
+def _existing(db: Database) -> int:
+    with db.transaction() as session:
+        org = organisations.create_organisation(session, name="Cardiff Council")
+        person = people.create_person(
+            session,
+            first_name="Siân",
+            last_name="Davies",
+            job_title="Clerk",
+            phone="029 2000 0000",
+            organisation_id=org.id,
+        )
+        return person.id
+
+
+def test_duplicates_against_database_by_name_and_organisation(db: Database, contacts_csv: Path) -> None:
+    pid = _existing(db)
+    result = _import(db, contacts_csv)
+    assert (result.created, result.updated) == (3, 1)
+    row = next(r for r in result.plan.rows if r.person_id == pid)
+    assert row.match == "the same name and organisation is already in Kindred"
+    sian = _people(db)["Davies"]
+    # fill (the default): empty postcode filled, the stored phone kept
+    assert (sian.postcode, sian.phone, sian.job_title) == ("CF10 4UW", "029 2000 0000", "Clerk")
+
+
+def test_duplicates_by_name_and_postcode(db: Database, tmp_path: Path) -> None:
+    with db.transaction() as session:
+        people.create_person(session, first_name="Ada", last_name="Lovelace", postcode="EH1 1AA")
+    path = write_csv(
+        tmp_path / "l.csv",
+        [["First name", "Last name", "Postcode", "Town"], ["ada", "LOVELACE", "eh11aa", "Edinburgh"]],
+    )
+    result = _import(db, path)
+    assert result.updated == 1 and result.created == 0
+    assert _people(db)["Lovelace"].town == "Edinburgh"
+
+
+@pytest.mark.parametrize(
+    ("choice", "expected_phone", "people_after"),
+    [
+        ("fill", "029 2000 0000", 4),
+        ("overwrite", "029 2087 2000", 4),
+        ("skip", "029 2000 0000", 4),
+        ("create", "029 2000 0000", 5),
+    ],
+)
+def test_duplicate_choices(
+    db: Database, contacts_csv: Path, choice: str, expected_phone: str, people_after: int
+) -> None:
+    pid = _existing(db)
+    result = _import(db, contacts_csv, on_duplicate=choice)
+    with db.session() as session:
+        assert session.get(Person, pid).phone == expected_phone  # type: ignore[union-attr]
+        assert session.scalar(select(func.count(Person.id))) == people_after
+    assert result.skipped == (1 if choice == "skip" else 0)
+
+
+def test_per_row_choice_overrides_the_default(db: Database, contacts_csv: Path) -> None:
+    pid = _existing(db)
+    table = read_table(contacts_csv)
+    apply_import(
+        db,
+        table,
+        suggest_mapping(table.headers),
+        ImportOptions(on_duplicate="skip", row_actions={4: "overwrite"}),
+    )
+    with db.session() as session:
+        assert session.get(Person, pid).phone == "029 2087 2000"  # type: ignore[union-attr]
+
+
+def test_blank_cell_never_erases(db: Database, tmp_path: Path) -> None:
+    with db.transaction() as session:
+        people.create_person(
+            session,
+            first_name="Ada",
+            last_name="Lovelace",
+            email="ada@example.org",
+            town="Leeds",
+            job_title="Engineer",
+        )
+    path = write_csv(
+        tmp_path / "l.csv", [["Email", "Town", "Job title"], ["ada@example.org", "", "Mathematician"]]
+    )
+    result = _import(db, path, on_duplicate="overwrite")
+    assert result.updated == 1
+    ada = _people(db)["ada@example.org"]
+    assert (ada.town, ada.job_title) == ("Leeds", "Mathematician")
+
+
+def test_bad_values_flagged_with_row_column_and_reason(db: Database, tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "bad.csv",
+        [
+            ["Name", "Email", "Phone", "Postcode", "Joined", "Notes", "Country"],
+            ["Ada Lovelace", "ada@", "12", "XX1", "31/02/2024", "x" * 33_000, ""],
+            ["Jean Dupont", "jean@example.fr", "", "75008", "", "", "France"],
+        ],
+    )
+    result = _import(db, path)
+    assert result.created == 2 and result.flagged == 1
+    flags = {f.column: f for f in result.plan.rows[0].flags}
+    assert flags["Email"].row == 2 and "not a valid email address" in flags["Email"].reason
+    assert "not a phone number" in flags["Phone"].reason
+    assert "not a UK postcode (kept as typed)" in flags["Postcode"].reason
+    assert (
+        "more than a spreadsheet cell can hold" in flags["Notes"].reason
+        or "longer than" in flags["Notes"].reason
+    )
+    found = _people(db)
+    assert found["Lovelace"].email is None and found["Lovelace"].postcode == "XX1"
+    assert found["jean@example.fr"].postcode == "75008"  # overseas: kept without a flag
+
+
+def test_ambiguous_dates_flagged_unless_the_column_settles_them(db: Database, tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "d.csv",
+        [
+            ["Name", "Email", "Group", "Joined"],
+            ["A B", "a@example.org", "Champions", "04/03/2024"],
+            ["C D", "c@example.org", "Champions", "05/06/2024"],
+        ],
+    )
+    result = _import(db, path)
+    assert [f.reason for r in result.plan.rows for f in r.flags] == [
+        "'04/03/2024' could be read either way: taken as 4 March 2024 (day first)",
+        "'05/06/2024' could be read either way: taken as 5 June 2024 (day first)",
+    ]
+    us = write_csv(
+        tmp_path / "us.csv",
+        [
+            ["Name", "Email", "Group", "Joined"],
+            ["E F", "e@example.org", "Champions", "03/13/2024"],
+            ["G H", "g@example.org", "Champions", "04/05/2024"],
+        ],
+    )
+    result = _import(db, us)
+    assert result.flagged == 0
+    with db.session() as session:
+        joined = dict(
+            session.execute(
+                select(Person.email, Membership.joined_on).join(Membership, Membership.person_id == Person.id)
+            ).all()
+        )
+    assert joined["g@example.org"] == dt.date(2024, 4, 5)  # month first, as the column shows
+
+
+def test_per_row_network_role_tag_and_type_columns(db: Database, tmp_path: Path) -> None:
+    path = write_xlsx(
+        tmp_path / "net.xlsx",
+        {
+            "List": [
+                ["Name", "Email", "Network", "Role", "Tags", "Type"],
+                [
+                    "Ann Jones",
+                    "ann@example.org",
+                    "Kindness Champions",
+                    "Lead",
+                    "newsletter; reception",
+                    "MSP",
+                ],
+                ["Bob Roy", "bob@example.org", "Kindness Leadership Network", "", "newsletter", "Councillor"],
+            ]
+        },
+    )
+    _import(db, path, network="Everyone", role="observer", tags=["imported"], type="funder")
+    with db.session() as session:
+        rows = session.execute(
+            select(Person.email, Network.name, Membership.role)
+            .join(Membership, Membership.person_id == Person.id)
+            .join(Network, Network.id == Membership.network_id)
+            .order_by(Person.email, Network.name)
+        ).all()
+        ann = session.scalar(select(Person.id).where(Person.email == "ann@example.org"))
+        types = sorted(session.scalars(select(PersonType.type).where(PersonType.person_id == ann)))
+        assert tags.tags_of(session, ann) == ["imported", "newsletter", "reception"]  # type: ignore[arg-type]
+    assert rows == [
+        ("ann@example.org", "Everyone", "lead"),
+        ("ann@example.org", "Kindness Champions", "lead"),
+        ("bob@example.org", "Everyone", "observer"),
+        ("bob@example.org", "Kindness Leadership Network", "member"),
+    ]
+    assert types == ["funder", "msp"]
+
+
+def test_party_and_constituency_make_an_elected_role(db: Database, tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "msps.csv",
+        [
+            ["Full name", "Party", "Constituency", "Type"],
+            ["Smith, Dr Jane", "SNP", "Edinburgh Central", "MSP"],
+            ["Bob Roy", "Labour", "Leith", ""],
+        ],
+    )
+    result = _import(db, path)
+    with db.session() as session:
+        roles = session.execute(
+            select(ElectedRole.chamber, ElectedRole.party, ElectedRole.constituency)
+        ).all()
+    assert roles == [("Scottish Parliament", "SNP", "Edinburgh Central")]
+    assert "need a chamber" in result.plan.rows[1].flags[0].reason
+    jane = _people(db)["Smith"]
+    assert (jane.title, jane.first_name) == ("Dr", "Jane")
+
+
+def test_consent_recorded_for_everyone_imported(db: Database, contacts_csv: Path) -> None:
+    _import(
+        db,
+        contacts_csv,
+        consent_purpose="newsletter",
+        consent_date=dt.date(2026, 3, 1),
+        consent_source="Reception sign-up sheet",
+    )
+    with db.session() as session:
+        rows = session.execute(select(Consent.purpose, Consent.recorded_on, Consent.source)).all()
+    assert len(rows) == 4
+    assert set(rows) == {("newsletter", dt.date(2026, 3, 1), "Reception sign-up sheet")}
+
+
+def test_suppressed_email_imported_as_do_not_contact(db: Database, contacts_csv: Path) -> None:
+    with db.transaction() as session:
+        session.add(Suppression(email="zoe@example.org", reason="Objected"))
+    result = _import(db, contacts_csv, consent_purpose="newsletter")
+    zoe = _people(db)["zoe@example.org"]
+    assert zoe.do_not_contact is True
+    assert any("do-not-contact list" in f.reason for r in result.plan.rows for f in r.flags)
+    with db.session() as session:
+        assert session.scalar(select(func.count(Consent.id)).where(Consent.person_id == zoe.id)) == 0
+
+
+def test_batch_recorded_with_file_hash_and_counts(db: Database, contacts_csv: Path) -> None:
+    result = _import(db, contacts_csv, tags=["reception"])
+    with db.session() as session:
+        batch = session.get(ImportBatch, result.batch_id)
+        assert batch is not None
+        assert (batch.file_name, batch.sha256, batch.created, batch.rejected) == (
+            "contacts.csv",
+            sha256_of(contacts_csv),
+            4,
+            0,
+        )
+        assert batch.options is not None and batch.options["tags"] == ["reception"]
+        assert batch.finished_at is not None
+        assert [b.id for b in list_batches(session)] == [result.batch_id]
+
+
+def test_cancelled_import_leaves_database_unchanged(db: Database, contacts_csv: Path) -> None:
+    with db.transaction() as session:
+        people.create_person(session, first_name="Siân", last_name="Davies", email="zoe@example.org")
+    before = _snapshot(db)
+    table = read_table(contacts_csv)
+    calls = []
+
+    def should_cancel() -> bool:
+        calls.append(1)
+        return len(calls) > 3  # cancelled while writing
+
+    with pytest.raises(Cancelled):
+        apply_import(
+            db,
+            table,
+            suggest_mapping(table.headers),
+            ImportOptions(network="Champions", tags=["x"]),
+            should_cancel=should_cancel,
+        )
+    assert _snapshot(db) == before
+
+
+def test_refused_file_changes_nothing(db: Database, tmp_path: Path) -> None:
+    before = _snapshot(db)
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"not a workbook at all")
+    with pytest.raises(FileProblem):
+        read_table(bad)
+    assert _snapshot(db) == before
+
+
+def test_file_without_recognisable_columns(db: Database, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "odd.csv", [["Colour", "Size"], ["Red", "10"]])
+    table = read_table(path)
+    with db.session() as session, pytest.raises(UserError, match="no recognisable columns"):
+        plan_import(session, table, suggest_mapping(table.headers))
+
+
+def test_undo_removes_created_restores_changed_and_takes_links_back(db: Database, contacts_csv: Path) -> None:
+    pid = _existing(db)
+    before = _snapshot(db)
+    result = _import(
+        db,
+        contacts_csv,
+        network="Champions",
+        tags=["reception"],
+        type="partner_contact",
+        consent_purpose="events",
+    )
+    assert _count(db, Person) == 4
+    undone = undo_import(db, result.batch_id)
+    assert (undone.removed, undone.restored) == (3, 1)
+    after = _snapshot(db)
+    assert {
+        k: after[k] for k in ("person", "organisation", "membership", "person_tag", "person_type", "consent")
+    } == {
+        k: before[k] for k in ("person", "organisation", "membership", "person_tag", "person_type", "consent")
+    }
+    with db.session() as session:
+        sian = session.get(Person, pid)
+        assert sian is not None and sian.postcode is None
+        assert session.get(ImportBatch, result.batch_id).undone_at is not None  # type: ignore[union-attr]
+    with pytest.raises(ConflictError, match="already undone"):
+        undo_import(db, result.batch_id)
+    with pytest.raises(NotFoundError):
+        undo_import(db, 999)
+
+
+def test_undo_refuses_when_later_edits_conflict(db: Database, contacts_csv: Path) -> None:
+    pid = _existing(db)
+    result = _import(db, contacts_csv)
+    with db.transaction() as session:
+        created = session.scalar(select(Person.id).where(Person.email == "zoe@example.org"))
+        people.update_person(session, created, {"job_title": "Director"})  # type: ignore[arg-type]
+        people.update_person(session, pid, {"postcode": "CF10 1AA"})
+    before = _snapshot(db)
+    with pytest.raises(ImportConflict) as info:
+        undo_import(db, result.batch_id)
+    assert len(info.value.conflicts) == 2
+    assert "Zoë Müller: job title changed" in str(info.value)
+    assert "Siân Davies: postcode changed" in str(info.value)
+    assert _snapshot(db) == before
+
+
+def test_undo_allows_unrelated_later_edits(db: Database, contacts_csv: Path) -> None:
+    pid = _existing(db)
+    result = _import(db, contacts_csv)
+    with db.transaction() as session:
+        people.update_person(session, pid, {"job_title": "Chief Clerk"})  # not a field the import changed
+    undo_import(db, result.batch_id)
+    with db.session() as session:
+        sian = session.get(Person, pid)
+        assert sian is not None and (sian.job_title, sian.postcode) == ("Chief Clerk", None)
+
+
+def test_problems_report_lists_rows_to_fix(db: Database, tmp_path: Path) -> None:
+    import openpyxl
+
+    path = write_csv(
+        tmp_path / "bad.csv",
+        [
+            ["Name", "Email", "Phone"],
+            ["Ada Lovelace", "ada@", '=HYPERLINK("x")'],
+            ["", "", "0131 348 5000"],
+            ["Bob Roy", "bob@example.org", ""],
+        ],
+    )
+    result = _import(db, path)
+    out = tmp_path / "problems.xlsx"
+    assert write_problems_report(result.plan, read_table(path), out) == 2
+    ws = openpyxl.load_workbook(out).active
+    rows = [[c.value for c in r] for r in ws.iter_rows()]
+    assert rows[0] == ["Row in file", "Outcome", "What was wrong", "Name", "Email", "Phone"]
+    assert rows[1][:2] == ["2", "Imported"]
+    assert "Email: 'ada@' is not a valid email address" in rows[1][2]
+    assert rows[1][5] == '=HYPERLINK("x")'  # kept as text, never a formula
+    assert ws.cell(2, 6).data_type == "s"
+    assert rows[2][:3] == ["3", "Rejected", "no name or email address"]
