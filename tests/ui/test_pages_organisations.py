@@ -123,6 +123,7 @@ def test_unsaved_changes_are_not_lost_silently(
 ) -> None:
     _open(qtbot, page, "NHS Fife")
     _retype(qtbot, page, "town", "Kirkcaldy")
+    assert page.heading.text() == "NHS Fife (not saved)"
     asked: list[str] = []
     monkeypatch.setattr(dialogs, "confirm", lambda _p, _t, question, **_k: asked.append(question) or False)
     page.table.selectRow(_row_of(page, "Fife Council"))
@@ -184,3 +185,14 @@ def _retype(qtbot: QtBot, page: OrganisationsPage, field: str, text: str) -> Non
 
 def qtbot_left() -> Qt.MouseButton:
     return Qt.MouseButton.LeftButton
+
+
+def test_revert_puts_back_what_was_saved(qtbot: QtBot, page: OrganisationsPage) -> None:
+    _open(qtbot, page, "NHS Fife")
+    _retype(qtbot, page, "town", "Kirkcaldy")
+    assert page.revert_button.isEnabled()
+    with qtbot.waitSignal(page.refreshed, timeout=TIMEOUT):
+        qtbot.mouseClick(page.revert_button, qtbot_left())
+    assert page.inputs["town"].text() == "Dunfermline"  # type: ignore[union-attr]
+    assert page.heading.text() == "NHS Fife"
+    assert not page.has_unsaved_changes

@@ -112,6 +112,7 @@ class OrganisationsPage(QWidget):
         self._loaded: dict[str, str] = {}
         self._dirty = False
         self._select_after_refresh: int | None = None
+        self._heading_base = ""
 
         # List side.
         self.search = SearchBox("Search organisations", "Search organisations")
@@ -372,7 +373,8 @@ class OrganisationsPage(QWidget):
             loaded[key] = value
         self._loaded = loaded
         self._dirty = False
-        self.heading.setText("New organisation" if new else loaded["name"])
+        self._heading_base = "New organisation" if new else loaded["name"]
+        self.heading.setText(self._heading_base)
         self.people_label.setVisible(not new)
         self.people_stack.setVisible(not new)
         self.people_model.set_rows(people or [])
@@ -407,8 +409,8 @@ class OrganisationsPage(QWidget):
         self.save_button.setEnabled(self._dirty or new)
         self.revert_button.setEnabled(self._dirty)
         self.trash_button.setEnabled(bool(selected_rows(self.table)))
-        if self._dirty and not self.heading.text().endswith("(not saved)"):
-            self.heading.setText(f"{self.heading.text()} (not saved)")
+        # Say so in words, not only by an enabled button, when there is something to save.
+        self.heading.setText(f"{self._heading_base} (not saved)" if self._dirty else self._heading_base)
 
     def _show_problem(self, message: str, field: str | None) -> None:
         self.error_label.setText(message)
