@@ -22,6 +22,7 @@ from crm.models import STAKEHOLDER_LABELS, StakeholderType
 from ui.tasks import Task, TaskContext, TaskRunner
 
 PAGE_SIZE = 250
+FIRST_SCREEN = 200
 CACHE_LIMIT = 6_000
 DEFAULT_COLUMNS: tuple[str, ...] = ("name", "organisation", "job_title", "email", "town", "last_contacted")
 PERSON_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -57,9 +58,11 @@ class PeopleModel(QAbstractTableModel):
 
     Signals:
         ids_loaded(int): a reload finished; carries the number of matching people.
+        first_screen_loaded(int): the first screen of a long result is on show, the rest is coming.
     """
 
     ids_loaded = Signal(int)
+    first_screen_loaded = Signal(int)
 
     def __init__(
         self, runner: TaskRunner, columns: Sequence[str] = DEFAULT_COLUMNS, parent: QObject | None = None
@@ -77,6 +80,7 @@ class PeopleModel(QAbstractTableModel):
         self._descending = False
         self._user_sorted = False
         self._generation = 0
+        self._complete_generation = -1
         self.loaded = False
         self.queries = 0  # pages fetched: lets tests prove rows load lazily
 
@@ -126,18 +130,52 @@ class PeopleModel(QAbstractTableModel):
     # --- loading ------------------------------------------------------------------------------
 
     def reload(self) -> Task[list[int]]:
-        """Re-query the matching ids off the GUI thread; the newest request wins."""
+        """Re-query the matching ids off the GUI thread; the newest request wins.
+
+        Two queries run side by side: the first screen of ids (``LIMIT``, fast even when a short
+        search matches half the database), then all of them. The table shows the first screen as
+        soon as it arrives and grows to the full list without losing its place.
+        """
         self._generation += 1
         generation = self._generation
         person_filter = self._filter
         sort = self._effective_sort()
         descending = self._descending
 
-        def query(ctx: TaskContext) -> list[int]:
+        def first_screen(ctx: TaskContext) -> list[int]:
+            with ctx.db.session() as session:
+                return filters.person_ids(
+                    session, person_filter, sort=sort, descending=descending, limit=FIRST_SCREEN
+                )
+
+        def everything(ctx: TaskContext) -> list[int]:
             with ctx.db.session() as session:
                 return filters.person_ids(session, person_filter, sort=sort, descending=descending)
 
-        return self.runner.run(query, on_done=lambda ids: self._apply_ids(generation, ids))
+        # One after the other: on a busy machine the two would slow each other down, and the
+        # first screen is what the user is waiting to see.
+        task = self.runner.run(first_screen, on_done=lambda ids: self._apply_first_screen(generation, ids))
+        task.succeeded.connect(
+            lambda ids: (
+                self.runner.run(everything, on_done=lambda all_ids: self._apply_ids(generation, all_ids))
+                if generation == self._generation and len(ids) >= FIRST_SCREEN
+                else None
+            )
+        )
+        return task
+
+    def _apply_first_screen(self, generation: int, ids: list[int]) -> None:
+        if generation != self._generation or self._complete_generation == generation:
+            return
+        if len(ids) < FIRST_SCREEN:
+            self._apply_ids(generation, ids)  # that was all of them
+            return
+        self.beginResetModel()
+        self._ids = ids
+        self._row_of = None
+        self._cache.clear()
+        self.endResetModel()
+        self.first_screen_loaded.emit(len(ids))
 
     def reload_now(self) -> None:
         """Re-query on the calling thread (start-up and tests that need the rows at once)."""
@@ -149,13 +187,22 @@ class PeopleModel(QAbstractTableModel):
         self._apply_ids(self._generation, ids)
 
     def _apply_ids(self, generation: int, ids: list[int]) -> None:
-        if generation != self._generation:
-            return  # a newer search is on its way: this answer is stale
-        self.beginResetModel()
-        self._ids = ids
-        self._row_of = None
-        self._cache.clear()
-        self.endResetModel()
+        if generation != self._generation or self._complete_generation == generation:
+            return  # a newer search is on its way (this answer is stale), or this one is in
+        self._complete_generation = generation
+        shown = len(self._ids)
+        if self._ids and shown < len(ids) and ids[:shown] == self._ids:
+            # The first screen is already on show: append the rest, keeping selection and scroll.
+            self.beginInsertRows(QModelIndex(), shown, len(ids) - 1)
+            self._ids = ids
+            self._row_of = None
+            self.endInsertRows()
+        else:
+            self.beginResetModel()
+            self._ids = ids
+            self._row_of = None
+            self._cache.clear()
+            self.endResetModel()
         self.loaded = True
         self.ids_loaded.emit(len(ids))
 

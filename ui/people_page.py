@@ -45,6 +45,7 @@ from ui.undo import TrashPeopleCommand
 SEARCH_DEBOUNCE_MS = 150
 BULK_CHUNK = 2_000
 CONFIRM_TRASH_ABOVE = 50
+MIN_SEARCH_LENGTH = 2
 
 
 class WelcomePanel(QWidget):
@@ -147,6 +148,7 @@ class PeoplePage(QWidget):
         self._view_name: str | None = None
         self._build()
         self.model.ids_loaded.connect(self._ids_loaded)
+        self.model.first_screen_loaded.connect(self._first_screen_loaded)
 
     # --- building -----------------------------------------------------------------------------
 
@@ -161,7 +163,7 @@ class PeoplePage(QWidget):
         self._debounce.setInterval(SEARCH_DEBOUNCE_MS)
         self._debounce.timeout.connect(self.apply_filter)
         self.search_edit.textChanged.connect(lambda _t: self._debounce.start())
-        self.search_edit.returnPressed.connect(self.apply_filter)
+        self.search_edit.returnPressed.connect(lambda: self.apply_filter(short_search=True))
 
         self.filters_button = QToolButton()
         self.filters_button.setText("Filters")
@@ -305,13 +307,28 @@ class PeoplePage(QWidget):
     def current_filter(self) -> PersonFilter:
         return self.filter_panel.person_filter(self.search_edit.text().strip() or None)
 
-    def apply_filter(self) -> Task[list[int]]:
-        """Re-run the query with what the search box and filter panel say now."""
+    def apply_filter(self, *, short_search: bool = False) -> Task[list[int]]:
+        """Re-run the query with what the search box and filter panel say now.
+
+        A single typed character does not search until Enter is pressed: it would match half of
+        a large list and make the next, more useful keystroke wait.
+        """
         self._debounce.stop()
         f = self.current_filter()
+        if f.text and len(f.text) < MIN_SEARCH_LENGTH and not short_search:
+            f.text = None
         n = len({k for k in f.to_dict() if k != "text"})
         self.filters_button.setText(f"Filters ({n})" if n else "Filters")
         return self.model.set_filter(f)
+
+    def _first_screen_loaded(self, count: int) -> None:
+        self.count_label.setText(f"{count:,}+ people…")
+        self.list_stack.setCurrentIndex(0)
+        if self._shown_id is not None and (row := self.model.row_of(self._shown_id)) is not None:
+            self._select_row(row)
+        elif not self.detail.is_dirty():
+            self._shown_id = None
+            self._select_row(0)
 
     def _ids_loaded(self, count: int) -> None:
         noun = "person" if count == 1 else "people"

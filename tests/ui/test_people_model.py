@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from PySide6.QtCore import Qt
 
 from crm import filters
@@ -76,3 +78,21 @@ def test_columns_can_be_chosen(demo_runner: TaskRunner) -> None:
     assert model.columnCount() == 3
     assert model.headerData(2, Qt.Orientation.Horizontal) == "Nation"
     assert model.data(model.index(0, 2)) in {"England", "Scotland", "Wales", "Northern Ireland", ""}
+
+
+def test_first_screen_shows_before_the_full_list(
+    qtbot: Any, demo_runner: TaskRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ui.people_model as people_model
+
+    monkeypatch.setattr(people_model, "FIRST_SCREEN", 20)
+    model = PeopleModel(demo_runner, ["name"])
+    screens: list[int] = []
+    model.first_screen_loaded.connect(lambda n: screens.append(model.rowCount()))
+    inserted: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _p, first, last: inserted.append((first, last)))
+    _loaded(qtbot, model, model.reload)
+    assert screens == [20]
+    assert inserted == [(20, model.rowCount() - 1)]  # grown in place: selection and scroll stay
+    with demo_runner.db.session() as session:
+        assert model.ids() == filters.person_ids(session, PersonFilter())

@@ -218,3 +218,14 @@ def test_dialog_cancel_changes_nothing(qtbot: Any, main_window: Any) -> None:
     dialog.reject()
     assert dialog.result() == QDialog.DialogCode.Rejected
     assert not main_window.runner.busy
+
+
+def test_one_letter_searches_only_on_enter(qtbot: Any, main_window: Any) -> None:
+    page = _page(main_window)
+    everyone = page.model.rowCount()
+    with qtbot.waitSignal(page.model.ids_loaded, timeout=10_000):
+        qtbot.keyClicks(page.search_edit, "z")
+    assert page.model.rowCount() == everyone
+    with qtbot.waitSignal(page.model.ids_loaded, timeout=10_000):
+        qtbot.keyClick(page.search_edit, Qt.Key.Key_Return)
+    assert 0 < page.model.rowCount() < everyone

@@ -1,0 +1,204 @@
+"""The main window on 100,000 people, offscreen: start-up, search and scrolling.
+
+    python -m tests.benchmarks.bench_ui [--people 100000] [--db existing.db]
+
+Prints one JSON object:
+
+- ``first_paint_s``: process start (just before the child process is spawned) to the people list's
+  first paint, ``python -m ui.app`` in a fresh process; median of three runs.
+- ``search_update_ms``: from the search query being applied (the keystroke, after the 150 ms
+  debounce that groups fast typing) to the table repainted with the first screen of matches, per
+  query; and the worst. ``search_full_list_and_count_ms``: until the whole list and its count are in.
+- ``scroll_longest_stall_ms``: the longest single step (scroll by one page, then repaint) while
+  scrolling from top to bottom; ``scroll_jump_longest_ms``: the same for random jumps, as when the
+  scroll bar's thumb is dragged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+QUERIES = ("m", "mac", "macdonald", "sean", "o floinn", "edinburgh", "chief executive", "zz-no-match")
+
+
+def _env(tmp: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        QT_QPA_PLATFORM="offscreen",
+        KINDRED_DATA_DIR=str(tmp / "data"),
+        XDG_CONFIG_HOME=str(tmp / "config"),
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+def first_paint(db_path: Path, tmp: Path, runs: int = 3) -> dict[str, Any]:
+    env = _env(tmp)
+    env["KINDRED_REPORT_FIRST_PAINT"] = "1"
+    wall: list[float] = []
+    in_process: list[float] = []
+    for _ in range(runs):
+        started = time.time()
+        out = subprocess.run(
+            [sys.executable, "-m", "ui.app", "--db", str(db_path)],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        ).stdout
+        line = next(ln for ln in out.splitlines() if ln.startswith("{"))
+        report = json.loads(line)
+        wall.append(report["first_paint_unix"] - started)
+        in_process.append(report["in_process_s"])
+    return {
+        "first_paint_s": round(statistics.median(wall), 3),
+        "first_paint_runs_s": [round(w, 3) for w in wall],
+        "first_paint_after_imports_start_s": round(statistics.median(in_process), 3),
+    }
+
+
+def in_window(db_path: Path) -> dict[str, Any]:
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from crm.db import open_database
+
+    from ui.main_window import MainWindow
+    from ui.tasks import TaskRunner
+
+    app = QApplication.instance() or QApplication([])
+    db = open_database(db_path)
+    window = MainWindow(TaskRunner(db))
+    window.resize(1280, 800)
+    window.show()
+    app.processEvents()
+    page = window.people_page
+    table = page.table
+    total = page.model.rowCount()
+
+    def wait_loaded(action: Any) -> None:
+        loop = QEventLoop()
+        page.model.ids_loaded.connect(loop.quit)
+        QTimer.singleShot(60_000, loop.quit)
+        action()
+        loop.exec()
+        page.model.ids_loaded.disconnect(loop.quit)
+
+    search: dict[str, float] = {}
+    complete: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    for query in (*QUERIES, ""):
+        page.search_edit.blockSignals(True)
+        page.search_edit.setText(query)
+        page.search_edit.blockSignals(False)
+        key = query or "(cleared: all, by name)"
+        painted: list[float] = []
+
+        def paint_now(_n: int, marks: list[float] = painted) -> None:
+            if not marks:
+                table.viewport().repaint()
+                marks.append(time.perf_counter())
+
+        page.model.first_screen_loaded.connect(paint_now)
+        started = time.perf_counter()
+        wait_loaded(page.apply_filter)
+        paint_now(0)
+        page.model.first_screen_loaded.disconnect(paint_now)
+        done = time.perf_counter()
+        search[key] = round((painted[0] - started) * 1000, 1)
+        complete[key] = round((done - started) * 1000, 1)
+        counts[key] = page.model.rowCount()
+
+    # Scroll top to bottom one page at a time, painting every step.
+    bar = table.verticalScrollBar()
+    bar.setValue(0)
+    table.viewport().repaint()
+    steps: list[float] = []
+    value = 0
+    while value < bar.maximum():
+        value = min(value + bar.pageStep(), bar.maximum())
+        started = time.perf_counter()
+        bar.setValue(value)
+        table.viewport().repaint()
+        steps.append((time.perf_counter() - started) * 1000)
+    rng = random.Random(3)
+    jumps: list[float] = []
+    for _ in range(200):
+        started = time.perf_counter()
+        bar.setValue(rng.randint(0, bar.maximum()))
+        table.viewport().repaint()
+        jumps.append((time.perf_counter() - started) * 1000)
+
+    # Sorting by another column re-queries in SQL.
+    started = time.perf_counter()
+    wait_loaded(lambda: page.model.set_sort("town", True))
+    table.viewport().repaint()
+    sort_ms = (time.perf_counter() - started) * 1000
+
+    import resource
+
+    result = {
+        "people": total,
+        "search_update_ms": search,
+        "search_update_worst_ms": max(v for k, v in search.items() if not k.startswith("(cleared")),
+        "search_full_list_and_count_ms": complete,
+        "search_matches": counts,
+        "search_debounce_ms": 150,
+        "scroll_steps": len(steps),
+        "scroll_longest_stall_ms": round(max(steps), 1),
+        "scroll_steps_over_50ms": sum(1 for s in steps if s > 50),
+        "scroll_steps_over_16ms": sum(1 for s in steps if s > 16),
+        "scroll_median_step_ms": round(statistics.median(steps), 2),
+        "scroll_jump_longest_ms": round(max(jumps), 1),
+        "sort_by_town_ms": round(sort_ms, 1),
+        "rows_cached_pages_fetched": page.model.queries,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+    window.close()
+    db.dispose()
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--db", type=Path, help="use this generated database instead of making one")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        os.environ["KINDRED_DATA_DIR"] = str(tmp / "data")
+        os.environ["XDG_CONFIG_HOME"] = str(tmp / "config")
+        figures: dict[str, Any] = {}
+        db_path = args.db
+        if db_path is None:
+            from crm.db import open_database
+
+            from tests.benchmarks.generate import populate
+
+            db_path = tmp / "bench.db"
+            db = open_database(db_path)
+            figures.update(populate(db, args.people))
+            db.dispose()
+        figures.update(first_paint(db_path, tmp))
+        figures.update(in_window(db_path))
+        figures["targets"] = {"first_paint_s": 1.2, "search_update_ms": 50, "scroll_stall_ms": 50}
+    print(json.dumps(figures, indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
