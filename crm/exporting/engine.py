@@ -13,7 +13,7 @@ import dataclasses
 import datetime as dt
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -380,7 +380,7 @@ class _RowMaker:
 
 def iter_export_rows(
     session: Session, f: PersonFilter, columns: Sequence[str], options: ExportOptions
-) -> Iterator[_Row | _Excluded]:
+) -> Generator[_Row | _Excluded, None, None]:
     """Sheet rows and Excluded entries in order, streamed from one query."""
     options.check()
     cols = colmod.check_columns(columns)
@@ -476,6 +476,23 @@ def preview_rows(
                 if len(out) >= limit:
                     break
     return out
+
+
+def email_addresses(session: Session, f: PersonFilter, options: ExportOptions | None = None) -> list[str]:
+    """The addresses an email export would hold, in its order: for pasting into Bcc.
+
+    The email channel's rules always apply (do-not-contact, suppression, email opt-out, no address,
+    one entry per address), whatever channel ``options`` names; its consent purpose and event are kept.
+    """
+    base = options or ExportOptions()
+    email_options = dataclasses.replace(base, purpose="email", dedupe=True, joint_salutation=False)
+    with contextlib.closing(iter_export_rows(session, f, ["email"], email_options)) as items:
+        return [item.values[0] for item in items if isinstance(item, _Row)]
+
+
+def batches(items: Sequence[str], size: int) -> list[list[str]]:
+    """``items`` in consecutive groups of at most ``size``."""
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
 
 def _display(value: Any, kind: Kind) -> str:
@@ -644,7 +661,9 @@ __all__ = [
     "REASONS",
     "ExportOptions",
     "ExportResult",
+    "batches",
     "count_selected",
+    "email_addresses",
     "export_people",
     "iter_export_rows",
     "preview_rows",

@@ -190,10 +190,10 @@ class _XlsxSheet:
             and not self.maybe_long
             and _SUSPECT.search("\n".join([v or "" for v in values])) is None
         ):
-            fmt = self.cell_fmt
+            formats = self.cell_fmt
             for c, v in enumerate(values):
                 if v:
-                    ws.write_string(r, c, v, fmt[c])
+                    ws.write_string(r, c, v, formats[c])
             return
         for c, v in enumerate(values):
             if v is None or v == "":

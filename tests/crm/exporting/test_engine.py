@@ -285,3 +285,18 @@ def test_trash_export_excludes_everyone(db: Database, cast: Cast, tmp_path: Path
     result = export_people(db, dataclasses.replace(PersonFilter(), in_trash=True), out)
     assert result.exported == 0
     assert excluded_reasons(out) == {"Tess Trask": "In the Trash"}
+
+
+def test_email_addresses_for_bcc_follow_the_email_rules(db: Database, cast: Cast) -> None:
+    from crm.exporting import batches, email_addresses
+
+    with db.session() as s:
+        emails = email_addresses(s, PersonFilter(), ExportOptions(purpose="post"))
+    assert "claudia.beamish@parliament.scot.example" in emails
+    assert "eric@example.org" not in emails  # opted out of email
+    assert "dora@example.org" not in emails  # do not contact
+    assert "sam@example.org" not in emails  # suppressed
+    assert emails.count("office@example.org") == 1
+    assert [len(b) for b in batches(emails, 4)] == [4] * (len(emails) // 4) + (
+        [len(emails) % 4] if len(emails) % 4 else []
+    )
