@@ -224,18 +224,18 @@ class EmptyState(QStackedWidget):
     def __init__(self, content: QWidget, message: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.content = content
+        self.default_message = message
         self.label = QLabel(message)
         self.label.setWordWrap(True)
         self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.label.setEnabled(False)  # the palette's dimmed text: right in light and dark themes
         self.label.setMargin(24)
         self.addWidget(content)
         self.addWidget(self.label)
 
     def set_empty(self, empty: bool, message: str | None = None) -> None:
-        if message is not None:
-            self.label.setText(message)
+        """Show the message (``message``, else the default one) instead of the content, or not."""
+        self.label.setText(self.default_message if message is None else message)
         self.setCurrentWidget(self.label if empty else self.content)
 
     @property

@@ -383,7 +383,7 @@ class EventsPage(QWidget):
             self._load_event(self.model.id_at(row))
         else:
             self._event = None
-            self.detail_stack.set_empty(True)
+            self.detail_stack.set_empty(True, None if rows else "")
             self._update_buttons()
             self.refreshed.emit()
 

@@ -258,7 +258,7 @@ class FollowUpsPage(QWidget):
         rows = selected_rows(self.table)
         self.done_button.setEnabled(bool(rows) and not self.list_stack.is_empty)
         if len(rows) != 1:
-            self.detail_stack.set_empty(True)
+            self.detail_stack.set_empty(True, None if self.model.rowCount() else "")
             return
         row = self.model.row_at(rows[0])
         self.detail_stack.set_empty(False)

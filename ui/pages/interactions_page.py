@@ -425,7 +425,7 @@ class InteractionsPage(QWidget):
             self._load_detail(keep)  # type: ignore[arg-type]
             return
         self._current_id = None
-        self.detail_stack.set_empty(True)
+        self.detail_stack.set_empty(True, None if total else "")
         self.trash_button.setEnabled(False)
         self.refreshed.emit()
 

@@ -237,7 +237,7 @@ class NetworksPage(QWidget):
             self._load_members(self.model.id_at(row), self.model.row_at(row)[1])
         else:
             self._network = None
-            self.detail_stack.set_empty(True)
+            self.detail_stack.set_empty(True, None if rows else "")
             self._update_buttons()
             self.refreshed.emit()
 

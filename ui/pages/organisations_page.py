@@ -310,6 +310,8 @@ class OrganisationsPage(QWidget):
                 return
         elif self._current_id is not None and not self._dirty:
             self._show_detail(None)
+        if not n and self.detail_stack.is_empty:
+            self.detail_stack.set_empty(True, "" if text else None)
         self._update_buttons()
         self.refreshed.emit()
 
