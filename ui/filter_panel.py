@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QFormLayout,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLineEdit,
@@ -172,13 +171,22 @@ class FilterPanel(QWidget):
         bottom.addWidget(self.clear_button)
         f5.addRow(bottom)
 
-        grid = QGridLayout()
-        grid.setContentsMargins(0, 0, 0, 0)
-        for col, box in enumerate((who, groups, elected, comms, contact)):
-            grid.addWidget(box, 0, col)
+        # One label width for every group, so the controls line up down the panel.
+        labels = [
+            item.widget()
+            for f in (f1, f2, f3, f4, f5)
+            for i in range(f.rowCount())
+            if (item := f.itemAt(i, QFormLayout.ItemRole.LabelRole)) is not None and item.widget() is not None
+        ]
+        width = max(label.sizeHint().width() for label in labels)
+        for label in labels:
+            label.setMinimumWidth(width)
+        # A column of groups: the panel sits beside the list, so it scrolls down, never sideways.
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(grid)
+        layout.setContentsMargins(0, 0, 4, 0)
+        for box in (who, groups, elected, comms, contact):
+            layout.addWidget(box)
+        layout.addStretch(1)
 
         for box in self.findChildren(QComboBox):
             box.currentIndexChanged.connect(self._emit)

@@ -67,7 +67,9 @@ class WelcomePanel(QWidget):
             "spreadsheet, or try Kindred out with fictional sample data."
         )
         text.setWordWrap(True)
-        text.setMaximumWidth(520)
+        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        text.setFixedWidth(520)
+        text.setMinimumHeight(text.heightForWidth(520))
         self.import_button = QPushButton("Import a spreadsheet…")
         self.import_button.setDefault(True)
         self.import_button.clicked.connect(self.import_requested)
@@ -208,7 +210,9 @@ class PeoplePage(QWidget):
         self.filter_scroll.setWidgetResizable(True)
         self.filter_scroll.setWidget(self.filter_panel)
         self.filter_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.filter_scroll.setMaximumHeight(self.filter_panel.sizeHint().height() + 24)
+        self.filter_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.filter_scroll.setMinimumWidth(self.filter_panel.sizeHint().width() + 20)
+        self.filter_scroll.setAccessibleName("Filters")
         self.filter_scroll.hide()
 
         self.table = PeopleTable()
@@ -234,17 +238,19 @@ class PeoplePage(QWidget):
         self.detail.related_changed.connect(lambda pid: self.model.refresh_people([pid]))
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.filter_scroll)
         self.splitter.addWidget(self.list_stack)
         self.splitter.addWidget(self.detail)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setStretchFactor(2, 2)
         self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([0, 560, 440])
 
         list_page = QWidget()
         body = QVBoxLayout(list_page)
         body.setContentsMargins(8, 8, 8, 0)
         body.addLayout(top)
-        body.addWidget(self.filter_scroll)
         body.addWidget(self.splitter, 1)
 
         self.welcome = WelcomePanel()
@@ -358,7 +364,7 @@ class PeoplePage(QWidget):
         finally:
             selection.blockSignals(False)
         self.table.viewport().update()
-        self.table.scrollTo(index)
+        self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
         pid = self.model.person_id(row)
         if pid != self.detail.person_id or self._shown_id is None:
             self._shown_id = pid

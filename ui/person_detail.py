@@ -336,6 +336,18 @@ class PersonDetail(QWidget):
 
         for box in (who, contact, address, kinds, prefs, other):
             outer.addWidget(box)
+        # One label width for every group, so the fields line up down the whole form.
+        forms = [form, cform, aform, pform, oform]
+        labels = [
+            f.itemAt(i, QFormLayout.ItemRole.LabelRole).widget()
+            for f in forms
+            for i in range(f.rowCount())
+            if f.itemAt(i, QFormLayout.ItemRole.LabelRole) is not None
+        ]
+        width = max(label.sizeHint().width() for label in labels if label is not None)
+        for label in labels:
+            if label is not None:
+                label.setMinimumWidth(width)
         outer.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)

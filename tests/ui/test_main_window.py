@@ -104,7 +104,7 @@ def test_layout_and_columns_are_remembered(qtbot: Any, demo_runner: TaskRunner) 
     screen = first.screen().availableGeometry()
     first.resize(min(1000, screen.width() - 40), min(640, screen.height() - 40))
     first.people_page.set_columns(["name", "email", "postcode"])
-    first.people_page.splitter.setSizes([300, 500])
+    first.people_page.splitter.setSizes([0, 300, 500])
     size, inner = first.size(), first.people_page.splitter.sizes()
     first.close()
 
