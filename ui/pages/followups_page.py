@@ -235,6 +235,8 @@ class FollowUpsPage(QWidget):
                 selection.select(
                     self.model.index(i, 0), selection.SelectionFlag.Select | selection.SelectionFlag.Rows
                 )
+        if not selection.hasSelection() and rows:
+            self.table.selectRow(0)  # the most overdue: show its notes rather than an empty pane
         selection.blockSignals(False)
         late = sum(1 for r in rows if r[LATE] > 0)
         today = sum(1 for r in rows if r[STATE] == "Due today")

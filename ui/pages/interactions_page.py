@@ -416,6 +416,9 @@ class InteractionsPage(QWidget):
         else:
             self.list_stack.set_empty(True, "No interactions yet — record one with Log interaction.")
         row = self.model.row_of_id(keep) if keep is not None else -1
+        if row < 0 and rows and keep is None:
+            row = 0  # the newest: show its notes rather than an empty pane
+            keep = rows[0].id
         if row >= 0:
             selection.blockSignals(True)
             self.table.selectRow(row)

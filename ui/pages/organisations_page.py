@@ -300,6 +300,8 @@ class OrganisationsPage(QWidget):
         else:
             self.list_stack.set_empty(True, "No organisations yet — create one with New organisation.")
         row = self.model.row_of_id(keep) if keep is not None else -1
+        if row < 0 and n and keep is None and self.detail_stack.is_empty:
+            row = 0  # open the first rather than leave the detail pane empty
         if row >= 0:
             self.table.selectionModel().blockSignals(True)
             self.table.selectRow(row)
