@@ -98,6 +98,7 @@ _BASE_FIELDS = (
     "postcode",
 )
 _BOOL_COLUMNS = frozenset({"do_not_contact", "email_opt_out", "post_opt_out"})
+_COMPOSED_ORDER = ("full_name", "salutation_informal", "salutation_formal", "addressee")
 _ADDRESS_NOISE = re.compile(r"[\s,.]+")
 
 
@@ -307,7 +308,8 @@ class _RowMaker:
         # are filled in afterwards.
         self.getter = itemgetter(*[pos["blank"] if k in COMPOSED else pos[k] for k in self.columns])
         self.single = len(self.columns) == 1
-        self.composed = [(i, k) for i, k in enumerate(self.columns) if k in COMPOSED]
+        # (position in the row, index into compose_names' result)
+        self.composed = [(i, _COMPOSED_ORDER.index(k)) for i, k in enumerate(self.columns) if k in COMPOSED]
         self.bools = [i for i, k in enumerate(self.columns) if k in _BOOL_COLUMNS]
         p = pos
         self.i_title, self.i_first, self.i_last = p["title"], p["first_name"], p["last_name"]
@@ -321,16 +323,12 @@ class _RowMaker:
 
     def values(self, r: Any) -> list[Any]:
         out = [self.getter(r)] if self.single else list(self.getter(r))
-        for i, key in self.composed:
-            title, first, last = r[self.i_title], r[self.i_first], r[self.i_last]
-            if key == "full_name":
-                out[i] = colmod.full_name(first, last)
-            elif key == "salutation_informal":
-                out[i] = colmod.informal_salutation(first, r[self.i_pref], last)
-            elif key == "salutation_formal":
-                out[i] = colmod.formal_salutation(title, first, last)
-            else:
-                out[i] = colmod.addressee(title, first, last, r[self.i_post])
+        if self.composed:
+            names = colmod.compose_names(
+                r[self.i_title], r[self.i_first], r[self.i_pref], r[self.i_last], r[self.i_post]
+            )
+            for i, which in self.composed:
+                out[i] = names[which]
         for i in self.bools:
             out[i] = "Yes" if out[i] else "No"
         return out
@@ -345,7 +343,8 @@ class _RowMaker:
         parts = [self.name_parts(r) for r in rows]
         if len(parts) > JOINT_NAMES_MAX:
             first = parts[0]
-            for i, key in self.composed:
+            for i, which in self.composed:
+                key = _COMPOSED_ORDER[which]
                 if key in ("salutation_informal", "salutation_formal"):
                     out[i] = "Dear colleagues"
                 elif key == "full_name":
@@ -354,7 +353,8 @@ class _RowMaker:
                     name = colmod.addressee(first.title, first.first, first.last, first.post_nominals)
                     out[i] = f"{name} and colleagues"
             return out
-        for i, key in self.composed:
+        for i, which in self.composed:
+            key = _COMPOSED_ORDER[which]
             if key == "full_name":
                 out[i] = colmod.joint_full_name(parts)
             elif key == "salutation_informal":
@@ -368,6 +368,10 @@ class _RowMaker:
     def name_parts(self, r: Any) -> NameParts:
         return NameParts(r[self.i_title], r[self.i_first], r[self.i_pref], r[self.i_last], r[self.i_post])
 
+    def who(self, r: Any) -> tuple[Any, ...]:
+        """What names a person later, kept instead of the name itself (cheaper per row)."""
+        return (r[self.i_pref] or r[self.i_first], r[self.i_last], r[self.i_email], r[self.i_id])
+
     def display_name(self, r: Any) -> str:
         first = r[self.i_pref] or r[self.i_first]
         return (
@@ -376,6 +380,10 @@ class _RowMaker:
 
     def excluded(self, r: Any, reason: str) -> _Excluded:
         return _Excluded([self.display_name(r), r[self.i_email], r[self.i_pc], reason, r[self.i_id]])
+
+
+def _name(first: str | None, last: str | None, email: str | None, person_id: int) -> str:
+    return " ".join([p for p in (first, last) if p]) or email or f"Person {person_id}"
 
 
 def iter_export_rows(
@@ -392,7 +400,7 @@ def iter_export_rows(
     i_line1, i_town, i_pc = pos["address_line1"], pos["town"], pos["postcode"]
     consent_reason = REASONS[NO_CONSENT].format(purpose=f"{options.consent_purpose!r}")
     by_post = options.purpose == "post"
-    seen: dict[str, tuple[int, str]] = {}  # dedupe key -> (sheet row, name)
+    seen: dict[str, tuple[Any, ...]] = {}  # dedupe key -> (sheet row, *what names the person)
     sheet_row = 1  # the header is row 1, as Excel numbers rows
     group: list[Any] = []  # letters: people at the address of the row not yet written
     group_key = ""
@@ -422,28 +430,28 @@ def iter_export_rows(
                     group.append(r)
                     continue
                 if key in seen:
-                    row_no, name = seen[key]
-                    yield maker.excluded(r, DUPLICATE_ADDRESS.format(name=name, row=row_no))
+                    row_no, *who = seen[key]
+                    yield maker.excluded(r, DUPLICATE_ADDRESS.format(name=_name(*who), row=row_no))
                     continue
                 if options.joint_salutation:
                     if group:
                         yield flush_group()
                     group = [r]
                     group_key = key
-                    seen[key] = (sheet_row + 1, maker.display_name(r))
+                    seen[key] = (sheet_row + 1, *maker.who(r))
                     continue
                 sheet_row += 1
-                seen[key] = (sheet_row, maker.display_name(r))
+                seen[key] = (sheet_row, *maker.who(r))
                 yield _Row(maker.values(r), [r[i_id]])
                 continue
             email = r[i_email]
             if email:
                 key = email.strip().lower()
                 if key in seen:
-                    row_no, name = seen[key]
-                    yield maker.excluded(r, DUPLICATE_EMAIL.format(name=name, row=row_no))
+                    row_no, *who = seen[key]
+                    yield maker.excluded(r, DUPLICATE_EMAIL.format(name=_name(*who), row=row_no))
                     continue
-                seen[key] = (sheet_row + 1, maker.display_name(r))
+                seen[key] = (sheet_row + 1, *maker.who(r))
             sheet_row += 1
             yield _Row(maker.values(r), [r[i_id]])
         if group:

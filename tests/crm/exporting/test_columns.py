@@ -101,3 +101,19 @@ def test_a_damaged_presets_file_does_not_stop_exports() -> None:
     presets_path().parent.mkdir(parents=True, exist_ok=True)
     presets_path().write_text("{not json", encoding="utf-8")
     assert set(all_presets()) == {"mail-merge", "email", "full"}
+
+
+def test_the_fast_per_row_path_agrees_with_the_salutation_functions() -> None:
+    from itertools import product
+
+    from crm.exporting.columns import compose_names, full_name
+
+    for title, first, preferred, last, post in product(
+        (None, "Ms", "Sir", "dame"), (None, "Ann"), (None, "Annie"), (None, "Reid"), (None, "MSP")
+    ):
+        assert compose_names(title, first, preferred, last, post) == (
+            full_name(first, last),
+            informal_salutation(first, preferred, last),
+            formal_salutation(title, first, last),
+            addressee(title, first, last, post),
+        ), (title, first, preferred, last, post)
