@@ -67,8 +67,8 @@ def recent_databases() -> list[str]:
 
     value = settings().value("recent_databases", [])
     if isinstance(value, str):
-        value = [value]
-    return [str(v) for v in value or []]
+        return [value]
+    return [str(v) for v in value] if isinstance(value, list) else []
 
 
 def remember_recent(target: str | None) -> None:

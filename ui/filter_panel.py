@@ -37,6 +37,7 @@ from crm.models import (
 from crm.services import networks, tags
 
 from ui.tasks import TaskRunner
+from ui.widgets import align_form_labels
 
 ANY = "Any"
 _TRI = ((ANY, None), ("Yes", True), ("No", False))
@@ -172,15 +173,7 @@ class FilterPanel(QWidget):
         f5.addRow(bottom)
 
         # One label width for every group, so the controls line up down the panel.
-        labels = [
-            item.widget()
-            for f in (f1, f2, f3, f4, f5)
-            for i in range(f.rowCount())
-            if (item := f.itemAt(i, QFormLayout.ItemRole.LabelRole)) is not None and item.widget() is not None
-        ]
-        width = max(label.sizeHint().width() for label in labels)
-        for label in labels:
-            label.setMinimumWidth(width)
+        align_form_labels((f1, f2, f3, f4, f5))
         # A column of groups: the panel sits beside the list, so it scrolls down, never sideways.
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 4, 0)
@@ -188,10 +181,10 @@ class FilterPanel(QWidget):
             layout.addWidget(box)
         layout.addStretch(1)
 
-        for box in self.findChildren(QComboBox):
-            box.currentIndexChanged.connect(self._emit)
-            if box.isEditable():
-                box.lineEdit().editingFinished.connect(self._emit)
+        for combo in self.findChildren(QComboBox):
+            combo.currentIndexChanged.connect(self._emit)
+            if combo.isEditable() and (line := combo.lineEdit()) is not None:
+                line.editingFinished.connect(self._emit)
         self.constituency_edit.editingFinished.connect(self._emit)
         for check in (self.current_roles_check, self.in_trash_check):
             check.toggled.connect(self._emit)
@@ -303,11 +296,11 @@ class FilterPanel(QWidget):
             ):
                 box.setCurrentIndex(max(box.findData(value), 0) if value is not None else 0)
             _set_text(self.consent_combo, f.consent_purpose)
-            for edit, value in (
+            for edit, day in (
                 (self.contacted_after, f.last_contacted_after),
                 (self.contacted_before, f.last_contacted_before),
             ):
-                edit.setDate(QDate(value.year, value.month, value.day) if value else _NO_DATE)
+                edit.setDate(QDate(day.year, day.month, day.day) if day else _NO_DATE)
             self.in_trash_check.setChecked(f.in_trash)
         finally:
             self._quiet = was_quiet

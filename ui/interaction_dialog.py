@@ -87,6 +87,7 @@ class InteractionDialog(QDialog):
         self.subject_edit.setAccessibleName("Subject")
         self.subject_error = QLabel()
         self.subject_error.setObjectName("fieldError")
+        self.subject_error.setStyleSheet("color: #d64541;")
         self.subject_error.hide()
         self.notes_edit = QPlainTextEdit()
         self.notes_edit.setAccessibleName("Notes")

@@ -201,7 +201,11 @@ class MainWindow(QMainWindow):
         self.sidebar.currentItemChanged.connect(self._sidebar_changed)
 
     def _action(
-        self, menu: QMenu, text: str, slot: Any, shortcut: QKeySequence | str | None = None
+        self,
+        menu: QMenu,
+        text: str,
+        slot: Any,
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
     ) -> QAction:
         action = menu.addAction(text)
         action.triggered.connect(lambda _checked=False: slot())
@@ -238,7 +242,7 @@ class MainWindow(QMainWindow):
         self.new_person_action = self._action(
             edit, "&New person", self.new_person, QKeySequence.StandardKey.New
         )
-        self.find_action = self._action(edit, "&Find", self.find, QKeySequence.StandardKey.Find)
+        self.find_action = self._action(edit, "&Find", self.find_people, QKeySequence.StandardKey.Find)
         self.save_action = self._action(edit, "&Save person", self.save_person, QKeySequence.StandardKey.Save)
         self.trash_action = self._action(
             edit, "Move to &Trash", self.trash_selected, QKeySequence.StandardKey.Delete
@@ -388,6 +392,8 @@ class MainWindow(QMainWindow):
                     signal.connect(self.show_person)
             if (export := getattr(page, "export_requested", None)) is not None:
                 export.connect(lambda f, title=label: self.open_export(f, title=f"Export — {title}"))
+            if (overdue := getattr(page, "overdue_count_changed", None)) is not None:
+                overdue.connect(self._set_badge)
             for name in ("restored", "changed", "data_changed"):
                 signal = getattr(page, name, None)
                 if signal is not None:
@@ -414,7 +420,9 @@ class MainWindow(QMainWindow):
 
     def refresh_badge(self) -> None:
         with self.db.session() as session:
-            overdue = interactions.count_overdue(session)
+            self._set_badge(interactions.count_overdue(session))
+
+    def _set_badge(self, overdue: int) -> None:
         item = self.sidebar_items["followups"]
         item.setData(BADGE_ROLE, overdue)
         item.setToolTip(f"{overdue} overdue follow-up{'s' if overdue != 1 else ''}" if overdue else "")
@@ -471,7 +479,7 @@ class MainWindow(QMainWindow):
         self.people_page.stack.setCurrentIndex(0)
         self.people_page.new_person()
 
-    def find(self) -> None:
+    def find_people(self) -> None:
         self.show_page("people")
         self.people_page.focus_search()
 

@@ -9,7 +9,18 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QPoint, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QByteArray,
+    QItemSelection,
+    QItemSelectionModel,
+    QItemSelectionRange,
+    QModelIndex,
+    QPoint,
+    QSettings,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QAction, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -46,6 +57,10 @@ SEARCH_DEBOUNCE_MS = 150
 BULK_CHUNK = 2_000
 CONFIRM_TRASH_ABOVE = 50
 MIN_SEARCH_LENGTH = 2
+
+
+def _ranges(selection: QItemSelection) -> list[QItemSelectionRange]:
+    return [selection.at(i) for i in range(selection.count())]
 
 
 class WelcomePanel(QWidget):
@@ -425,7 +440,7 @@ class PeoplePage(QWidget):
     def selected_ids(self) -> list[int]:
         """Ids of the selected rows in display order, without creating an index per row."""
         rows: set[int] = set()
-        for selection_range in self.table.selectionModel().selection():
+        for selection_range in _ranges(self.table.selectionModel().selection()):
             rows.update(range(selection_range.top(), selection_range.bottom() + 1))
         ids = self.model.ids()
         return [ids[r] for r in sorted(rows) if r < len(ids)]
@@ -434,7 +449,7 @@ class PeoplePage(QWidget):
         self.table.selectAll()
 
     def _selection_changed(self) -> None:
-        n = sum(r.bottom() - r.top() + 1 for r in self.table.selectionModel().selection())
+        n = sum(r.bottom() - r.top() + 1 for r in _ranges(self.table.selectionModel().selection()))
         for action in self.bulk_actions.values():
             action.setEnabled(bool(n))
         self.actions_button.setText(f"Actions ({n:,})" if n and n > 1 else "Actions")

@@ -60,11 +60,15 @@ from crm.validation import normalise_email, normalise_phone, normalise_postcode
 from ui import dialogs
 from ui.tasks import TaskContext, TaskRunner
 from ui.undo import CreatePersonCommand, EditPersonCommand, Snapshot, apply_snapshot, person_snapshot
+from ui.widgets import align_form_labels
 
 _TEXT_FIELDS = tuple(
     f for f in PERSON_FIELDS if f not in ("notes", "do_not_contact", "email_opt_out", "post_opt_out")
 )
 _BOOL_FIELDS = ("do_not_contact", "email_opt_out", "post_opt_out")
+# A red that reads on light and dark backgrounds alike; the message text says what is wrong, so
+# colour is never the only signal.
+ERROR_STYLE = "color: #d64541;"
 TITLES = ("", "Ms", "Mr", "Mrs", "Miss", "Mx", "Dr", "Prof", "Cllr", "Rev", "Sir", "Dame", "Lord", "Baroness")
 
 
@@ -88,6 +92,12 @@ def _table(headers: list[str], name: str) -> QTableWidget:
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     table.setAlternatingRowColors(True)
     return table
+
+
+def _cell(table: QTableWidget, row: int, column: int) -> QTableWidgetItem:
+    item = table.item(row, column)
+    assert item is not None  # every cell is filled by _fill
+    return item
 
 
 def _fill(table: QTableWidget, rows: list[tuple[Any, list[str]]]) -> None:
@@ -237,6 +247,7 @@ class PersonDetail(QWidget):
         if key in ("email", "phone", "mobile", "postcode"):
             error = QLabel()
             error.setObjectName("fieldError")
+            error.setStyleSheet(ERROR_STYLE)
             error.setWordWrap(True)
             error.hide()
             self.errors[key] = error
@@ -337,17 +348,7 @@ class PersonDetail(QWidget):
         for box in (who, contact, address, kinds, prefs, other):
             outer.addWidget(box)
         # One label width for every group, so the fields line up down the whole form.
-        forms = [form, cform, aform, pform, oform]
-        labels = [
-            f.itemAt(i, QFormLayout.ItemRole.LabelRole).widget()
-            for f in forms
-            for i in range(f.rowCount())
-            if f.itemAt(i, QFormLayout.ItemRole.LabelRole) is not None
-        ]
-        width = max(label.sizeHint().width() for label in labels if label is not None)
-        for label in labels:
-            if label is not None:
-                label.setMinimumWidth(width)
+        align_form_labels([form, cform, aform, pform, oform])
         outer.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -819,12 +820,12 @@ class PersonDetail(QWidget):
         if row < 0:
             dialogs.show_info(self, "Kindred", "Select a membership first.")
             return None
-        membership_id = self.membership_table.item(row, 0).data(Qt.ItemDataRole.UserRole)
+        membership_id = _cell(self.membership_table, row, 0).data(Qt.ItemDataRole.UserRole)
         dialog = _FormDialog("Change membership", self)
         role = dialog.combo("&Role", MEMBERSHIP_ROLES, editable=True)
-        role.setCurrentText(self.membership_table.item(row, 1).text().lower())
+        role.setCurrentText(_cell(self.membership_table, row, 1).text().lower())
         status = dialog.combo("&Status", MEMBERSHIP_STATUSES)
-        status.setCurrentText(self.membership_table.item(row, 2).text().lower())
+        status.setCurrentText(_cell(self.membership_table, row, 2).text().lower())
 
         def accept() -> None:
             role_value, status_value = role.currentText(), status.currentText()
@@ -848,7 +849,7 @@ class PersonDetail(QWidget):
         assert person_id is not None
 
         def accept() -> None:
-            values = {
+            values: dict[str, Any] = {
                 "chamber": chamber.currentText(),
                 "party": party.text(),
                 "constituency": constituency.text(),
@@ -866,7 +867,7 @@ class PersonDetail(QWidget):
         if row < 0:
             dialogs.show_info(self, "Kindred", "Select a role first.")
             return
-        role_id = self.roles_table.item(row, 0).data(Qt.ItemDataRole.UserRole)
+        role_id = _cell(self.roles_table, row, 0).data(Qt.ItemDataRole.UserRole)
         self._run_change(lambda s: roles.end_role(s, role_id), tab=2)
 
     def open_record_consent(self) -> QDialog:
@@ -880,7 +881,11 @@ class PersonDetail(QWidget):
         assert person_id is not None
 
         def accept() -> None:
-            values = {"basis": basis.currentText(), "source": source.text(), "wording": wording.text()}
+            values: dict[str, Any] = {
+                "basis": basis.currentText(),
+                "source": source.text(),
+                "wording": wording.text(),
+            }
             text = purpose.currentText()
             self._run_change(lambda s: consent.record_consent(s, person_id, text, **values), tab=3)
 
@@ -891,7 +896,7 @@ class PersonDetail(QWidget):
         if row < 0:
             dialogs.show_info(self, "Kindred", "Select a consent record first.")
             return
-        consent_id = self.consent_table.item(row, 0).data(Qt.ItemDataRole.UserRole)
+        consent_id = _cell(self.consent_table, row, 0).data(Qt.ItemDataRole.UserRole)
         self._run_change(lambda s: consent.withdraw_consent(s, consent_id), tab=3)
 
     def open_log_interaction(self) -> QDialog | None:

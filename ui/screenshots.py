@@ -14,6 +14,10 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
 
 SAMPLE_SHEET = (
     ("First name", "Last name", "Email", "Organisation", "Town", "Postcode"),
@@ -53,7 +57,7 @@ def render(outdir: Path, width: int = 1280, height: int = 800) -> list[Path]:
     os.environ["XDG_CONFIG_HOME"] = str(work / "config")
 
     from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication, QWidget
+    from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(["kindred-screenshots"])
     for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
@@ -175,7 +179,7 @@ def render(outdir: Path, width: int = 1280, height: int = 800) -> list[Path]:
     return written
 
 
-def _import_wizard(window: object, work: Path) -> object | None:
+def _import_wizard(window: object, work: Path) -> QWidget | None:
     import importlib.util
 
     if importlib.util.find_spec("ui.import_wizard") is None:
