@@ -9,7 +9,7 @@ import pytest
 
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLineEdit
 
 from crm.db import open_database
 
@@ -198,3 +198,26 @@ def test_back_up_writes_a_checked_copy(
             assert session.query(Person).count() > 100
     finally:
         copy.dispose()
+
+
+def test_team_database_address_that_fails_is_explained(
+    qtbot: Any, main_window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    errors: list[str] = []
+    monkeypatch.setattr(dialogs, "show_error", lambda _p, _t, text: errors.append(text))
+    dialog = main_window.connect_team_database()
+    address = next(w for w in dialog.findChildren(QLineEdit) if w.accessibleName() == "Address")
+    address.setText("mysql://someone@server/kindred")
+    dialog.accept()
+    assert errors and "PostgreSQL" in errors[0]
+    assert main_window.isVisible()  # still on the database it had
+
+
+def test_recent_databases_menu_lists_what_was_opened(main_window: MainWindow, tmp_path: Path) -> None:
+    app.remember_recent(str(tmp_path / "a.db"))
+    app.remember_recent("postgresql://kindred:secret@db.example.org/kindred")
+    entries = app.recent_databases()
+    assert entries[:2] == ["postgresql://kindred@db.example.org/kindred", str(tmp_path / "a.db")]
+    main_window._fill_recent_menu()
+    texts = [a.text() for a in main_window.recent_menu.actions()]
+    assert str(tmp_path / "a.db") in texts
