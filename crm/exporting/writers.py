@@ -29,6 +29,7 @@ from crm.errors import FileProblem
 from crm.exporting.columns import MAX_WIDTH, Column, Kind
 
 EXCEL_CELL_LIMIT = 32_767
+EXCEL_MAX_ROWS = 1_048_576
 # Starting characters that spreadsheet programs read as the start of a formula (OWASP), plus the
 # full-width forms that some locales' Excel also accepts.
 FORMULA_STARTS = frozenset("=+-@\t\r＝＋－＠")
@@ -184,6 +185,12 @@ class _XlsxSheet:
 
     def write(self, values: Sequence[Any]) -> None:
         r = self.row
+        if r >= EXCEL_MAX_ROWS:
+            # XlsxWriter would silently drop the rest.
+            raise FileProblem(
+                f"{self.writer.path.name}: more than {EXCEL_MAX_ROWS - 1:,} rows will not fit on the "
+                f"{self.name} sheet of an Excel workbook; export to .csv or narrow the list."
+            )
         self.row += 1
         ws = self.ws
         if r <= WIDTH_SAMPLE_ROWS:

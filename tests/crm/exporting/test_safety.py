@@ -145,3 +145,20 @@ def test_workbook_is_tidy(db: Database, cast: Cast, tmp_path: Path) -> None:
     assert wb.properties.created is not None
     assert wb.properties.created.date() == dt.date.today()
     assert wb["Excluded"].freeze_panes == "A2"
+
+
+def test_a_list_too_long_for_excel_is_refused_not_cut(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crm.errors import FileProblem
+    from crm.exporting import writers
+    from crm.exporting.columns import COLUMNS
+
+    monkeypatch.setattr(writers, "EXCEL_MAX_ROWS", 4)  # the real limit is 1,048,576 rows
+    writer = writers.open_writer(tmp_path / "big.xlsx", [COLUMNS["email"]])
+    for i in range(3):
+        writer.write_row([f"p{i}@example.org"])
+    with pytest.raises(FileProblem, match="will not fit"):
+        writer.write_row(["one too many"])
+    writer.abort()
+    assert list(tmp_path.iterdir()) == []
