@@ -257,3 +257,19 @@ def test_event_attendance_list(qtbot: QtBot, runner: TaskRunner, cast: Cast, tmp
     export(qtbot, dialog)
     names = [r[3] for r in openpyxl.load_workbook(out)["People"].iter_rows(min_row=2, values_only=True)]
     assert names == ["Claudia Beamish", "Anna Smith"]
+
+
+def test_opened_from_the_main_window_for_a_network(qtbot: QtBot, main_window: Any, tmp_path: Path) -> None:
+    dialog = main_window.open_export(
+        PersonFilter(network="Kindness Champions"), title="Export — Kindness Champions"
+    )
+    assert isinstance(dialog, ExportDialog)
+    with qtbot.waitSignal(dialog.preview_updated, timeout=TIMEOUT):
+        pass
+    assert dialog.preview_model.rowCount() > 0
+    out = tmp_path / "champions.xlsx"
+    save_to(dialog, out)
+    export(qtbot, dialog)
+    wb = openpyxl.load_workbook(out)
+    assert wb.properties.title == "Export — Kindness Champions"
+    assert wb["People"].max_row == dialog.export_result.exported + 1  # type: ignore[union-attr]
