@@ -8,10 +8,14 @@ its own SQL-paged model in :mod:`ui.pages.interactions_page`.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+import shiboken6
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
@@ -20,7 +24,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QIcon, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -31,6 +35,8 @@ from PySide6.QtWidgets import (
     QTableView,
     QWidget,
 )
+
+from ui.tasks import Task, TaskContext, TaskRunner
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 ROW_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -272,4 +278,83 @@ def report_error(parent: QWidget | None, exc: BaseException) -> None:
         dialogs.show_error(parent, "Kindred", str(exc))
     else:
         details = "".join(traceback.format_exception(exc))
+        logging.getLogger(__name__).error("Background task failed:\n%s", details)
         dialogs.show_bug(parent, exc, details)
+
+
+class PageCommand(QUndoCommand):
+    """An undoable change made on a page. ``do`` and ``reverse`` run on the writer thread.
+
+    The change has been made when the command is pushed, so the first ``redo`` (which
+    ``QUndoStack.push`` calls) does nothing. Undo and redo are ordinary audited changes through the
+    services, like the change itself.
+    """
+
+    def __init__(
+        self,
+        runner: TaskRunner,
+        text: str,
+        do: Callable[[Session], object],
+        reverse: Callable[[Session], object],
+        changed: Callable[[], None],
+    ) -> None:
+        super().__init__(text)
+        self.runner = runner
+        self._do = do
+        self._reverse = reverse
+        self._changed = changed
+        self._pushed = False
+
+    def _run(self, fn: Callable[[Session], object]) -> None:
+        def work(ctx: TaskContext) -> None:
+            with ctx.db.transaction() as session:
+                fn(session)
+
+        self.runner.run(work, on_done=lambda _r: self._changed(), write=True)
+
+    def redo(self) -> None:
+        if not self._pushed:
+            self._pushed = True
+            return
+        self._run(self._do)
+
+    def undo(self) -> None:
+        self._run(self._reverse)
+
+
+def push_undo(widget: QWidget, command: PageCommand) -> None:
+    """Put the command on the window's undo stack (Edit ▸ Undo, Ctrl+Z) when the window has one."""
+    stack = getattr(widget.window(), "undo_stack", None)
+    if isinstance(stack, QUndoStack):
+        stack.push(command)
+
+
+def run_task(
+    widget: QWidget,
+    runner: TaskRunner,
+    fn: Callable[[TaskContext], Any],
+    *,
+    on_done: Callable[[Any], None] | None = None,
+    on_error: Callable[[BaseException], None] | None = None,
+    write: bool = False,
+) -> Task[Any]:
+    """``runner.run`` for a widget's work: results that arrive after the widget is gone are dropped.
+
+    A page can be closed (and deleted) while its reads are still on their way, for example when the
+    window closes or another database is opened.
+    """
+
+    def alive() -> bool:
+        return shiboken6.isValid(widget)
+
+    def done(result: Any) -> None:
+        if on_done is not None and alive():
+            on_done(result)
+
+    def failed(exc: BaseException) -> None:
+        if on_error is not None and alive():
+            on_error(exc)
+        else:
+            report_error(widget if alive() else None, exc)
+
+    return runner.run(fn, on_done=done, on_error=failed, parent_widget=widget, write=write)

@@ -35,11 +35,13 @@ from ui.pages import common
 from ui.pages.common import (
     Column,
     EmptyState,
+    PageCommand,
     RowsModel,
     fit_columns,
     format_date,
     make_table,
-    report_error,
+    push_undo,
+    run_task,
     selected_rows,
 )
 from ui.pages.person_picker import PersonPickerDialog
@@ -362,7 +364,7 @@ class EventsPage(QWidget):
             with ctx.db.session() as session:
                 return events.list_events(session)
 
-        self.runner.run(load, on_done=lambda rows: self._loaded(generation, rows), parent_widget=self)
+        run_task(self, self.runner, load, on_done=lambda rows: self._loaded(generation, rows))
 
     def _loaded(self, generation: int, rows: list[tuple[Any, ...]]) -> None:
         if generation != self._generation:
@@ -425,7 +427,7 @@ class EventsPage(QWidget):
             self._show_event()
             self.refreshed.emit()
 
-        self.runner.run(load, on_done=done, parent_widget=self)
+        run_task(self, self.runner, load, on_done=done)
 
     def _show_event(self) -> None:
         event = self._event
@@ -496,18 +498,21 @@ class EventsPage(QWidget):
         """Rows (attendance id, person id, name, status, notes) of the selected people."""
         return [self.attendance_model.row_at(r) for r in selected_rows(self.attendance_table)]
 
-    def _write(self, fn: Any, on_done: Any = None) -> None:
+    def _write(self, fn: Any, on_done: Any = None, undo_text: str | None = None, reverse: Any = None) -> None:
+        """Run ``fn(session)`` as one transaction; with ``reverse``, Edit ▸ Undo can take it back."""
+
         def write(ctx: TaskContext) -> Any:
             with ctx.db.transaction() as session:
                 return fn(session)
 
         def done(result: Any) -> None:
+            if reverse is not None and undo_text:
+                self._undoable(undo_text, fn, reverse)
             if on_done is not None:
                 on_done(result)
-            self.data_changed.emit()
-            self.refresh()
+            self._changed()
 
-        self.runner.run(write, on_done=done, parent_widget=self, write=True)
+        run_task(self, self.runner, write, on_done=done, write=True)
 
     def mark_selected(self, status: str) -> None:
         """Give the selected people this attendance status (attended, apologies and so on)."""
@@ -515,8 +520,28 @@ class EventsPage(QWidget):
             return
         event_id = self._event["id"]
         person_ids = [r[1] for r in self.selected_attendees()]
-        if person_ids:
-            self._write(lambda session: events.set_attendance(session, event_id, person_ids, status))
+        if not person_ids:
+            return
+        before: dict[str, list[int]] = {}
+        for row in self.selected_attendees():
+            before.setdefault(row[3], []).append(row[1])
+
+        def put_back(session: Any) -> None:
+            for previous, ids in before.items():
+                events.set_attendance(session, event_id, ids, previous)
+
+        self._write(
+            lambda session: events.set_attendance(session, event_id, person_ids, status),
+            undo_text=f"Mark {len(person_ids):,} as {status_label(status).lower()}",
+            reverse=put_back,
+        )
+
+    def _changed(self) -> None:
+        self.data_changed.emit()
+        self.refresh()
+
+    def _undoable(self, text: str, do: Any, reverse: Any) -> None:
+        push_undo(self, PageCommand(self.runner, text, do, reverse, self._changed))
 
     def add_people(self, person_ids: list[int], status: str = AttendanceStatus.INVITED.value) -> None:
         if self._event is None or not person_ids:
@@ -573,7 +598,7 @@ class EventsPage(QWidget):
 
             self._write(add, added)
 
-        self.runner.run(load, on_done=chosen, parent_widget=self)
+        run_task(self, self.runner, load, on_done=chosen)
 
     def request_export(self) -> None:
         """Ask the main window to export the people shown (everyone, or those with one status)."""
@@ -586,7 +611,7 @@ class EventsPage(QWidget):
             with ctx.db.session() as session:
                 return [(r[0], r[1]) for r in networks.list_networks(session)]
 
-        self.runner.run(load, on_done=then, parent_widget=self)
+        run_task(self, self.runner, load, on_done=then)
 
     def new_event(self) -> None:
         def ask(choices: list[tuple[int, str]]) -> None:
@@ -600,14 +625,19 @@ class EventsPage(QWidget):
 
             def write(ctx: TaskContext) -> int:
                 with ctx.db.transaction() as session:
-                    name = values.pop("name")
-                    return events.create_event(session, name, **values).id
+                    fields = dict(values)
+                    return events.create_event(session, fields.pop("name"), **fields).id
 
             def done(event_id: int) -> None:
+                self._undoable(
+                    f"Add event {values.get('name') or ''}".strip(),
+                    lambda s: events.restore_events(s, [event_id]),
+                    lambda s: events.trash_events(s, [event_id]),
+                )
                 self._event = {"id": event_id}  # refresh() opens it
                 self.refresh()
 
-            self.runner.run(write, on_done=done, on_error=lambda e: report_error(self, e), write=True)
+            run_task(self, self.runner, write, on_done=done, write=True)
 
         self._network_choices(ask)
 
@@ -624,7 +654,12 @@ class EventsPage(QWidget):
                 dialogs.show_error(self, "Event not saved", problem)
                 return
             values = dialog.values()
-            self._write(lambda session: events.update_event(session, event["id"], values))
+            before = {key: event.get(key) for key in values}
+            self._write(
+                lambda session: events.update_event(session, event["id"], values),
+                undo_text=f"Edit {event['name']}",
+                reverse=lambda session: events.update_event(session, event["id"], before),
+            )
 
         self._network_choices(ask)
 
@@ -640,4 +675,9 @@ class EventsPage(QWidget):
         def done(_n: int) -> None:
             self._event = None
 
-        self._write(lambda session: events.trash_events(session, [event_id]), done)
+        self._write(
+            lambda session: events.trash_events(session, [event_id]),
+            done,
+            undo_text=f"Move {name} to the Trash",
+            reverse=lambda session: events.restore_events(session, [event_id]),
+        )

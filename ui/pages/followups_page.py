@@ -23,10 +23,13 @@ from crm.services import interactions
 from ui.pages.common import (
     Column,
     EmptyState,
+    PageCommand,
     RowsModel,
     fit_columns,
     format_date,
     make_table,
+    push_undo,
+    run_task,
     selected_rows,
 )
 from ui.pages.interactions_page import KIND_LABELS, participant_summaries
@@ -202,7 +205,7 @@ class FollowUpsPage(QWidget):
                     )
                 return rows, interactions.count_overdue(session, today)
 
-        self.runner.run(load, on_done=lambda result: self._loaded(generation, *result), parent_widget=self)
+        run_task(self, self.runner, load, on_done=lambda result: self._loaded(generation, *result))
 
     def _loaded(self, generation: int, rows: list[tuple[Any, ...]], overdue: int) -> None:
         if generation != self._generation:
@@ -289,7 +292,7 @@ class FollowUpsPage(QWidget):
                 self.people_label.setText(f"People ({len(people):,})")
                 self.people_stack.set_empty(not people)
 
-        self.runner.run(load, on_done=done, parent_widget=self)
+        run_task(self, self.runner, load, on_done=done)
 
     # Actions -------------------------------------------------------------------------------
 
@@ -302,13 +305,26 @@ class FollowUpsPage(QWidget):
         if not ids:
             return
 
+        def write_ids(session: Any) -> None:
+            for interaction_id in ids:
+                interactions.set_follow_up_done(session, interaction_id)
+
         def write(ctx: TaskContext) -> None:
             with ctx.db.transaction() as session:
-                for interaction_id in ids:
-                    interactions.set_follow_up_done(session, interaction_id)
+                write_ids(session)
 
-        def done(_result: None) -> None:
+        def reopen(session: Any) -> None:
+            for interaction_id in ids:
+                interactions.set_follow_up_done(session, interaction_id, False)
+
+        def changed() -> None:
             self.data_changed.emit()
             self.refresh()
 
-        self.runner.run(write, on_done=done, parent_widget=self, write=True)
+        def done(_result: None) -> None:
+            n = len(ids)
+            text = f"Mark {n:,} follow-up{'s' if n != 1 else ''} done"
+            push_undo(self, PageCommand(self.runner, text, lambda s: write_ids(s), reopen, changed))
+            changed()
+
+        run_task(self, self.runner, write, on_done=done, write=True)

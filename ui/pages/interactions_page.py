@@ -38,6 +38,8 @@ from ui.pages.common import (
     fit_columns,
     format_date,
     make_table,
+    push_undo,
+    run_task,
     selected_rows,
 )
 from ui.tasks import TaskContext, TaskRunner
@@ -397,7 +399,7 @@ class InteractionsPage(QWidget):
                 total = count_interactions(session, query)
                 return rows, total, keep
 
-        self.runner.run(load, on_done=lambda result: self._loaded(generation, *result), parent_widget=self)
+        run_task(self, self.runner, load, on_done=lambda result: self._loaded(generation, *result))
 
     def _loaded(self, generation: int, rows: list[InteractionRow], total: int, keep: int | None) -> None:
         if generation != self._generation:
@@ -479,7 +481,7 @@ class InteractionsPage(QWidget):
             self.people_stack.set_empty(not n)
             self.refreshed.emit()
 
-        self.runner.run(load, on_done=done, parent_widget=self)
+        run_task(self, self.runner, load, on_done=done)
 
     # Actions -------------------------------------------------------------------------------
 
@@ -494,7 +496,13 @@ class InteractionsPage(QWidget):
         logged: list[int] = []
         dialog.logged.connect(logged.append)
         if common.exec_dialog(dialog) and logged:
-            self._select_after_refresh = logged[-1]
+            new_id = logged[-1]
+            self._undoable(
+                f"Log {dialog.subject_edit.text().strip() or 'interaction'}",
+                lambda s: interactions.restore_interactions(s, [new_id]),
+                lambda s: interactions.trash_interactions(s, [new_id]),
+            )
+            self._select_after_refresh = new_id
             self.data_changed.emit()
             self.refresh()
 
@@ -517,8 +525,20 @@ class InteractionsPage(QWidget):
                 return interactions.trash_interactions(session, ids)
 
         def done(_n: int) -> None:
+            self._undoable(
+                f"Move {what} to the Trash",
+                lambda s: interactions.trash_interactions(s, ids),
+                lambda s: interactions.restore_interactions(s, ids),
+            )
             self._current_id = None
             self.data_changed.emit()
             self.refresh()
 
-        self.runner.run(write, on_done=done, parent_widget=self, write=True)
+        run_task(self, self.runner, write, on_done=done, write=True)
+
+    def _undoable(self, text: str, do: Any, reverse: Any) -> None:
+        def changed() -> None:
+            self.data_changed.emit()
+            self.refresh()
+
+        push_undo(self, common.PageCommand(self.runner, text, do, reverse, changed))

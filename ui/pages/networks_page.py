@@ -27,7 +27,17 @@ from crm.services import networks
 
 from ui import dialogs
 from ui.pages import common
-from ui.pages.common import Column, EmptyState, RowsModel, fit_columns, make_table, selected_rows
+from ui.pages.common import (
+    Column,
+    EmptyState,
+    PageCommand,
+    RowsModel,
+    fit_columns,
+    make_table,
+    push_undo,
+    run_task,
+    selected_rows,
+)
 from ui.tasks import TaskContext, TaskRunner
 
 
@@ -216,7 +226,7 @@ class NetworksPage(QWidget):
             with ctx.db.session() as session:
                 return networks.list_networks(session)
 
-        self.runner.run(load, on_done=lambda rows: self._loaded(generation, rows), parent_widget=self)
+        run_task(self, self.runner, load, on_done=lambda rows: self._loaded(generation, rows))
 
     def _loaded(self, generation: int, rows: list[tuple[int, str, int]]) -> None:
         if generation != self._generation:
@@ -273,7 +283,7 @@ class NetworksPage(QWidget):
             self._show_members()
             self.refreshed.emit()
 
-        self.runner.run(load, on_done=done, parent_widget=self)
+        run_task(self, self.runner, load, on_done=done)
 
     def _show_members(self) -> None:
         members = self._all_members
@@ -320,16 +330,23 @@ class NetworksPage(QWidget):
         """Rows (membership id, person id, name, role, status, joined) of the selected members."""
         return [self.members_model.row_at(r) for r in selected_rows(self.members_table)]
 
-    def _write(self, fn: Any) -> None:
+    def _write(self, fn: Any, undo_text: str | None = None, reverse: Any = None) -> None:
+        """Run ``fn(session)`` as one transaction; with ``reverse``, Edit ▸ Undo can take it back."""
+
         def write(ctx: TaskContext) -> Any:
             with ctx.db.transaction() as session:
                 return fn(session)
 
-        def done(_result: Any) -> None:
+        def changed() -> None:
             self.data_changed.emit()
             self.refresh()
 
-        self.runner.run(write, on_done=done, parent_widget=self, write=True)
+        def done(_result: Any) -> None:
+            if reverse is not None and undo_text:
+                push_undo(self, PageCommand(self.runner, undo_text, fn, reverse, changed))
+            changed()
+
+        run_task(self, self.runner, write, on_done=done, write=True)
 
     def set_role(self, role: str) -> None:
         """Give the selected members this role (for example "Champion")."""
@@ -342,7 +359,13 @@ class NetworksPage(QWidget):
             for membership_id in ids:
                 networks.update_membership(session, membership_id, role=value)
 
-        self._write(change)
+        old = [(m[0], m[3]) for m in self.selected_members()]
+
+        def change_back(session: Any) -> None:
+            for membership_id, previous in old:
+                networks.update_membership(session, membership_id, role=previous)
+
+        self._write(change, f"Set role to {role}", change_back)
 
     def set_status(self, status: str) -> None:
         """Set the selected members' status (active, invited, paused)."""
@@ -353,7 +376,11 @@ class NetworksPage(QWidget):
         if not person_ids:
             return
         value = status.lower()
-        self._write(lambda session: networks.set_status(session, network_id, person_ids, value))
+        self._write(
+            lambda session: networks.set_status(session, network_id, person_ids, value),
+            f"Set status to {status}",
+            self._restore_statuses(),
+        )
 
     def remove_selected(self) -> None:
         """Mark the selected members as having left (their history stays)."""
@@ -372,7 +399,21 @@ class NetworksPage(QWidget):
         ):
             return
         person_ids = [m[1] for m in members]
-        self._write(lambda session: networks.set_status(session, network_id, person_ids, "left"))
+        self._write(
+            lambda session: networks.set_status(session, network_id, person_ids, "left"),
+            f"Remove {who} from {name}",
+            self._restore_statuses(),
+        )
+
+    def _restore_statuses(self) -> Any:
+        """A function that puts the selected members' statuses back as they are now."""
+        old = [(m[0], m[4]) for m in self.selected_members()]
+
+        def restore(session: Any) -> None:
+            for membership_id, previous in old:
+                networks.update_membership(session, membership_id, status=previous)
+
+        return restore
 
     def request_export(self) -> None:
         if self._network is not None:
@@ -395,4 +436,4 @@ class NetworksPage(QWidget):
             self._network = created  # refresh() then opens it
             self.refresh()
 
-        self.runner.run(write, on_done=done, parent_widget=self, write=True)
+        run_task(self, self.runner, write, on_done=done, write=True)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from PySide6.QtCore import QItemSelection, Qt, QUrl, Signal
 from PySide6.QtWidgets import (
@@ -30,11 +33,14 @@ from ui import dialogs
 from ui.pages.common import (
     Column,
     EmptyState,
+    PageCommand,
     RowsModel,
     SearchBox,
     fit_columns,
     make_table,
+    push_undo,
     report_error,
+    run_task,
     selected_rows,
 )
 from ui.tasks import TaskContext, TaskRunner
@@ -277,8 +283,11 @@ class OrganisationsPage(QWidget):
             with ctx.db.session() as session:
                 return organisations.list_organisations(session, text)
 
-        self.runner.run(
-            load, on_done=lambda rows: self._loaded_list(generation, rows, text), parent_widget=self
+        run_task(
+            self,
+            self.runner,
+            load,
+            on_done=lambda rows: self._loaded_list(generation, rows, text),
         )
 
     def _loaded_list(self, generation: int, rows: list[tuple[Any, ...]], text: str | None) -> None:
@@ -341,7 +350,7 @@ class OrganisationsPage(QWidget):
             self._update_buttons()
             self.refreshed.emit()
 
-        self.runner.run(load, on_done=done, parent_widget=self)
+        run_task(self, self.runner, load, on_done=done)
 
     def _show_detail(
         self,
@@ -487,9 +496,11 @@ class OrganisationsPage(QWidget):
             return
         self.error_box.setVisible(False)
         org_id = self._current_id
+        before: dict[str, Any] = {}
         if org_id is not None:
             # Only what changed, so the audit log names exactly the edited fields.
             values = {k: v for k, v in values.items() if (v or "") != self._loaded.get(k, "")}
+            before = {k: self._loaded.get(k) or None for k in values}
 
         def write(ctx: TaskContext) -> int:
             with ctx.db.transaction() as session:
@@ -500,6 +511,20 @@ class OrganisationsPage(QWidget):
                 return org_id
 
         def done(saved_id: int) -> None:
+            name = values.get("name") or self._loaded.get("name") or "organisation"
+            if org_id is None:
+                self._undoable(
+                    f"Add {name}",
+                    lambda s: organisations.restore_organisations(s, [saved_id]),
+                    lambda s: organisations.trash_organisations(s, [saved_id]),
+                )
+            elif values:
+                after = dict(values)
+                self._undoable(
+                    f"Edit {name}",
+                    lambda s: organisations.update_organisation(s, saved_id, after),
+                    lambda s: organisations.update_organisation(s, saved_id, before),
+                )
             self._dirty = False
             self._current_id = saved_id
             self._select_after_refresh = saved_id
@@ -513,7 +538,7 @@ class OrganisationsPage(QWidget):
             else:
                 report_error(self, exc)
 
-        self.runner.run(write, on_done=done, on_error=failed, parent_widget=self, write=True)
+        run_task(self, self.runner, write, on_done=done, on_error=failed, write=True)
 
     def trash_selected(self) -> None:
         ids = [self.model.id_at(r) for r in selected_rows(self.table)]
@@ -533,13 +558,27 @@ class OrganisationsPage(QWidget):
                 return organisations.trash_organisations(session, ids)
 
         def done(_n: int) -> None:
+            self._undoable(
+                f"Move {what} to the Trash",
+                lambda s: organisations.trash_organisations(s, ids),
+                lambda s: organisations.restore_organisations(s, ids),
+            )
             if self._current_id in ids:
                 self._dirty = False
                 self._show_detail(None)
             self.data_changed.emit()
             self.refresh()
 
-        self.runner.run(write, on_done=done, parent_widget=self, write=True)
+        run_task(self, self.runner, write, on_done=done, write=True)
+
+    def _undoable(
+        self, text: str, do: Callable[[Session], object], reverse: Callable[[Session], object]
+    ) -> None:
+        def changed() -> None:
+            self.data_changed.emit()
+            self.refresh()
+
+        push_undo(self, PageCommand(self.runner, text, do, reverse, changed))
 
 
 def _display_name(sort_name: str | None) -> str:

@@ -16,7 +16,16 @@ from PySide6.QtWidgets import (
 from crm import filters
 from crm.filters import PersonFilter
 
-from ui.pages.common import Column, EmptyState, RowsModel, SearchBox, fit_columns, make_table, selected_rows
+from ui.pages.common import (
+    Column,
+    EmptyState,
+    RowsModel,
+    SearchBox,
+    fit_columns,
+    make_table,
+    run_task,
+    selected_rows,
+)
 from ui.tasks import TaskContext, TaskRunner
 
 RESULT_LIMIT = 200
@@ -108,7 +117,7 @@ class PersonPickerDialog(QDialog):
                 self.table.selectRow(0)
             self.results_shown.emit()
 
-        self.runner.run(load, on_done=done, parent_widget=self)
+        run_task(self, self.runner, load, on_done=done)
 
     def selected_people(self) -> list[tuple[int, str]]:
         """(person id, name) of the selected people."""

@@ -18,7 +18,17 @@ from PySide6.QtWidgets import (
 from crm.services import trash
 
 from ui import dialogs
-from ui.pages.common import Column, EmptyState, RowsModel, fit_columns, make_table, selected_rows
+from ui.pages.common import (
+    Column,
+    EmptyState,
+    PageCommand,
+    RowsModel,
+    fit_columns,
+    make_table,
+    push_undo,
+    run_task,
+    selected_rows,
+)
 from ui.tasks import TaskContext, TaskRunner
 
 KIND_LABELS = {
@@ -108,7 +118,7 @@ class TrashPage(QWidget):
                     for i in trash.list_trash(session)
                 ]
 
-        self.runner.run(load, on_done=lambda rows: self._loaded(generation, rows), parent_widget=self)
+        run_task(self, self.runner, load, on_done=lambda rows: self._loaded(generation, rows))
 
     def _loaded(self, generation: int, rows: list[tuple[Any, ...]]) -> None:
         if generation != self._generation:
@@ -171,12 +181,23 @@ class TrashPage(QWidget):
         if not by_kind:
             return
 
+        def restore(session: Any) -> int:
+            return sum(trash.restore(session, kind, ids) for kind, ids in by_kind.items())
+
+        def put_back(session: Any) -> int:
+            return sum(trash.trash(session, kind, ids) for kind, ids in by_kind.items())
+
         def write(ctx: TaskContext) -> int:
             with ctx.db.transaction() as session:
-                return sum(trash.restore(session, kind, ids) for kind, ids in by_kind.items())
+                return restore(session)
 
-        def done(_n: int) -> None:
+        def changed() -> None:
             self.data_changed.emit()
             self.refresh()
 
-        self.runner.run(write, on_done=done, parent_widget=self, write=True)
+        def done(n: int) -> None:
+            text = f"Restore {n:,} item{'s' if n != 1 else ''} from the Trash"
+            push_undo(self, PageCommand(self.runner, text, restore, put_back, changed))
+            changed()
+
+        run_task(self, self.runner, write, on_done=done, write=True)
