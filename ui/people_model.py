@@ -13,7 +13,15 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
 
 from crm import filters
 from crm.filters import PersonFilter
@@ -23,6 +31,7 @@ from ui.tasks import Task, TaskContext, TaskRunner
 
 PAGE_SIZE = 250
 FIRST_SCREEN = 200
+REST_DELAY_MS = 30
 CACHE_LIMIT = 6_000
 DEFAULT_COLUMNS: tuple[str, ...] = ("name", "organisation", "job_title", "email", "town", "last_contacted")
 PERSON_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -152,16 +161,22 @@ class PeopleModel(QAbstractTableModel):
             with ctx.db.session() as session:
                 return filters.person_ids(session, person_filter, sort=sort, descending=descending)
 
-        # One after the other: on a busy machine the two would slow each other down, and the
-        # first screen is what the user is waiting to see.
+        # One after the other, and the full list only once the first screen has had a moment to
+        # paint: fetching tens of thousands of ids holds the interpreter lock while it runs.
+        def load_rest(ids: list[int]) -> None:
+            if generation == self._generation and len(ids) >= FIRST_SCREEN:
+                QTimer.singleShot(
+                    REST_DELAY_MS,
+                    self,
+                    lambda: (
+                        self.runner.run(everything, on_done=lambda rest: self._apply_ids(generation, rest))
+                        if generation == self._generation
+                        else None
+                    ),
+                )
+
         task = self.runner.run(first_screen, on_done=lambda ids: self._apply_first_screen(generation, ids))
-        task.succeeded.connect(
-            lambda ids: (
-                self.runner.run(everything, on_done=lambda all_ids: self._apply_ids(generation, all_ids))
-                if generation == self._generation and len(ids) >= FIRST_SCREEN
-                else None
-            )
-        )
+        task.succeeded.connect(load_rest)
         return task
 
     def _apply_first_screen(self, generation: int, ids: list[int]) -> None:

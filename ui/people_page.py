@@ -163,6 +163,10 @@ class PeoplePage(QWidget):
         self._shown_id: int | None = None
         self._total: int | None = None
         self._view_name: str | None = None
+        self._detail_timer = QTimer(self)
+        self._detail_timer.setSingleShot(True)
+        self._detail_timer.setInterval(0)
+        self._detail_timer.timeout.connect(self._load_shown_detail)
         self._build()
         self.model.ids_loaded.connect(self._ids_loaded)
         self.model.first_screen_loaded.connect(self._first_screen_loaded)
@@ -383,7 +387,15 @@ class PeoplePage(QWidget):
         pid = self.model.person_id(row)
         if pid != self.detail.person_id or self._shown_id is None:
             self._shown_id = pid
-            self.detail.load(pid)
+            self._detail_timer.start()  # after the list has painted: the list is what was asked for
+
+    def _load_shown_detail(self) -> None:
+        if (
+            self._shown_id is not None
+            and self._shown_id != self.detail.person_id
+            and not self.detail.is_dirty()
+        ):
+            self.detail.load(self._shown_id)
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not current.isValid():

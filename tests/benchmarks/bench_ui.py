@@ -114,7 +114,7 @@ def in_window(db_path: Path) -> dict[str, Any]:
 
         page.model.first_screen_loaded.connect(paint_now)
         started = time.perf_counter()
-        wait_loaded(page.apply_filter)
+        wait_loaded(lambda: page.apply_filter(short_search=True))
         paint_now(0)
         page.model.first_screen_loaded.disconnect(paint_now)
         done = time.perf_counter()

@@ -40,8 +40,8 @@ def test_search_as_you_type_updates_list_and_count(qtbot: Any, main_window: Any)
     assert 0 < matches < everyone
     assert page.count_label.text().startswith(f"{matches:,} ")
     assert "Floinn" in page.model.data(page.model.index(0, 0))
-    # The panel follows the first match.
-    assert page.detail.edits["last_name"].text() == "Ó Floinn"
+    # The panel follows the first match (just after the list has painted).
+    qtbot.waitUntil(lambda: page.detail.edits["last_name"].text() == "Ó Floinn", timeout=5_000)
 
 
 def test_filter_by_nation_matches_the_core_count(qtbot: Any, main_window: Any) -> None:
