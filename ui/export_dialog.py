@@ -25,6 +25,7 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
+    QSettings,
     QStandardPaths,
     Qt,
     QTimer,
@@ -74,6 +75,7 @@ from ui.tasks import Task, TaskContext, TaskRunner
 EMAIL_BATCH = 50
 PREVIEW_ROWS = 20
 PREVIEW_DELAY_MS = 250
+LAST_FOLDER_KEY = "export/last_folder"
 CHANNELS: tuple[tuple[str, str | None], ...] = (
     ("Any (no channel rules)", None),
     ("Email", "email"),
@@ -466,8 +468,13 @@ class ExportDialog(QDialog):
     # --- Saving ---------------------------------------------------------------------------------
 
     def suggested_path(self) -> Path:
-        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        return Path(folder or Path.home()) / f"Kindred export {dt.date.today():%Y-%m-%d}.xlsx"
+        """A dated name in the folder of the last export (else Documents)."""
+        last = _settings().value(LAST_FOLDER_KEY, "", type=str)
+        folder = Path(last) if last and Path(last).is_dir() else None
+        if folder is None:
+            documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+            folder = Path(documents) if documents else Path.home()
+        return folder / f"Kindred export {dt.date.today():%Y-%m-%d}.xlsx"
 
     def choose_path(self, suggested: Path) -> str:
         """Seam: ask where to save (tests replace this). Returns "" when the user cancels."""
@@ -569,6 +576,7 @@ class ExportDialog(QDialog):
             self.task.cancel()
 
     def _export_done(self, result: ExportResult) -> None:
+        _settings().setValue(LAST_FOLDER_KEY, str(result.path.parent))
         if not _alive(self):
             return  # the file is written; the dialog was closed meanwhile
         self.export_result = result
@@ -647,6 +655,11 @@ class ExportDialog(QDialog):
             self._email_batch = 0
         self.result_label.setText(text)
         self.emails_copied.emit(len(batch))
+
+
+def _settings() -> QSettings:
+    # The application's settings file (the main window uses the same organisation and name).
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "Kindred", "Kindred")
 
 
 def _alive(widget: QWidget) -> bool:

@@ -273,3 +273,19 @@ def test_opened_from_the_main_window_for_a_network(qtbot: QtBot, main_window: An
     wb = openpyxl.load_workbook(out)
     assert wb.properties.title == "Export — Kindness Champions"
     assert wb["People"].max_row == dialog.export_result.exported + 1  # type: ignore[union-attr]
+
+
+def test_the_next_export_is_suggested_in_the_last_folder(
+    qtbot: QtBot, runner: TaskRunner, cast: Cast, tmp_path: Path
+) -> None:
+    dialog = make_dialog(qtbot, runner, PersonFilter(ids=[cast.claudia]))
+    folder = tmp_path / "mailings"
+    folder.mkdir()
+    save_to(dialog, folder / "first.xlsx")
+    export(qtbot, dialog)
+    suggested: list[Path] = []
+    again = make_dialog(qtbot, runner, PersonFilter(ids=[cast.claudia]))
+    again.choose_path = lambda s: suggested.append(s) or ""  # type: ignore[method-assign]
+    again.choose_button.click()
+    assert suggested[0].parent == folder and suggested[0].suffix == ".xlsx"
+    assert again.path_edit.text() == ""  # cancelled: nothing chosen
