@@ -469,7 +469,7 @@ class ExportDialog(QDialog):
 
     def suggested_path(self) -> Path:
         """A dated name in the folder of the last export (else Documents)."""
-        last = _settings().value(LAST_FOLDER_KEY, "", type=str)
+        last = str(_settings().value(LAST_FOLDER_KEY, "", type=str) or "")
         folder = Path(last) if last and Path(last).is_dir() else None
         if folder is None:
             documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
