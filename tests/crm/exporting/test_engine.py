@@ -300,3 +300,22 @@ def test_email_addresses_for_bcc_follow_the_email_rules(db: Database, cast: Cast
     assert [len(b) for b in batches(emails, 4)] == [4] * (len(emails) // 4) + (
         [len(emails) % 4] if len(emails) % 4 else []
     )
+
+
+def test_a_workplace_is_not_a_household(db: Database, tmp_path: Path) -> None:
+    with db.transaction() as s:
+        for first in ("Ann", "Bob", "Cat", "Dan"):
+            people.create_person(
+                s,
+                title="Dr",
+                first_name=first,
+                last_name="Reid",
+                address_line1="1 University Road",
+                postcode="G12 8QQ",
+            )
+    out = tmp_path / "workplace.xlsx"
+    result = export_people(db, PersonFilter(), out, purpose="post", joint_salutation=True)
+    (row,) = read_sheet(out)
+    assert row["Informal salutation"] == "Dear colleagues"
+    assert row["Addressee"] == "Dr Ann Reid and colleagues"
+    assert result.people == 4
