@@ -11,7 +11,9 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -183,7 +185,7 @@ class InteractionsModel(QAbstractTableModel):
         self.total = 0
         self._more = False
         self._today = dt.date.today()
-        self._overdue_icon = None
+        self._overdue_icon: QIcon | None = None
 
     def reset(self, query: InteractionQuery, rows: list[InteractionRow], total: int) -> None:
         """Show the first page of a (re)loaded query."""
@@ -246,9 +248,7 @@ class InteractionsModel(QAbstractTableModel):
             return values[column]
         if role == Qt.ItemDataRole.DecorationRole and column == 5 and self._overdue(row):
             if self._overdue_icon is None:
-                from PySide6.QtWidgets import QApplication
-
-                self._overdue_icon = QApplication.style().standardIcon(  # type: ignore[assignment]
+                self._overdue_icon = QApplication.style().standardIcon(
                     QStyle.StandardPixmap.SP_MessageBoxWarning
                 )
             return self._overdue_icon
@@ -427,7 +427,7 @@ class InteractionsPage(QWidget):
             selection.blockSignals(False)
             self.table.scrollTo(self.model.index(row, 0))
             self.trash_button.setEnabled(True)
-            self._load_detail(keep)  # type: ignore[arg-type]
+            self._load_detail(self.model.row_at(row).id)
             return
         self._current_id = None
         self.detail_stack.set_empty(True, None if total else "")
