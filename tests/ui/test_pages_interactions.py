@@ -154,3 +154,37 @@ def test_move_to_trash(
     with demo_db.session() as session:
         trashed = session.get(Interaction, first_id)
         assert trashed is not None and trashed.deleted_at is not None and trashed.subject == subject
+
+
+def test_paged_query_and_search_on_every_database(db: Database) -> None:
+    """The list's SQL (keyset pages, search by words and by participant) on SQLite and PostgreSQL."""
+    from crm.services import people
+
+    from ui.pages.interactions_page import InteractionQuery, count_interactions, fetch_page
+
+    with db.transaction() as session:
+        sean = people.create_person(session, first_name="Seán", last_name="Ó Floinn").id
+        other = people.create_person(session, first_name="Ann", last_name="Bell").id
+        for day in range(1, 8):
+            interactions.log_interaction(
+                session,
+                subject=f"Call {day} about 100% kindness_in_policy",
+                kind="call" if day % 2 else "email",
+                date=dt.date(2026, 3, day),
+                person_ids=[sean if day == 3 else other],
+                owner="Morven",
+            )
+    with db.session() as session:
+        everything = InteractionQuery()
+        first = fetch_page(session, everything, limit=3)
+        assert [r.date.day for r in first] == [7, 6, 5]
+        rest = fetch_page(session, everything, (first[-1].date, first[-1].id), limit=10)
+        assert [r.date.day for r in rest] == [4, 3, 2, 1]
+        assert count_interactions(session, everything) == 7
+        assert [r.date.day for r in fetch_page(session, InteractionQuery(text="sean o floinn"))] == [3]
+        assert rest[1].people == "Seán Ó Floinn"
+        assert count_interactions(session, InteractionQuery(text="MORVEN", kind="email")) == 3
+        # Wildcards typed by the user are taken literally.
+        assert count_interactions(session, InteractionQuery(text="100%")) == 7
+        assert count_interactions(session, InteractionQuery(text="s_in")) == 7
+        assert count_interactions(session, InteractionQuery(text="0_%")) == 0
