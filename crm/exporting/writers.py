@@ -169,7 +169,6 @@ class _XlsxSheet:
         self.name = name
         self.ws = writer.workbook.add_worksheet(name)
         self.columns = list(columns)
-        self.row = 0
         self.widths = [max(c.width, len(c.label) + 2) for c in self.columns]
         self.kinds = [c.kind for c in self.columns]
         self.all_text = all(k is Kind.TEXT for k in self.kinds)
@@ -195,7 +194,7 @@ class _XlsxSheet:
         ws = self.ws
         if r <= WIDTH_SAMPLE_ROWS:
             self._measure(values)
-        # The common case (mail merge): one regex over the row decides whether any cell needs care.
+        # The common case (mail merge): two quick searches over the whole row show that no cell needs care.
         if (
             self.all_text
             and not self.maybe_long
