@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pytestqt.qtbot import QtBot
 
@@ -200,3 +202,21 @@ def test_revert_puts_back_what_was_saved(qtbot: QtBot, page: OrganisationsPage) 
     assert page.inputs["town"].text() == "Dunfermline"  # type: ignore[union-attr]
     assert page.heading.text() == "NHS Fife"
     assert not page.has_unsaved_changes
+
+
+def test_delete_key_in_the_list_moves_the_organisation_to_the_trash(
+    qtbot: QtBot, main_window: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In the main window too, where Delete is also the People list's shortcut."""
+    asked: list[str] = []
+    monkeypatch.setattr(dialogs, "confirm", lambda _p, _t, question, **_k: asked.append(question) or True)
+    page = main_window.show_page("organisations")
+    qtbot.waitUntil(lambda: page.model.rowCount() > 0, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: not main_window.runner.busy, timeout=TIMEOUT)
+    page.table.setFocus()
+    people_before = main_window.people_page.model.rowCount()
+    with qtbot.waitSignal(page.refreshed, timeout=TIMEOUT):
+        qtbot.keyClick(page.table, Qt.Key.Key_Delete)
+    assert len(asked) == 1 and "Brightwater Energy Ltd" in asked[0]
+    assert page.model.rowCount() == 25
+    assert main_window.people_page.model.rowCount() == people_before  # no person was deleted

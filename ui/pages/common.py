@@ -18,13 +18,15 @@ from sqlalchemy.orm import Session
 import shiboken6
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QEvent,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     Qt,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QIcon, QUndoCommand, QUndoStack
+from PySide6.QtGui import QIcon, QKeyEvent, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -358,3 +360,30 @@ def run_task(
             report_error(widget if alive() else None, exc)
 
     return runner.run(fn, on_done=done, on_error=failed, parent_widget=widget, write=write)
+
+
+class _DeleteKey(QObject):
+    """Delete (and Backspace, as on a Mac) in a list acts on its selection, ahead of window shortcuts."""
+
+    def __init__(self, view: QAbstractItemView, action: Callable[[], None]) -> None:
+        super().__init__(view)
+        self._action = action
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if not (
+            event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress)
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
+            and not event.modifiers()
+        ):
+            return False
+        if event.type() == QEvent.Type.ShortcutOverride:
+            event.accept()  # the key is ours while the list has focus
+        else:
+            self._action()
+        return True
+
+
+def on_delete_key(view: QAbstractItemView, action: Callable[[], None]) -> None:
+    """Run ``action`` when Delete is pressed while ``view`` has focus."""
+    view.installEventFilter(_DeleteKey(view, action))

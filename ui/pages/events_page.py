@@ -40,6 +40,7 @@ from ui.pages.common import (
     fit_columns,
     format_date,
     make_table,
+    on_delete_key,
     push_undo,
     run_task,
     selected_rows,
@@ -328,6 +329,7 @@ class EventsPage(QWidget):
         self.new_button.clicked.connect(self.new_event)
         self.edit_button.clicked.connect(self.edit_event)
         self.trash_button.clicked.connect(self.trash_event)
+        on_delete_key(self.table, self.trash_event)
         self.show_box.currentIndexChanged.connect(lambda _i: self._show_attendance())
         self.add_search_action.triggered.connect(self.add_by_search)
         self.add_view_action.triggered.connect(self.add_from_view)

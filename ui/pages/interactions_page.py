@@ -40,6 +40,7 @@ from ui.pages.common import (
     fit_columns,
     format_date,
     make_table,
+    on_delete_key,
     push_undo,
     run_task,
     selected_rows,
@@ -365,6 +366,7 @@ class InteractionsPage(QWidget):
         self.kind_box.currentIndexChanged.connect(lambda _i: self.refresh())
         self.new_button.clicked.connect(self.log_interaction)
         self.trash_button.clicked.connect(self.trash_selected)
+        on_delete_key(self.table, self.trash_selected)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.people_table.activated.connect(
             lambda index: self.person_activated.emit(self.people_model.id_at(index.row()))

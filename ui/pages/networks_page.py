@@ -34,6 +34,7 @@ from ui.pages.common import (
     RowsModel,
     fit_columns,
     make_table,
+    on_delete_key,
     push_undo,
     run_task,
     selected_rows,
@@ -194,6 +195,7 @@ class NetworksPage(QWidget):
         self.role_button.clicked.connect(lambda: self.set_role(self.role_box.currentText()))
         self.status_button.clicked.connect(lambda: self.set_status(self.status_box.currentText()))
         self.remove_button.clicked.connect(self.remove_selected)
+        on_delete_key(self.members_table, self.remove_selected)
 
         for first, second in (
             (self.table, self.new_button),

@@ -38,6 +38,7 @@ from ui.pages.common import (
     SearchBox,
     fit_columns,
     make_table,
+    on_delete_key,
     push_undo,
     report_error,
     run_task,
@@ -246,6 +247,7 @@ class OrganisationsPage(QWidget):
         self.search.search_changed.connect(lambda _t: self.refresh())
         self.new_button.clicked.connect(self.new_organisation)
         self.trash_button.clicked.connect(self.trash_selected)
+        on_delete_key(self.table, self.trash_selected)
         self.save_button.clicked.connect(self.save)
         self.revert_button.clicked.connect(self._revert)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
