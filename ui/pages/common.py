@@ -339,6 +339,7 @@ def run_task(
     on_done: Callable[[Any], None] | None = None,
     on_error: Callable[[BaseException], None] | None = None,
     write: bool = False,
+    label: str | None = None,
 ) -> Task[Any]:
     """``runner.run`` for a widget's work: results that arrive after the widget is gone are dropped.
 
@@ -359,7 +360,7 @@ def run_task(
         else:
             report_error(widget if alive() else None, exc)
 
-    return runner.run(fn, on_done=done, on_error=failed, parent_widget=widget, write=write)
+    return runner.run(fn, on_done=done, on_error=failed, parent_widget=widget, write=write, label=label)
 
 
 class _DeleteKey(QObject):

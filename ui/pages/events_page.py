@@ -500,7 +500,14 @@ class EventsPage(QWidget):
         """Rows (attendance id, person id, name, status, notes) of the selected people."""
         return [self.attendance_model.row_at(r) for r in selected_rows(self.attendance_table)]
 
-    def _write(self, fn: Any, on_done: Any = None, undo_text: str | None = None, reverse: Any = None) -> None:
+    def _write(
+        self,
+        fn: Any,
+        on_done: Any = None,
+        undo_text: str | None = None,
+        reverse: Any = None,
+        label: str | None = None,
+    ) -> None:
         """Run ``fn(session)`` as one transaction; with ``reverse``, Edit ▸ Undo can take it back."""
 
         def write(ctx: TaskContext) -> Any:
@@ -514,7 +521,7 @@ class EventsPage(QWidget):
                 on_done(result)
             self._changed()
 
-        run_task(self, self.runner, write, on_done=done, write=True)
+        run_task(self, self.runner, write, on_done=done, write=True, label=label)
 
     def mark_selected(self, status: str) -> None:
         """Give the selected people this attendance status (attended, apologies and so on)."""
@@ -598,7 +605,8 @@ class EventsPage(QWidget):
                         self, "Nothing to add", f"The view “{view_name}” has no one new to add."
                     )
 
-            self._write(add, added)
+            # A view can hold thousands of people: a progress window appears if it takes a while.
+            self._write(add, added, label=f"Adding the people in “{view_name}”…")
 
         run_task(self, self.runner, load, on_done=chosen)
 
