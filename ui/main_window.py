@@ -320,6 +320,7 @@ class MainWindow(QMainWindow):
             if answer == "discard":
                 detail.discard()
         self.save_state()
+        self.people_page.model.cancel_pending()
         self.runner.wait_for_all()
         if self.owns_database:
             self.db.dispose()

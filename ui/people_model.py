@@ -13,6 +13,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
@@ -179,7 +180,13 @@ class PeopleModel(QAbstractTableModel):
         task.succeeded.connect(load_rest)
         return task
 
+    def cancel_pending(self) -> None:
+        """Ignore answers to queries already asked (the window is closing)."""
+        self._generation += 1
+
     def _apply_first_screen(self, generation: int, ids: list[int]) -> None:
+        if not shiboken6.isValid(self):
+            return  # the window closed while the query ran
         if generation != self._generation or self._complete_generation == generation:
             return
         if len(ids) < FIRST_SCREEN:
@@ -202,6 +209,8 @@ class PeopleModel(QAbstractTableModel):
         self._apply_ids(self._generation, ids)
 
     def _apply_ids(self, generation: int, ids: list[int]) -> None:
+        if not shiboken6.isValid(self):
+            return  # the window closed while the query ran
         if generation != self._generation or self._complete_generation == generation:
             return  # a newer search is on its way (this answer is stale), or this one is in
         self._complete_generation = generation

@@ -59,6 +59,10 @@ CONFIRM_TRASH_ABOVE = 50
 MIN_SEARCH_LENGTH = 2
 
 
+def _people(n: int) -> str:
+    return f"{n:,} selected {'person' if n == 1 else 'people'}"
+
+
 def _ranges(selection: QItemSelection) -> list[QItemSelectionRange]:
     return [selection.at(i) for i in range(selection.count())]
 
@@ -630,7 +634,12 @@ class PeoplePage(QWidget):
         ids = self.selected_ids()
         if not ids:
             return None
-        dialog = _FormDialog(f"Add {len(ids):,} to a network", self)
+        dialog = _FormDialog(
+            "Add to network",
+            self,
+            f"Add {_people(len(ids))} to a network. Anyone already in it keeps their role and status; "
+            "type a new name to start a network.",
+        )
         network = dialog.combo("&Network", self._network_names(), editable=True)
         role = dialog.combo("&Role", MEMBERSHIP_ROLES, editable=True)
         status = dialog.combo("&Status", MEMBERSHIP_STATUSES)
@@ -657,7 +666,11 @@ class PeoplePage(QWidget):
         ids = self.selected_ids()
         if not ids:
             return None
-        dialog = _FormDialog("Change membership status", self)
+        dialog = _FormDialog(
+            "Change membership status",
+            self,
+            f"Change the status of {_people(len(ids))} in one network (those not in it are left alone).",
+        )
         network = dialog.combo("&Network", self._network_names())
         status = dialog.combo("&Status", MEMBERSHIP_STATUSES)
 
@@ -680,7 +693,7 @@ class PeoplePage(QWidget):
         ids = self.selected_ids()
         if not ids:
             return None
-        dialog = _FormDialog(f"Tag {len(ids):,} people", self)
+        dialog = _FormDialog("Add tag", self, f"Tag {_people(len(ids))}. Type a new tag or pick one.")
         tag = dialog.combo("&Tag", self._tag_names(), editable=True)
         tag.setCurrentText("")
 
@@ -699,7 +712,7 @@ class PeoplePage(QWidget):
         ids = self.selected_ids()
         if not ids:
             return None
-        dialog = _FormDialog(f"Remove a tag from {len(ids):,} people", self)
+        dialog = _FormDialog("Remove tag", self, f"Remove a tag from {_people(len(ids))}.")
         tag = dialog.combo("&Tag", self._tag_names())
 
         def accept() -> None:
@@ -730,7 +743,9 @@ class PeoplePage(QWidget):
     # --- saved views --------------------------------------------------------------------------
 
     def open_save_view(self) -> QDialog:
-        dialog = _FormDialog("Save view", self)
+        dialog = _FormDialog(
+            "Save view", self, "A saved view keeps these filters and appears in the sidebar and in exports."
+        )
         name = dialog.line("&Name")
         name.setText(self._view_name or "")
         name.setPlaceholderText("e.g. MSPs in Lothian")

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -80,18 +81,34 @@ def _pydate(value: QDate) -> dt.date:
     return dt.date(value.year(), value.month(), value.day())
 
 
-def _table(headers: list[str], name: str) -> QTableWidget:
+def _table(headers: list[str], name: str, empty: str = "", stretch: int = 0) -> QTableWidget:
+    """A read-only table; ``empty`` is shown instead while it has no rows."""
     table = QTableWidget(0, len(headers))
+    table.setProperty("emptyText", empty)
     table.setHorizontalHeaderLabels(headers)
     table.setAccessibleName(name)
     table.verticalHeader().hide()
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.horizontalHeader().setStretchLastSection(True)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header = table.horizontalHeader()
+    header.setStretchLastSection(False)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     table.setAlternatingRowColors(True)
     return table
+
+
+def _with_empty_note(table: QTableWidget) -> QStackedWidget:
+    """The table, or a short note saying there is nothing yet."""
+    stack = QStackedWidget()
+    stack.addWidget(table)
+    note = QLabel(str(table.property("emptyText") or ""))
+    note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    note.setWordWrap(True)
+    stack.addWidget(note)
+    table.setProperty("stack", stack)
+    return stack
 
 
 def _cell(table: QTableWidget, row: int, column: int) -> QTableWidgetItem:
@@ -102,6 +119,9 @@ def _cell(table: QTableWidget, row: int, column: int) -> QTableWidgetItem:
 
 def _fill(table: QTableWidget, rows: list[tuple[Any, list[str]]]) -> None:
     table.setRowCount(len(rows))
+    stack = table.property("stack")
+    if isinstance(stack, QStackedWidget):
+        stack.setCurrentIndex(0 if rows else 1)
     for r, (key, values) in enumerate(rows):
         for c, value in enumerate(values):
             item = QTableWidgetItem(value)
@@ -112,17 +132,21 @@ def _fill(table: QTableWidget, rows: list[tuple[Any, list[str]]]) -> None:
 class _FormDialog(QDialog):
     """A small modal form (add to network, add a role, record consent)."""
 
-    def __init__(self, title: str, parent: QWidget | None) -> None:
+    def __init__(self, title: str, parent: QWidget | None, intro: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
-        self.setMinimumWidth(380)
+        self.setMinimumWidth(420)
         self.form = QFormLayout()
+        self.intro = QLabel(intro)
+        self.intro.setWordWrap(True)
+        self.intro.setVisible(bool(intro))
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.intro)
         layout.addLayout(self.form)
         layout.addWidget(self.buttons)
 
@@ -287,9 +311,9 @@ class PersonDetail(QWidget):
 
         contact = QGroupBox("Contact")
         cform = QFormLayout(contact)
-        self._line("email", cform, placeholder="name@example.org")
-        self._line("phone", cform, placeholder="0131 496 0000")
-        self._line("mobile", cform, placeholder="07700 900000")
+        self._line("email", cform, placeholder="e.g. name@example.org")
+        self._line("phone", cform, placeholder="e.g. 0131 496 0000")
+        self._line("mobile", cform, placeholder="e.g. 07700 900000")
 
         address = QGroupBox("Address")
         aform = QFormLayout(address)
@@ -359,7 +383,11 @@ class PersonDetail(QWidget):
     def _build_networks(self) -> QWidget:
         page = QWidget()
         layout = QVBoxLayout(page)
-        self.membership_table = _table(["Network", "Role", "Status", "Joined", "Left"], "Network memberships")
+        self.membership_table = _table(
+            ["Network", "Role", "Status", "Joined", "Left"],
+            "Network memberships",
+            "Not in any network yet. Add them with “Add to network…”.",
+        )
         buttons = QHBoxLayout()
         self.add_network_button = QPushButton("Add to network…")
         self.add_network_button.clicked.connect(self.open_add_to_network)
@@ -368,7 +396,7 @@ class PersonDetail(QWidget):
         buttons.addWidget(self.add_network_button)
         buttons.addWidget(self.change_membership_button)
         buttons.addStretch(1)
-        layout.addWidget(self.membership_table, 1)
+        layout.addWidget(_with_empty_note(self.membership_table), 1)
         layout.addLayout(buttons)
         return page
 
@@ -376,7 +404,10 @@ class PersonDetail(QWidget):
         page = QWidget()
         layout = QVBoxLayout(page)
         self.roles_table = _table(
-            ["Chamber", "Party", "Constituency", "Region", "Role", "From", "To"], "Elected roles"
+            ["Chamber", "Party", "Seat", "Role", "Dates"],
+            "Elected roles",
+            "No elected roles. Add a seat or office with “Add role…”; ended roles stay here as history.",
+            stretch=2,
         )
         buttons = QHBoxLayout()
         self.add_role_button = QPushButton("Add role…")
@@ -387,7 +418,7 @@ class PersonDetail(QWidget):
         buttons.addWidget(self.add_role_button)
         buttons.addWidget(self.end_role_button)
         buttons.addStretch(1)
-        layout.addWidget(self.roles_table, 1)
+        layout.addWidget(_with_empty_note(self.roles_table), 1)
         layout.addLayout(buttons)
         return page
 
@@ -395,7 +426,10 @@ class PersonDetail(QWidget):
         page = QWidget()
         layout = QVBoxLayout(page)
         self.consent_table = _table(
-            ["Purpose", "Basis", "Recorded", "Source", "Withdrawn"], "Consent records"
+            ["Purpose", "Basis", "Recorded", "Source", "Withdrawn"],
+            "Consent records",
+            "No consent recorded. Record who agreed to what, when and how with “Record consent…”.",
+            stretch=3,
         )
         buttons = QHBoxLayout()
         self.add_consent_button = QPushButton("Record consent…")
@@ -406,7 +440,7 @@ class PersonDetail(QWidget):
         buttons.addWidget(self.add_consent_button)
         buttons.addWidget(self.withdraw_button)
         buttons.addStretch(1)
-        layout.addWidget(self.consent_table, 1)
+        layout.addWidget(_with_empty_note(self.consent_table), 1)
         layout.addLayout(buttons)
         return page
 
@@ -414,16 +448,18 @@ class PersonDetail(QWidget):
         page = QWidget()
         layout = QVBoxLayout(page)
         self.timeline_table = _table(
-            ["Date", "Kind", "Subject", "Owner", "Follow-up"], "Timeline of interactions"
+            ["Date", "Kind", "Subject", "Owner", "Follow-up"],
+            "Timeline of interactions",
+            "No interactions yet. Log a meeting, call, email or letter with “Log interaction…”.",
+            stretch=2,
         )
-        self.timeline_table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.timeline_table.horizontalHeader().setStretchLastSection(False)
         buttons = QHBoxLayout()
         log = QPushButton("Log interaction…")
         log.clicked.connect(self.open_log_interaction)
         buttons.addWidget(log)
         buttons.addStretch(1)
-        layout.addWidget(self.timeline_table, 1)
+        layout.addWidget(_with_empty_note(self.timeline_table), 1)
         layout.addLayout(buttons)
         return page
 
@@ -521,11 +557,9 @@ class PersonDetail(QWidget):
                     [
                         r.chamber,
                         r.party or "",
-                        r.constituency or "",
-                        r.region or "",
+                        ", ".join(p for p in (r.constituency, r.region) if p),
                         r.role or "",
-                        _date_text(r.start_date),
-                        _date_text(r.end_date) or "current",
+                        f"{_date_text(r.start_date) or '?'} – {_date_text(r.end_date) or 'now'}",
                     ],
                 )
                 for r in roles.roles_of(session, person_id)

@@ -101,14 +101,15 @@ def render(outdir: Path, width: int = 1280, height: int = 800) -> list[Path]:
     # Show someone with a full record: memberships, roles, interactions.
     from sqlalchemy import func, select
 
-    from crm.models import ElectedRole, InteractionPerson
+    from crm.models import ElectedRole, InteractionPerson, Membership
 
     with db.session() as s:
         busiest = s.execute(
             select(InteractionPerson.person_id)
             .join(ElectedRole, ElectedRole.person_id == InteractionPerson.person_id)
+            .join(Membership, Membership.person_id == InteractionPerson.person_id)
             .group_by(InteractionPerson.person_id)
-            .order_by(func.count().desc())
+            .order_by(func.count(func.distinct(InteractionPerson.interaction_id)).desc())
             .limit(1)
         ).scalar()
     if busiest is not None:
