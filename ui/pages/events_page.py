@@ -512,7 +512,9 @@ class EventsPage(QWidget):
 
         def write(ctx: TaskContext) -> Any:
             with ctx.db.transaction() as session:
-                return fn(session)
+                result = fn(session)
+                ctx.check_cancel()  # Cancel pressed meanwhile: roll the whole change back
+                return result
 
         def done(result: Any) -> None:
             if reverse is not None and undo_text:
