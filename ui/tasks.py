@@ -23,7 +23,9 @@ Usage::
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import sys
 import threading
 import time
 import traceback
@@ -44,6 +46,46 @@ T = TypeVar("T")
 
 PROGRESS_DELAY_MS = 400
 PROGRESS_REFRESH_MS = 100
+
+
+def _emit_drops_a_reference() -> bool:
+    """PySide6 6.12's ``SignalInstance.emit()`` returns ``True`` without owning a reference to it,
+    so each emit from Python lowers True's reference count by one for good and, after enough of
+    them, CPython aborts at exit ("bool_dealloc: deallocating True or False"). Measured once at
+    import, so a fixed PySide costs nothing."""
+
+    class _Probe(QObject):
+        ping = Signal()
+
+    probe = _Probe()
+    before = sys.getrefcount(True)
+    for _ in range(4):
+        probe.ping.emit()
+    dropped = sys.getrefcount(True) < before
+    if dropped:
+        # Give back the four references taken above, plus a reserve against emits that do not go
+        # through emit() below (pytest-qt, third-party code). True and False are never freed, so
+        # references given to them for good cost nothing; a list would let go of them at exit.
+        for value in (True, False):
+            for _ in range(_RESERVE):
+                _incref(value)
+        for _ in range(4):
+            _incref(True)
+    return dropped
+
+
+_incref = ctypes.pythonapi.Py_IncRef
+_incref.argtypes = [ctypes.py_object]
+_incref.restype = None
+_RESERVE = 10_000
+_EMIT_DROPS_A_REFERENCE = _emit_drops_a_reference()
+
+
+def emit(signal: Any, *args: Any) -> None:
+    """Emit a Qt signal from Python; use this instead of ``signal.emit(...)`` (see above)."""
+    result = signal.emit(*args)
+    if _EMIT_DROPS_A_REFERENCE and isinstance(result, bool):
+        _incref(result)
 
 
 @dataclass
@@ -89,9 +131,9 @@ class _Runnable(QRunnable):
         try:
             result = self.fn(self.ctx)
         except BaseException as exc:  # everything goes back to the GUI thread to be reported
-            self.signals.failed.emit(exc, traceback.format_exc())
+            emit(self.signals.failed, exc, traceback.format_exc())
         else:
-            self.signals.succeeded.emit(result)
+            emit(self.signals.succeeded, result)
 
 
 class Task(QObject, Generic[T]):
@@ -154,13 +196,13 @@ class TaskRunner(QObject):
             if dialog is not None:
                 dialog.close_for_good()
             if not self._running:
-                self.busy_changed.emit(False)
-            task.finished.emit()
+                emit(self.busy_changed, False)
+            emit(task.finished)
 
         def succeeded(result: Any) -> None:
             task.result = result
             finish()
-            task.succeeded.emit(result)
+            emit(task.succeeded, result)
             if on_done is not None:
                 on_done(result)
 
@@ -168,11 +210,11 @@ class TaskRunner(QObject):
             task.error = exc
             finish()
             if isinstance(exc, Cancelled):
-                task.cancelled.emit()
+                emit(task.cancelled)
                 if on_cancelled is not None:
                     on_cancelled()
                 return
-            task.failed.emit(str(exc))
+            emit(task.failed, str(exc))
             if on_error is not None:
                 on_error(exc)
             elif isinstance(exc, UserError):
@@ -184,7 +226,7 @@ class TaskRunner(QObject):
         signals.succeeded.connect(succeeded, Qt.ConnectionType.QueuedConnection)
         signals.failed.connect(failed, Qt.ConnectionType.QueuedConnection)
         if not self._running:
-            self.busy_changed.emit(True)
+            emit(self.busy_changed, True)
         self._running.add(task)
         (self._writer if write else self._readers).start(_Runnable(fn, ctx, signals))
         return task

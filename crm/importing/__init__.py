@@ -20,6 +20,7 @@ from crm.importing.engine import (
     dry_run,
     list_batches,
     plan_import,
+    preview_rows,
     undo_import,
 )
 from crm.importing.mapping import FIELD_LABELS, FIELDS, find_header_row, remember_mapping, suggest_mapping
@@ -47,6 +48,7 @@ __all__ = [
     "list_batches",
     "list_sheets",
     "plan_import",
+    "preview_rows",
     "read_table",
     "remember_mapping",
     "suggest_mapping",

@@ -499,6 +499,16 @@ def _clean_person_value(fname: str, cleaner: Callable[[Any], Any], raw: Any) -> 
     return value
 
 
+def preview_rows(
+    table: Table, mapping: Mapping[int, str], options: ImportOptions | None = None, limit: int = 5
+) -> list[RowPlan]:
+    """The first rows cleaned as the import would clean them (no database): for live previews."""
+    mapping = {int(i): f for i, f in mapping.items() if f}
+    return _clean_rows(
+        table, table.headers, table.data_rows[:limit], mapping, options or ImportOptions(), None, None
+    )
+
+
 def _shown(raw: Any) -> str:
     text = cleaning.text(raw) if not isinstance(raw, str) else raw
     text = text or ""
