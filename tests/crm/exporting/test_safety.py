@@ -162,3 +162,15 @@ def test_a_list_too_long_for_excel_is_refused_not_cut(
         writer.write_row(["one too many"])
     writer.abort()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_second_reader_sees_the_same_text(db: Database, cast: Cast, tmp_path: Path) -> None:
+    """calamine (a separate, Rust-based reader) agrees: formula-like names come back as plain text."""
+    from python_calamine import CalamineWorkbook
+
+    out = tmp_path / "second.xlsx"
+    export_people(db, PersonFilter(ids=cast.hostile), out, columns=["first_name", "phone", "postcode"])
+    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("People").to_python()
+    assert rows[0] == ["First name", "Phone", "Postcode"]
+    assert sorted(r[0] for r in rows[1:]) == sorted(HOSTILE_NAMES)
+    assert all(r[1] == HOSTILE_PHONE and isinstance(r[2], str) for r in rows[1:])
