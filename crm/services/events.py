@@ -13,6 +13,7 @@ from crm import audit
 from crm.errors import NotFoundError, ValidationError
 from crm.models import Attendance, AttendanceStatus, Event, Person, table_of, utcnow
 from crm.services.people import touch_last_contacted
+from crm.services.trashable import set_deleted
 from crm.text import clean_multiline, clean_text
 from crm.util import chunked
 
@@ -187,18 +188,8 @@ def list_events(
 
 
 def trash_events(session: Session, ids: Sequence[int]) -> int:
-    found = list(session.scalars(select(Event.id).where(Event.id.in_(list(ids)), Event.deleted_at.is_(None))))
-    if found:
-        session.execute(update(Event).where(Event.id.in_(found)).values(deleted_at=utcnow()))
-        audit.record_many(session, ({"action": "delete", "entity": "event", "entity_id": i} for i in found))
-    return len(found)
+    return set_deleted(session, Event, "event", ids, deleted=True)
 
 
 def restore_events(session: Session, ids: Sequence[int]) -> int:
-    found = list(
-        session.scalars(select(Event.id).where(Event.id.in_(list(ids)), Event.deleted_at.is_not(None)))
-    )
-    if found:
-        session.execute(update(Event).where(Event.id.in_(found)).values(deleted_at=None))
-        audit.record_many(session, ({"action": "restore", "entity": "event", "entity_id": i} for i in found))
-    return len(found)
+    return set_deleted(session, Event, "event", ids, deleted=False)

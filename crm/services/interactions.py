@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from crm import audit
@@ -20,8 +20,8 @@ from crm.models import (
     utcnow,
 )
 from crm.services.people import touch_last_contacted
+from crm.services.trashable import set_deleted
 from crm.text import clean_multiline, clean_text
-from crm.util import chunked
 
 
 def log_interaction(
@@ -108,37 +108,11 @@ def set_follow_up_done(session: Session, interaction_id: int, done: bool = True)
 
 
 def trash_interactions(session: Session, ids: Sequence[int]) -> int:
-    n = 0
-    for part in chunked(list(ids)):
-        found = list(
-            session.scalars(
-                select(Interaction.id).where(Interaction.id.in_(part), Interaction.deleted_at.is_(None))
-            )
-        )
-        if found:
-            session.execute(update(Interaction).where(Interaction.id.in_(found)).values(deleted_at=utcnow()))
-            audit.record_many(
-                session, ({"action": "delete", "entity": "interaction", "entity_id": i} for i in found)
-            )
-            n += len(found)
-    return n
+    return set_deleted(session, Interaction, "interaction", ids, deleted=True)
 
 
 def restore_interactions(session: Session, ids: Sequence[int]) -> int:
-    n = 0
-    for part in chunked(list(ids)):
-        found = list(
-            session.scalars(
-                select(Interaction.id).where(Interaction.id.in_(part), Interaction.deleted_at.is_not(None))
-            )
-        )
-        if found:
-            session.execute(update(Interaction).where(Interaction.id.in_(found)).values(deleted_at=None))
-            audit.record_many(
-                session, ({"action": "restore", "entity": "interaction", "entity_id": i} for i in found)
-            )
-            n += len(found)
-    return n
+    return set_deleted(session, Interaction, "interaction", ids, deleted=False)
 
 
 def timeline(session: Session, person_id: int, limit: int = 200) -> list[Interaction]:

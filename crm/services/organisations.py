@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm import audit
 from crm.errors import NotFoundError, ValidationError
 from crm.models import ORGANISATION_FIELDS, Organisation, Person, utcnow
 from crm.services.people import FieldChange, refresh_search_text
+from crm.services.trashable import set_deleted
 from crm.text import clean_multiline, clean_text, organisation_key
-from crm.util import chunked
 from crm.validation import normalise_email, normalise_postcode
 
 
@@ -100,39 +100,11 @@ def update_organisation(
 
 def trash_organisations(session: Session, ids: Sequence[int]) -> int:
     """Move organisations to the Trash; their people keep the link and stay in the list."""
-    n = 0
-    for part in chunked(list(ids)):
-        found = list(
-            session.scalars(
-                select(Organisation.id).where(Organisation.id.in_(part), Organisation.deleted_at.is_(None))
-            )
-        )
-        if found:
-            session.execute(
-                update(Organisation).where(Organisation.id.in_(found)).values(deleted_at=utcnow())
-            )
-            audit.record_many(
-                session, ({"action": "delete", "entity": "organisation", "entity_id": i} for i in found)
-            )
-            n += len(found)
-    return n
+    return set_deleted(session, Organisation, "organisation", ids, deleted=True)
 
 
 def restore_organisations(session: Session, ids: Sequence[int]) -> int:
-    n = 0
-    for part in chunked(list(ids)):
-        found = list(
-            session.scalars(
-                select(Organisation.id).where(Organisation.id.in_(part), Organisation.deleted_at.is_not(None))
-            )
-        )
-        if found:
-            session.execute(update(Organisation).where(Organisation.id.in_(found)).values(deleted_at=None))
-            audit.record_many(
-                session, ({"action": "restore", "entity": "organisation", "entity_id": i} for i in found)
-            )
-            n += len(found)
-    return n
+    return set_deleted(session, Organisation, "organisation", ids, deleted=False)
 
 
 def list_organisations(

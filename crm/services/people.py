@@ -29,6 +29,7 @@ from crm.models import (
     table_of,
     utcnow,
 )
+from crm.services.trashable import set_deleted
 from crm.text import clean_multiline, clean_text, search_digest
 from crm.util import chunked
 from crm.validation import check_length, normalise_email, normalise_phone, normalise_postcode
@@ -261,37 +262,12 @@ def set_other_emails(session: Session, person_id: int, emails: Sequence[tuple[st
 
 def trash_people(session: Session, person_ids: Sequence[int]) -> int:
     """Move people to the Trash. Returns how many moved."""
-    ids: list[int] = []
-    now = utcnow()
-    for part in chunked(list(person_ids)):
-        found = list(
-            session.scalars(select(Person.id).where(Person.id.in_(part), Person.deleted_at.is_(None)))
-        )
-        if found:
-            session.execute(update(Person).where(Person.id.in_(found)).values(deleted_at=now))
-            ids.extend(found)
-    if ids:
-        audit.record_many(
-            session, ({"action": "delete", "entity": "person", "entity_id": pid} for pid in ids)
-        )
-    return len(ids)
+    return set_deleted(session, Person, "person", person_ids, deleted=True)
 
 
 def restore_people(session: Session, person_ids: Sequence[int]) -> int:
     """Bring people back from the Trash. Returns how many came back."""
-    ids: list[int] = []
-    for part in chunked(list(person_ids)):
-        found = list(
-            session.scalars(select(Person.id).where(Person.id.in_(part), Person.deleted_at.is_not(None)))
-        )
-        if found:
-            session.execute(update(Person).where(Person.id.in_(found)).values(deleted_at=None))
-            ids.extend(found)
-    if ids:
-        audit.record_many(
-            session, ({"action": "restore", "entity": "person", "entity_id": pid} for pid in ids)
-        )
-    return len(ids)
+    return set_deleted(session, Person, "person", person_ids, deleted=False)
 
 
 def erase_person(session: Session, person_id: int, reason: str) -> None:
