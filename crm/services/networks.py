@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from crm import audit
 from crm.errors import NotFoundError, ValidationError
 from crm.models import Membership, Network, Person, table_of, utcnow
+from crm.services.trashable import set_deleted
 from crm.text import clean_text
 from crm.util import chunked
 
@@ -190,6 +191,15 @@ def remove_member(session: Session, network_id: int, person_id: int) -> None:
     if membership is None:
         raise NotFoundError("That person is not in the network.")
     update_membership(session, membership.id, status="left")
+
+
+def trash_networks(session: Session, ids: Sequence[int]) -> int:
+    """Move networks to the Trash; memberships are kept, so restoring brings everything back."""
+    return set_deleted(session, Network, "network", ids, deleted=True)
+
+
+def restore_networks(session: Session, ids: Sequence[int]) -> int:
+    return set_deleted(session, Network, "network", ids, deleted=False)
 
 
 def list_networks(session: Session) -> list[tuple[int, str, int]]:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from crm.errors import ValidationError
 from crm.models import Event, Interaction, Network, Organisation, Person
-from crm.services import events, interactions, organisations, people
+from crm.services import events, interactions, networks, organisations, people
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,8 @@ def restore(session: Session, kind: str, ids: Sequence[int]) -> int:
         return interactions.restore_interactions(session, ids)
     if kind == "event":
         return events.restore_events(session, ids)
+    if kind == "network":
+        return networks.restore_networks(session, ids)
     raise ValidationError(f"Cannot restore a {kind}.")
 
 
@@ -88,4 +90,6 @@ def trash(session: Session, kind: str, ids: Sequence[int]) -> int:
         return interactions.trash_interactions(session, ids)
     if kind == "event":
         return events.trash_events(session, ids)
+    if kind == "network":
+        return networks.trash_networks(session, ids)
     raise ValidationError(f"Cannot delete a {kind}.")

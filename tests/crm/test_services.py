@@ -334,3 +334,20 @@ def test_a_failed_bulk_insert_leaves_nothing_behind(db: Database) -> None:
     with db.session() as session:
         assert count_people(session, PersonFilter()) == 1
         assert count_people(session, PersonFilter(text="zebedee")) == 1
+
+
+def test_a_network_in_the_trash_comes_back_with_its_members(db: Database) -> None:
+    with db.transaction() as session:
+        net = networks.create_network(session, "Kindness Innovation Network")
+        pid = people.create_person(session, first_name="Ada").id
+        networks.add_members(session, net.id, [pid], role="lead")
+        assert trash.trash(session, "network", [net.id]) == 1
+    with db.session() as session:
+        assert networks.list_networks(session) == []
+        assert [(i.kind, i.name) for i in trash.list_trash(session)] == [
+            ("network", "Kindness Innovation Network")
+        ]
+    with db.transaction() as session:
+        assert trash.restore(session, "network", [net.id]) == 1
+    with db.session() as session:
+        assert networks.list_networks(session) == [(net.id, "Kindness Innovation Network", 1)]
