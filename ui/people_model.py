@@ -142,15 +142,13 @@ class PeopleModel(QAbstractTableModel):
     def reload(self) -> Task[list[int]]:
         """Re-query the matching ids off the GUI thread; the newest request wins.
 
-        Two queries run side by side: the first screen of ids (``LIMIT``, fast even when a short
-        search matches half the database), then all of them. The table shows the first screen as
-        soon as it arrives and grows to the full list without losing its place.
+        Two queries, one after the other: the first screen of ids (``LIMIT``, fast even when a
+        short search matches half the database), then all of them. The table shows the first
+        screen as soon as it arrives and grows to the full list without losing its place.
         """
         self._generation += 1
         generation = self._generation
-        person_filter = self._filter
-        sort = self._effective_sort()
-        descending = self._descending
+        person_filter, sort, descending = self._filter, self._effective_sort(), self._descending
 
         def first_screen(ctx: TaskContext) -> list[int]:
             with ctx.db.session() as session:
@@ -158,27 +156,41 @@ class PeopleModel(QAbstractTableModel):
                     session, person_filter, sort=sort, descending=descending, limit=FIRST_SCREEN
                 )
 
+        task = self.runner.run(first_screen, on_done=lambda ids: self._apply_first_screen(generation, ids))
+        task.succeeded.connect(lambda ids: self._load_rest(generation, ids))
+        return task
+
+    def start(self) -> None:
+        """First load at start-up: the first screen on this thread (so the first paint shows rows),
+        the rest in the background."""
+        self._generation += 1
+        with self.runner.db.session() as session:
+            ids = filters.person_ids(
+                session,
+                self._filter,
+                sort=self._effective_sort(),
+                descending=self._descending,
+                limit=FIRST_SCREEN,
+            )
+        self._apply_first_screen(self._generation, ids)
+        self._load_rest(self._generation, ids)
+
+    def _load_rest(self, generation: int, first: list[int]) -> None:
+        """All the ids, once the first screen has had a moment to paint: fetching tens of thousands
+        of ids holds the interpreter lock while it runs."""
+        if generation != self._generation or len(first) < FIRST_SCREEN:
+            return
+        person_filter, sort, descending = self._filter, self._effective_sort(), self._descending
+
         def everything(ctx: TaskContext) -> list[int]:
             with ctx.db.session() as session:
                 return filters.person_ids(session, person_filter, sort=sort, descending=descending)
 
-        # One after the other, and the full list only once the first screen has had a moment to
-        # paint: fetching tens of thousands of ids holds the interpreter lock while it runs.
-        def load_rest(ids: list[int]) -> None:
-            if generation == self._generation and len(ids) >= FIRST_SCREEN:
-                QTimer.singleShot(
-                    REST_DELAY_MS,
-                    self,
-                    lambda: (
-                        self.runner.run(everything, on_done=lambda rest: self._apply_ids(generation, rest))
-                        if generation == self._generation
-                        else None
-                    ),
-                )
+        def run() -> None:
+            if generation == self._generation:
+                self.runner.run(everything, on_done=lambda ids: self._apply_ids(generation, ids))
 
-        task = self.runner.run(first_screen, on_done=lambda ids: self._apply_first_screen(generation, ids))
-        task.succeeded.connect(load_rest)
-        return task
+        QTimer.singleShot(REST_DELAY_MS, self, run)
 
     def cancel_pending(self) -> None:
         """Ignore answers to queries already asked (the window is closing)."""

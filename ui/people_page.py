@@ -318,7 +318,7 @@ class PeoplePage(QWidget):
     def start(self) -> None:
         """First load: synchronous, so the first paint already shows rows."""
         self._total = self._count_all()
-        self.model.reload_now()
+        self.model.start()
         self._show_welcome_if_empty()
 
     def refresh(self) -> Task[list[int]]:
@@ -351,7 +351,10 @@ class PeoplePage(QWidget):
         return self.model.set_filter(f)
 
     def _first_screen_loaded(self, count: int) -> None:
-        self.count_label.setText(f"{count:,}+ people…")
+        if self._total is not None and self.model.person_filter.is_empty():
+            self.count_label.setText(f"{self._total:,} {'person' if self._total == 1 else 'people'}")
+        else:
+            self.count_label.setText(f"{count:,}+ people…")
         self.list_stack.setCurrentIndex(0)
         if self._shown_id is not None and (row := self.model.row_of(self._shown_id)) is not None:
             self._select_row(row)
