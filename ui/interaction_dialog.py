@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import traceback
 from collections.abc import Sequence
 
 from PySide6.QtCore import QDate, QStringListModel, Qt, Signal
@@ -26,10 +27,12 @@ from PySide6.QtWidgets import (
 )
 
 from crm import audit, filters
+from crm.errors import UserError
 from crm.filters import PersonFilter
 from crm.models import InteractionKind
 from crm.services import interactions
 
+from ui import dialogs
 from ui.tasks import TaskContext, TaskRunner
 
 # Above this many participants the dialog shows a count instead of a list of names.
@@ -254,7 +257,8 @@ class InteractionDialog(QDialog):
         self.accept()
 
     def _failed(self, exc: BaseException) -> None:
-        from ui import dialogs
-
         self.save_button.setEnabled(True)
-        dialogs.show_error(self, "Log interaction", str(exc))
+        if isinstance(exc, UserError):
+            dialogs.show_error(self, "Log interaction", str(exc))
+        else:
+            dialogs.show_bug(self, exc, "".join(traceback.format_exception(exc)))

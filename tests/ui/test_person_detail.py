@@ -192,3 +192,27 @@ def test_memberships_roles_and_consent(qtbot: Any, main_window: Any) -> None:
         dialog.accept()
     with main_window.db.session() as session:
         assert any(c.purpose == "newsletter" for c in consent.consents_of(session, pid))
+
+
+def test_interaction_with_several_participants(qtbot: Any, main_window: Any) -> None:
+    detail = main_window.people_page.detail
+    first = detail.person_id
+    dialog = detail.open_log_interaction()
+    dialog.add_edit.setText("floinn")
+    dialog._suggest("floinn")
+    suggestions = list(dialog._suggestions)
+    assert suggestions and all("Floinn" in s for s in suggestions)
+    dialog._add_suggestion(suggestions[0])
+    assert len(dialog.participant_ids()) == 2
+    assert dialog.people_list.count() == 2
+    dialog.people_list.item(0).setSelected(True)
+    dialog.remove_button.click()
+    assert first not in dialog.participant_ids()
+    dialog.add_participant(first)
+    dialog.subject_edit.setText("Three-way call")
+    with qtbot.waitSignal(dialog.logged, timeout=10_000) as blocker:
+        dialog.save_button.click()
+    with main_window.db.session() as session:
+        assert {pid for pid, _name in interactions.participants(session, blocker.args[0])} == set(
+            dialog.participant_ids()
+        )
