@@ -49,7 +49,37 @@ def _wait_idle(app: object, runner: object) -> None:
     _settle(app)
 
 
-def render(outdir: Path, width: int = 1280, height: int = 800) -> list[Path]:
+def _dark_palette(app: object) -> None:
+    """A dark Fusion palette, to check nothing in Kindred assumes a light background."""
+    from PySide6.QtGui import QColor, QPalette
+    from PySide6.QtWidgets import QApplication
+
+    assert isinstance(app, QApplication)
+    app.setStyle("Fusion")
+    palette = QPalette()
+    role = QPalette.ColorRole
+    for name, colour in (
+        (role.Window, "#2b2b2b"),
+        (role.WindowText, "#e6e6e6"),
+        (role.Base, "#1f1f1f"),
+        (role.AlternateBase, "#2a2a2a"),
+        (role.Text, "#e6e6e6"),
+        (role.Button, "#353535"),
+        (role.ButtonText, "#e6e6e6"),
+        (role.Highlight, "#2f65ca"),
+        (role.HighlightedText, "#ffffff"),
+        (role.ToolTipBase, "#353535"),
+        (role.ToolTipText, "#e6e6e6"),
+        (role.PlaceholderText, "#8a8a8a"),
+    ):
+        palette.setColor(name, QColor(colour))
+    disabled = QPalette.ColorGroup.Disabled
+    for name in (role.WindowText, role.Text, role.ButtonText):
+        palette.setColor(disabled, name, QColor("#7a7a7a"))
+    app.setPalette(palette)
+
+
+def render(outdir: Path, width: int = 1280, height: int = 800, *, dark: bool = False) -> list[Path]:
     """Write the screenshots; returns the files written."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     work = Path(tempfile.mkdtemp(prefix="kindred-shots-"))
@@ -60,6 +90,8 @@ def render(outdir: Path, width: int = 1280, height: int = 800) -> list[Path]:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(["kindred-screenshots"])
+    if dark:
+        _dark_palette(app)
     for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
         QSettings.setPath(fmt, QSettings.Scope.UserScope, str(work / "config"))
 
@@ -200,9 +232,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Render Kindred's main screens to PNG files.")
     parser.add_argument("outdir", type=Path)
     parser.add_argument("--size", default="1280x800", help="window size, WIDTHxHEIGHT")
+    parser.add_argument("--dark", action="store_true", help="render with a dark palette")
     args = parser.parse_args(argv)
     width, height = (int(v) for v in args.size.lower().split("x"))
-    for path in render(args.outdir, width, height):
+    for path in render(args.outdir, width, height, dark=args.dark):
         print(path)
     return 0
 
