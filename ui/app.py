@@ -110,6 +110,23 @@ def _quick_check(window: object) -> None:
     window.runner.run(lambda ctx: quick_check(ctx.db), on_done=report)
 
 
+def _follow_dark_mode(app: object) -> None:
+    """Qt follows the system's light or dark scheme by itself, except with the classic Windows
+    style, which has no dark variant: there, Fusion draws the dark palette properly."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    assert isinstance(app, QApplication)
+    style = app.style()
+    if (
+        sys.platform == "win32"
+        and style is not None
+        and style.name().lower() == "windowsvista"
+        and app.styleHints().colorScheme() == Qt.ColorScheme.Dark
+    ):
+        app.setStyle("Fusion")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.version:
@@ -132,6 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setOrganizationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("kindred")
+    _follow_dark_mode(app)
     try:
         from ui.resources import app_icon
 
