@@ -152,7 +152,9 @@ class MainWindow(QMainWindow):
         self.people_page.import_requested.connect(lambda: self.open_import())
         self.people_page.sample_requested.connect(self.load_sample_data)
         self.people_page.people_changed.connect(self._people_changed)
+        # The first paint of whichever the people page shows: the list, or the welcome.
         self.people_page.table.viewport().installEventFilter(self)
+        self.people_page.welcome.installEventFilter(self)
 
         self._build_sidebar()
         self.stack = QStackedWidget()

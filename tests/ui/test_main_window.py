@@ -221,3 +221,29 @@ def test_recent_databases_menu_lists_what_was_opened(main_window: MainWindow, tm
     main_window._fill_recent_menu()
     texts = [a.text() for a in main_window.recent_menu.actions()]
     assert str(tmp_path / "a.db") in texts
+
+
+def test_kindred_starts_creates_its_database_and_paints(tmp_path: Path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    target = tmp_path / "first start" / "kindred.db"
+    env = dict(os.environ, KINDRED_REPORT_FIRST_PAINT="1", QT_QPA_PLATFORM="offscreen")
+    root = Path(__file__).resolve().parents[2]
+    env["PYTHONPATH"] = str(root)
+    done = subprocess.run(
+        [sys.executable, "-m", "ui.app", "--db", str(target)],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(next(line for line in done.stdout.splitlines() if line.startswith("{")))
+    assert report["in_process_s"] > 0
+    assert target.exists()
+    assert app.recent_databases() == []  # the child kept its settings in its own config folder
