@@ -247,3 +247,20 @@ def test_kindred_starts_creates_its_database_and_paints(tmp_path: Path) -> None:
     assert report["in_process_s"] > 0
     assert target.exists()
     assert app.recent_databases() == []  # the child kept its settings in its own config folder
+
+
+def test_opening_a_person_from_another_page_clears_a_filter_that_hides_them(
+    qtbot: Any, main_window: MainWindow
+) -> None:
+    page = main_window.people_page
+    with qtbot.waitSignal(page.model.ids_loaded, timeout=10_000):
+        page.search_edit.setText("floinn")
+        page.apply_filter()
+    hidden = next(pid for pid in range(1, 500) if page.model.row_of(pid) is None)
+    main_window.show_page("networks")
+    with qtbot.waitSignal(page.model.ids_loaded, timeout=10_000):
+        main_window.show_person(hidden)
+    assert main_window.stack.currentWidget() is page
+    assert page.detail.person_id == hidden
+    assert page.search_edit.text() == ""
+    assert page.model.row_of(hidden) == page.table.currentIndex().row()
