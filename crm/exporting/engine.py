@@ -96,6 +96,7 @@ _BASE_FIELDS = (
     "address_line1",
     "town",
     "postcode",
+    "organisation_id",
 )
 _BOOL_COLUMNS = frozenset({"do_not_contact", "email_opt_out", "post_opt_out"})
 _COMPOSED_ORDER = ("full_name", "salutation_informal", "salutation_formal", "addressee")
@@ -398,6 +399,7 @@ def iter_export_rows(
     maker = _RowMaker(cols, pos)
     i_reason, i_id, i_email = pos["reason"], pos["id"], pos["email"]
     i_line1, i_town, i_pc = pos["address_line1"], pos["town"], pos["postcode"]
+    i_org = pos["organisation_id"]
     consent_reason = REASONS[NO_CONSENT].format(purpose=f"{options.consent_purpose!r}")
     by_post = options.purpose == "post"
     seen: dict[str, tuple[Any, ...]] = {}  # dedupe key -> (sheet row, *what names the person)
@@ -426,6 +428,10 @@ def iter_export_rows(
                 continue
             if by_post:
                 key = address_key(r[i_line1], r[i_town], r[i_pc])
+                if r[i_org] is not None:
+                    # A workplace address (MSPs at Holyrood, colleagues at a council): each person
+                    # there gets their own letter; only households are merged.
+                    key = f"{key}|person:{r[i_id]}"
                 if options.joint_salutation and group and key == group_key:
                     group.append(r)
                     continue

@@ -319,3 +319,26 @@ def test_a_workplace_is_not_a_household(db: Database, tmp_path: Path) -> None:
     assert row["Informal salutation"] == "Dear colleagues"
     assert row["Addressee"] == "Dr Ann Reid and colleagues"
     assert result.people == 4
+
+
+def test_colleagues_at_a_workplace_each_get_their_own_letter(db: Database, tmp_path: Path) -> None:
+    from crm.services import organisations
+
+    with db.transaction() as s:
+        parliament = organisations.create_organisation(s, name="Scottish Parliament")
+        for first, last in (("Claudia", "Beamish"), ("Alasdair", "Munro")):
+            people.create_person(
+                s,
+                title="Ms" if first == "Claudia" else "Mr",
+                first_name=first,
+                last_name=last,
+                post_nominals="MSP",
+                address_line1="The Scottish Parliament",
+                town="Edinburgh",
+                postcode="EH99 1SP",
+                organisation_id=parliament.id,
+            )
+    out = tmp_path / "msps.xlsx"
+    result = export_people(db, PersonFilter(), out, purpose="post", joint_salutation=True)
+    assert result.exported == 2
+    assert sorted(r["Formal salutation"] for r in read_sheet(out)) == ["Dear Mr Munro", "Dear Ms Beamish"]
