@@ -155,7 +155,7 @@ class Flag:
         return f"row {self.row}, column {self.column!r}: {self.reason}"
 
 
-@dataclass
+@dataclass(slots=True)
 class RowPlan:
     """What happens to one row: create, update, skip or reject, and why."""
 
@@ -376,7 +376,7 @@ def _clean_rows(
     progress: Progress | None,
     should_cancel: ShouldCancel | None,
 ) -> list[RowPlan]:
-    person_cols = [
+    person_cols: list[tuple[int, str, Callable[[Any], Any], dict[Any, Any] | None]] = [
         (i, f, _PERSON_CLEANERS[f], {}) for i, f in sorted(mapping.items()) if f in _PERSON_CLEANERS
     ]
     extra_cols = [(i, f) for i, f in sorted(mapping.items()) if f not in _PERSON_CLEANERS]
@@ -405,7 +405,7 @@ def _clean_rows(
             for col, reason in row_problems[number]:
                 flags.append(Flag(number, headers[col], _shown(cells[col] if col < width else None), reason))
                 skip_cols.add(col)
-        for col, fname, cleaner, memo in person_cols:
+        for pos, (col, fname, cleaner, memo) in enumerate(person_cols):
             if col >= width:
                 continue
             raw = cells[col]
@@ -414,11 +414,15 @@ def _clean_rows(
             if skip_cols and col in skip_cols:
                 continue
             # Lists repeat themselves (towns, titles, organisations): clean each distinct value once.
-            value = memo.get(raw, _MISSING)
+            value = memo.get(raw, _MISSING) if memo is not None else _MISSING
             if value is _MISSING:
                 value = _clean_person_value(fname, cleaner, raw)
-                if len(memo) < _MEMO_LIMIT:
+                if memo is not None:
                     memo[raw] = value
+                    if len(memo) >= _MEMO_LIMIT:
+                        # Mostly distinct values (emails, addresses): memoising only costs memory.
+                        memo = None
+                        person_cols[pos] = (col, fname, cleaner, None)
             if value is None:
                 continue
             if type(value) is _Problem:
@@ -467,7 +471,7 @@ def _clean_rows(
 
 
 _MISSING = object()
-_MEMO_LIMIT = 200_000
+_MEMO_LIMIT = 5_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -666,75 +670,49 @@ def _match(session: Session, plan: ImportPlan) -> None:
             if pc:
                 by_name_pc.setdefault((*name, pc), r)
 
+    del by_email, by_name_org, by_name_pc  # a long list's keys: let them go before the queries
+
     # Against the database, with set-based queries.
     originals = [r for r in live if r.duplicate_of_row is None]
     emails = sorted({r.values["email"] for r in originals if r.values.get("email")})
     found_email: dict[str, int] = {}
     suppressed: set[str] = set()
-    for part in chunked(emails):
-        for pid, email in session.execute(
+    people_count = session.scalar(select(func.count(Person.id))) or 0
+    if len(emails) * 5 > people_count:
+        # A list that is large beside the database: one pass over the index beats many IN lists.
+        wanted = set(emails)
+        # Through the connection: rows stream from the cursor instead of being buffered by the ORM.
+        for pid, email in session.connection().execute(
             select(Person.id, func.lower(Person.email))
-            .where(func.lower(Person.email).in_(part), Person.deleted_at.is_(None))
+            .where(Person.email.is_not(None), Person.deleted_at.is_(None))
             .order_by(Person.id)
         ):
-            found_email.setdefault(email, pid)
-        suppressed.update(session.scalars(select(Suppression.email).where(Suppression.email.in_(part))))
-
-    need_names = [r for r in originals if r.values.get("email") not in found_email and _name_key(r.values)]
-    # (first, last, organisation key) and (first, last, postcode) → people, with their emails.
-    db_by_org: dict[tuple[str, str, str], list[tuple[int, str | None]]] = defaultdict(list)
-    db_by_pc: dict[tuple[str, str, str], list[tuple[int, str | None]]] = defaultdict(list)
-    lasts = sorted({r.values["last_name"].lower() for r in need_names})
-    for part in chunked(lasts):
-        stmt = (
-            select(
-                Person.id,
-                Person.first_name,
-                Person.preferred_name,
-                Person.last_name,
-                Person.email,
-                Person.postcode,
-                Organisation.name_key,
-            )
-            .outerjoin(Organisation, Organisation.id == Person.organisation_id)
-            .where(func.lower(Person.last_name).in_(part), Person.deleted_at.is_(None))
-            .order_by(Person.id)
-        )
-        for pid, first, preferred, last, email, pc, org_key in session.execute(stmt):
-            entry = (pid, email.lower() if email else None)
-            compact = _compact_postcode(pc)
-            for given in {first, preferred}:
-                if not given:
-                    continue
-                key = (_fold(given), _fold(last))
-                if org_key:
-                    db_by_org[(*key, org_key)].append(entry)
-                if compact:
-                    db_by_pc[(*key, compact)].append(entry)
+            if email in wanted:
+                found_email.setdefault(email, pid)
+        del wanted
+    else:
+        for part in chunked(emails):
+            for pid, email in session.execute(
+                select(Person.id, func.lower(Person.email))
+                .where(func.lower(Person.email).in_(part), Person.deleted_at.is_(None))
+                .order_by(Person.id)
+            ):
+                found_email.setdefault(email, pid)
+    if emails:
+        if (session.scalar(select(func.count(Suppression.id))) or 0) < 50_000:
+            suppressed = set(emails).intersection(session.scalars(select(Suppression.email)))
+        else:
+            for part in chunked(emails):
+                suppressed.update(
+                    session.scalars(select(Suppression.email).where(Suppression.email.in_(part)))
+                )
 
     for r in originals:
         email = r.values.get("email")
         if email and email in found_email:
             r.person_id = found_email[email]
             r.match = "the same email address is already in Kindred"
-            continue
-        name = _name_key(r.values)
-        if not name:
-            continue
-        org = _org_key(r.organisation) if r.organisation else None
-        pc = _compact_postcode(r.values.get("postcode"))
-        for key, index, why in (
-            ((*name, org), db_by_org, "the same name and organisation is already in Kindred"),
-            ((*name, pc), db_by_pc, "the same name and postcode is already in Kindred"),
-        ):
-            if not key[2] or key not in index:
-                continue
-            pid = next(
-                (p for p, db_email in index[key] if not (email and db_email and email != db_email)), None
-            )  # type: ignore[index]
-            if pid is not None:
-                r.person_id, r.match = pid, why
-                break
+    _match_by_name(session, [r for r in originals if r.person_id is None and _name_key(r.values)])
 
     # Suppressed emails: imported, but flagged and never contactable.
     for r in live:
@@ -752,6 +730,89 @@ def _match(session: Session, plan: ImportPlan) -> None:
             )
 
     _decide(session, plan)
+
+
+_BY_ORG = "the same name and organisation is already in Kindred"
+_BY_POSTCODE = "the same name and postcode is already in Kindred"
+
+
+def _match_by_name(session: Session, rows: list[RowPlan]) -> None:
+    """Same name and organisation, else same name and postcode, the lowest id first.
+
+    Two records with different email addresses are two people, so a row with an email can only
+    match someone without one, and someone with an email only a row without one. Both small sets
+    are indexed; everyone else streams past once, so a big list against a big database stays small.
+    """
+    if not rows:
+        return
+    without_email = [r for r in rows if not r.values.get("email")]
+    # Rows without an email, by (first, last, organisation) and (first, last, postcode).
+    by_org: dict[tuple[str, str, str], list[RowPlan]] = defaultdict(list)
+    by_pc: dict[tuple[str, str, str], list[RowPlan]] = defaultdict(list)
+    for r in without_email:
+        name = _name_key(r.values)
+        assert name is not None
+        if r.organisation and (org := _org_key(r.organisation)):
+            by_org[(*name, org)].append(r)
+        if pc := _compact_postcode(r.values.get("postcode")):
+            by_pc[(*name, pc)].append(r)
+    found_org: dict[int, int] = {}  # id(row) → person id
+    found_pc: dict[int, int] = {}
+    # People without an email, for the rows that have one.
+    db_org: dict[tuple[str, str, str], int] = {}
+    db_pc: dict[tuple[str, str, str], int] = {}
+    wanted = {_name_key(r.values) for r in rows}
+    lasts = sorted({r.values["last_name"].lower() for r in rows})
+    for part in chunked(lasts):
+        stmt = (
+            select(
+                Person.id,
+                Person.first_name,
+                Person.preferred_name,
+                Person.last_name,
+                Person.email,
+                Person.postcode,
+                Organisation.name_key,
+            )
+            .outerjoin(Organisation, Organisation.id == Person.organisation_id)
+            .where(func.lower(Person.last_name).in_(part), Person.deleted_at.is_(None))
+            .order_by(Person.id)
+        )
+        # Through the connection: rows stream from the cursor instead of being buffered by the ORM.
+        for pid, first, preferred, last, email, pc, org_key in session.connection().execute(stmt):
+            compact = _compact_postcode(pc)
+            for given in (first, preferred) if preferred and preferred != first else (first,):
+                if not given:
+                    continue
+                name = (_fold(given), _fold(last))
+                if name not in wanted:
+                    continue
+                if org_key:
+                    key = (*name, org_key)
+                    for r in by_org.get(key, ()):
+                        found_org.setdefault(id(r), pid)
+                    if not email:
+                        db_org.setdefault(key, pid)
+                if compact:
+                    key = (*name, compact)
+                    for r in by_pc.get(key, ()):
+                        found_pc.setdefault(id(r), pid)
+                    if not email:
+                        db_pc.setdefault(key, pid)
+    for r in rows:
+        if r.values.get("email"):
+            name = _name_key(r.values)
+            assert name is not None
+            org = _org_key(r.organisation) if r.organisation else None
+            pc = _compact_postcode(r.values.get("postcode"))
+            if org and (*name, org) in db_org:
+                r.person_id, r.match = db_org[(*name, org)], _BY_ORG
+            elif pc and (*name, pc) in db_pc:
+                r.person_id, r.match = db_pc[(*name, pc)], _BY_POSTCODE
+        elif id(r) in found_org:
+            r.person_id, r.match = found_org[id(r)], _BY_ORG
+        elif id(r) in found_pc:
+            r.person_id, r.match = found_pc[id(r)], _BY_POSTCODE
 
 
 def _decide(session: Session, plan: ImportPlan) -> None:

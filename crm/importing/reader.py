@@ -15,7 +15,6 @@ import codecs
 import csv
 import datetime as dt
 import hashlib
-import io
 import re
 import zipfile
 from collections.abc import Callable, Sequence
@@ -402,12 +401,17 @@ def _non_empty_rows(rows: Any) -> list[tuple[int, list[Cell]]]:
     row with data.
     """
     out: list[tuple[int, list[Cell]]] = []
+    shared: dict[Any, Any] = {}
+    intern = shared.setdefault
     for number, row in enumerate(rows, start=1):
         end = len(row)
         while end and (row[end - 1] == "" or row[end - 1] is None):
             end -= 1
         if end:
-            out.append((number, row[:end] if end < len(row) else row))
+            # Repeated text shares one string (see _csv_rows).
+            out.append((number, [intern(v, v) if type(v) is str and len(v) < 40 else v for v in row[:end]]))
+            if len(shared) > 200_000:
+                shared.clear()
     return out
 
 
@@ -502,8 +506,10 @@ def detect_encoding(data: bytes) -> str:
         return "utf-16-be" if even_zeros > odd_zeros else "utf-16-le"
     try:
         data.decode("utf-8")
-    except UnicodeDecodeError:
-        return "cp1252"
+    except UnicodeDecodeError as exc:
+        # A sample may end inside a multi-byte character; that alone is no reason to doubt UTF-8.
+        if exc.reason != "unexpected end of data" or exc.start < len(data) - 3:
+            return "cp1252"
     return "utf-8"
 
 
@@ -526,34 +532,56 @@ def sniff_delimiter(text: str) -> str:
 
 
 def _read_csv(path: Path, digest: str) -> Table:
-    raw = path.read_bytes()
-    encoding = detect_encoding(raw)
-    if not encoding.startswith("utf-16") and b"\x00" in raw[:4096]:
+    with path.open("rb") as fh:
+        head = fh.read(64 * 1024)
+    encoding = detect_encoding(head)
+    if not encoding.startswith("utf-16") and b"\x00" in head[:4096]:
         raise FileProblem(f"{path.name} is not a text (CSV) file: it holds binary data.")
-    try:
-        text = raw.decode(encoding)
-    except UnicodeDecodeError:
+    if encoding == "utf-8":
+        # A few bytes that are not UTF-8 anywhere in the file make it Windows-1252 (Excel's
+        # "CSV" on Windows); finding out costs a streamed decode, not a copy of the file.
         try:
-            text = raw.decode("cp1252")
+            with path.open(encoding="utf-8", newline="") as text_fh:
+                while text_fh.read(1024 * 1024):
+                    pass
+        except UnicodeDecodeError:
             encoding = "cp1252"
-        except UnicodeDecodeError as exc:
-            raise FileProblem(f"{path.name} is not a text file Kindred can read ({exc.reason}).") from exc
-    del raw
-    if "\x00" in text:
-        raise FileProblem(f"{path.name} is not a text (CSV) file: it holds binary data.")
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(text[: 64 * 1024])
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    # Row numbers count records (what a spreadsheet shows when the CSV is opened); empty rows dropped.
+    sample = head.decode(encoding, errors="ignore")
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(sample)
+    try:
+        with path.open(encoding=encoding, newline="") as text_fh:
+            return Table(
+                path=path,
+                kind="csv",
+                sha256=digest,
+                rows=_csv_rows(path, csv.reader(text_fh, delimiter=delimiter)),
+                encoding=encoding,
+                delimiter=delimiter,
+            )
+    except UnicodeDecodeError as exc:
+        raise FileProblem(f"{path.name} is not a text file Kindred can read ({exc.reason}).") from exc
+
+
+def _csv_rows(path: Path, reader: Any) -> list[tuple[int, list[Cell]]]:
+    """Rows numbered as records (what a spreadsheet shows when the CSV is opened), empty rows
+    dropped. Repeated values (towns, titles, organisations) share one string, which roughly
+    halves the memory a long list takes."""
     rows: list[tuple[int, list[Cell]]] = []
+    shared: dict[str, str] = {}
+    intern = shared.setdefault
     try:
         for number, row in enumerate(reader, start=1):
             end = len(row)
             while end and not row[end - 1].strip():
                 end -= 1
             if end:
-                rows.append((number, row[:end] if end < len(row) else row))  # type: ignore[arg-type]
+                if any("\x00" in v for v in row[:end]):
+                    raise FileProblem(f"{path.name} is not a text (CSV) file: it holds binary data.")
+                rows.append((number, [intern(v, v) if len(v) < 40 else v for v in row[:end]]))
+                if len(shared) > 200_000:
+                    shared.clear()
     except csv.Error as exc:
         raise FileProblem(
             f"{path.name} is not a well-formed CSV file near line {reader.line_num}: {exc}."
         ) from exc
-    return Table(path=path, kind="csv", sha256=digest, rows=rows, encoding=encoding, delimiter=delimiter)
+    return rows
