@@ -36,7 +36,7 @@ from crm.models import (
 )
 from crm.services import networks, tags
 
-from ui.tasks import TaskRunner
+from ui.tasks import TaskRunner, emit
 from ui.widgets import align_form_labels
 
 ANY = "Any"
@@ -193,7 +193,7 @@ class FilterPanel(QWidget):
 
     def _emit(self, *_args: Any) -> None:
         if not self._quiet:
-            self.changed.emit()
+            emit(self.changed)
 
     def refresh_choices(self) -> None:
         """Networks, tags, organisations, regions and parties as they are in the database now."""
@@ -307,7 +307,7 @@ class FilterPanel(QWidget):
 
     def clear(self) -> None:
         self.set_filter(PersonFilter())
-        self.changed.emit()
+        emit(self.changed)
 
     def active_count(self) -> int:
         """How many filter fields are set (for the "Filters (n)" button)."""

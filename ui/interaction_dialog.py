@@ -33,7 +33,7 @@ from crm.models import InteractionKind
 from crm.services import interactions
 
 from ui import dialogs
-from ui.tasks import TaskContext, TaskRunner
+from ui.tasks import TaskContext, TaskRunner, emit
 
 # Above this many participants the dialog shows a count instead of a list of names.
 LIST_LIMIT = 200
@@ -253,7 +253,7 @@ class InteractionDialog(QDialog):
         )
 
     def _saved(self, interaction_id: int) -> None:
-        self.logged.emit(interaction_id)
+        emit(self.logged, interaction_id)
         self.accept()
 
     def _failed(self, exc: BaseException) -> None:

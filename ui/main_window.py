@@ -48,7 +48,7 @@ from crm.services import interactions, views
 
 from ui import dialogs
 from ui.people_page import PeoplePage
-from ui.tasks import TaskContext, TaskRunner
+from ui.tasks import TaskContext, TaskRunner, emit
 
 SETTINGS_ORG = "Kindred"
 SETTINGS_APP = "Kindred"
@@ -333,7 +333,7 @@ class MainWindow(QMainWindow):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if not self._painted and event.type() == QEvent.Type.Paint:
             self._painted = True
-            QTimer.singleShot(0, self, self.first_painted.emit)
+            QTimer.singleShot(0, self, lambda: emit(self.first_painted))
         return super().eventFilter(watched, event)
 
     # --- navigation ---------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from crm import filters
 from crm.filters import PersonFilter
 from crm.models import STAKEHOLDER_LABELS, StakeholderType
 
-from ui.tasks import Task, TaskContext, TaskRunner
+from ui.tasks import Task, TaskContext, TaskRunner, emit
 
 PAGE_SIZE = 250
 FIRST_SCREEN = 200
@@ -209,7 +209,7 @@ class PeopleModel(QAbstractTableModel):
         self._row_of = None
         self._cache.clear()
         self.endResetModel()
-        self.first_screen_loaded.emit(len(ids))
+        emit(self.first_screen_loaded, len(ids))
 
     def reload_now(self) -> None:
         """Re-query on the calling thread (start-up and tests that need the rows at once)."""
@@ -240,7 +240,7 @@ class PeopleModel(QAbstractTableModel):
             self._cache.clear()
             self.endResetModel()
         self.loaded = True
-        self.ids_loaded.emit(len(ids))
+        emit(self.ids_loaded, len(ids))
 
     def refresh_people(self, person_ids: Sequence[int]) -> None:
         """Forget cached rows of these people and repaint them (after an edit)."""
@@ -248,7 +248,9 @@ class PeopleModel(QAbstractTableModel):
             self._cache.pop(pid, None)
         rows = [r for r in (self.row_of(pid) for pid in person_ids) if r is not None]
         if rows and self._columns:
-            self.dataChanged.emit(self.index(min(rows), 0), self.index(max(rows), len(self._columns) - 1), [])
+            emit(
+                self.dataChanged, self.index(min(rows), 0), self.index(max(rows), len(self._columns) - 1), []
+            )
 
     def _fetch_page(self, row: int) -> None:
         start = row - row % PAGE_SIZE

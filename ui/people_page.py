@@ -50,7 +50,7 @@ from ui import dialogs
 from ui.filter_panel import FilterPanel
 from ui.people_model import DEFAULT_COLUMNS, PeopleModel, available_columns
 from ui.person_detail import PersonDetail, _FormDialog
-from ui.tasks import Task, TaskContext, TaskRunner
+from ui.tasks import Task, TaskContext, TaskRunner, emit
 from ui.undo import TrashPeopleCommand
 
 SEARCH_DEBOUNCE_MS = 150
@@ -365,7 +365,7 @@ class PeoplePage(QWidget):
     def _ids_loaded(self, count: int) -> None:
         noun = "person" if count == 1 else "people"
         self.count_label.setText(f"{count:,} {noun}")
-        self.count_changed.emit(count)
+        emit(self.count_changed, count)
         if self._total is None:
             self._total = self._count_all() if count == 0 else max(count, 1)
         self._show_welcome_if_empty()
@@ -446,13 +446,13 @@ class PeoplePage(QWidget):
             self.model.reload()
         else:
             self.model.refresh_people([person_id])
-        self.people_changed.emit()
-        self.message.emit("Saved.")
+        emit(self.people_changed)
+        emit(self.message, "Saved.")
 
     def _refresh_shown(self) -> None:
         if self._shown_id is not None:
             self.model.refresh_people([self._shown_id])
-        self.people_changed.emit()
+        emit(self.people_changed)
 
     # --- selection and sorting ----------------------------------------------------------------
 
@@ -588,7 +588,7 @@ class PeoplePage(QWidget):
         self.model.reload()
         if self.detail.person_id in ids and not self.detail.is_dirty():
             self.detail.load(self.detail.person_id)
-        self.people_changed.emit()
+        emit(self.people_changed)
 
     # --- bulk actions -------------------------------------------------------------------------
 
@@ -616,8 +616,8 @@ class PeoplePage(QWidget):
         self._total = None
         self.model.reload()
         self.detail.reload_related()
-        self.people_changed.emit()
-        self.message.emit(message)
+        emit(self.people_changed)
+        emit(self.message, message)
 
     def _open(self, dialog: QDialog, on_accept: Callable[[], Any]) -> QDialog:
         self.active_dialog = dialog
@@ -775,8 +775,8 @@ class PeoplePage(QWidget):
 
         def done(saved: str) -> None:
             self._view_name = saved
-            self.views_changed.emit()
-            self.message.emit(f"Saved the view “{saved}”.")
+            emit(self.views_changed)
+            emit(self.message, f"Saved the view “{saved}”.")
 
         return self.runner.run(work, on_done=done, on_error=failed, write=True)
 

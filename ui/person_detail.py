@@ -59,7 +59,7 @@ from crm.services import consent, interactions, networks, people, roles
 from crm.validation import normalise_email, normalise_phone, normalise_postcode
 
 from ui import dialogs
-from ui.tasks import TaskContext, TaskRunner
+from ui.tasks import TaskContext, TaskRunner, emit
 from ui.undo import CreatePersonCommand, EditPersonCommand, Snapshot, apply_snapshot, person_snapshot
 from ui.widgets import align_form_labels
 
@@ -628,7 +628,7 @@ class PersonDetail(QWidget):
         self.revert_button.setEnabled(dirty)
         if dirty != self._dirty:
             self._dirty = dirty
-            self.dirty_changed.emit(dirty)
+            emit(self.dirty_changed, dirty)
 
     def is_dirty(self) -> bool:
         return self._dirty
@@ -764,7 +764,7 @@ class PersonDetail(QWidget):
                     EditPersonCommand(self.runner, person_id, name, before, after, self._changed_elsewhere)
                 )
         self.load(person_id)
-        self.person_saved.emit(person_id)
+        emit(self.person_saved, person_id)
 
     def _save_failed(self, exc: BaseException) -> None:
         self._saving = False
@@ -784,10 +784,10 @@ class PersonDetail(QWidget):
         if self.person_id in ids and not self._dirty:
             self.load(self.person_id)
         if self.person_id is not None:
-            self.person_saved.emit(self.person_id)
+            emit(self.person_saved, self.person_id)
         for pid in ids:
             if pid != self.person_id:
-                self.person_saved.emit(pid)
+                emit(self.person_saved, pid)
 
     def discard(self) -> None:
         self.load(self.person_id)
@@ -818,7 +818,7 @@ class PersonDetail(QWidget):
             self.reload_related()
             self.tabs.setCurrentIndex(tab)
             if person_id is not None:
-                self.related_changed.emit(person_id)
+                emit(self.related_changed, person_id)
 
         self.runner.run(work, on_done=done, parent_widget=self, write=True)
 
@@ -947,4 +947,4 @@ class PersonDetail(QWidget):
     def _interaction_logged(self, interaction_id: int) -> None:
         self.reload_related()
         self.tabs.setCurrentIndex(4)
-        self.interaction_logged.emit(interaction_id)
+        emit(self.interaction_logged, interaction_id)
