@@ -473,7 +473,7 @@ class DuplicatesPage(_Page):
         dups = plan.duplicates
         self.row_combos = {}
         self.table.setRowCount(len(dups))
-        chosen = self.w.options.row_actions
+        chosen = self.w.import_options.row_actions
         for r, row in enumerate(dups):
             name = " ".join(str(row.values.get(k)) for k in ("first_name", "last_name") if row.values.get(k))
             self.table.setItem(r, 0, QTableWidgetItem(str(row.row)))
@@ -487,7 +487,7 @@ class DuplicatesPage(_Page):
             combo.setAccessibleName(f"What to do with row {row.row}")
             for action in DUPLICATE_ACTIONS:
                 combo.addItem(DUPLICATE_ACTION_LABELS[action], action)
-            combo.setCurrentIndex(combo.findData(chosen.get(row.row, self.w.options.on_duplicate)))
+            combo.setCurrentIndex(combo.findData(chosen.get(row.row, self.w.import_options.on_duplicate)))
             self.table.setCellWidget(r, 3, combo)
             self.row_combos[row.row] = combo
         self.table.resizeColumnsToContents()
@@ -505,8 +505,8 @@ class DuplicatesPage(_Page):
 
     def validatePage(self) -> bool:
         default = self.all_combo.currentData()
-        self.w.options.on_duplicate = default
-        self.w.options.row_actions = {
+        self.w.import_options.on_duplicate = default
+        self.w.import_options.row_actions = {
             row: combo.currentData()
             for row, combo in self.row_combos.items()
             if combo.currentData() != default
@@ -592,7 +592,7 @@ class OptionsPage(_Page):
             self.w.runner.run(load, on_done=done, parent_widget=self)
 
     def validatePage(self) -> bool:
-        options = self.w.options
+        options = self.w.import_options
         options.network = self.network.currentText().strip() or None
         options.role = (self.role.currentText().strip() or "member").lower()
         options.tags = [t.strip() for t in self.tags.text().replace(";", ",").split(",") if t.strip()]
@@ -754,7 +754,7 @@ class ResultPage(_Page):
         self.setFinalPage(True)
 
     def initializePage(self) -> None:
-        result = self.w.result
+        result = self.w.import_result
         assert result is not None
         self.summary.setText(
             f"Import {result.batch_id} of {result.plan.file_name}: {result.created:,} created, "
@@ -797,8 +797,8 @@ class ImportWizard(QWizard):
         self.resize(860, 600)
         self.table: Table | None = None
         self.mapping: dict[int, str] | None = None
-        self.options = ImportOptions()
-        self.result: ImportResult | None = None
+        self.import_options = ImportOptions()
+        self.import_result: ImportResult | None = None
         self._generation = 0
         self.file_page = FilePage()
         self.sheet_page = SheetPage()
@@ -832,8 +832,8 @@ class ImportWizard(QWizard):
         return path or None
 
     def ask_report_path(self) -> str | None:
-        assert self.result is not None
-        default = Path.home() / f"{Path(self.result.plan.file_name).stem} - problems.xlsx"
+        assert self.import_result is not None
+        default = Path.home() / f"{Path(self.import_result.plan.file_name).stem} - problems.xlsx"
         path, _ = QFileDialog.getSaveFileName(
             self, "Save problems report", str(default), "Excel workbooks (*.xlsx)"
         )
@@ -842,7 +842,9 @@ class ImportWizard(QWizard):
     def _options_copy(self) -> ImportOptions:
         """Work on the worker thread gets its own copy of the choices."""
         return dataclasses.replace(
-            self.options, row_actions=dict(self.options.row_actions), tags=list(self.options.tags)
+            self.import_options,
+            row_actions=dict(self.import_options.row_actions),
+            tags=list(self.import_options.tags),
         )
 
     def reject(self) -> None:
@@ -903,7 +905,7 @@ class ImportWizard(QWizard):
         assert table is not None
 
         def done(result: ImportResult) -> None:
-            self.result = result
+            self.import_result = result
             if result.batch_id is not None:
                 emit(self.import_finished, result.batch_id)
             page.finished_ok()
@@ -923,9 +925,9 @@ class ImportWizard(QWizard):
         )
 
     def undo(self) -> Task[Any] | None:
-        if self.result is None or self.result.batch_id is None:
+        if self.import_result is None or self.import_result.batch_id is None:
             return None
-        batch_id = self.result.batch_id
+        batch_id = self.import_result.batch_id
         if not dialogs.confirm(
             self,
             "Undo import",
@@ -953,12 +955,12 @@ class ImportWizard(QWizard):
         )
 
     def save_report(self) -> Task[Any] | None:
-        if self.result is None or self.table is None:
+        if self.import_result is None or self.table is None:
             return None
         path = self.ask_report_path()
         if not path:
             return None
-        plan, table = self.result.plan, self.table
+        plan, table = self.import_result.plan, self.table
 
         def write(_ctx: TaskContext) -> int:
             from crm.importing.report import write_problems_report

@@ -21,8 +21,9 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table as SqlTable
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -574,17 +575,17 @@ def _apply_extra(plan: RowPlan, fname: str, raw: Any, order: str | None, heading
     elif fname == "type":
         known = {t.value for t in StakeholderType}
         for name in cleaning.split_tags(raw):
-            value = normalise_types([name])
-            if not value or value[0] not in known:
+            found = normalise_types([name])
+            if not found or found[0] not in known:
                 raise ValidationError(f"{name!r} is not a stakeholder type")
-            if value[0] not in plan.types:
-                plan.types.append(value[0])
+            if found[0] not in plan.types:
+                plan.types.append(found[0])
     elif fname in ("party", "constituency", "chamber"):
-        value = cleaning.text(raw)
-        if value:
-            if len(value) > 100 and fname != "constituency":
+        text_value = cleaning.text(raw)
+        if text_value:
+            if len(text_value) > 100 and fname != "constituency":
                 raise ValidationError(f"a {fname} is at most 100 characters")
-            plan.elected = {**(plan.elected or {}), fname: value}
+            plan.elected = {**(plan.elected or {}), fname: text_value}
 
 
 def _finish_elected(plan: RowPlan, headers: list[str], mapping: Mapping[int, str]) -> None:
@@ -652,8 +653,8 @@ def _match(session: Session, plan: ImportPlan) -> None:
                 ((*name, org), by_name_org, "the same name and organisation"),
                 ((*name, pc), by_name_pc, "the same name and postcode"),
             ):
-                if key[2] and key in table:  # type: ignore[index]
-                    other = table[key]  # type: ignore[index]
+                if key[2] and key in table:
+                    other = table[key]
                     other_email = other.values.get("email")
                     if not (email and other_email and email != other_email):
                         first, why = other, label
@@ -803,10 +804,10 @@ def _match_by_name(session: Session, rows: list[RowPlan]) -> None:
         if r.values.get("email"):
             name = _name_key(r.values)
             assert name is not None
-            org = _org_key(r.organisation) if r.organisation else None
+            row_org = _org_key(r.organisation) if r.organisation else None
             pc = _compact_postcode(r.values.get("postcode"))
-            if org and (*name, org) in db_org:
-                r.person_id, r.match = db_org[(*name, org)], _BY_ORG
+            if row_org and (*name, row_org) in db_org:
+                r.person_id, r.match = db_org[(*name, row_org)], _BY_ORG
             elif pc and (*name, pc) in db_pc:
                 r.person_id, r.match = db_pc[(*name, pc)], _BY_POSTCODE
         elif id(r) in found_org:
@@ -984,9 +985,13 @@ def apply_import(
     counts = plan.counts
     return ImportResult(
         batch_id=batch_id,
+        created=counts["created"],
+        updated=counts["updated"],
+        skipped=counts["skipped"],
+        rejected=counts["rejected"],
+        flagged=counts["flagged"],
         seconds=time.perf_counter() - started,
         plan=plan,
-        **counts,
     )
 
 
@@ -1080,10 +1085,10 @@ def write_plan(
     creates = [r for r in plan.rows if r.action == "create"]
     done = base
     today = dt.date.today()
-    for part in chunked(creates, WRITE_CHUNK):
+    for chunk in chunked(creates, WRITE_CHUNK):
         _tick(progress, should_cancel, done, total)
         payload = []
-        for r in part:
+        for r in chunk:
             item = {k: v for k, v in r.values.items() if not k.startswith("_")}
             item.setdefault("source", default_source)
             item["organisation_id"] = org_ids.get(_org_key(r.organisation)) if r.organisation else None
@@ -1095,7 +1100,7 @@ def write_plan(
         person_tags: list[dict[str, Any]] = []
         person_types: list[dict[str, Any]] = []
         entries = []
-        for r, pid in zip(part, ids, strict=True):
+        for r, pid in zip(chunk, ids, strict=True):
             r.person_id = pid
             seen_nets: set[int] = set()
             for name, role, joined in r.networks:
@@ -1133,13 +1138,13 @@ def write_plan(
                 }
             )
         if members:
-            session.execute(insert(Membership.__table__), members)
+            session.execute(insert(cast(SqlTable, Membership.__table__)), members)
         if person_tags:
-            session.execute(insert(PersonTag.__table__), person_tags)
+            session.execute(insert(cast(SqlTable, PersonTag.__table__)), person_tags)
         if person_types:
-            session.execute(insert(PersonType.__table__), person_types)
+            session.execute(insert(cast(SqlTable, PersonType.__table__)), person_types)
         audit.record_many(session, entries, batch_id=batch_id)
-        done += len(part)
+        done += len(chunk)
 
     # Updates: field changes recorded with their old values so undo can restore them.
     updates = [r for r in plan.rows if r.action == "update"]
@@ -1170,14 +1175,14 @@ def write_plan(
             }
             for k, (old, new) in r.changes.items()
         )
-    for part in chunked(changed, WRITE_CHUNK):
+    for items_part in chunked(changed, WRITE_CHUNK):
         _tick(progress, should_cancel, done, total)
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
-        for item in part:
+        for item in items_part:
             groups[tuple(sorted(item))].append(item)
         for items in groups.values():
             session.execute(update(Person), items)
-        done += len(part)
+        done += len(items_part)
     audit.record_many(session, entries, batch_id=batch_id)
     _refresh_search_text(session, [c["id"] for c in changed])
     _suppress_do_not_contact(session, [r.person_id for r in live_rows if r.values.get("do_not_contact")])
@@ -1272,7 +1277,7 @@ def _suppress_do_not_contact(session: Session, person_ids: Sequence[Any]) -> Non
     ids = [i for i in person_ids if i is not None]
     for part in chunked(ids):
         emails = {
-            e.lower()
+            (e or "").lower()
             for e in session.scalars(
                 select(Person.email).where(Person.id.in_(part), Person.email.is_not(None))
             )
@@ -1298,7 +1303,7 @@ def _add_types(session: Session, type_: str, person_ids: list[int], batch_id: in
     new = [pid for pid in ids if pid not in have]
     if new:
         session.execute(
-            insert(PersonType),
+            insert(cast(SqlTable, PersonType.__table__)),
             [{"person_id": pid, "type": type_, "import_batch_id": batch_id} for pid in new],
         )
         audit.record_many(
@@ -1500,7 +1505,7 @@ def undo_import(
         undo_entries: list[dict[str, Any]] = []
         links = 0
         for model in (Membership, PersonTag, PersonType, Consent):
-            result = session.execute(delete(model).where(model.import_batch_id == batch_id))  # type: ignore[attr-defined]
+            result = session.execute(delete(model).where(model.import_batch_id == batch_id))
             links += result.rowcount or 0  # type: ignore[attr-defined]
         role_ids = list(
             session.scalars(
@@ -1538,8 +1543,8 @@ def undo_import(
             item = {"id": pid, **values, "updated_at": now}
             groups[tuple(sorted(item))].append(item)
         for items in groups.values():
-            for part in chunked(items, WRITE_CHUNK):
-                session.execute(update(Person), list(part))
+            for batch_part in chunked(items, WRITE_CHUNK):
+                session.execute(update(Person), list(batch_part))
         _refresh_search_text(session, list(restore))
         _tick(progress, should_cancel, 3, 4)
         for part in chunked(created_ids):

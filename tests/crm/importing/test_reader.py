@@ -270,3 +270,19 @@ def test_workbook_named_csv(tmp_path: Path, contacts_xlsx: Path) -> None:
     path = tmp_path / "book.csv"
     path.write_bytes(contacts_xlsx.read_bytes())
     assert "rename it to .xlsx" in _refused(path)
+
+
+def test_too_large_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from crm.importing import reader
+
+    monkeypatch.setattr(reader, "MAX_FILE_BYTES", 100)
+    path = write_csv(tmp_path / "big.csv", [HEADINGS, *PEOPLE])
+    assert "too large to import" in _refused(path)
+
+
+def test_sheet_with_too_many_cells_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from crm.importing import reader
+
+    monkeypatch.setattr(reader, "MAX_CELLS", 10)
+    path = write_xlsx(tmp_path / "wide.xlsx", {"People": [HEADINGS, *PEOPLE]})
+    assert "too large to import" in _refused(path)
