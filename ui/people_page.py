@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -287,9 +288,23 @@ class PeoplePage(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
 
-        QWidget.setTabOrder(self.search_edit, self.filters_button)
-        QWidget.setTabOrder(self.filters_button, self.table)
-        QWidget.setTabOrder(self.table, self.detail)
+        # Tab walks the top bar left to right, then the list, then the person panel's fields.
+        order: list[QWidget] = [
+            self.search_edit,
+            self.filters_button,
+            self.save_view_button,
+            self.columns_button,
+            self.actions_button,
+            self.new_button,
+            self.table,
+            self.detail.log_button,
+            self.detail.revert_button,
+            self.detail.save_button,
+            self.detail.tabs,
+            self.detail.title_combo,
+        ]
+        for first, second in itertools.pairwise(order):
+            QWidget.setTabOrder(first, second)
         self._selection_changed()
 
     def _build_actions_menu(self) -> QMenu:

@@ -264,3 +264,29 @@ def test_opening_a_person_from_another_page_clears_a_filter_that_hides_them(
     assert page.detail.person_id == hidden
     assert page.search_edit.text() == ""
     assert page.model.row_of(hidden) == page.table.currentIndex().row()
+
+
+def test_tab_goes_along_the_top_bar_then_the_list_then_the_panel(main_window: MainWindow) -> None:
+    from PySide6.QtWidgets import QWidget
+
+    def next_stop(widget: QWidget) -> QWidget:
+        widget = widget.nextInFocusChain()
+        while not widget.focusPolicy() & Qt.FocusPolicy.TabFocus or not widget.isVisibleTo(main_window):
+            widget = widget.nextInFocusChain()
+        return widget
+
+    page = main_window.people_page
+    stops = [page.search_edit]
+    for _ in range(20):
+        stops.append(next_stop(stops[-1]))
+    assert stops[:7] == [
+        page.search_edit,
+        page.filters_button,
+        page.save_view_button,
+        page.columns_button,
+        page.actions_button,
+        page.new_button,
+        page.table,
+    ]
+    detail = page.detail
+    assert stops.index(detail.title_combo) < stops.index(detail.edits["first_name"])
