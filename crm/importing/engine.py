@@ -454,9 +454,9 @@ def _clean_rows(
             plan.networks.append(
                 (options.network, row_role or (options.role or "member").lower(), row_joined)
             )
-        for t in options.tags:
-            if t.lower() not in {x.lower() for x in plan.tags}:
-                plan.tags.append(t)
+        if options.tags:
+            have = {x.lower() for x in plan.tags}
+            plan.tags.extend(t for t in options.tags if t.lower() not in have)
         for t in option_types:
             if t not in plan.types:
                 plan.types.append(t)

@@ -257,3 +257,39 @@ def test_history_shows_a_conflicting_undo_plainly(
     qtbot.waitUntil(lambda: task.done, timeout=10_000)
     assert errors and "Zoë Müller: town changed" in errors[0]
     assert _count(runner) == 5
+
+
+def test_other_sheet_and_header_row_can_be_chosen(qtbot: Any, runner: TaskRunner, tmp_path: Path) -> None:
+    from tests.crm.importing.conftest import write_xlsx
+
+    path = write_xlsx(
+        tmp_path / "book.xlsx",
+        {
+            "Everyone": [HEADINGS, *PEOPLE],
+            "Speakers": [
+                ["Speakers"],
+                ["Name", "Email"],
+                ["Ann Jones", "ann@example.org"],
+                ["Bob Roy", "bob@example.org"],
+            ],
+        },
+    )
+    w = ImportWizard(runner, None, path=str(path))  # the main window passes a dropped file's path as text
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.file_page.isComplete(), timeout=10_000)
+    _next(qtbot, w)
+    page = w.sheet_page
+    assert [page.sheet_combo.itemData(i) for i in range(page.sheet_combo.count())] == ["Everyone", "Speakers"]
+    page.sheet_combo.setCurrentIndex(1)
+    page.sheet_combo.activated.emit(1)
+    qtbot.waitUntil(
+        lambda: w.table is not None and w.table.sheet == "Speakers" and page.isComplete(), timeout=10_000
+    )
+    assert page.header_spin.value() == 2
+    page.header_spin.setValue(1)  # the user says the headings are on row 1 (they are not)
+    assert w.table is not None and w.table.headers == ["Speakers", "Column B"]
+    page.header_spin.setValue(2)
+    _next(qtbot, w)
+    assert [c.currentData() for c in w.mapping_page.combos] == ["full_name", "email"]
+    assert w.mapping_page.preview.rowCount() == 2
