@@ -347,6 +347,10 @@ def plan_import(
     started = time.perf_counter()
     options = options or ImportOptions()
     mapping = {int(i): f for i, f in mapping.items() if f}
+    if not table.data_rows:
+        raise UserError(
+            f"{table.file_name}: there are no rows under the headings on row {table.header_row_number}."
+        )
     _check_mapping(table, mapping)
     headers = table.headers
     data = table.data_rows

@@ -505,3 +505,10 @@ def test_problems_report_lists_rows_to_fix(db: Database, tmp_path: Path) -> None
     assert rows[1][5] == '=HYPERLINK("x")'  # kept as text, never a formula
     assert ws.cell(2, 6).data_type == "s"
     assert rows[2][:3] == ["3", "Rejected", "no name or email address"]
+
+
+def test_headings_without_rows(db: Database, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "empty.csv", [["Name", "Email"]])
+    table = read_table(path)
+    with db.session() as session, pytest.raises(UserError, match="no rows under the headings on row 1"):
+        plan_import(session, table, suggest_mapping(table.headers))
