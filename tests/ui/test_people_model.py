@@ -96,3 +96,26 @@ def test_first_screen_shows_before_the_full_list(
     assert inserted == [(20, model.rowCount() - 1)]  # grown in place: selection and scroll stay
     with demo_runner.db.session() as session:
         assert model.ids() == filters.person_ids(session, PersonFilter())
+
+
+def test_search_and_sort_on_every_database(qtbot: Any, qapp: Any, db: Any) -> None:
+    """SQLite and, when configured, PostgreSQL: the list's queries are portable."""
+    from crm import demo
+
+    with db.transaction() as session:
+        demo.load_sample_data(session)
+    runner = TaskRunner(db)
+    try:
+        model = PeopleModel(runner, ["name", "town"])
+        _loaded(qtbot, model, model.reload)
+        everyone = model.rowCount()
+        _loaded(qtbot, model, lambda: model.set_filter(PersonFilter(text="floinn")))
+        assert 0 < model.rowCount() < everyone
+        assert all("Floinn" in model.data(model.index(r, 0)) for r in range(model.rowCount()))
+        _loaded(qtbot, model, lambda: model.set_filter(PersonFilter()))
+        _loaded(qtbot, model, lambda: model.sort(1, Qt.SortOrder.AscendingOrder))
+        towns = [t for t in (model.data(model.index(r, 1)) for r in range(model.rowCount())) if t]
+        assert towns == sorted(towns)
+    finally:
+        runner.wait_for_all()
+        qapp.processEvents()
