@@ -43,8 +43,8 @@ from PySide6.QtWidgets import (
 
 from crm.errors import UserError, ValidationError
 from crm.filters import PersonFilter
-from crm.models import MEMBERSHIP_ROLES, MEMBERSHIP_STATUSES, Person
-from crm.services import networks, people, tags, views
+from crm.models import MEMBERSHIP_ROLES, MEMBERSHIP_STATUSES, AttendanceStatus, Person
+from crm.services import events, networks, people, tags, views
 from crm.util import chunked
 
 from ui import dialogs
@@ -315,6 +315,7 @@ class PeoplePage(QWidget):
             ("status", "Change membership status…", self.open_bulk_status),
             ("tag", "Add tag…", self.open_bulk_tag),
             ("untag", "Remove tag…", self.open_bulk_untag),
+            ("event", "Add to event…", self.open_bulk_event),
             ("interaction", "Log one interaction for all…", self.open_bulk_interaction),
             ("trash", "Move to Trash", self.trash_selected),
         ):
@@ -740,6 +741,38 @@ class PeoplePage(QWidget):
                 ids,
                 lambda s, part: tags.untag_people(s, part, name),
                 lambda n: self._after_bulk(f"Removed “{name}” from {n:,} people."),
+            )
+
+        return self._open(dialog, accept)
+
+    def open_bulk_event(self) -> QDialog | None:
+        ids = self.selected_ids()
+        if not ids:
+            return None
+        with self.runner.db.session() as session:
+            choices = [(eid, name, starts) for eid, name, starts, *_rest in events.list_events(session)]
+        if not choices:
+            dialogs.show_info(self, "Add to event", "There are no events yet: create one on the Events page.")
+            return None
+        dialog = _FormDialog(
+            "Add to event",
+            self,
+            f"Put {_people(len(ids))} on an event's list, or mark them as attended or sent apologies.",
+        )
+        event = dialog.combo(
+            "&Event", [f"{name} ({starts:%d/%m/%Y})" if starts else name for _e, name, starts in choices]
+        )
+        for i, (eid, _name, _starts) in enumerate(choices):
+            event.setItemData(i, eid)
+        status = dialog.combo("&Status", [s.value.replace("_", "-") for s in AttendanceStatus])
+
+        def accept() -> None:
+            event_id, value, label = event.currentData(), status.currentText(), event.currentText()
+            self._run_bulk(
+                "Adding to the event…",
+                ids,
+                lambda s, part: events.set_attendance(s, event_id, part, value),
+                lambda n: self._after_bulk(f"{n:,} people now {value} for {label}."),
             )
 
         return self._open(dialog, accept)

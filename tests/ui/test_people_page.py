@@ -229,3 +229,20 @@ def test_one_letter_searches_only_on_enter(qtbot: Any, main_window: Any) -> None
     with qtbot.waitSignal(page.model.ids_loaded, timeout=10_000):
         qtbot.keyClick(page.search_edit, Qt.Key.Key_Return)
     assert 0 < page.model.rowCount() < everyone
+
+
+def test_bulk_add_to_an_event(qtbot: Any, main_window: Any) -> None:
+    from crm.services import events
+
+    page = _page(main_window)
+    _select_rows(page, [5, 6, 7])
+    chosen = page.selected_ids()
+    dialog = page.open_bulk_event()
+    combos = dialog.findChildren(type(page.filter_panel.network_combo))
+    event_id = combos[0].currentData()
+    combos[1].setCurrentText("attended")
+    with qtbot.waitSignal(page.model.ids_loaded, timeout=10_000):
+        dialog.accept()
+    with main_window.db.session() as session:
+        statuses = {pid: status for _a, pid, _n, status, _notes in events.attendance(session, event_id)}
+    assert all(statuses[pid] == "attended" for pid in chosen)
