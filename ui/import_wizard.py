@@ -93,6 +93,27 @@ def _readonly_table(columns: list[str]) -> QTableWidget:
     return table
 
 
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else plural or word + 's'}"
+
+
+def _row_details(row: RowPlan) -> str:
+    """Who the row is and what happens beyond the outcome column."""
+    name = " ".join(str(row.values[k]) for k in ("title", "first_name", "last_name") if row.values.get(k))
+    who = ", ".join(p for p in (name, str(row.values.get("email") or ""), row.organisation or "") if p)
+    parts: list[str] = []
+    if row.action == "update":
+        parts.append(row.describe().removeprefix("update "))
+    elif row.action == "create":
+        parts.append(who or "(no name)")
+        if row.match:
+            parts.append(f"although {row.match}")
+    else:
+        parts.extend([who, *row.reasons])
+    parts.extend(f"{f.column}: {f.reason}" for f in row.flags)
+    return " — ".join(p for p in parts if p)
+
+
 class PlanModel(QAbstractTableModel):
     """The dry run, row by row: row number, outcome and what happens. Reads the plan lazily."""
 
@@ -135,12 +156,9 @@ class PlanModel(QAbstractTableModel):
                 return str(row.row)
             if index.column() == 1:
                 return self.OUTCOMES[row.action] + (" (flagged)" if row.flags else "")
-            details = row.describe()
-            if row.flags:
-                details += " — " + "; ".join(f"{f.column}: {f.reason}" for f in row.flags)
-            return details
+            return _row_details(row)
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 2:
-            return "\n".join([row.describe(), *(str(f) for f in row.flags)])
+            return "\n".join([f"Row {row.row}: {row.describe()}", *(str(f) for f in row.flags)])
         return None
 
 
