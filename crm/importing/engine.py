@@ -1252,6 +1252,17 @@ def _link_details(file_name: str, r: RowPlan) -> str:
 
 
 def _refresh_search_text(session: Session, person_ids: Sequence[int]) -> None:
+    """Recompute what changed people are found (and sorted) by.
+
+    The people service's own bulk refresh is used when it exists: it also keeps any further
+    derived columns (such as a sort key) in step, which this fallback does not know about.
+    """
+    from crm.services import people as people_service
+
+    shared = getattr(people_service, "refresh_derived", None)
+    if shared is not None:
+        shared(session, list(person_ids))
+        return
     cols = [
         Person.first_name,
         Person.preferred_name,
