@@ -288,7 +288,7 @@ SORT_KEYS = frozenset(list_columns())
 def _order_by(sort: str, descending: bool) -> list[Any]:
     if sort == "name":
         # Exactly the sort index's columns, so SQLite reads people in order from the index.
-        cols: list[Any] = [Person.last_name, Person.first_name, Person.id]
+        cols: list[Any] = [Person.sort_name, Person.id]
         return [c.desc() if descending else c.asc() for c in cols]
     columns = list_columns()
     if sort not in columns:

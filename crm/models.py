@@ -177,7 +177,7 @@ class Person(Timestamps, Trashable, Base):
     __table_args__ = (
         Index("ix_person_email_lower", func.lower("email")),
         # Covers the default list order and the Trash test, so the list reads in order from it.
-        Index("ix_person_sort", "last_name", "first_name", "id", "deleted_at"),
+        Index("ix_person_sort", "sort_name", "id", "deleted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -211,6 +211,8 @@ class Person(Timestamps, Trashable, Base):
     # Denormalised for fast lists and the "last contacted" filter; kept by the interaction service.
     last_contacted: Mapped[dt.date | None] = mapped_column(Date, index=True)
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # Folded "surname forename": the list's name order (see crm.text.sort_key).
+    sort_name: Mapped[str] = mapped_column(String(300), default="")
     import_batch_id: Mapped[int | None] = mapped_column(
         ForeignKey("import_batch.id", ondelete="SET NULL"), index=True
     )

@@ -63,6 +63,14 @@ def search_digest(*parts: str | None) -> str:
     return " ".join(words + extra)
 
 
+def sort_key(last_name: str | None, first_name: str | None, fallback: str | None = None) -> str:
+    """How people sort by name: by surname then forename, accents and case ignored, so that
+    "Ó Floinn" sorts among the Os rather than after "Zyw"."""
+    if last_name:
+        return f"{fold(last_name)} {fold(first_name or '')}".strip()[:300]
+    return fold(first_name or fallback or "")[:300]
+
+
 def search_tokens(query: str) -> list[str]:
     """Words of a search box query, folded like the digest."""
     return [t for t in _NON_WORD.sub(" ", fold(query)).split() if t]

@@ -53,7 +53,7 @@ from crm.models import (
 )
 from crm.services import networks, tags
 from crm.services.organisations import create_organisation
-from crm.services.people import bulk_insert_people, normalise_types, person_search_text
+from crm.services.people import bulk_insert_people, normalise_types, refresh_derived
 from crm.text import fold, organisation_key
 from crm.util import chunked
 
@@ -1188,7 +1188,7 @@ def write_plan(
             session.execute(update(Person), items)
         done += len(items_part)
     audit.record_many(session, entries, batch_id=batch_id)
-    _refresh_search_text(session, [c["id"] for c in changed])
+    refresh_derived(session, [c["id"] for c in changed])
     _suppress_do_not_contact(session, [r.person_id for r in live_rows if r.values.get("do_not_contact")])
     imported = [r for r in live_rows if r.person_id is not None]
     _tick(progress, should_cancel, done, total)
@@ -1249,42 +1249,6 @@ def _link_details(file_name: str, r: RowPlan) -> str:
     if r.types:
         parts.append("types: " + ", ".join(r.types))
     return "; ".join(parts)
-
-
-def _refresh_search_text(session: Session, person_ids: Sequence[int]) -> None:
-    """Recompute what changed people are found (and sorted) by.
-
-    The people service's own bulk refresh is used when it exists: it also keeps any further
-    derived columns (such as a sort key) in step, which this fallback does not know about.
-    """
-    from crm.services import people as people_service
-
-    shared = getattr(people_service, "refresh_derived", None)
-    if shared is not None:
-        shared(session, list(person_ids))
-        return
-    cols = [
-        Person.first_name,
-        Person.preferred_name,
-        Person.last_name,
-        Person.email,
-        Person.job_title,
-        Person.town,
-        Person.postcode,
-    ]
-    names = [c.key for c in cols]
-    for part in chunked(list(person_ids)):
-        rows = session.execute(
-            select(Person.id, Organisation.name, *cols)
-            .outerjoin(Organisation, Organisation.id == Person.organisation_id)
-            .where(Person.id.in_(part))
-        ).all()
-        items = [
-            {"id": row[0], "search_text": person_search_text(dict(zip(names, row[2:], strict=True)), row[1])}
-            for row in rows
-        ]
-        if items:
-            session.execute(update(Person), items)
 
 
 def _suppress_do_not_contact(session: Session, person_ids: Sequence[Any]) -> None:
@@ -1560,7 +1524,7 @@ def undo_import(
         for items in groups.values():
             for batch_part in chunked(items, WRITE_CHUNK):
                 session.execute(update(Person), list(batch_part))
-        _refresh_search_text(session, list(restore))
+        refresh_derived(session, list(restore))
         _tick(progress, should_cancel, 3, 4)
         for part in chunked(created_ids):
             session.execute(delete(Person).where(Person.id.in_(part)))

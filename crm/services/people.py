@@ -30,7 +30,7 @@ from crm.models import (
     utcnow,
 )
 from crm.services.trashable import set_deleted
-from crm.text import clean_multiline, clean_text, search_digest
+from crm.text import clean_multiline, clean_text, search_digest, sort_key
 from crm.util import chunked
 from crm.validation import check_length, normalise_email, normalise_phone, normalise_postcode
 
@@ -127,7 +127,41 @@ def _organisation_name(session: Session, organisation_id: int | None) -> str | N
 
 
 def refresh_search_text(session: Session, person: Person) -> None:
+    """Recompute what a person is found and sorted by, after their fields changed."""
     person.search_text = person_search_text(person, _organisation_name(session, person.organisation_id))
+    person.sort_name = sort_key(person.last_name, person.first_name, person.email)
+
+
+def refresh_derived(session: Session, person_ids: Sequence[int]) -> None:
+    """Bulk form of :func:`refresh_search_text`, for people changed by set-based updates."""
+    cols = [
+        Person.first_name,
+        Person.preferred_name,
+        Person.last_name,
+        Person.email,
+        Person.job_title,
+        Person.town,
+        Person.postcode,
+    ]
+    names = [c.key for c in cols]
+    for part in chunked(list(person_ids)):
+        rows = session.execute(
+            select(Person.id, Organisation.name, *cols)
+            .outerjoin(Organisation, Organisation.id == Person.organisation_id)
+            .where(Person.id.in_(part))
+        ).all()
+        items = []
+        for row in rows:
+            values = dict(zip(names, row[2:], strict=True))
+            items.append(
+                {
+                    "id": row[0],
+                    "search_text": person_search_text(values, row[1]),
+                    "sort_name": sort_key(values["last_name"], values["first_name"], values["email"]),
+                }
+            )
+        if items:
+            session.execute(update(Person), items)
 
 
 def create_person(
@@ -314,6 +348,7 @@ def bulk_insert_people(
         for flag in _BOOL_FIELDS:
             item[flag] = bool(item[flag])
         item["search_text"] = person_search_text(item, names.get(item["organisation_id"] or -1))
+        item["sort_name"] = sort_key(item["last_name"], item["first_name"], item["email"])
         item["created_at"] = now
         item["updated_at"] = now
         item["import_batch_id"] = batch_id

@@ -152,14 +152,15 @@ def test_sorting_and_paging_happen_in_sql(sample: Database) -> None:
     with sample.session() as session:
         ids = person_ids(session, PersonFilter(), sort="name")
         rows = list_rows(session, ids, ["last_name", "organisation"])
-        assert [rows[i][0] for i in ids] == ["Campbell", "Murray", "O'Neill", "Smith-Jones", "Ó Floinn"]
+        # Accents and case do not push anyone to the end: Ó Floinn sorts among the Os.
+        assert [rows[i][0] for i in ids] == ["Campbell", "Murray", "Ó Floinn", "O'Neill", "Smith-Jones"]
         desc = person_ids(session, PersonFilter(), sort="town", descending=True)
         towns = [list_rows(session, [i], ["town"])[i][0] for i in desc]
         assert towns[:3] == ["Leeds", "Dunfermline", "Cardiff"]  # empty towns last
         first_page = page(session, PersonFilter(), ["name", "email"], limit=2)
         second_page = page(session, PersonFilter(), ["name", "email"], offset=2, limit=2)
         assert [r[1] for r in first_page] == ["Campbell, Fiona", "Murray, Sean"]
-        assert [r[1] for r in second_page] == ["O'Neill, Siân", "Smith-Jones, Zoë"]
+        assert [r[1] for r in second_page] == ["Ó Floinn, Seán", "O'Neill, Siân"]
 
 
 def test_ranked_search_puts_better_matches_first(db: Database) -> None:

@@ -211,6 +211,7 @@ def upgrade() -> None:
         sa.Column("post_opt_out", sa.Boolean(), nullable=False),
         sa.Column("last_contacted", sa.Date(), nullable=True),
         sa.Column("search_text", sa.Text(), nullable=False),
+        sa.Column("sort_name", sa.String(length=300), nullable=False),
         sa.Column("import_batch_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -234,7 +235,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_person_last_contacted"), ["last_contacted"], unique=False)
         batch_op.create_index(batch_op.f("ix_person_nation"), ["nation"], unique=False)
         batch_op.create_index(batch_op.f("ix_person_organisation_id"), ["organisation_id"], unique=False)
-        batch_op.create_index("ix_person_sort", ["last_name", "first_name", "id", "deleted_at"], unique=False)
+        batch_op.create_index("ix_person_sort", ["sort_name", "id", "deleted_at"], unique=False)
 
     op.create_table(
         "attendance",
