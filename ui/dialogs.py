@@ -46,7 +46,9 @@ def ask_unsaved_changes(parent: QWidget | None, name: str) -> str:
     box.setText(f"Save your changes to {name}?")
     box.setInformativeText("If you don't save, your changes will be lost.")
     box.setStandardButtons(
-        QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel
+        QMessageBox.StandardButton.Save
+        | QMessageBox.StandardButton.Discard
+        | QMessageBox.StandardButton.Cancel
     )
     box.setDefaultButton(QMessageBox.StandardButton.Save)
     answer = box.exec()

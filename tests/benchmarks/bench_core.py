@@ -48,18 +48,28 @@ def main() -> None:
     columns = ["name", "organisation", "email", "town", "type"]
     with db.session() as s:
         figures["count_all"] = count_people(s, PersonFilter())
-        figures["search_page_100_ms"] = median_ms(lambda: page(s, PersonFilter(text="sean"), columns, limit=100))
-        figures["search_page_100_prefix_ms"] = median_ms(lambda: page(s, PersonFilter(text="mac"), columns, limit=100))
-        figures["search_page_100_two_words_ms"] = median_ms(lambda: page(s, PersonFilter(text="o floinn"), columns, limit=100))
+        figures["search_page_100_ms"] = median_ms(
+            lambda: page(s, PersonFilter(text="sean"), columns, limit=100)
+        )
+        figures["search_page_100_prefix_ms"] = median_ms(
+            lambda: page(s, PersonFilter(text="mac"), columns, limit=100)
+        )
+        figures["search_page_100_two_words_ms"] = median_ms(
+            lambda: page(s, PersonFilter(text="o floinn"), columns, limit=100)
+        )
         figures["search_count_ms"] = median_ms(lambda: count_people(s, PersonFilter(text="sean")))
         figures["search_count_matches"] = count_people(s, PersonFilter(text="sean"))
         f_network_tag = PersonFilter(network="Kindness Leadership Network", tags=["newsletter"])
         figures["filtered_count_network_tag_ms"] = median_ms(lambda: count_people(s, f_network_tag))
         f_mix = PersonFilter(nation="Scotland", has_email=True, can_email=True)
         figures["filtered_count_nation_email_ms"] = median_ms(lambda: count_people(s, f_mix))
-        figures["unfiltered_page_100_sorted_ms"] = median_ms(lambda: page(s, PersonFilter(), columns, limit=100))
+        figures["unfiltered_page_100_sorted_ms"] = median_ms(
+            lambda: page(s, PersonFilter(), columns, limit=100)
+        )
         figures["all_ids_sorted_by_name_ms"] = median_ms(lambda: person_ids(s, PersonFilter()), runs=5)
-        figures["search_ids_ranked_ms"] = median_ms(lambda: person_ids(s, PersonFilter(text="sean"), sort="rank"))
+        figures["search_ids_ranked_ms"] = median_ms(
+            lambda: person_ids(s, PersonFilter(text="sean"), sort="rank")
+        )
     figures["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     figures["targets"] = {"search_page_100_ms": 10, "filtered_count_ms": 20}
     db.dispose()
