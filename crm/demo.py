@@ -317,7 +317,7 @@ def _email(first: str, last: str, domain: str) -> str:
     from crm.text import fold
 
     def part(s: str) -> str:
-        return "".join(ch for ch in fold(s) if ch.isalnum())
+        return "".join(ch for ch in fold(s).replace("ø", "o") if ch.isascii() and ch.isalnum())
 
     return f"{part(first)}.{part(last)}@{domain}"
 
