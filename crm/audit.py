@@ -8,9 +8,10 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crm.bulk import insert_rows
 from crm.models import AuditEntry, table_of, utcnow
 
 
@@ -80,7 +81,7 @@ def record_many(session: Session, entries: Iterable[dict[str, Any]], *, batch_id
         for e in entries
     ]
     if rows:
-        session.execute(insert(table_of(AuditEntry)), rows)
+        insert_rows(session, table_of(AuditEntry), rows)
     return len(rows)
 
 

@@ -6,10 +6,11 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from crm import audit
+from crm.bulk import insert_rows
 from crm.errors import NotFoundError, ValidationError
 from crm.models import Attendance, AttendanceStatus, Event, Person, table_of, utcnow
 from crm.services.people import touch_last_contacted
@@ -113,8 +114,9 @@ def set_attendance(
     new = [pid for pid in ids if pid not in existing]
     changed = [(aid, pid, old) for pid, (aid, old) in existing.items() if old != status]
     if new:
-        session.execute(
-            insert(table_of(Attendance)),
+        insert_rows(
+            session,
+            table_of(Attendance),
             [
                 {"event_id": event_id, "person_id": pid, "status": status, "notes": clean_text(notes)}
                 for pid in new

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm import audit
+from crm.bulk import insert_rows
 from crm.errors import NotFoundError, ValidationError
 from crm.models import (
     Interaction,
@@ -61,15 +62,17 @@ def log_interaction(
     session.flush()
     pids = list(dict.fromkeys(person_ids))
     if pids:
-        session.execute(
-            insert(table_of(InteractionPerson)),
+        insert_rows(
+            session,
+            table_of(InteractionPerson),
             [{"interaction_id": interaction.id, "person_id": p} for p in pids],
         )
         touch_last_contacted(session, pids, when)
     oids = list(dict.fromkeys(organisation_ids))
     if oids:
-        session.execute(
-            insert(table_of(InteractionOrganisation)),
+        insert_rows(
+            session,
+            table_of(InteractionOrganisation),
             [{"interaction_id": interaction.id, "organisation_id": o} for o in oids],
         )
     audit.record(

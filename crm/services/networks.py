@@ -6,10 +6,11 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from crm import audit
+from crm.bulk import insert_rows
 from crm.errors import NotFoundError, ValidationError
 from crm.models import Membership, Network, Person, table_of, utcnow
 from crm.services.trashable import set_deleted
@@ -85,8 +86,9 @@ def add_members(
     new = [pid for pid in ids if pid not in have]
     if new:
         now = utcnow()
-        session.execute(
-            insert(table_of(Membership)),
+        insert_rows(
+            session,
+            table_of(Membership),
             [
                 {
                     "person_id": pid,

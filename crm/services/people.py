@@ -15,6 +15,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from crm import audit
+from crm.bulk import insert_rows
 from crm.errors import NotFoundError, ValidationError
 from crm.models import (
     NATIONS,
@@ -272,7 +273,7 @@ def add_types(session: Session, person_ids: Sequence[int], type_: str) -> int:
         )
     new = [pid for pid in person_ids if pid not in have]
     if new:
-        session.execute(insert(table_of(PersonType)), [{"person_id": pid, "type": value} for pid in new])
+        insert_rows(session, table_of(PersonType), [{"person_id": pid, "type": value} for pid in new])
         audit.record_many(
             session,
             (
@@ -392,7 +393,7 @@ def _insert_returning_ids(session: Session, payload: list[dict[str, Any]]) -> li
         ).scalar()
         if trigger_sql:
             conn.exec_driver_sql("DROP TRIGGER person_fts_ai")
-    session.execute(insert(table), payload)
+    insert_rows(session, table, payload)
     high = session.scalar(select(func.max(Person.id))) or 0
     low = high - len(payload) + 1
     found = session.scalar(select(func.count(Person.id)).where(Person.id.between(low, high)))

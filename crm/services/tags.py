@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from crm import audit
+from crm.bulk import insert_rows
 from crm.errors import ValidationError
 from crm.models import Person, PersonTag, Tag, table_of
 from crm.text import clean_text
@@ -42,8 +43,9 @@ def tag_people(session: Session, person_ids: Sequence[int], name: str, *, batch_
         )
     new = [pid for pid in ids if pid not in have]
     if new:
-        session.execute(
-            insert(table_of(PersonTag)),
+        insert_rows(
+            session,
+            table_of(PersonTag),
             [{"person_id": pid, "tag_id": tag.id, "import_batch_id": batch_id} for pid in new],
         )
         audit.record_many(
