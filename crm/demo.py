@@ -300,6 +300,23 @@ STATIONS = (
 )
 
 
+# Short forms people really use, for preferred names ("Dear Dan").
+NICKNAMES = {
+    "Daniel": "Dan",
+    "James": "Jim",
+    "Catriona": "Cat",
+    "Alasdair": "Ali",
+    "Callum": "Cal",
+    "Lachlan": "Lachie",
+    "Malcolm": "Mal",
+    "Stuart": "Stu",
+    "Sophie": "Soph",
+    "Megan": "Meg",
+    "Tomos": "Tom",
+    "Ruaridh": "Rory",
+}
+
+
 class _Names:
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
@@ -531,7 +548,7 @@ def load_sample_data(session: Session, *, seed: int = 2026) -> dict[str, int]:
             first,
             last,
             title=rng.choice(("Ms", "Mr", "Dr", "Prof", "Mx", None, None)),
-            preferred_name=rng.choice((None, None, None, first[:3] if len(first) > 4 else None)),
+            preferred_name=rng.choice((None, None, None, NICKNAMES.get(first))),
             pronouns=rng.choice((None, None, "she/her", "he/him", "they/them")),
             job_title=rng.choice(JOBS) if org else None,
             email=_email(first, last, domain) if rng.random() < 0.93 else None,

@@ -49,6 +49,15 @@ def _wait_idle(app: object, runner: object) -> None:
     _settle(app)
 
 
+def _wait_for(signal: object, timeout_ms: int = 10_000) -> None:
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    signal.connect(loop.quit)  # type: ignore[attr-defined]
+    QTimer.singleShot(timeout_ms, loop.quit)
+    loop.exec()
+
+
 def _dark_palette(app: object) -> None:
     """A dark Fusion palette, to check nothing in Kindred assumes a light background."""
     from PySide6.QtGui import QColor, QPalette
@@ -203,6 +212,10 @@ def render(outdir: Path, width: int = 1280, height: int = 800, *, dark: bool = F
         except ModuleNotFoundError:
             continue
         if widget is not None:
+            # The export preview starts after a short pause for typing; wait for it to arrive.
+            preview = getattr(widget, "preview_updated", None)
+            if preview is not None:
+                _wait_for(preview)
             _wait_idle(app, runner)
             shot(widget, name)
             widget.close()
