@@ -21,13 +21,13 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table as SqlTable
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from crm import audit
+from crm.bulk import insert_rows
 from crm.db import Database
 from crm.errors import Cancelled, ConflictError, NotFoundError, UserError, ValidationError
 from crm.importing import cleaning
@@ -49,6 +49,7 @@ from crm.models import (
     PersonType,
     StakeholderType,
     Suppression,
+    table_of,
     utcnow,
 )
 from crm.services import networks, tags
@@ -1142,11 +1143,11 @@ def write_plan(
                 }
             )
         if members:
-            session.execute(insert(cast(SqlTable, Membership.__table__)), members)
+            insert_rows(session, table_of(Membership), members)
         if person_tags:
-            session.execute(insert(cast(SqlTable, PersonTag.__table__)), person_tags)
+            insert_rows(session, table_of(PersonTag), person_tags)
         if person_types:
-            session.execute(insert(cast(SqlTable, PersonType.__table__)), person_types)
+            insert_rows(session, table_of(PersonType), person_types)
         audit.record_many(session, entries, batch_id=batch_id)
         done += len(chunk)
 
@@ -1281,8 +1282,9 @@ def _add_types(session: Session, type_: str, person_ids: list[int], batch_id: in
         )
     new = [pid for pid in ids if pid not in have]
     if new:
-        session.execute(
-            insert(cast(SqlTable, PersonType.__table__)),
+        insert_rows(
+            session,
+            table_of(PersonType),
             [{"person_id": pid, "type": type_, "import_batch_id": batch_id} for pid in new],
         )
         audit.record_many(
