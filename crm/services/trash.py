@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.errors import ValidationError
 from crm.models import Event, Interaction, Network, Organisation, Person
-from crm.services import events, interactions, networks, organisations, people
+from crm.services.trashable import set_deleted
 
 
 @dataclass(frozen=True)
@@ -67,29 +68,28 @@ def _aware(value: dt.datetime | None) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
+# Every kind of record the Trash holds, by the name the audit log and the UI use.
+KINDS: dict[str, Any] = {
+    "person": Person,
+    "organisation": Organisation,
+    "interaction": Interaction,
+    "event": Event,
+    "network": Network,
+}
+
+
+def _model(kind: str, verb: str) -> Any:
+    model = KINDS.get(kind)
+    if model is None:
+        raise ValidationError(f"Cannot {verb} a {kind}.")
+    return model
+
+
 def restore(session: Session, kind: str, ids: Sequence[int]) -> int:
-    if kind == "person":
-        return people.restore_people(session, ids)
-    if kind == "organisation":
-        return organisations.restore_organisations(session, ids)
-    if kind == "interaction":
-        return interactions.restore_interactions(session, ids)
-    if kind == "event":
-        return events.restore_events(session, ids)
-    if kind == "network":
-        return networks.restore_networks(session, ids)
-    raise ValidationError(f"Cannot restore a {kind}.")
+    """Bring records of one kind back from the Trash; returns how many came back."""
+    return set_deleted(session, _model(kind, "restore"), kind, ids, deleted=False)
 
 
 def trash(session: Session, kind: str, ids: Sequence[int]) -> int:
-    if kind == "person":
-        return people.trash_people(session, ids)
-    if kind == "organisation":
-        return organisations.trash_organisations(session, ids)
-    if kind == "interaction":
-        return interactions.trash_interactions(session, ids)
-    if kind == "event":
-        return events.trash_events(session, ids)
-    if kind == "network":
-        return networks.trash_networks(session, ids)
-    raise ValidationError(f"Cannot delete a {kind}.")
+    """Move records of one kind to the Trash; returns how many moved."""
+    return set_deleted(session, _model(kind, "delete"), kind, ids, deleted=True)
