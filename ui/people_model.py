@@ -156,7 +156,9 @@ class PeopleModel(QAbstractTableModel):
                     session, person_filter, sort=sort, descending=descending, limit=FIRST_SCREEN
                 )
 
-        task = self.runner.run(first_screen, on_done=lambda ids: self._apply_first_screen(generation, ids))
+        task = self.runner.run(
+            first_screen, on_done=lambda ids: self._apply_first_screen(generation, ids), owner=self
+        )
         task.succeeded.connect(lambda ids: self._load_rest(generation, ids))
         return task
 
@@ -178,6 +180,8 @@ class PeopleModel(QAbstractTableModel):
     def _load_rest(self, generation: int, first: list[int]) -> None:
         """All the ids, once the first screen has had a moment to paint: fetching tens of thousands
         of ids holds the interpreter lock while it runs."""
+        if not shiboken6.isValid(self):
+            return  # the window closed while the first screen was on its way
         if generation != self._generation or len(first) < FIRST_SCREEN:
             return
         person_filter, sort, descending = self._filter, self._effective_sort(), self._descending
@@ -188,7 +192,7 @@ class PeopleModel(QAbstractTableModel):
 
         def run() -> None:
             if generation == self._generation:
-                self.runner.run(everything, on_done=lambda ids: self._apply_ids(generation, ids))
+                self.runner.run(everything, on_done=lambda ids: self._apply_ids(generation, ids), owner=self)
 
         QTimer.singleShot(REST_DELAY_MS, self, run)
 

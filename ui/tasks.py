@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
@@ -182,9 +183,21 @@ class TaskRunner(QObject):
         on_cancelled: Callable[[], None] | None = None,
         label: str | None = None,
         parent_widget: QWidget | None = None,
+        owner: QObject | None = None,
         write: bool = False,
     ) -> Task[T]:
+        """Start ``fn`` on a worker. Callbacks run on the GUI thread.
+
+        ``owner`` (default ``parent_widget``) is what the work is for: if it has been deleted by the
+        time the answer arrives (its window closed, another database opened), the callbacks are
+        skipped; a bug is still logged.
+        """
         ctx = TaskContext(self.db)
+        guard = owner if owner is not None else parent_widget
+
+        def alive() -> bool:
+            return guard is None or shiboken6.isValid(guard)
+
         task: Task[T] = Task(ctx, self)
         signals = _Signals()
         dialog = _ProgressDialog(label, ctx, parent_widget) if label else None
@@ -203,7 +216,7 @@ class TaskRunner(QObject):
             task.result = result
             finish()
             emit(task.succeeded, result)
-            if on_done is not None:
+            if on_done is not None and alive():
                 on_done(result)
 
         def failed(exc: BaseException, details: str) -> None:
@@ -211,10 +224,14 @@ class TaskRunner(QObject):
             finish()
             if isinstance(exc, Cancelled):
                 emit(task.cancelled)
-                if on_cancelled is not None:
+                if on_cancelled is not None and alive():
                     on_cancelled()
                 return
             emit(task.failed, str(exc))
+            if not alive():
+                if not isinstance(exc, UserError):
+                    log.error("Background task failed after its window closed:\n%s", details)
+                return
             if on_error is not None:
                 on_error(exc)
             elif isinstance(exc, UserError):

@@ -15,7 +15,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-import shiboken6
 from PySide6.QtCore import (
     QAbstractTableModel,
     QEvent,
@@ -341,26 +340,9 @@ def run_task(
     write: bool = False,
     label: str | None = None,
 ) -> Task[Any]:
-    """``runner.run`` for a widget's work: results that arrive after the widget is gone are dropped.
-
-    A page can be closed (and deleted) while its reads are still on their way, for example when the
-    window closes or another database is opened.
-    """
-
-    def alive() -> bool:
-        return shiboken6.isValid(widget)
-
-    def done(result: Any) -> None:
-        if on_done is not None and alive():
-            on_done(result)
-
-    def failed(exc: BaseException) -> None:
-        if on_error is not None and alive():
-            on_error(exc)
-        else:
-            report_error(widget if alive() else None, exc)
-
-    return runner.run(fn, on_done=done, on_error=failed, parent_widget=widget, write=write, label=label)
+    """``runner.run`` for a widget's work: answers that arrive after the widget is gone are dropped
+    by the runner (the widget is the task's owner), for example when the window closes."""
+    return runner.run(fn, on_done=on_done, on_error=on_error, parent_widget=widget, write=write, label=label)
 
 
 class _DeleteKey(QObject):
