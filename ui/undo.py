@@ -65,39 +65,48 @@ def apply_snapshot(session: Session, person_id: int, snap: Snapshot) -> Snapshot
     return result
 
 
-class _RunnerCommand(QUndoCommand):
-    """A command whose undo and redo run on the TaskRunner's writer thread."""
+class ServiceCommand(QUndoCommand):
+    """An undoable change made through the services; every undo command in the app is one.
 
-    def __init__(self, runner: TaskRunner, text: str, changed: Changed) -> None:
+    The change has already been made when the command is pushed, so the first ``redo`` (which
+    ``QUndoStack.push`` calls) does nothing. Later, ``do`` (redo) and ``reverse`` (undo) each run as
+    one transaction on the TaskRunner's writer thread, so an undo is itself an ordinary, audited
+    change; ``changed`` then gets what the function returned, on the GUI thread.
+    """
+
+    def __init__(
+        self,
+        runner: TaskRunner,
+        text: str,
+        do: Callable[[Session], Any],
+        reverse: Callable[[Session], Any],
+        changed: Callable[[Any], None],
+    ) -> None:
         super().__init__(text)
         self.runner = runner
-        self.changed = changed
+        self._do = do
+        self._reverse = reverse
+        self._changed = changed
         self._pushed = False
 
-    def _run(self, fn: Callable[[Session], list[int]]) -> None:
-        def work(ctx: TaskContext) -> list[int]:
+    def _run(self, fn: Callable[[Session], Any]) -> None:
+        def work(ctx: TaskContext) -> Any:
             with ctx.db.transaction() as session:
                 return fn(session)
 
-        self.runner.run(work, on_done=self.changed, write=True)
+        self.runner.run(work, on_done=self._changed, write=True)
 
     def redo(self) -> None:
         if not self._pushed:
             self._pushed = True  # the change itself was made before the push
             return
-        self._run(self.do)
+        self._run(self._do)
 
     def undo(self) -> None:
-        self._run(self.reverse)
-
-    def do(self, session: Session) -> list[int]:
-        raise NotImplementedError
-
-    def reverse(self, session: Session) -> list[int]:
-        raise NotImplementedError
+        self._run(self._reverse)
 
 
-class EditPersonCommand(_RunnerCommand):
+class EditPersonCommand(ServiceCommand):
     def __init__(
         self,
         runner: TaskRunner,
@@ -107,46 +116,43 @@ class EditPersonCommand(_RunnerCommand):
         after: Snapshot,
         changed: Changed,
     ) -> None:
-        super().__init__(runner, f"Edit {name}", changed)
-        self.person_id = person_id
-        self.before = before
-        self.after = after
+        def put(snap: Snapshot) -> Callable[[Session], list[int]]:
+            def apply(session: Session) -> list[int]:
+                apply_snapshot(session, person_id, snap)
+                return [person_id]
 
-    def do(self, session: Session) -> list[int]:
-        apply_snapshot(session, self.person_id, self.after)
-        return [self.person_id]
+            return apply
 
-    def reverse(self, session: Session) -> list[int]:
-        apply_snapshot(session, self.person_id, self.before)
-        return [self.person_id]
+        super().__init__(runner, f"Edit {name}", put(after), put(before), changed)
 
 
-class CreatePersonCommand(_RunnerCommand):
+class CreatePersonCommand(ServiceCommand):
     """Undoing a creation moves the new person to the Trash (nothing is hard-deleted)."""
 
     def __init__(self, runner: TaskRunner, person_id: int, name: str, changed: Changed) -> None:
-        super().__init__(runner, f"Add {name}", changed)
-        self.person_id = person_id
-
-    def do(self, session: Session) -> list[int]:
-        people.restore_people(session, [self.person_id])
-        return [self.person_id]
-
-    def reverse(self, session: Session) -> list[int]:
-        people.trash_people(session, [self.person_id])
-        return [self.person_id]
+        super().__init__(
+            runner,
+            f"Add {name}",
+            lambda session: _moved(people.restore_people, session, [person_id]),
+            lambda session: _moved(people.trash_people, session, [person_id]),
+            changed,
+        )
 
 
-class TrashPeopleCommand(_RunnerCommand):
+class TrashPeopleCommand(ServiceCommand):
     def __init__(self, runner: TaskRunner, person_ids: Sequence[int], changed: Changed) -> None:
-        n = len(person_ids)
-        super().__init__(runner, f"Move {n:,} {'person' if n == 1 else 'people'} to the Trash", changed)
-        self.person_ids = list(person_ids)
+        ids = list(person_ids)
+        n = len(ids)
+        super().__init__(
+            runner,
+            f"Move {n:,} {'person' if n == 1 else 'people'} to the Trash",
+            lambda session: _moved(people.trash_people, session, ids),
+            lambda session: _moved(people.restore_people, session, ids),
+            changed,
+        )
 
-    def do(self, session: Session) -> list[int]:
-        people.trash_people(session, self.person_ids)
-        return self.person_ids
 
-    def reverse(self, session: Session) -> list[int]:
-        people.restore_people(session, self.person_ids)
-        return self.person_ids
+def _moved(move: Callable[[Session, list[int]], int], session: Session, ids: list[int]) -> list[int]:
+    """Trash or restore people; the command reports the ids it touched so the list can refresh them."""
+    move(session, ids)
+    return ids

@@ -25,7 +25,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QIcon, QKeyEvent, QUndoCommand, QUndoStack
+from PySide6.QtGui import QIcon, QKeyEvent, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.tasks import Task, TaskContext, TaskRunner
+from ui.undo import ServiceCommand
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 ROW_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -283,13 +284,8 @@ def report_error(parent: QWidget | None, exc: BaseException) -> None:
         dialogs.show_bug(parent, exc, details)
 
 
-class PageCommand(QUndoCommand):
-    """An undoable change made on a page. ``do`` and ``reverse`` run on the writer thread.
-
-    The change has been made when the command is pushed, so the first ``redo`` (which
-    ``QUndoStack.push`` calls) does nothing. Undo and redo are ordinary audited changes through the
-    services, like the change itself.
-    """
+class PageCommand(ServiceCommand):
+    """A page's undoable change: :class:`~ui.undo.ServiceCommand` whose ``changed`` needs no result."""
 
     def __init__(
         self,
@@ -299,28 +295,7 @@ class PageCommand(QUndoCommand):
         reverse: Callable[[Session], object],
         changed: Callable[[], None],
     ) -> None:
-        super().__init__(text)
-        self.runner = runner
-        self._do = do
-        self._reverse = reverse
-        self._changed = changed
-        self._pushed = False
-
-    def _run(self, fn: Callable[[Session], object]) -> None:
-        def work(ctx: TaskContext) -> None:
-            with ctx.db.transaction() as session:
-                fn(session)
-
-        self.runner.run(work, on_done=lambda _r: self._changed(), write=True)
-
-    def redo(self) -> None:
-        if not self._pushed:
-            self._pushed = True
-            return
-        self._run(self._do)
-
-    def undo(self) -> None:
-        self._run(self._reverse)
+        super().__init__(runner, text, do, reverse, lambda _result: changed())
 
 
 def push_undo(widget: QWidget, command: PageCommand) -> None:
