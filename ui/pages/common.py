@@ -305,6 +305,37 @@ def push_undo(widget: QWidget, command: PageCommand) -> None:
         stack.push(command)
 
 
+def write_undoable(
+    widget: QWidget,
+    runner: TaskRunner,
+    fn: Callable[[Session], Any],
+    *,
+    changed: Callable[[], None],
+    undo_text: str | None = None,
+    reverse: Callable[[Session], object] | None = None,
+    on_done: Callable[[Any], None] | None = None,
+    label: str | None = None,
+) -> Task[Any]:
+    """Run ``fn(session)`` as one transaction on the writer; with ``undo_text`` and ``reverse``,
+    Edit ▸ Undo can take it back. Cancel pressed meanwhile rolls the whole change back. Afterwards
+    ``on_done`` gets the result, then ``changed`` refreshes whatever shows the data."""
+
+    def write(ctx: TaskContext) -> Any:
+        with ctx.db.transaction() as session:
+            result = fn(session)
+            ctx.check_cancel()
+            return result
+
+    def done(result: Any) -> None:
+        if reverse is not None and undo_text:
+            push_undo(widget, PageCommand(runner, undo_text, fn, reverse, changed))
+        if on_done is not None:
+            on_done(result)
+        changed()
+
+    return run_task(widget, runner, write, on_done=done, write=True, label=label)
+
+
 def run_task(
     widget: QWidget,
     runner: TaskRunner,

@@ -44,6 +44,7 @@ from ui.pages.common import (
     push_undo,
     run_task,
     selected_rows,
+    write_undoable,
 )
 from ui.pages.person_picker import PersonPickerDialog
 from ui.tasks import TaskContext, TaskRunner
@@ -509,21 +510,16 @@ class EventsPage(QWidget):
         label: str | None = None,
     ) -> None:
         """Run ``fn(session)`` as one transaction; with ``reverse``, Edit ▸ Undo can take it back."""
-
-        def write(ctx: TaskContext) -> Any:
-            with ctx.db.transaction() as session:
-                result = fn(session)
-                ctx.check_cancel()  # Cancel pressed meanwhile: roll the whole change back
-                return result
-
-        def done(result: Any) -> None:
-            if reverse is not None and undo_text:
-                self._undoable(undo_text, fn, reverse)
-            if on_done is not None:
-                on_done(result)
-            self._changed()
-
-        run_task(self, self.runner, write, on_done=done, write=True, label=label)
+        write_undoable(
+            self,
+            self.runner,
+            fn,
+            changed=self._changed,
+            undo_text=undo_text,
+            reverse=reverse,
+            on_done=on_done,
+            label=label,
+        )
 
     def mark_selected(self, status: str) -> None:
         """Give the selected people this attendance status (attended, apologies and so on)."""

@@ -23,14 +23,13 @@ from crm.services import interactions
 from ui.pages.common import (
     Column,
     EmptyState,
-    PageCommand,
     RowsModel,
     fit_columns,
     format_date,
     make_table,
-    push_undo,
     run_task,
     selected_rows,
+    write_undoable,
 )
 from ui.pages.interactions_page import KIND_LABELS, participant_summaries
 from ui.tasks import TaskContext, TaskRunner
@@ -309,10 +308,6 @@ class FollowUpsPage(QWidget):
             for interaction_id in ids:
                 interactions.set_follow_up_done(session, interaction_id)
 
-        def write(ctx: TaskContext) -> None:
-            with ctx.db.transaction() as session:
-                write_ids(session)
-
         def reopen(session: Any) -> None:
             for interaction_id in ids:
                 interactions.set_follow_up_done(session, interaction_id, False)
@@ -321,10 +316,12 @@ class FollowUpsPage(QWidget):
             self.data_changed.emit()
             self.refresh()
 
-        def done(_result: None) -> None:
-            n = len(ids)
-            text = f"Mark {n:,} follow-up{'s' if n != 1 else ''} done"
-            push_undo(self, PageCommand(self.runner, text, lambda s: write_ids(s), reopen, changed))
-            changed()
-
-        run_task(self, self.runner, write, on_done=done, write=True)
+        n = len(ids)
+        write_undoable(
+            self,
+            self.runner,
+            write_ids,
+            changed=changed,
+            undo_text=f"Mark {n:,} follow-up{'s' if n != 1 else ''} done",
+            reverse=reopen,
+        )

@@ -522,25 +522,22 @@ class InteractionsPage(QWidget):
         ):
             return
 
-        def write(ctx: TaskContext) -> int:
-            with ctx.db.transaction() as session:
-                return interactions.trash_interactions(session, ids)
-
         def done(_n: int) -> None:
-            self._undoable(
-                f"Move {what} to the Trash",
-                lambda s: interactions.trash_interactions(s, ids),
-                lambda s: interactions.restore_interactions(s, ids),
-            )
             self._current_id = None
-            self.data_changed.emit()
-            self.refresh()
 
-        run_task(self, self.runner, write, on_done=done, write=True)
+        common.write_undoable(
+            self,
+            self.runner,
+            lambda session: interactions.trash_interactions(session, ids),
+            changed=self._after_change,
+            undo_text=f"Move {what} to the Trash",
+            reverse=lambda session: interactions.restore_interactions(session, ids),
+            on_done=done,
+        )
+
+    def _after_change(self) -> None:
+        self.data_changed.emit()
+        self.refresh()
 
     def _undoable(self, text: str, do: Any, reverse: Any) -> None:
-        def changed() -> None:
-            self.data_changed.emit()
-            self.refresh()
-
-        push_undo(self, common.PageCommand(self.runner, text, do, reverse, changed))
+        push_undo(self, common.PageCommand(self.runner, text, do, reverse, self._after_change))

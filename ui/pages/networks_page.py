@@ -30,14 +30,13 @@ from ui.pages import common
 from ui.pages.common import (
     Column,
     EmptyState,
-    PageCommand,
     RowsModel,
     fit_columns,
     make_table,
     on_delete_key,
-    push_undo,
     run_task,
     selected_rows,
+    write_undoable,
 )
 from ui.tasks import TaskContext, TaskRunner
 
@@ -335,20 +334,11 @@ class NetworksPage(QWidget):
     def _write(self, fn: Any, undo_text: str | None = None, reverse: Any = None) -> None:
         """Run ``fn(session)`` as one transaction; with ``reverse``, Edit ▸ Undo can take it back."""
 
-        def write(ctx: TaskContext) -> Any:
-            with ctx.db.transaction() as session:
-                return fn(session)
-
         def changed() -> None:
             self.data_changed.emit()
             self.refresh()
 
-        def done(_result: Any) -> None:
-            if reverse is not None and undo_text:
-                push_undo(self, PageCommand(self.runner, undo_text, fn, reverse, changed))
-            changed()
-
-        run_task(self, self.runner, write, on_done=done, write=True)
+        write_undoable(self, self.runner, fn, changed=changed, undo_text=undo_text, reverse=reverse)
 
     def set_role(self, role: str) -> None:
         """Give the selected members this role (for example "Champion")."""

@@ -43,6 +43,7 @@ from ui.pages.common import (
     report_error,
     run_task,
     selected_rows,
+    write_undoable,
 )
 from ui.tasks import TaskContext, TaskRunner
 
@@ -555,32 +556,29 @@ class OrganisationsPage(QWidget):
         ):
             return
 
-        def write(ctx: TaskContext) -> int:
-            with ctx.db.transaction() as session:
-                return organisations.trash_organisations(session, ids)
-
         def done(_n: int) -> None:
-            self._undoable(
-                f"Move {what} to the Trash",
-                lambda s: organisations.trash_organisations(s, ids),
-                lambda s: organisations.restore_organisations(s, ids),
-            )
             if self._current_id in ids:
                 self._dirty = False
                 self._show_detail(None)
-            self.data_changed.emit()
-            self.refresh()
 
-        run_task(self, self.runner, write, on_done=done, write=True)
+        write_undoable(
+            self,
+            self.runner,
+            lambda session: organisations.trash_organisations(session, ids),
+            changed=self._after_change,
+            undo_text=f"Move {what} to the Trash",
+            reverse=lambda session: organisations.restore_organisations(session, ids),
+            on_done=done,
+        )
+
+    def _after_change(self) -> None:
+        self.data_changed.emit()
+        self.refresh()
 
     def _undoable(
         self, text: str, do: Callable[[Session], object], reverse: Callable[[Session], object]
     ) -> None:
-        def changed() -> None:
-            self.data_changed.emit()
-            self.refresh()
-
-        push_undo(self, PageCommand(self.runner, text, do, reverse, changed))
+        push_undo(self, PageCommand(self.runner, text, do, reverse, self._after_change))
 
 
 def _display_name(sort_name: str | None) -> str:
