@@ -112,3 +112,26 @@ def test_opening_a_person_in_the_trash_explains_why_not(
     row = next(r for r in range(page.model.rowCount()) if page.model.row_at(r)[1] == "person")
     page.table.activated.emit(page.model.index(row, 0))
     assert shown and "Restore them to open their record" in shown[0]
+
+
+def test_a_network_in_the_trash_can_be_restored(
+    qtbot: QtBot, demo_runner: TaskRunner, demo_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crm.services import networks
+
+    told: list[str] = []
+    monkeypatch.setattr(dialogs, "show_info", lambda _parent, _title, text: told.append(text))
+    with demo_db.transaction() as session:
+        network = networks.network_by_name(session, "Kindness Champions")
+        trash.trash(session, "network", [network.id])
+    page = TrashPage(demo_runner)
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.refreshed, timeout=TIMEOUT):
+        page.refresh()
+    (row,) = [r for r in range(page.model.rowCount()) if page.model.row_at(r)[1] == "network"]
+    page.table.selectRow(row)
+    with qtbot.waitSignal(page.refreshed, timeout=TIMEOUT):
+        qtbot.mouseClick(page.restore_button, Qt.MouseButton.LeftButton)
+    assert told == []  # no "cannot be restored" message
+    with demo_db.session() as session:
+        assert "Kindness Champions" in [name for _, name, _ in networks.list_networks(session)]

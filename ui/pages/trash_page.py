@@ -38,7 +38,8 @@ KIND_LABELS = {
     "event": "Event",
     "network": "Network",
 }
-RESTORABLE = frozenset({"person", "organisation", "interaction", "event"})
+# Whatever the core can take out of the Trash (people, organisations, interactions, events, networks).
+RESTORABLE = frozenset(trash.KINDS)
 EXPLANATION = (
     "Deleting something in Kindred moves it here. Items in the Trash are kept until you restore them: "
     "nothing here is erased, and while it is here it is left out of lists, searches and exports."
