@@ -54,7 +54,13 @@ from crm.models import (
 )
 from crm.services import networks, tags
 from crm.services.organisations import create_organisation
-from crm.services.people import bulk_insert_people, normalise_types, refresh_derived
+from crm.services.people import (
+    add_types,
+    bulk_insert_people,
+    normalise_types,
+    refresh_derived,
+    suppress_emails,
+)
 from crm.text import fold, organisation_key
 from crm.util import chunked
 
@@ -1211,7 +1217,7 @@ def write_plan(
     for name, ids in by_tag.items():
         tags.tag_people(session, ids, name, batch_id=batch_id)
     for type_, ids in by_type.items():
-        _add_types(session, type_, ids, batch_id)
+        add_types(session, ids, type_, batch_id=batch_id)
 
     # Elected roles (party and constituency with a known chamber).
     _add_elected_roles(session, [r for r in imported if r.elected], batch_id)
@@ -1253,48 +1259,14 @@ def _link_details(file_name: str, r: RowPlan) -> str:
 
 
 def _suppress_do_not_contact(session: Session, person_ids: Sequence[Any]) -> None:
-    """A do-not-contact email goes on the suppression list, as the people service does."""
+    """A do-not-contact email goes on the suppression list, through the people service."""
     ids = [i for i in person_ids if i is not None]
+    emails: list[str | None] = []
     for part in chunked(ids):
-        emails = {
-            (e or "").lower()
-            for e in session.scalars(
-                select(Person.email).where(Person.id.in_(part), Person.email.is_not(None))
-            )
-        }
-        have = set(session.scalars(select(Suppression.email).where(Suppression.email.in_(sorted(emails)))))
-        new = sorted(emails - have)
-        if new:
-            session.execute(
-                insert(Suppression),
-                [{"email": e, "reason": "Do not contact (import)", "created_at": utcnow()} for e in new],
-            )
-
-
-def _add_types(session: Session, type_: str, person_ids: list[int], batch_id: int) -> None:
-    have: set[int] = set()
-    ids = list(dict.fromkeys(person_ids))
-    for part in chunked(ids):
-        have.update(
-            session.scalars(
-                select(PersonType.person_id).where(PersonType.type == type_, PersonType.person_id.in_(part))
-            )
+        emails.extend(
+            session.scalars(select(Person.email).where(Person.id.in_(part), Person.email.is_not(None)))
         )
-    new = [pid for pid in ids if pid not in have]
-    if new:
-        insert_rows(
-            session,
-            table_of(PersonType),
-            [{"person_id": pid, "type": type_, "import_batch_id": batch_id} for pid in new],
-        )
-        audit.record_many(
-            session,
-            (
-                {"action": "link", "entity": "person", "entity_id": pid, "field": "types", "new": type_}
-                for pid in new
-            ),
-            batch_id=batch_id,
-        )
+    suppress_emails(session, emails, "Do not contact (import)")
 
 
 def _add_elected_roles(session: Session, rows: list[RowPlan], batch_id: int) -> None:

@@ -19,7 +19,6 @@ from crm.bulk import insert_rows
 from crm.errors import NotFoundError, ValidationError
 from crm.models import (
     NATIONS,
-    PERSON_FIELD_LABELS,
     PERSON_FIELDS,
     Organisation,
     Person,
@@ -236,10 +235,21 @@ def update_person(
 
 def _sync_suppression(session: Session, person: Person) -> None:
     """Objections outlive the record: a do-not-contact email goes on the suppression list."""
-    if person.do_not_contact and person.email:
-        email = person.email.lower()
-        if session.scalar(select(Suppression.id).where(Suppression.email == email)) is None:
-            session.add(Suppression(email=email, reason=f"Do not contact (person {person.id})"))
+    if person.do_not_contact:
+        suppress_emails(session, [person.email], f"Do not contact (person {person.id})")
+
+
+def suppress_emails(session: Session, emails: Iterable[str | None], reason: str) -> int:
+    """Put email addresses on the suppression list (case ignored); ones already there stay as they
+    are. Returns how many were added."""
+    wanted = sorted({e.strip().lower() for e in emails if e and e.strip()})
+    have: set[str] = set()
+    for part in chunked(wanted):
+        have.update(session.scalars(select(Suppression.email).where(Suppression.email.in_(part))))
+    new = [e for e in wanted if e not in have]
+    if new:
+        insert_rows(session, table_of(Suppression), [{"email": e, "reason": reason} for e in new])
+    return len(new)
 
 
 def is_suppressed(session: Session, email: str | None) -> bool:
@@ -261,25 +271,31 @@ def set_types(session: Session, person_id: int, types: Iterable[str]) -> None:
     session.flush()
 
 
-def add_types(session: Session, person_ids: Sequence[int], type_: str) -> int:
+def add_types(session: Session, person_ids: Sequence[int], type_: str, *, batch_id: int | None = None) -> int:
     """Give each person a stakeholder type (bulk). Returns how many gained it."""
     value = normalise_types([type_])[0]
+    ids = list(dict.fromkeys(person_ids))
     have: set[int] = set()
-    for part in chunked(list(person_ids)):
+    for part in chunked(ids):
         have.update(
             session.scalars(
                 select(PersonType.person_id).where(PersonType.type == value, PersonType.person_id.in_(part))
             )
         )
-    new = [pid for pid in person_ids if pid not in have]
+    new = [pid for pid in ids if pid not in have]
     if new:
-        insert_rows(session, table_of(PersonType), [{"person_id": pid, "type": value} for pid in new])
+        insert_rows(
+            session,
+            table_of(PersonType),
+            [{"person_id": pid, "type": value, "import_batch_id": batch_id} for pid in new],
+        )
         audit.record_many(
             session,
             (
                 {"action": "link", "entity": "person", "entity_id": pid, "field": "types", "new": value}
                 for pid in new
             ),
+            batch_id=batch_id,
         )
     return len(new)
 
@@ -309,10 +325,7 @@ def erase_person(session: Session, person_id: int, reason: str) -> None:
     """Erasure under UK GDPR (a deliberate act, not an ordinary delete): the record is removed, its
     email goes on the suppression list, and the audit log keeps only that an erasure happened."""
     person = get_person(session, person_id)
-    if person.email:
-        email = person.email.lower()
-        if session.scalar(select(Suppression.id).where(Suppression.email == email)) is None:
-            session.add(Suppression(email=email, reason=f"Erased: {reason}"))
+    suppress_emails(session, [person.email], f"Erased: {reason}")
     from crm.models import AuditEntry
 
     session.execute(
@@ -409,10 +422,6 @@ def _insert_returning_ids(session: Session, payload: list[dict[str, Any]]) -> li
         )
         conn.exec_driver_sql(trigger_sql)
     return list(range(low, high + 1))
-
-
-def describe_field(field: str) -> str:
-    return PERSON_FIELD_LABELS.get(field, field.replace("_", " ").capitalize())
 
 
 def touch_last_contacted(session: Session, person_ids: Sequence[int], when: dt.date) -> None:
