@@ -117,6 +117,11 @@ def _ci_equal(column: Any, value: str) -> ColumnElement[bool]:
     return func.lower(column) == value.strip().lower()
 
 
+def fts_match(tokens: Sequence[str]) -> str:
+    """An FTS5 query: every word as a quoted prefix, so nothing typed is read as search syntax."""
+    return " ".join(f'"{t}"*' for t in tokens)
+
+
 def search_condition(session_or_dialect: Session | str, query: str) -> ColumnElement[bool] | None:
     """A WHERE condition finding people by the words of ``query`` (prefix match, accents ignored)."""
     tokens = search_tokens(query)
@@ -124,7 +129,7 @@ def search_condition(session_or_dialect: Session | str, query: str) -> ColumnEle
         return None
     dialect = session_or_dialect if isinstance(session_or_dialect, str) else _dialect(session_or_dialect)
     if dialect == "sqlite":
-        match = " ".join(f'"{t}"*' for t in tokens)
+        match = fts_match(tokens)
         return Person.id.in_(
             select(literal_column("rowid"))
             .select_from(text("person_fts"))
@@ -322,7 +327,7 @@ def person_ids(
     dialect = _dialect(session)
     stmt = person_ids_select(f, dialect)
     if ranked and f.text and dialect == "sqlite" and search_tokens(f.text) and sort == "rank":
-        match = " ".join(f'"{t}"*' for t in search_tokens(f.text))
+        match = fts_match(search_tokens(f.text))
         ranked_ids = (
             select(literal_column("rowid").label("rid"), literal_column("rank").label("r"))
             .select_from(text("person_fts"))
