@@ -183,6 +183,7 @@ def create_person(
     session.add(person)
     refresh_search_text(session, person)
     session.flush()
+    _sync_suppression(session, person)
     audit.record(session, "create", "person", person.id, new=person.display_name, batch_id=batch_id)
     return person
 
@@ -216,7 +217,7 @@ def update_person(
             raise ValidationError("A person needs at least a name or an email address.", "last_name")
         person.updated_at = utcnow()
         refresh_search_text(session, person)
-        if person.email and (person.do_not_contact or any(c.field == "email" for c in done)):
+        if any(c.field in ("email", "do_not_contact") for c in done):
             _sync_suppression(session, person)
         for change in done:
             audit.record(

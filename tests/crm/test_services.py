@@ -351,3 +351,12 @@ def test_a_network_in_the_trash_comes_back_with_its_members(db: Database) -> Non
         assert trash.restore(session, "network", [net.id]) == 1
     with db.session() as session:
         assert networks.list_networks(session) == [(net.id, "Kindness Innovation Network", 1)]
+
+
+def test_a_person_added_as_do_not_contact_is_suppressed_straight_away(db: Database) -> None:
+    with db.transaction() as session:
+        people.create_person(session, first_name="Ada", email="Ada@Example.org", do_not_contact=True)
+        people.create_person(session, first_name="Bea", email="bea@example.org")
+    with db.session() as session:
+        assert people.is_suppressed(session, "ada@example.org")
+        assert not people.is_suppressed(session, "bea@example.org")
