@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import TypeVar
+import functools
+import gc
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import ParamSpec, TypeVar
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 # Below SQLite's default limit of 32,766 bound parameters per statement, with room for others.
 SQL_CHUNK = 5_000
@@ -15,3 +19,31 @@ def chunked(items: Sequence[T], size: int = SQL_CHUNK) -> Iterator[Sequence[T]]:
     """Slices of at most ``size`` items, for ``IN (...)`` lists over many ids."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Cyclic garbage collection off for the block.
+
+    Bulk work creates millions of small objects (cells, values, rows); each burst makes the
+    collector walk everything already alive, which more than doubled the cost of cleaning a
+    100,000-row list. Such work makes few reference cycles; collection resumes afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def without_gc(func: Callable[P, T]) -> Callable[P, T]:
+    """Run ``func`` inside :func:`gc_paused`."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        with gc_paused():
+            return func(*args, **kwargs)
+
+    return wrapper

@@ -27,7 +27,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from crm import audit
-from crm.bulk import insert_rows
+from crm.bulk import bulk_write_cache, insert_rows
 from crm.db import Database
 from crm.errors import Cancelled, ConflictError, NotFoundError, UserError, ValidationError
 from crm.importing import cleaning
@@ -62,7 +62,7 @@ from crm.services.people import (
     suppress_emails,
 )
 from crm.text import fold, organisation_key
-from crm.util import chunked
+from crm.util import chunked, without_gc
 
 Progress = Callable[[int, int], None]
 ShouldCancel = Callable[[], bool]
@@ -341,6 +341,7 @@ def _check_mapping(table: Table, mapping: Mapping[int, str]) -> None:
         )
 
 
+@without_gc
 def plan_import(
     session: Session,
     table: Table,
@@ -388,102 +389,189 @@ def _clean_rows(
     progress: Progress | None,
     should_cancel: ShouldCancel | None,
 ) -> list[RowPlan]:
-    person_cols: list[tuple[int, str, Callable[[Any], Any], dict[Any, Any] | None]] = [
-        (i, f, _PERSON_CLEANERS[f], {}) for i, f in sorted(mapping.items()) if f in _PERSON_CLEANERS
-    ]
+    """Clean every mapped cell and give each row its plan.
+
+    Works column by column: a list repeats itself (towns, titles, organisations), so each distinct
+    value of a column is cleaned once and the rest is dictionary look-ups in C; only rows with a
+    problem get row-by-row attention.
+    """
+    total = len(data)
+    _tick(progress, should_cancel, 0, total)
+    numbers = [number for number, _ in data]
+    width = max(mapping) + 1
+    # The mapped columns, one tuple each (short rows padded with blanks), transposed in C.
+    padded = (
+        cells[:width] if len(cells) >= width else [*cells, *[None] * (width - len(cells))]
+        for _, cells in data
+    )
+    columns: list[tuple[Any, ...]] = list(zip(*padded, strict=True)) if data else [() for _ in range(width)]
+    # Error cells and formulas without values read as blank: flag them where a mapped column has one.
+    row_index = {number: i for i, number in enumerate(numbers)} if table.cell_problems else {}
+    cell_flags: dict[int, list[Flag]] = defaultdict(list)
+    blanked: dict[int, list[int]] = defaultdict(list)  # column → row indexes read as blank
+    for (number, col), reason in table.cell_problems.items():
+        if col in mapping and number in row_index:
+            i = row_index[number]
+            cell_flags[i].append(Flag(number, headers[col], _shown(columns[col][i]), reason))
+            blanked[col].append(i)
+    for col, indexes in blanked.items():
+        column = list(columns[col])
+        for i in indexes:
+            column[i] = None
+        columns[col] = tuple(column)
+
+    plans = [RowPlan(row=number, action="create") for number in numbers]
+    row_flags: dict[int, list[Flag]] = defaultdict(list)
+    for i, found in cell_flags.items():
+        row_flags[i].extend(found)
+
+    # Person fields: each distinct value cleaned once.
+    person_cols = [(i, f) for i, f in sorted(mapping.items()) if f in _PERSON_CLEANERS]
+    person_fields: list[str] = []
+    cleaned_columns: list[list[Any]] = []
+    for done, (col, fname) in enumerate(person_cols):
+        _tick(progress, should_cancel, total * done // (len(person_cols) + 1), total)
+        cleaned, problems = _clean_column(fname, columns[col])
+        person_fields.append(fname)
+        cleaned_columns.append(cleaned)
+        for i, problem in problems:
+            if problem.kept is not None:
+                cleaned[i] = problem.kept
+                if _overseas([c[i] for c in columns], mapping):
+                    continue
+            else:
+                cleaned[i] = None
+            row_flags[i].append(Flag(numbers[i], headers[col], _shown(columns[col][i]), problem.reason))
+    if cleaned_columns:
+        for plan, row_values in zip(plans, zip(*cleaned_columns, strict=True), strict=True):
+            plan.values = {f: v for f, v in zip(person_fields, row_values, strict=True) if v is not None}
+
+    # Everything else: organisation, networks, tags, roles, dates, elected office.
     extra_cols = [(i, f) for i, f in sorted(mapping.items()) if f not in _PERSON_CLEANERS]
     date_orders = {
-        i: options.date_order or cleaning.date_order_hint([r[i] for _, r in data if i < len(r)])
+        i: options.date_order
+        or cleaning.date_order_hint([v for v in columns[i] if v is not None and v != ""])
         for i, f in extra_cols
         if f in ("joined_on", "last_contacted")
     }
-    # Error cells and formulas without values read as blank: flag them where a mapped column has one.
-    row_problems: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for (number, col), reason in table.cell_problems.items():
-        if col in mapping:
-            row_problems[number].append((col, reason))
-    total = len(data)
-    option_types = normalise_types([options.type]) if options.type else []
-    out: list[RowPlan] = []
-    for n, (number, cells) in enumerate(data):
-        if n % 2000 == 0:
-            _tick(progress, should_cancel, n, total)
-        width = len(cells)
-        plan = RowPlan(row=number, action="create")
-        values = plan.values
-        flags = plan.flags
-        skip_cols: set[int] = set()
-        if row_problems and number in row_problems:
-            for col, reason in row_problems[number]:
-                flags.append(Flag(number, headers[col], _shown(cells[col] if col < width else None), reason))
-                skip_cols.add(col)
-        for pos, (col, fname, cleaner, memo) in enumerate(person_cols):
-            if col >= width:
-                continue
-            raw = cells[col]
+    for col, fname in extra_cols:
+        heading = headers[col]
+        order = date_orders.get(col)
+        if fname in _MEMO_EXTRAS:
+            _apply_repeated(plans, fname, columns[col], heading, row_flags)
+            continue
+        for i, raw in enumerate(columns[col]):
             if raw is None or raw == "":
                 continue
-            if skip_cols and col in skip_cols:
-                continue
-            # Lists repeat themselves (towns, titles, organisations): clean each distinct value once.
-            value = memo.get(raw, _MISSING) if memo is not None else _MISSING
-            if value is _MISSING:
-                value = _clean_person_value(fname, cleaner, raw)
-                if memo is not None:
-                    memo[raw] = value
-                    if len(memo) >= _MEMO_LIMIT:
-                        # Mostly distinct values (emails, addresses): memoising only costs memory.
-                        memo = None
-                        person_cols[pos] = (col, fname, cleaner, None)
-            if value is None:
-                continue
-            if type(value) is _Problem:
-                if value.kept is not None:
-                    values[fname] = value.kept
-                    if _overseas(cells, mapping):
-                        continue
-                flags.append(Flag(number, headers[col], _shown(raw), value.reason))
-                continue
-            values[fname] = value
-        for col, fname in extra_cols:
-            if col >= width:
-                continue
-            raw = cells[col]
-            if raw is None or raw == "":
-                continue
-            if skip_cols and col in skip_cols:
-                continue
+            plan = plans[i]
             try:
-                _apply_extra(plan, fname, raw, date_orders.get(col), headers[col])
+                _apply_extra(plan, fname, raw, order, heading)
             except ValidationError as exc:
-                flags.append(Flag(number, headers[col], _shown(raw), str(exc)))
-        row_role = values.pop("_role", None)
-        row_joined = values.pop("_joined", None)
-        if row_role or row_joined:
-            plan.networks = [(n_, row_role or r_, row_joined or j_) for n_, r_, j_ in plan.networks]
-        if options.network and not any(n_.lower() == options.network.lower() for n_, _, _ in plan.networks):
-            plan.networks.append(
-                (options.network, row_role or (options.role or "member").lower(), row_joined)
-            )
-        if options.tags:
-            have = {x.lower() for x in plan.tags}
-            plan.tags.extend(t for t in options.tags if t.lower() not in have)
+                row_flags[i].append(Flag(plan.row, heading, _shown(raw), str(exc)))
+    for i, found in row_flags.items():
+        plans[i].flags.extend(found)
+    _tick(progress, should_cancel, total * len(person_cols) // (len(person_cols) + 1), total)
+
+    # Whole-file options, and the rows that cannot be imported at all.
+    option_types = normalise_types([options.type]) if options.type else []
+    option_network = options.network.lower() if options.network else None
+    option_role = (options.role or "member").lower()
+    option_tags = list(options.tags)
+    source = options.source
+    for plan in plans:
+        values = plan.values
+        if "_role" in values or "_joined" in values:
+            row_role = values.pop("_role", None)
+            row_joined = values.pop("_joined", None)
+            if row_role or row_joined:
+                plan.networks = [(n_, row_role or r_, row_joined or j_) for n_, r_, j_ in plan.networks]
+        else:
+            row_role = row_joined = None
+        if option_network and not any(n_.lower() == option_network for n_, _, _ in plan.networks):
+            plan.networks.append((options.network or "", row_role or option_role, row_joined))
+        if option_tags:
+            if not plan.tags:
+                plan.tags = option_tags.copy()
+            else:
+                have = {x.lower() for x in plan.tags}
+                plan.tags.extend(t for t in option_tags if t.lower() not in have)
         for t in option_types:
             if t not in plan.types:
                 plan.types.append(t)
         if plan.elected is not None:
             _finish_elected(plan, headers, mapping)
-        if options.source:
-            values["source"] = options.source
-        if not any(values.get(k) for k in _NAME_FIELDS):
+        if source:
+            values["source"] = source
+        if not (
+            values.get("first_name")
+            or values.get("last_name")
+            or values.get("email")
+            or values.get("preferred_name")
+        ):
             plan.action = "reject"
             plan.reasons.append("no name or email address")
-        out.append(plan)
-    return out
+    return plans
 
 
 _MISSING = object()
-_MEMO_LIMIT = 5_000
+_MEMO_EXTRAS = frozenset({"organisation", "network", "tags"})
+
+
+def _clean_column(fname: str, column: Sequence[Any]) -> tuple[list[Any], list[tuple[int, _Problem]]]:
+    """A column's cleaned values (``None`` for blank) and the rows whose value could not be used."""
+    cleaner = _PERSON_CLEANERS[fname]
+    kinds = set(map(type, column))
+    if kinds <= {str, type(None)}:
+        memo: dict[Any, Any] = {v: _clean_person_value(fname, cleaner, v) for v in set(column) if v}
+        memo[None] = memo[""] = None
+        cleaned = list(map(memo.__getitem__, column))
+        bad = any(type(v) is _Problem for v in memo.values())
+    else:
+        # Numbers, dates and yes/no cells: 1, 1.0 and True are equal as keys, so the type is part of it.
+        typed: dict[tuple[type, Any], Any] = {}
+        cleaned = []
+        for v in column:
+            if v is None or v == "":
+                cleaned.append(None)
+                continue
+            key = (type(v), v)
+            value = typed.get(key, _MISSING)
+            if value is _MISSING:
+                value = typed[key] = _clean_person_value(fname, cleaner, v)
+            cleaned.append(value)
+        bad = any(type(v) is _Problem for v in typed.values())
+    problems = [(i, v) for i, v in enumerate(cleaned) if type(v) is _Problem] if bad else []
+    return cleaned, problems
+
+
+def _apply_repeated(
+    plans: list[RowPlan], fname: str, column: Sequence[Any], heading: str, row_flags: dict[int, list[Flag]]
+) -> None:
+    """Organisation, network and tag cells, each distinct value worked out once."""
+    memo: dict[tuple[type, Any], Any] = {}
+    for i, raw in enumerate(column):
+        if raw is None or raw == "":
+            continue
+        key = (type(raw), raw)
+        result = memo.get(key, _MISSING)
+        if result is _MISSING:
+            probe = RowPlan(row=0, action="create")
+            try:
+                _apply_extra(probe, fname, raw, None, heading)
+                result = memo[key] = (probe.organisation, tuple(probe.networks), tuple(probe.tags), None)
+            except ValidationError as exc:
+                result = memo[key] = (None, (), (), str(exc))
+        organisation, nets, tag_names, error = result
+        plan = plans[i]
+        if error is not None:
+            row_flags[i].append(Flag(plan.row, heading, _shown(raw), error))
+            continue
+        if organisation is not None:
+            plan.organisation = organisation
+        if nets:
+            plan.networks.extend(nets)
+        if tag_names:
+            plan.tags.extend(tag_names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -962,6 +1050,7 @@ def _resolve_organisations_and_networks(session: Session, plan: ImportPlan) -> N
 # --- Applying -----------------------------------------------------------------------------------
 
 
+@without_gc
 def apply_import(
     db: Database,
     table: Table,
@@ -987,12 +1076,13 @@ def apply_import(
             if progress is not None:
                 progress(done * 3 // 10, total_rows)
 
-        plan = plan_import(
-            session, table, mapping, options, progress=plan_progress, should_cancel=should_cancel
-        )
-        batch_id = write_plan(
-            session, plan, progress=progress, should_cancel=should_cancel, base=total_rows * 3 // 10
-        )
+        with bulk_write_cache(session):
+            plan = plan_import(
+                session, table, mapping, options, progress=plan_progress, should_cancel=should_cancel
+            )
+            batch_id = write_plan(
+                session, plan, progress=progress, should_cancel=should_cancel, base=total_rows * 3 // 10
+            )
     counts = plan.counts
     return ImportResult(
         batch_id=batch_id,
@@ -1006,6 +1096,7 @@ def apply_import(
     )
 
 
+@without_gc
 def dry_run(
     db: Database,
     table: Table,
@@ -1410,6 +1501,7 @@ def _from_text(field_: str, value: str | None) -> Any:
     return value
 
 
+@without_gc
 def undo_import(
     db: Database,
     batch_id: int,

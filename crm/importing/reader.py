@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from crm.errors import FileProblem
+from crm.util import without_gc
 
 # Limits. A contact list of 100,000 × 16 cells is about 8 MB as .xlsx and 60 MB of XML inside.
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -300,6 +301,7 @@ def _sheet_infos(wb: Any) -> list[SheetInfo]:
     ]
 
 
+@without_gc
 def read_table(
     path: str | Path,
     sheet: str | None = None,
