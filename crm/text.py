@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -34,8 +35,12 @@ def clean_multiline(value: object) -> str | None:
     return joined or None
 
 
+@functools.lru_cache(maxsize=65_536)
 def fold(text: str) -> str:
-    """Lower-case without accents: "Seán Ó Floinn" → "sean o floinn"."""
+    """Lower-case without accents: "Seán Ó Floinn" → "sean o floinn".
+
+    Cached: names, towns and organisations repeat throughout a contact list.
+    """
     if text.isascii():
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
@@ -52,15 +57,31 @@ def organisation_key(name: str) -> str:
 
 def search_digest(*parts: str | None) -> str:
     """The text a person is found by: folded words, plus each word with its punctuation squeezed
-    out so that "oneill" finds "O'Neill" and "smithjones" finds "Smith-Jones"."""
-    folded = fold(" ".join(p for p in parts if p))
-    extra = [
+    out so that "oneill" finds "O'Neill" and "smithjones" finds "Smith-Jones".
+
+    The words of every part come first, then the squeezed forms. Parts are worked out separately
+    (and remembered, since towns, organisations and job titles repeat): folding and splitting never
+    cross the space that joins two parts, so this is the digest of the parts joined by spaces.
+    """
+    words: list[str] = []
+    extra: list[str] = []
+    for part in parts:
+        if part:
+            part_words, part_extra = _digest_part(part)
+            words += part_words
+            extra += part_extra
+    return " ".join(words + extra)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _digest_part(part: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    folded = fold(part)
+    extra = tuple(
         squeezed
         for token in folded.split()
         if not token.isalnum() and (squeezed := _NON_WORD.sub("", token)) and len(squeezed) > 1
-    ]
-    words = _NON_WORD.sub(" ", folded).split()
-    return " ".join(words + extra)
+    )
+    return tuple(_NON_WORD.sub(" ", folded).split()), extra
 
 
 def sort_key(last_name: str | None, first_name: str | None, fallback: str | None = None) -> str:

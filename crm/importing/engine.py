@@ -781,12 +781,12 @@ def _match(session: Session, plan: ImportPlan) -> None:
     if len(emails) * 5 > people_count:
         # A list that is large beside the database: one pass over the index beats many IN lists.
         wanted = set(emails)
-        # Through the connection: rows stream from the cursor instead of being buffered by the ORM.
+        # Through the connection, fetched in one go: plain tuples, no ORM row objects.
         for pid, email in session.connection().execute(
             select(Person.id, func.lower(Person.email))
             .where(Person.email.is_not(None), Person.deleted_at.is_(None))
             .order_by(Person.id)
-        ):
+        ).fetchall():
             if email in wanted:
                 found_email.setdefault(email, pid)
         del wanted
@@ -878,8 +878,8 @@ def _match_by_name(session: Session, rows: list[RowPlan]) -> None:
             .where(func.lower(Person.last_name).in_(part), Person.deleted_at.is_(None))
             .order_by(Person.id)
         )
-        # Through the connection: rows stream from the cursor instead of being buffered by the ORM.
-        for pid, first, preferred, last, email, pc, org_key in session.connection().execute(stmt):
+        # Through the connection, a chunk at a time: plain tuples, no ORM row objects.
+        for pid, first, preferred, last, email, pc, org_key in session.connection().execute(stmt).fetchall():
             compact = _compact_postcode(pc)
             for given in (first, preferred) if preferred and preferred != first else (first,):
                 if not given:

@@ -357,13 +357,29 @@ def bulk_insert_people(
     names = organisation_names or {}
     now = utcnow()
     columns = [*PERSON_FIELDS, "organisation_id", "last_contacted"]
+    known = frozenset(columns)
+    blank = dict.fromkeys(columns)
     payload: list[dict[str, Any]] = []
     for row in rows:
-        item = {c: row.get(c) for c in columns}
+        item = blank.copy()
+        if row.keys() <= known:
+            item.update(row)
+        else:
+            item.update((c, row.get(c)) for c in columns)
         for flag in _BOOL_FIELDS:
             item[flag] = bool(item[flag])
-        item["search_text"] = person_search_text(item, names.get(item["organisation_id"] or -1))
-        item["sort_name"] = sort_key(item["last_name"], item["first_name"], item["email"])
+        first, last, email = item["first_name"], item["last_name"], item["email"]
+        item["search_text"] = search_digest(
+            first,
+            item["preferred_name"],
+            last,
+            email,
+            names.get(item["organisation_id"] or -1),
+            item["job_title"],
+            item["town"],
+            item["postcode"],
+        )
+        item["sort_name"] = sort_key(last, first, email)
         item["created_at"] = now
         item["updated_at"] = now
         item["import_batch_id"] = batch_id
