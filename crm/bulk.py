@@ -8,8 +8,7 @@ would write, and handed to the driver's ``executemany``. Other databases use Cor
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from operator import itemgetter
 from typing import Any
 
@@ -71,23 +70,3 @@ def _driver_params(
         else:
             columns[i] = list(map(converted.get, columns[i]))
     return list(zip(*columns, strict=True))
-
-
-# A bulk write touches index pages all over a big table. SQLite's default page cache (2 MB) makes it
-# re-read and spill them again and again; 64 MB cut a 100,000-person insert from 1.4 s to 0.95 s.
-BULK_CACHE_KIB = 65_536
-
-
-@contextmanager
-def bulk_write_cache(session: Session, kib: int = BULK_CACHE_KIB) -> Iterator[None]:
-    """A larger SQLite page cache for the rest of this block (restored afterwards); elsewhere a no-op."""
-    conn = session.connection()
-    if conn.dialect.name != "sqlite":
-        yield
-        return
-    before = int(conn.exec_driver_sql("PRAGMA cache_size").scalar() or -2000)
-    conn.exec_driver_sql(f"PRAGMA cache_size = -{int(kib)}")
-    try:
-        yield
-    finally:
-        conn.exec_driver_sql(f"PRAGMA cache_size = {before}")

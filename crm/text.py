@@ -35,7 +35,7 @@ def clean_multiline(value: object) -> str | None:
     return joined or None
 
 
-@functools.lru_cache(maxsize=65_536)
+@functools.lru_cache(maxsize=8_192)
 def fold(text: str) -> str:
     """Lower-case without accents: "Seán Ó Floinn" → "sean o floinn".
 
@@ -73,7 +73,7 @@ def search_digest(*parts: str | None) -> str:
     return " ".join(words + extra)
 
 
-@functools.lru_cache(maxsize=65_536)
+@functools.lru_cache(maxsize=8_192)
 def _digest_part(part: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     folded = fold(part)
     extra = tuple(

@@ -128,9 +128,11 @@ class PlanModel(QAbstractTableModel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._rows: list[RowPlan] = []
+        self.plan: ImportPlan | None = None
 
     def set_plan(self, plan: ImportPlan | None) -> None:
         self.beginResetModel()
+        self.plan = plan
         self._rows = list(plan.rows) if plan is not None else []
         self.endResetModel()
 
@@ -817,6 +819,7 @@ class ImportWizard(QWizard):
         self.mapping: dict[int, str] | None = None
         self.import_options = ImportOptions()
         self.import_result: ImportResult | None = None
+        self._last_plan: ImportPlan | None = None
         self._generation = 0
         self.file_page = FilePage()
         self.sheet_page = SheetPage()
@@ -909,11 +912,15 @@ class ImportWizard(QWizard):
                 str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}", error=True
             )
 
+        def done(result: ImportResult) -> None:
+            self._last_plan = result.plan
+            callback(result)
+
         return self.runner.run(
             lambda ctx: dry_run(
                 ctx.db, table, mapping, options, progress=ctx.progress, should_cancel=ctx.should_cancel
             ),
-            on_done=callback,
+            on_done=done,
             on_error=failed,
             parent_widget=self,
         )
@@ -921,6 +928,9 @@ class ImportWizard(QWizard):
     def start_import(self, page: ImportPage) -> Task[Any]:
         table, mapping, options = self.table, dict(self.mapping or {}), self._options_copy()
         assert table is not None
+        # The summary page's dry run: used as it is unless anything changed since (checked inside
+        # the import's transaction), so a long list is not worked out a second time.
+        plan, self._last_plan = self._last_plan, None
 
         def done(result: ImportResult) -> None:
             self.import_result = result
@@ -933,7 +943,13 @@ class ImportWizard(QWizard):
 
         return self.runner.run(
             lambda ctx: apply_import(
-                ctx.db, table, mapping, options, progress=ctx.progress, should_cancel=ctx.should_cancel
+                ctx.db,
+                table,
+                mapping,
+                options,
+                plan=plan,
+                progress=ctx.progress,
+                should_cancel=ctx.should_cancel,
             ),
             on_done=done,
             on_error=failed,

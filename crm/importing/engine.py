@@ -19,7 +19,7 @@ import datetime as dt
 import functools
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +27,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from crm import audit
-from crm.bulk import bulk_write_cache, insert_rows
+from crm.bulk import insert_rows
 from crm.db import Database
 from crm.errors import Cancelled, ConflictError, NotFoundError, UserError, ValidationError
 from crm.importing import cleaning
@@ -223,6 +223,8 @@ class ImportPlan:
     new_organisations: list[str] = field(default_factory=list)
     new_networks: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # What the database looked like when the plan was made; cleared once the plan is written.
+    snapshot: tuple[Any, ...] | None = None
 
     def count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action)
@@ -374,10 +376,40 @@ def plan_import(
         rows=rows,
     )
     _tick(progress, should_cancel, total, total)
+    plan.snapshot = database_snapshot(session)
     _match(session, plan)
     _resolve_organisations_and_networks(session, plan)
     plan.seconds = time.perf_counter() - started
     return plan
+
+
+def database_snapshot(session: Session) -> tuple[Any, ...]:
+    """A cheap fingerprint of what a plan depends on. Every change Kindred makes writes an audit
+    entry; the counts and latest edit time also catch changes made some other way."""
+    return (
+        session.scalar(select(func.max(AuditEntry.id))),
+        session.scalar(select(func.count(Person.id))),
+        session.scalar(select(func.max(Person.updated_at))),
+        session.scalar(select(func.count(Organisation.id))),
+        session.scalar(select(func.count(Network.id))),
+        session.scalar(select(func.count(Suppression.id))),
+    )
+
+
+def _plan_still_holds(
+    session: Session, plan: ImportPlan, table: Table, mapping: Mapping[int, str], options: ImportOptions
+) -> bool:
+    """Whether a dry run's plan is exactly what planning again now would give."""
+    return (
+        plan.snapshot is not None
+        and plan.sha256 == table.sha256
+        and plan.sheet == table.sheet
+        and plan.headers == table.headers
+        and len(plan.rows) == len(table.data_rows)
+        and plan.mapping == {int(i): f for i, f in mapping.items() if f}
+        and plan.options == options
+        and plan.snapshot == database_snapshot(session)
+    )
 
 
 def _clean_rows(
@@ -781,12 +813,12 @@ def _match(session: Session, plan: ImportPlan) -> None:
     if len(emails) * 5 > people_count:
         # A list that is large beside the database: one pass over the index beats many IN lists.
         wanted = set(emails)
-        # Through the connection, fetched in one go: plain tuples, no ORM row objects.
-        for pid, email in session.connection().execute(
+        stmt = (
             select(Person.id, func.lower(Person.email))
             .where(Person.email.is_not(None), Person.deleted_at.is_(None))
             .order_by(Person.id)
-        ).fetchall():
+        )
+        for pid, email in _stream(session, stmt):
             if email in wanted:
                 found_email.setdefault(email, pid)
         del wanted
@@ -830,6 +862,14 @@ def _match(session: Session, plan: ImportPlan) -> None:
             )
 
     _decide(session, plan)
+
+
+def _stream(session: Session, stmt: Any, size: int = 5_000) -> Iterator[Any]:
+    """Rows of a big query through the connection, fetched ``size`` at a time: no ORM row objects,
+    and the whole result is never in memory at once."""
+    result = session.connection().execute(stmt.execution_options(yield_per=size))
+    for part in result.partitions():
+        yield from part
 
 
 _BY_ORG = "the same name and organisation is already in Kindred"
@@ -879,7 +919,7 @@ def _match_by_name(session: Session, rows: list[RowPlan]) -> None:
             .order_by(Person.id)
         )
         # Through the connection, a chunk at a time: plain tuples, no ORM row objects.
-        for pid, first, preferred, last, email, pc, org_key in session.connection().execute(stmt).fetchall():
+        for pid, first, preferred, last, email, pc, org_key in _stream(session, stmt):
             compact = _compact_postcode(pc)
             for given in (first, preferred) if preferred and preferred != first else (first,):
                 if not given:
@@ -1057,12 +1097,16 @@ def apply_import(
     mapping: Mapping[int, str],
     options: ImportOptions | None = None,
     *,
+    plan: ImportPlan | None = None,
     progress: Progress | None = None,
     should_cancel: ShouldCancel | None = None,
 ) -> ImportResult:
     """Import in one transaction: everything is written, or (on any error or Cancel) nothing.
 
-    The plan is worked out again inside the transaction, so it matches the database exactly.
+    The plan is worked out inside the transaction, so it matches the database exactly. A dry run's
+    ``plan`` is used instead when the file, mapping and options are the same and the database has
+    not changed since (the wizard's summary page is then not worked out twice); a plan is written
+    at most once.
 
     Raises:
         Cancelled: ``should_cancel`` returned true; the database is unchanged.
@@ -1076,13 +1120,13 @@ def apply_import(
             if progress is not None:
                 progress(done * 3 // 10, total_rows)
 
-        with bulk_write_cache(session):
+        if plan is None or not _plan_still_holds(session, plan, table, mapping, options):
             plan = plan_import(
                 session, table, mapping, options, progress=plan_progress, should_cancel=should_cancel
             )
-            batch_id = write_plan(
-                session, plan, progress=progress, should_cancel=should_cancel, base=total_rows * 3 // 10
-            )
+        batch_id = write_plan(
+            session, plan, progress=progress, should_cancel=should_cancel, base=total_rows * 3 // 10
+        )
     counts = plan.counts
     return ImportResult(
         batch_id=batch_id,
@@ -1125,6 +1169,7 @@ def write_plan(
 ) -> int:
     """Carry out a plan in the caller's transaction. Returns the import batch id."""
     options = plan.options
+    plan.snapshot = None  # writing changes the rows' plans: never write this plan again
     total = base + len(plan.rows) + 1
     counts = plan.counts
     batch = ImportBatch(
@@ -1191,8 +1236,8 @@ def write_plan(
         _tick(progress, should_cancel, done, total)
         payload = []
         for r in chunk:
-            item = {k: v for k, v in r.values.items() if not k.startswith("_")}
-            item.setdefault("source", default_source)
+            # Row values hold person fields only (the row's role and joining date were taken out).
+            item = {"source": default_source, **r.values}
             item["organisation_id"] = org_ids.get(_org_key(r.organisation)) if r.organisation else None
             payload.append(item)
         ids = bulk_insert_people(
@@ -1254,12 +1299,15 @@ def write_plan(
     entries = []
     for r in updates:
         if "organisation_id" in r.changes:
-            old, name = r.changes["organisation_id"]
+            # A new dict, swapped in whole: a dry run's plan may be on show in the window meanwhile.
+            changes = dict(r.changes)
+            old, name = changes["organisation_id"]
             new_id = org_ids.get(_org_key(name))
             if new_id is None or new_id == old:
-                del r.changes["organisation_id"]
+                del changes["organisation_id"]
             else:
-                r.changes["organisation_id"] = (old, new_id)
+                changes["organisation_id"] = (old, new_id)
+            r.changes = changes
         if not r.changes:
             continue
         assert r.person_id is not None

@@ -187,6 +187,39 @@ def test_text_helpers() -> None:
     assert "oneill" in search_digest("O'Neill")
 
 
+@pytest.mark.parametrize(
+    "parts",
+    [
+        (
+            "Seán",
+            None,
+            "Ó Floinn",
+            "sean.o'floinn@example.org",
+            "Smith-Jones & Co.",
+            "Chief Exec.",
+            "Leeds",
+            "LS1 1AA",
+        ),
+        ("e\u0301", "\u0301a", "", "ﬁnance", "Straße", "İstanbul"),
+        ("  spaced  out ", "\u00a0nbsp\u00a0", "x", "1⁄4 ¼", "O'Neill-Brown"),
+    ],
+)
+def test_search_digest_of_parts_is_the_digest_of_the_whole(parts: tuple[str | None, ...]) -> None:
+    # Parts are folded one by one (and remembered, for speed); the result must be exactly the
+    # digest of the whole text, so stored search text and search queries agree.
+    import re
+    import unicodedata
+
+    whole = unicodedata.normalize("NFKD", " ".join(p for p in parts if p).casefold())
+    whole = "".join(ch for ch in whole if not unicodedata.combining(ch))
+    words = re.sub(r"[^\w]+", " ", whole).split()
+    squeezed = [
+        s for t in whole.split() if not t.isalnum() and (s := re.sub(r"[^\w]+", "", t)) and len(s) > 1
+    ]
+    assert search_digest(*parts) == " ".join(words + squeezed)
+    assert search_digest(*parts) == search_digest(*parts)  # and again, from the cache
+
+
 @pytest.fixture(scope="module")
 def search_db(tmp_path_factory: pytest.TempPathFactory):
     from crm.db import open_database

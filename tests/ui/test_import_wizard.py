@@ -156,6 +156,9 @@ def test_full_import_then_undo(
     batch_id = finished.args[0]
     qtbot.waitUntil(lambda: wizard.currentId() == wizard.RESULT, timeout=10_000)
     assert "4 created" in wizard.result_page.summary.text()
+    # What the summary showed is what was imported: its plan was written, not worked out again.
+    result = wizard.import_result
+    assert result is not None and result.plan is summary.model.plan
     assert _count(runner) == 5
     assert _count(runner, Membership) == 4 and _count(runner, PersonTag) == 8
     with runner.db.session() as session:

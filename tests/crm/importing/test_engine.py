@@ -512,3 +512,71 @@ def test_headings_without_rows(db: Database, tmp_path: Path) -> None:
     table = read_table(path)
     with db.session() as session, pytest.raises(UserError, match="no rows under the headings on row 1"):
         plan_import(session, table, suggest_mapping(table.headers))
+
+
+def test_import_uses_the_dry_run_plan_when_nothing_changed(db: Database, contacts_csv: Path) -> None:
+    table = read_table(contacts_csv)
+    mapping = suggest_mapping(table.headers)
+    planned = dry_run(db, table, mapping, ImportOptions(tags=["reception"]))
+    result = apply_import(db, table, mapping, ImportOptions(tags=["reception"]), plan=planned.plan)
+    assert result.plan is planned.plan
+    assert (result.created, result.updated) == (4, 0)
+    # A plan is written once: importing again with it works the file out afresh (all duplicates now).
+    again = apply_import(db, table, mapping, ImportOptions(tags=["reception"]), plan=planned.plan)
+    assert again.plan is not planned.plan
+    assert again.created == 0
+    assert _count(db, Person) == 4
+
+
+def test_dry_run_plan_is_not_used_after_the_database_changed(db: Database, contacts_csv: Path) -> None:
+    table = read_table(contacts_csv)
+    mapping = suggest_mapping(table.headers)
+    planned = dry_run(db, table, mapping, ImportOptions())
+    assert planned.created == 4
+    # Someone adds Zoë by hand between the dry run and the import.
+    with db.transaction() as session:
+        people.create_person(session, first_name="Zoë", last_name="Müller", email="zoe@example.org")
+    result = apply_import(db, table, mapping, ImportOptions(), plan=planned.plan)
+    assert result.plan is not planned.plan
+    assert (result.created, result.skipped) == (3, 1)
+    assert _count(db, Person) == 4
+
+
+def test_dry_run_plan_is_not_used_with_other_options(db: Database, contacts_csv: Path) -> None:
+    table = read_table(contacts_csv)
+    mapping = suggest_mapping(table.headers)
+    planned = dry_run(db, table, mapping, ImportOptions())
+    result = apply_import(db, table, mapping, ImportOptions(tags=["later choice"]), plan=planned.plan)
+    assert result.plan is not planned.plan
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(PersonTag)) == 4
+
+
+def test_numbers_and_yes_no_cells_are_cleaned_as_themselves(db: Database, tmp_path: Path) -> None:
+    # In a workbook TRUE and 1 are different cells, though equal in Python: each keeps its meaning.
+    path = write_xlsx(
+        tmp_path / "typed.xlsx",
+        {
+            "List": [
+                ["First name", "Last name", "Job title", "Phone"],
+                ["Ann", "One", 1, 1313485000],
+                ["Bea", "True", True, "0131 348 5000"],
+                ["Cat", "Float", 1.5, None],
+            ]
+        },
+    )
+    _import(db, path)
+    found = {p.first_name: p for p in _people(db).values()}
+    assert (found["Ann"].job_title, found["Bea"].job_title, found["Cat"].job_title) == ("1", "Yes", "1.5")
+    assert found["Ann"].phone == found["Bea"].phone == "0131 348 5000"
+
+
+def test_garbage_collection_is_back_on_after_an_import(db: Database, contacts_csv: Path) -> None:
+    import gc
+
+    assert gc.isenabled()
+    _import(db, contacts_csv)
+    assert gc.isenabled()
+    with pytest.raises(UserError):
+        _import(db, write_csv(contacts_csv.with_name("empty.csv"), [HEADINGS]))
+    assert gc.isenabled()
