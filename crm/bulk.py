@@ -37,7 +37,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
         elif default.is_callable:
             defaults[column.key] = default.arg(None)
     names = ", ".join(dialect.identifier_preparer.quote(k) for k in [*keys, *defaults])
-    marks = ", ".join("?" for _ in [*keys, *defaults])
+    marks = ", ".join(["?"] * (len(keys) + len(defaults)))
     sql = f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({names}) VALUES ({marks})"
     conn.exec_driver_sql(sql, _driver_params(table, dialect, keys, defaults, rows))
 
@@ -52,8 +52,8 @@ def _driver_params(
     try:
         picked = [get(row) for row in rows] if len(keys) > 1 else [(get(row),) for row in rows]
     except KeyError:
-        # Rows without some keys: those columns take their defaults (or NULL).
-        picked = [tuple(row.get(k, defaults.get(k)) for k in keys) for row in rows]
+        # A row without some of the first row's keys: those columns are NULL for it.
+        picked = [tuple(row.get(k) for k in keys) for row in rows]
     columns: list[Sequence[Any]] = list(zip(*picked, strict=True)) if picked else [() for _ in keys]
     del picked
     columns += [[value] * len(rows) for value in defaults.values()]

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 import gc
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import ParamSpec, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
-P = ParamSpec("P")
 
 # Below SQLite's default limit of 32,766 bound parameters per statement, with room for others.
 SQL_CHUNK = 5_000
@@ -28,6 +26,7 @@ def gc_paused() -> Iterator[None]:
     Bulk work creates millions of small objects (cells, values, rows); each burst makes the
     collector walk everything already alive, which more than doubled the cost of cleaning a
     100,000-row list. Such work makes few reference cycles; collection resumes afterwards.
+    Also a decorator: ``@gc_paused()``.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -36,14 +35,3 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def without_gc(func: Callable[P, T]) -> Callable[P, T]:
-    """Run ``func`` inside :func:`gc_paused`."""
-
-    @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-        with gc_paused():
-            return func(*args, **kwargs)
-
-    return wrapper

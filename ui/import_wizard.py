@@ -59,7 +59,7 @@ from crm.importing import (
     suggest_mapping,
     undo_import,
 )
-from crm.importing.reader import SUPPORTED_SUFFIXES
+from crm.importing.reader import SUPPORTED_SUFFIXES, column_letter
 from crm.models import CONSENT_PURPOSES, LAWFUL_BASES, MEMBERSHIP_ROLES, STAKEHOLDER_LABELS
 
 from ui import dialogs
@@ -297,7 +297,7 @@ class SheetPage(_Page):
         width = min(max((len(r) for _, r in top), default=0), 30)
         self.preview.clear()
         self.preview.setColumnCount(width + 1)
-        self.preview.setHorizontalHeaderLabels(["Row", *(f"{_letter(i)}" for i in range(width))])
+        self.preview.setHorizontalHeaderLabels(["Row", *(column_letter(i) for i in range(width))])
         self.preview.setRowCount(len(top))
         for r, (number, values) in enumerate(top):
             self.preview.setItem(r, 0, QTableWidgetItem(str(number)))
@@ -336,15 +336,6 @@ class SheetPage(_Page):
         self.preview.selectRow(min(index, self.preview.rowCount() - 1))
         self.show_status("")
         self.set_ready(True)
-
-
-def _letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 class MappingPage(_Page):

@@ -62,7 +62,7 @@ from crm.services.people import (
     suppress_emails,
 )
 from crm.text import fold, organisation_key
-from crm.util import chunked, without_gc
+from crm.util import chunked, gc_paused
 
 Progress = Callable[[int, int], None]
 ShouldCancel = Callable[[], bool]
@@ -343,7 +343,7 @@ def _check_mapping(table: Table, mapping: Mapping[int, str]) -> None:
         )
 
 
-@without_gc
+@gc_paused()
 def plan_import(
     session: Session,
     table: Table,
@@ -439,12 +439,12 @@ def _clean_rows(
     columns: list[tuple[Any, ...]] = list(zip(*padded, strict=True)) if data else [() for _ in range(width)]
     # Error cells and formulas without values read as blank: flag them where a mapped column has one.
     row_index = {number: i for i, number in enumerate(numbers)} if table.cell_problems else {}
-    cell_flags: dict[int, list[Flag]] = defaultdict(list)
+    row_flags: dict[int, list[Flag]] = defaultdict(list)  # row index → its flags (error cells first)
     blanked: dict[int, list[int]] = defaultdict(list)  # column → row indexes read as blank
     for (number, col), reason in table.cell_problems.items():
         if col in mapping and number in row_index:
             i = row_index[number]
-            cell_flags[i].append(Flag(number, headers[col], _shown(columns[col][i]), reason))
+            row_flags[i].append(Flag(number, headers[col], _shown(columns[col][i]), reason))
             blanked[col].append(i)
     for col, indexes in blanked.items():
         column = list(columns[col])
@@ -453,9 +453,6 @@ def _clean_rows(
         columns[col] = tuple(column)
 
     plans = [RowPlan(row=number, action="create") for number in numbers]
-    row_flags: dict[int, list[Flag]] = defaultdict(list)
-    for i, found in cell_flags.items():
-        row_flags[i].extend(found)
 
     # Person fields: each distinct value cleaned once.
     person_cols = [(i, f) for i, f in sorted(mapping.items()) if f in _PERSON_CLEANERS]
@@ -534,12 +531,7 @@ def _clean_rows(
             _finish_elected(plan, headers, mapping)
         if source:
             values["source"] = source
-        if not (
-            values.get("first_name")
-            or values.get("last_name")
-            or values.get("email")
-            or values.get("preferred_name")
-        ):
+        if not any(map(values.get, _NAME_FIELDS)):
             plan.action = "reject"
             plan.reasons.append("no name or email address")
     return plans
@@ -1090,7 +1082,7 @@ def _resolve_organisations_and_networks(session: Session, plan: ImportPlan) -> N
 # --- Applying -----------------------------------------------------------------------------------
 
 
-@without_gc
+@gc_paused()
 def apply_import(
     db: Database,
     table: Table,
@@ -1140,7 +1132,7 @@ def apply_import(
     )
 
 
-@without_gc
+@gc_paused()
 def dry_run(
     db: Database,
     table: Table,
@@ -1549,7 +1541,7 @@ def _from_text(field_: str, value: str | None) -> Any:
     return value
 
 
-@without_gc
+@gc_paused()
 def undo_import(
     db: Database,
     batch_id: int,

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from crm.errors import FileProblem
-from crm.util import without_gc
+from crm.util import gc_paused
 
 # Limits. A contact list of 100,000 × 16 cells is about 8 MB as .xlsx and 60 MB of XML inside.
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -111,7 +111,7 @@ class Table:
         seen: dict[str, int] = {}
         out: list[str] = []
         for i, name in enumerate(names):
-            name = name or f"Column {_column_letter(i)}"
+            name = name or f"Column {column_letter(i)}"
             key = name.casefold()
             seen[key] = seen.get(key, 0) + 1
             out.append(name if seen[key] == 1 else f"{name} ({seen[key]})")
@@ -138,7 +138,8 @@ def _heading_text(value: Cell) -> str:
     return " ".join(str(value).split())
 
 
-def _column_letter(index: int) -> str:
+def column_letter(index: int) -> str:
+    """Spreadsheet column letters for a 0-based index: 0 → "A", 26 → "AA"."""
     letters = ""
     index += 1
     while index:
@@ -301,7 +302,7 @@ def _sheet_infos(wb: Any) -> list[SheetInfo]:
     ]
 
 
-@without_gc
+@gc_paused()
 def read_table(
     path: str | Path,
     sheet: str | None = None,

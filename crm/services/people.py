@@ -7,7 +7,8 @@ action is one transaction. Every change is written to the audit log in the same 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+import functools
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,9 +83,10 @@ def clean_person_fields(values: Mapping[str, Any], *, strict_postcode: bool = Fa
 
 
 def person_search_text(person: Person | Mapping[str, Any], organisation_name: str | None = None) -> str:
-    def get(name: str) -> Any:
-        return person.get(name) if isinstance(person, Mapping) else getattr(person, name)
-
+    # Called once per row of a bulk insert: decide how to read fields once, not once per field.
+    get: Callable[[str], Any] = (
+        person.get if isinstance(person, Mapping) else functools.partial(getattr, person)
+    )
     return search_digest(
         get("first_name"),
         get("preferred_name"),
@@ -368,18 +370,8 @@ def bulk_insert_people(
             item.update((c, row.get(c)) for c in columns)
         for flag in _BOOL_FIELDS:
             item[flag] = bool(item[flag])
-        first, last, email = item["first_name"], item["last_name"], item["email"]
-        item["search_text"] = search_digest(
-            first,
-            item["preferred_name"],
-            last,
-            email,
-            names.get(item["organisation_id"] or -1),
-            item["job_title"],
-            item["town"],
-            item["postcode"],
-        )
-        item["sort_name"] = sort_key(last, first, email)
+        item["search_text"] = person_search_text(item, names.get(item["organisation_id"] or -1))
+        item["sort_name"] = sort_key(item["last_name"], item["first_name"], item["email"])
         item["created_at"] = now
         item["updated_at"] = now
         item["import_batch_id"] = batch_id
