@@ -121,7 +121,7 @@ def test_dry_run_reports_rows_and_changes_nothing(db: Database, tmp_path: Path) 
     assert by_row[2].action == "create"
     assert by_row[3].action == "update"
     assert "the same email address" in (by_row[3].match or "")
-    assert by_row[6].action == "reject" and by_row[6].reasons == ["no name or email address"]
+    assert by_row[6].action == "reject" and by_row[6].reasons == ("no name or email address",)
     assert (result.created, result.updated, result.rejected) == (3, 1, 1)
 
 
@@ -137,7 +137,7 @@ def test_duplicates_within_the_file_are_merged(db: Database, tmp_path: Path) -> 
     )
     result = _import(db, path)
     assert (result.created, result.skipped) == (2, 1)
-    assert result.plan.rows[1].reasons == ["merged into row 2 (the same email address)"]
+    assert result.plan.rows[1].reasons == ("merged into row 2 (the same email address)",)
     jane = _people(db)["jane@example.org"]
     assert (jane.job_title, jane.town) == ("Director", "Leeds")  # filled, not overwritten
 
