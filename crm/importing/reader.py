@@ -280,6 +280,11 @@ def _open_workbook(path: Path) -> Any:
     import python_calamine as pc
 
     try:
+        if path.suffix.lower() == ".xls" and _starts_with(path, ZIP_MAGIC):
+            # A modern workbook saved with an old name: calamine goes by the name unless given the
+            # bytes, which it reads by their content.
+            with path.open("rb") as fh:
+                return pc.CalamineWorkbook.from_filelike(fh)
         return pc.CalamineWorkbook.from_path(str(path))
     except pc.PasswordError as exc:
         raise FileProblem(
@@ -287,6 +292,11 @@ def _open_workbook(path: Path) -> Any:
         ) from exc
     except (pc.CalamineError, pc.ZipError, pc.XmlError, ValueError, OSError) as exc:
         raise FileProblem(f"{path.name} is corrupt or not a spreadsheet Kindred can read ({exc}).") from exc
+
+
+def _starts_with(path: Path, magic: bytes) -> bool:
+    with path.open("rb") as fh:
+        return fh.read(len(magic)) == magic
 
 
 def _sheet_infos(wb: Any) -> list[SheetInfo]:
@@ -364,21 +374,28 @@ def _read_workbook(path: Path, kind: str, digest: str, sheet: str | None) -> Tab
         best: Table | None = None
         best_score = -1.0
         for info in candidates:
-            try:
-                ws = wb.get_sheet_by_name(info.name)
-            except pc.PasswordError as exc:
-                raise FileProblem(f"{path.name} is password-protected.") from exc
-            except (pc.CalamineError, pc.XmlError, pc.ZipError, ValueError) as exc:
-                raise FileProblem(f"{path.name}: sheet {info.name!r} is corrupt ({exc}).") from exc
-            if ws.height * max(ws.width, 1) > MAX_CELLS:
-                raise FileProblem(
-                    f"{path.name}: sheet {info.name!r} is too large to import ({ws.height:,} rows × {ws.width:,} columns)."
-                )
-            table = Table(
-                path=path, kind=kind, sha256=digest, rows=_non_empty_rows(ws.iter_rows()), sheets=infos
-            )
+            scan = _scan_sheet_xml(path, info.name) if kind == "xlsx" else None
+            if scan is not None and scan.grid_bound > GRID_CELLS_LIMIT:
+                rows = _stream_rows(path, info.name)
+                merged: list[Any] = []
+            else:
+                try:
+                    ws = wb.get_sheet_by_name(info.name)
+                except pc.PasswordError as exc:
+                    raise FileProblem(f"{path.name} is password-protected.") from exc
+                except (pc.CalamineError, pc.XmlError, pc.ZipError, ValueError) as exc:
+                    raise FileProblem(f"{path.name}: sheet {info.name!r} is corrupt ({exc}).") from exc
+                if ws.height * max(ws.width, 1) > MAX_CELLS:
+                    raise FileProblem(
+                        f"{path.name}: sheet {info.name!r} is too large to import ({ws.height:,} rows × {ws.width:,} columns)."
+                    )
+                rows = _non_empty_rows(ws.iter_rows())
+                merged = list(ws.merged_cell_ranges or [])
+            table = Table(path=path, kind=kind, sha256=digest, rows=rows, sheets=infos)
             table.sheet = info.name
-            table.merged = list(ws.merged_cell_ranges or [])
+            table.merged = merged
+            if scan is not None:
+                table.cell_problems.update(scan.problems)
             if sheet is not None:
                 best = table
                 break
@@ -386,8 +403,6 @@ def _read_workbook(path: Path, kind: str, digest: str, sheet: str | None) -> Tab
             if score > best_score:
                 best, best_score = table, score
         assert best is not None
-        if kind == "xlsx":
-            _note_formula_problems(path, best)
         for number, values in best.rows:
             for col, value in enumerate(values):
                 if isinstance(value, str) and value in EXCEL_ERRORS:
@@ -401,14 +416,14 @@ def _non_empty_rows(rows: Any) -> list[tuple[int, list[Cell]]]:
     """Rows that hold something, numbered as in the sheet; trailing empty cells trimmed.
 
     Empty rows cost almost nothing here, so a sheet formatted to row 1,048,576 stops at the last
-    row with data.
+    row with data. Cells holding only spaces count as empty.
     """
     out: list[tuple[int, list[Cell]]] = []
     shared: dict[Any, Any] = {}
     intern = shared.setdefault
     for number, row in enumerate(rows, start=1):
         end = len(row)
-        while end and (row[end - 1] == "" or row[end - 1] is None):
+        while end and (row[end - 1] is None or (type(row[end - 1]) is str and not row[end - 1].strip())):
             end -= 1
         if end:
             # Repeated text shares one string (see _csv_rows).
@@ -437,32 +452,100 @@ _CELL_ERROR = re.compile(
 )
 
 
-def _note_formula_problems(path: Path, table: Table) -> None:
-    """Flag formula cells saved without a value (files written by scripts) and error cells
-    (#N/A, #REF!…): both read as blank, and neither is data."""
+@dataclass
+class SheetScan:
+    """What one pass over a sheet's XML tells before it is parsed."""
+
+    grid_bound: int = 0  # at most this many cells between A1 and the furthest cell
+    problems: dict[tuple[int, int], str] = field(default_factory=dict)
+
+
+# calamine lays a sheet out as one full grid before handing over any row: a lone space in cell
+# XFD1048576 would ask for 550 GB and end the program. Sheets whose cells may span more than this
+# are streamed with openpyxl instead (slower, but only the rows that hold something are kept).
+GRID_CELLS_LIMIT = 10_000_000
+
+_ROW_REF = re.compile(rb' r="([0-9]+)"')
+_TWO_LETTER_REF = re.compile(rb' r="[A-Z]{2}[0-9]')
+_THREE_LETTER_REF = re.compile(rb' r="[A-Z]{3}[0-9]')
+_FAR_ROW_REF = re.compile(rb' r="[A-Z]{1,3}[0-9]{7}"')
+
+
+def _scan_sheet_xml(path: Path, sheet: str) -> SheetScan:
+    """One streamed pass over an .xlsx sheet: how far its cells may reach (rows are numbered in
+    order; columns are judged by the length of their letters), formula cells saved without a
+    value (files written by scripts) and error cells (#N/A, #REF!…), which read as blank and are
+    not data."""
+    scan = SheetScan()
+    last_row, widest = 0, 26
     try:
         with zipfile.ZipFile(path) as zf:
-            member = _sheet_member(zf, table.sheet)
+            member = _sheet_member(zf, sheet)
             if member is None:
-                return
+                return scan
             tail = b""
             with zf.open(member) as fh:
                 while block := fh.read(4 * 1024 * 1024):
                     data = tail + block
+                    if rows := _ROW_REF.findall(data):
+                        last_row = max(last_row, int(rows[-1]))
+                    if widest < 16_384 and _THREE_LETTER_REF.search(data):
+                        widest = 16_384
+                    elif widest < 702 and _TWO_LETTER_REF.search(data):
+                        widest = _two_letter_width(data, widest)
+                    if last_row < MAX_ROWS and _FAR_ROW_REF.search(data):
+                        last_row = MAX_ROWS
                     if b"<f" in data:
                         for m in _CELL_FORMULA_NO_VALUE.finditer(data):
                             col = _column_index(m.group(1).decode())
-                            table.cell_problems[(int(m.group(2)), col)] = (
-                                "the cell holds a formula with no saved value"
-                            )
+                            scan.problems[(int(m.group(2)), col)] = "the cell holds a formula with no saved value"
                     if b't="e"' in data:
                         for m in _CELL_ERROR.finditer(data):
                             col = _column_index(m.group(1).decode())
                             shown = m.group(3).decode("utf-8", "replace")
-                            table.cell_problems[(int(m.group(2)), col)] = f"the cell shows the error {shown}"
+                            scan.problems[(int(m.group(2)), col)] = f"the cell shows the error {shown}"
                     tail = data[-512:]
     except (zipfile.BadZipFile, KeyError, OSError):
-        return
+        return scan  # calamine will say what is wrong with it
+    scan.grid_bound = last_row * widest
+    return scan
+
+
+def _two_letter_width(data: bytes, at_least: int) -> int:
+    """Columns up to the furthest two-letter column in ``data`` (AD → 30), judged by the first
+    letter, from Z down: only sheets wider than 26 columns pay for this."""
+    for first in range(ord("Z"), ord("A") - 1, -1):
+        width = (first - ord("A") + 2) * 26
+        if width <= at_least:
+            break
+        if re.search(b' r="' + bytes([first]) + b"[A-Z][0-9]", data):
+            return width
+    return at_least
+
+
+def _stream_rows(path: Path, sheet: str) -> list[tuple[int, list[Cell]]]:
+    """A sheet's non-empty rows read as a stream (openpyxl's read-only mode, which parses with
+    defusedxml when it is installed, as it is here)."""
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for broken files
+        raise FileProblem(f"{path.name} is corrupt or not a spreadsheet Kindred can read ({exc}).") from exc
+    try:
+        ws = wb[sheet]
+        ws.reset_dimensions()  # the stated size may be the whole sheet: go by the cells
+        rows = _non_empty_rows(ws.iter_rows(values_only=True))
+    except FileProblem:
+        raise
+    except Exception as exc:
+        raise FileProblem(f"{path.name}: sheet {sheet!r} is corrupt ({exc}).") from exc
+    finally:
+        wb.close()
+    cells = sum(len(r) for _, r in rows)
+    if cells > MAX_CELLS:
+        raise FileProblem(f"{path.name}: sheet {sheet!r} is too large to import ({cells:,} cells).")
+    return rows
 
 
 def _sheet_member(zf: zipfile.ZipFile, sheet: str | None) -> str | None:

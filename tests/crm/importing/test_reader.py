@@ -122,6 +122,43 @@ def test_sheet_formatted_to_last_row_stops_at_last_data(tmp_path: Path) -> None:
     assert len(table.data_rows) == len(PEOPLE)
 
 
+@pytest.mark.parametrize(
+    ("far_cell", "value"),
+    [("XFD1048576", " "), ("BI1048576", " "), ("Z1048576", "stray note")],
+)
+def test_a_lone_far_cell_neither_exhausts_memory_nor_hides_the_list(
+    tmp_path: Path, far_cell: str, value: str
+) -> None:
+    """One cell in the far corner of a sheet (a stray space, a note at the bottom) makes the
+    sheet's grid enormous; the list above it is still read, and only real data counts."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Guests"
+    ws.append(HEADINGS)
+    for row in PEOPLE:
+        ws.append(row)
+    ws[far_cell] = value
+    path = tmp_path / "far.xlsx"
+    wb.save(path)
+    table = read_table(path)
+    assert table.headers[:3] == HEADINGS[:3]
+    assert [r[:2] for _, r in table.data_rows[: len(PEOPLE)]] == [p[:2] for p in PEOPLE]
+    if value.strip():
+        assert table.data_rows[-1][0] == 1_048_576  # the note is kept, on its own row
+    else:
+        assert len(table.data_rows) == len(PEOPLE)  # a space alone is not data
+
+
+def test_modern_workbook_saved_with_an_xls_name(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "contacts.xlsx", {"People": [HEADINGS, *PEOPLE]})
+    renamed = path.rename(tmp_path / "contacts.xls")
+    table = read_table(renamed)
+    assert table.headers == HEADINGS
+    assert len(table.data_rows) == len(PEOPLE)
+
+
 def test_error_values_and_formulas_without_values_need_attention(tmp_path: Path) -> None:
     import openpyxl
 
