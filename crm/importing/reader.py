@@ -498,7 +498,9 @@ def _scan_sheet_xml(path: Path, sheet: str) -> SheetScan:
                     if b"<f" in data:
                         for m in _CELL_FORMULA_NO_VALUE.finditer(data):
                             col = _column_index(m.group(1).decode())
-                            scan.problems[(int(m.group(2)), col)] = "the cell holds a formula with no saved value"
+                            scan.problems[(int(m.group(2)), col)] = (
+                                "the cell holds a formula with no saved value"
+                            )
                     if b't="e"' in data:
                         for m in _CELL_ERROR.finditer(data):
                             col = _column_index(m.group(1).decode())
@@ -617,6 +619,38 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
+# Characters that text in Windows-1252 or Mac Roman commonly holds: British, Irish, Welsh and
+# European letters, currency and typographic punctuation.
+_LIKELY_TEXT = frozenset(
+    "£€¢¥éèêëáàâäãåæçíìîïñóòôöõøœúùûüýÿßŵŷẁẃẅỳÉÈÊËÁÀÂÄÅÆÇÍÌÎÏÑÓÒÔÖØŒÚÙÛÜŴŶ‘’‚“”„–—…•«»°·½¼¾©®™§¿¡"
+)
+_HIGH_BYTE = re.compile(rb"[A-Za-z]?[\x80-\xff]")
+
+
+def _windows_or_mac(path: Path) -> str:
+    """Text that is not UTF-8 comes from Excel on Windows (Windows-1252) or, saved as plain "CSV"
+    by Excel for Mac, in Mac Roman. Each reading of the non-ASCII bytes is scored: likely letters
+    and punctuation count for it, odd symbols and a capital straight after a small letter ("CafŽ")
+    against it. Windows wins a tie."""
+    data = path.read_bytes()
+    scores = {"cp1252": 0, "mac_roman": 0}
+    for found in set(_HIGH_BYTE.findall(data)):
+        weight = data.count(found)
+        for encoding in scores:
+            text = found.decode(encoding, errors="replace")
+            char = text[-1]
+            score = 1 if char in _LIKELY_TEXT else -1
+            if char.isupper() and len(text) == 2 and text[0].islower():
+                score -= 2
+            scores[encoding] += score * weight
+    return "mac_roman" if scores["mac_roman"] > scores["cp1252"] else "cp1252"
+
+
+# A cell may be as long as the whole file: the cell-length check flags it, with its row, instead of
+# the csv module refusing the file (its default limit is 131,072 characters).
+csv.field_size_limit(MAX_FILE_BYTES)
+
+
 def _read_csv(path: Path, digest: str) -> Table:
     with path.open("rb") as fh:
         head = fh.read(64 * 1024)
@@ -632,42 +666,91 @@ def _read_csv(path: Path, digest: str) -> Table:
                     pass
         except UnicodeDecodeError:
             encoding = "cp1252"
+    if encoding == "cp1252":
+        encoding = _windows_or_mac(path)
     sample = head.decode(encoding, errors="ignore")
     delimiter = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(sample)
+    problems: dict[tuple[int, int], str] = {}
+    # The five bytes Windows-1252 leaves undefined cannot be text; they show as "�" rather than
+    # refusing the whole file.
+    errors = "replace" if encoding == "cp1252" else "strict"
     try:
-        with path.open(encoding=encoding, newline="") as text_fh:
-            return Table(
-                path=path,
-                kind="csv",
-                sha256=digest,
-                rows=_csv_rows(path, csv.reader(text_fh, delimiter=delimiter)),
-                encoding=encoding,
-                delimiter=delimiter,
-            )
+        try:
+            with path.open(encoding=encoding, errors=errors, newline="") as text_fh:
+                rows = _csv_rows(path, csv.reader(text_fh, delimiter=delimiter, strict=True), problems)
+        except csv.Error:
+            problems.clear()
+            with path.open(encoding=encoding, errors=errors, newline="") as text_fh:
+                rows = _csv_rows(path, csv.reader(text_fh, delimiter=delimiter), problems)
+        return Table(
+            path=path,
+            kind="csv",
+            sha256=digest,
+            rows=rows,
+            encoding=encoding,
+            delimiter=delimiter,
+            cell_problems=problems,
+        )
     except UnicodeDecodeError as exc:
         raise FileProblem(f"{path.name} is not a text file Kindred can read ({exc.reason}).") from exc
 
 
-def _csv_rows(path: Path, reader: Any) -> list[tuple[int, list[Cell]]]:
+def _csv_rows(
+    path: Path, reader: Any, problems: dict[tuple[int, int], str] | None = None
+) -> list[tuple[int, list[Cell]]]:
     """Rows numbered as records (what a spreadsheet shows when the CSV is opened), empty rows
     dropped. Repeated values (towns, titles, organisations) share one string, which roughly
-    halves the memory a long list takes."""
+    halves the memory a long list takes.
+
+    The reader is strict only about a quotation mark left open at the end of the file (the rest
+    of the file would silently become one cell); a cell that runs over several lines holding what
+    look like further rows is noted in ``problems``, to be shown against its row.
+    """
     rows: list[tuple[int, list[Cell]]] = []
     shared: dict[str, str] = {}
     intern = shared.setdefault
+    delimiter = reader.dialect.delimiter
+    widest = 0
+    line = 0
     try:
         for number, row in enumerate(reader, start=1):
+            first_line, line = line + 1, reader.line_num
             end = len(row)
             while end and not row[end - 1].strip():
                 end -= 1
             if end:
                 if any("\x00" in v for v in row[:end]):
                     raise FileProblem(f"{path.name} is not a text (CSV) file: it holds binary data.")
+                if line > first_line and problems is not None:
+                    for col, value in enumerate(row[:end]):
+                        if _holds_other_rows(value, delimiter, widest):
+                            problems[(number, col)] = (
+                                f"this cell runs from line {first_line} to line {line} of the file and seems to "
+                                "hold other rows: check for a quotation mark that is not closed"
+                            )
+                widest = max(widest, end)
                 rows.append((number, [intern(v, v) if len(v) < 40 else v for v in row[:end]]))
                 if len(shared) > 200_000:
                     shared.clear()
     except csv.Error as exc:
+        if str(exc) == "unexpected end of data":
+            raise FileProblem(
+                f"{path.name}: a quotation mark opened on line {line + 1} is never closed, so everything "
+                "after it would run into one cell. Fix that line (or save the file again from the "
+                "spreadsheet) and import it again."
+            ) from exc
+        if reader.dialect.strict:
+            raise  # other slips (text after a closing quote…) are read leniently: see _read_csv
         raise FileProblem(
             f"{path.name} is not a well-formed CSV file near line {reader.line_num}: {exc}."
         ) from exc
     return rows
+
+
+def _holds_other_rows(value: str, delimiter: str, widest: int) -> bool:
+    """Whether a multi-line cell holds lines that split like the file's rows (two or more of them,
+    so an address with commas is not mistaken for one)."""
+    if "\n" not in value or widest < 3:
+        return False
+    like_rows = sum(1 for part in value.split("\n")[1:] if part.count(delimiter) >= widest - 1)
+    return like_rows >= 2

@@ -14,7 +14,7 @@ from crm.importing import list_sheets, read_table
 from tests.crm.importing.conftest import HEADINGS, PEOPLE, write_csv, write_xlsx
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "cp1252"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "cp1252", "mac_roman"])
 def test_csv_encodings_keep_accents(tmp_path: Path, encoding: str) -> None:
     path = write_csv(
         tmp_path / "list.csv",
@@ -24,6 +24,19 @@ def test_csv_encodings_keep_accents(tmp_path: Path, encoding: str) -> None:
     table = read_table(path)
     assert table.headers == ["Name", "Email"]
     assert [r[0] for _, r in table.data_rows] == ["Seán Ó Floinn", "Zoë Müller"]
+
+
+def test_windows_text_with_curly_quotes_and_pounds_is_not_taken_for_mac(tmp_path: Path) -> None:
+    rows = [["Name", "Notes"], ["Renée Smith", "Donated £250 – ‘thank you’"], ["“Jo” Bloggs", "Café"]]
+    table = read_table(write_csv(tmp_path / "list.csv", rows, encoding="cp1252"))
+    assert [r for _, r in table.data_rows] == rows[1:]
+
+
+def test_byte_windows_leaves_undefined_shows_as_unreadable_character(tmp_path: Path) -> None:
+    path = tmp_path / "list.csv"
+    path.write_bytes("Name,Email\nRenée Lee\x81,renee@example.org\n".encode("latin-1"))
+    table = read_table(path)
+    assert table.data_rows[0][1][0] == "Renée Lee\ufffd"
 
 
 @pytest.mark.parametrize("delimiter", [";", "\t", ","])
@@ -47,6 +60,39 @@ def test_csv_quoted_multiline_cell_stays_one_row(tmp_path: Path) -> None:
     table = read_table(path)
     assert len(table.data_rows) == 2
     assert table.data_rows[0][1][1] == "1 High Street\nEdinburgh"
+
+
+def test_csv_quote_left_open_to_the_end_is_refused_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "stray.csv"
+    path.write_text(
+        'First name,Last name,Email\nAnn,Lee,ann@example.org\nBob,"The Builder,bob@example.org\n'
+        "Cat,Ng,cat@example.org\nDan,Poe,dan@example.org\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(FileProblem, match="quotation mark opened on line 3 is never closed"):
+        read_table(path)
+
+
+def test_csv_cell_swallowing_other_rows_is_noted_against_its_row(tmp_path: Path) -> None:
+    path = tmp_path / "stray.csv"
+    path.write_text(
+        'First name,Last name,Email\nAnn,Lee,ann@example.org\nBob,"The Builder,bob@example.org\n'
+        'Cat,Ng,cat@example.org\nDan,Poe,dan@example.org\nEve,Roe",eve@example.org\n'
+        'Fay,"Flat 2, 3 High St,\nLeith, Edinburgh",fay@example.org\n',
+        encoding="utf-8",
+    )
+    table = read_table(path)
+    assert "not closed" in table.cell_problems[(3, 1)]
+    assert [n for n, _ in table.data_rows] == [2, 3, 4]  # the rows stay, to be checked by the user
+    assert (4, 1) not in table.cell_problems  # an address over two lines with commas is fine
+
+
+def test_csv_cell_longer_than_the_csv_module_allows_is_read(tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "long.csv", [["Name", "Email", "Notes"], ["Ada", "a@example.org", "x" * 200_000]]
+    )
+    table = read_table(path)
+    assert len(table.data_rows[0][1][2]) == 200_000  # the import flags it as too long for a cell
 
 
 def test_header_row_found_under_title_rows(tmp_path: Path) -> None:
