@@ -48,7 +48,7 @@ def cmd_import(args: argparse.Namespace) -> dict[str, Any]:
         if normalise_types([args.type])[0] not in known:
             raise ValidationError(f"{args.type!r} is not a stakeholder type ({', '.join(sorted(known))}).")
     table = read_table(Path(args.file), args.sheet)
-    mapping = suggest_mapping(table.headers)
+    mapping = suggest_mapping(table.headers, rows=[r for _, r in table.data_rows[:200]])
     options = ImportOptions(
         on_duplicate=args.on_duplicate,
         network=args.network,

@@ -364,7 +364,7 @@ class MappingPage(_Page):
         assert table is not None
         headers = table.headers
         if self.w.mapping is None:
-            self.w.mapping = suggest_mapping(headers)
+            self.w.mapping = suggest_mapping(headers, rows=[r for _, r in table.data_rows[:200]])
         self.grid.setRowCount(len(headers))
         self.combos = []
         samples = table.data_rows[:3]

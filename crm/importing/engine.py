@@ -1,7 +1,7 @@
 """The import engine: plan (a dry run that changes nothing), apply (one transaction), undo.
 
     table = read_table(path)
-    mapping = suggest_mapping(table.headers)
+    mapping = suggest_mapping(table.headers, rows=[r for _, r in table.data_rows[:200]])
     with db.session() as session:
         plan = plan_import(session, table, mapping, ImportOptions())      # what would happen, row by row
     result = apply_import(db, table, mapping, ImportOptions(), progress=..., should_cancel=...)

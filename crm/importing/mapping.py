@@ -81,6 +81,30 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "member name",
         "name surname title firstname",
         "surname title firstname",
+        "first and last name",
+        "first name and surname",
+        "first name and last name",
+        "forename and surname",
+        "name and surname",
+        "names",
+        "main contact",
+        "primary contact",
+        "key contact",
+        "contact person",
+        "guest name",
+        "msp name",
+        "mp name",
+        "ms name",
+        "councillor name",
+        "councillor",
+        "representative name",
+        "speaker name",
+        "respondent name",
+        "customer name",
+        "volunteer name",
+        "participant name",
+        "name display as",
+        "name list as",
     ),
     "preferred_name": ("preferred name", "known as", "nickname", "preferred first name"),
     "post_nominals": ("post nominals", "postnominals", "letters after name", "honours"),
@@ -95,6 +119,9 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "occupation",
         "post",
         "role title",
+        "job title role",
+        "job title position",
+        "role job title",
     ),
     "organisation": (
         "organisation",
@@ -114,6 +141,13 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "affiliation",
         "organisation employer",
         "place of work",
+        "charity",
+        "charity name",
+        "business name",
+        "employer name",
+        "institution name",
+        "school",
+        "university",
     ),
     "email": (
         "email",
@@ -150,6 +184,10 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "mob",
         "mobile no",
         "cellphone",
+        "mobile phone number",
+        "mobile telephone",
+        "mobile telephone number",
+        "mobile tel",
     ),
     "address_line1": (
         "address",
@@ -196,7 +234,15 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "tags": ("tags", "tag", "labels", "label", "keywords", "interests", "categories"),
     "type": ("type", "stakeholder type", "contact type", "category", "stakeholder", "kind"),
     "party": ("party", "political party"),
-    "constituency": ("constituency", "ward", "seat", "electoral ward", "constituency region"),
+    "constituency": (
+        "constituency",
+        "ward",
+        "seat",
+        "electoral ward",
+        "constituency region",
+        "ward name",
+        "constituency name",
+    ),
     "chamber": ("chamber", "parliament", "council", "legislature"),
     "last_contacted": ("last contacted", "last contact", "last contact date", "date last contacted"),
 }
@@ -207,7 +253,81 @@ for _field, _names in _SYNONYMS.items():
         SYNONYMS.setdefault(_name, _field)
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
-_NOISE = re.compile(r"\b(the|your|of|s|please|optional|required)\b")
+_NOISE = re.compile(r"\b(the|your|of|s|please|optional|required|what|is|are)\b")
+_BRACKETS = re.compile(r"\(([^)]*)\)")
+# Words too general to name a field when other words come before them ("Ticket type", "Age
+# group", "Event name"): they count only as the whole heading.
+_WEAK_SUFFIXES = frozenset(
+    [
+        "name",
+        "contact",
+        "person",
+        "attendee",
+        "delegate",
+        "participant",
+        "first",
+        "last",
+        "post",
+        "body",
+        "job",
+        "mail",
+        "cell",
+        "seat",
+        "council",
+        "parliament",
+        "area",
+        "type",
+        "kind",
+        "category",
+        "tag",
+        "label",
+        "labels",
+        "role",
+        "group",
+        "groups",
+        "programme",
+        "position",
+        "designation",
+        "prefix",
+        "title",
+        "source",
+        "note",
+        "comment",
+        "zip",
+    ]
+)
+# Words that, before "name", make it a person's name ("MSP name", "Guest name").
+_PERSON_WORDS = frozenset(
+    [
+        "msp",
+        "mp",
+        "ms",
+        "mla",
+        "councillor",
+        "member",
+        "attendee",
+        "guest",
+        "delegate",
+        "contact",
+        "participant",
+        "person",
+        "respondent",
+        "customer",
+        "speaker",
+        "volunteer",
+        "champion",
+        "leader",
+        "representative",
+        "rep",
+        "visitor",
+        "applicant",
+        "nominee",
+    ]
+)
+# Headings about someone other than the person listed: used only when nothing better is there.
+_OTHER_PARTY = re.compile(
+    r"\b(buyer|purchaser|billing|booker|booked by|ordered by|payer|assistant|manager s)\b"
+)
 
 
 def normalise_heading(heading: str) -> str:
@@ -218,7 +338,12 @@ def normalise_heading(heading: str) -> str:
 
 
 def field_for_heading(heading: str) -> str | None:
-    """The field a heading names, by synonym, or ``None``."""
+    """The field a heading names, by synonym, or ``None``.
+
+    Beyond the synonyms themselves, English puts the word that matters last ("Work email",
+    "Organisation/Company name"), so the heading's last words are tried; "Last modified time",
+    "Company size" or "Title of talk" therefore name nothing, rather than the wrong field.
+    """
     key = normalise_heading(heading)
     if not key:
         return None
@@ -231,39 +356,66 @@ def field_for_heading(heading: str) -> str | None:
     stripped = " ".join(_NOISE.sub(" ", key).split())
     if stripped in SYNONYMS:
         return SYNONYMS[stripped]
-    # "Organisation/Company name", "Email address (work)": try the words one by one
-    words = key.split()
-    for size in (3, 2, 1):
-        for i in range(len(words) - size + 1):
-            part = " ".join(words[i : i + size])
-            if part in SYNONYMS and SYNONYMS[part] not in ("full_name", "type", "tags", "role"):
-                return SYNONYMS[part]
-    return None
+    # A name's order given in brackets: "MSP name (Surname, Firstname)".
+    hint = normalise_heading(" ".join(_BRACKETS.findall(heading)))
+    base = " ".join(_NOISE.sub(" ", normalise_heading(_BRACKETS.sub(" ", heading))).split()).split()
+    if (
+        base
+        and base[-1] in ("name", "names")
+        and any(w in hint for w in ("surname", "last name"))
+        and any(w in hint for w in ("first", "forename", "given"))
+    ):
+        return "full_name"
+    while base and base[-1].isdigit():  # "Email address 2", "Home Address 1"
+        base.pop()
+    if not base or "and" in base:  # "Job title and organisation": two things in one column
+        return None
+    if " ".join(base) in SYNONYMS:
+        found: str | None = SYNONYMS[" ".join(base)]
+    else:
+        found = None
+        for size in (3, 2, 1):
+            if len(base) <= size:
+                continue
+            part = " ".join(base[-size:])
+            if part not in SYNONYMS:
+                continue
+            if size == 1 and part in _WEAK_SUFFIXES:
+                if part == "name" and base[-2] in _PERSON_WORDS:
+                    found = "full_name"
+                break
+            found = SYNONYMS[part]
+            break
+    if found == "phone" and any(w in hint.split() for w in ("mobile", "cell", "mob")):
+        return "mobile"  # "Telephone (mobile)"
+    return found
 
 
-def suggest_mapping(headers: Sequence[str], *, remembered: bool = True) -> dict[int, str]:
+def suggest_mapping(
+    headers: Sequence[str], *, remembered: bool = True, rows: Sequence[Sequence[Any]] | None = None
+) -> dict[int, str]:
     """Column index → field for these headings: a remembered mapping for the same set of headings
-    if there is one, otherwise by synonyms. Each field is used once (duplicates of a column stay
-    unmapped, except a second phone becomes the mobile)."""
+    if there is one, otherwise by synonyms. Each field is used once (a second phone becomes the
+    mobile). When several columns name the same field, the one whose values in ``rows`` (the
+    first data rows) fit it best wins: a web form's own empty "Name" column or its "Email" of
+    "anonymous" lose to the answers given; a buyer's email loses to the attendee's."""
     if remembered:
         found = recall_mapping(headers)
         if found is not None:
             return found
-    mapping: dict[int, str] = {}
-    used: set[str] = set()
+    candidates: dict[str, list[int]] = {}
     for index, heading in enumerate(headers):
         field = field_for_heading(heading)
-        if field is None:
-            continue
-        if field in used:
-            if field == "phone" and "mobile" not in used:
-                field = "mobile"
-            elif field == "email":
-                continue
-            else:
-                continue
-        mapping[index] = field
-        used.add(field)
+        if field is not None:
+            candidates.setdefault(field, []).append(index)
+    mapping: dict[int, str] = {}
+    for wanted, columns in candidates.items():
+        ranked = sorted(columns, key=lambda i: -_column_fit(wanted, headers[i], i, rows))
+        mapping[ranked[0]] = wanted
+        if wanted == "phone" and len(ranked) > 1 and "mobile" not in candidates:
+            mapping[ranked[1]] = "mobile"
+    mapping = dict(sorted(mapping.items()))
+    used = set(mapping.values())
     # "Role" with no network column is someone's job.
     if "network" not in used:
         for index, field in list(mapping.items()):
@@ -276,6 +428,35 @@ def suggest_mapping(headers: Sequence[str], *, remembered: bool = True) -> dict[
             if field == "full_name":
                 del mapping[index]
     return mapping
+
+
+_NAME_FIELDS = frozenset({"full_name", "first_name", "last_name", "preferred_name"})
+
+
+def _column_fit(field: str, heading: str, index: int, rows: Sequence[Sequence[Any]] | None) -> float:
+    """How well a column suits a field: the share of its first values that look right for it,
+    less a little for headings about someone else (a buyer, a booker); earlier columns win ties."""
+    score = -index / 10_000
+    if _OTHER_PARTY.search(normalise_heading(heading)):
+        score -= 0.5
+    if not rows:
+        return score
+    values = [
+        str(row[index]).strip() for row in rows[:200] if index < len(row) and str(row[index] or "").strip()
+    ]
+    if not values:
+        return score - 1
+    if field == "email":
+        good = sum(1 for v in values if "@" in v and " " not in v)
+    elif field in _NAME_FIELDS:
+        good = sum(
+            1 for v in values if "@" not in v and not any(c.isdigit() for c in v) and v.lower() != "anonymous"
+        )
+    elif field in ("phone", "mobile"):
+        good = sum(1 for v in values if sum(c.isdigit() for c in v) >= 7)
+    else:
+        good = len(values)
+    return score + good / len(values)
 
 
 def find_header_row(rows: Sequence[Sequence[Any]]) -> int:

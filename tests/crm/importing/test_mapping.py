@@ -36,6 +36,65 @@ def test_synonyms(heading: str, field: str | None) -> None:
     assert field_for_heading(heading) == field
 
 
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "Last modified time",  # Microsoft Forms
+        "LAST_CHANGED",  # Mailchimp
+        "Date of last event",
+        "Address verified",
+        "Town twinning",
+        "Title of talk",
+        "Post-event survey",
+        "Company size",
+        "Email opt-in",
+        "Ticket Type",
+        "Event name",
+        "Job title and organisation",
+    ],
+)
+def test_headings_about_something_else_map_to_nothing(heading: str) -> None:
+    assert field_for_heading(heading) is None
+
+
+@pytest.mark.parametrize(
+    ("heading", "field"),
+    [
+        ("First and last name", "full_name"),
+        ("MSP name (Surname, Firstname)", "full_name"),
+        ("What is your name?", "full_name"),
+        ("Councillor name", "full_name"),
+        ("Main contact", "full_name"),
+        ("Attendee email", "email"),
+        ("Email address 2", "email"),
+        ("Home Address 1", "address_line1"),
+        ("Telephone (mobile)", "mobile"),
+        ("Charity name", "organisation"),
+        ("Ward name", "constituency"),
+        ("Name of organisation", "organisation"),
+    ],
+)
+def test_headings_from_forms_and_open_data(heading: str, field: str) -> None:
+    assert field_for_heading(heading) == field
+
+
+def test_form_answers_win_over_the_forms_own_empty_columns() -> None:
+    """Microsoft Forms adds its own "Email" ("anonymous") and "Name" (empty) columns before the
+    questions; the answers are what to import."""
+    headers = ["ID", "Start time", "Email", "Name", "Last modified time", "Your name", "Your email address"]
+    rows = [
+        [1, "3/1/24 10:15", "anonymous", "", "3/1/24 10:17", "Ann Lee", "ann@example.org"],
+        [2, "3/1/24 10:20", "anonymous", "", "3/1/24 10:21", "Bob Ray", "bob@example.org"],
+    ]
+    assert suggest_mapping(headers, rows=rows) == {5: "full_name", 6: "email"}
+
+
+def test_attendee_email_wins_over_the_buyers() -> None:
+    headers = ["First Name", "Surname", "Buyer email", "Attendee email"]
+    rows = [["Ann", "Lee", "bob@example.org", "ann@example.org"]]
+    assert suggest_mapping(headers, rows=rows) == {0: "first_name", 1: "last_name", 3: "email"}
+
+
 def test_suggest_mapping_uses_each_field_once() -> None:
     headers = ["Name", "Email", "Email (2)", "Phone", "Phone (2)", "Role"]
     mapping = suggest_mapping(headers)
