@@ -339,8 +339,13 @@ def _check_mapping(table: Table, mapping: Mapping[int, str]) -> None:
         name = FIELD_LABELS[sorted(twice)[0]]
         raise ValidationError(f"{table.file_name}: two columns are mapped to {name}; choose one.")
     if not any(f in ("first_name", "last_name", "full_name", "email", "preferred_name") for f in fields):
+        others = [s.name for s in table.sheets if s.is_worksheet and s.name != table.sheet]
+        where = f" on sheet {table.sheet!r}" if table.sheet and others else ""
+        hint = (
+            f" The file has other sheets: {', '.join(repr(n) for n in others)}; choose one." if others else ""
+        )
         raise UserError(
-            f"{table.file_name}: no recognisable columns — none of the headings names a person's name or email address."
+            f"{table.file_name}: no recognisable columns{where} — none of the headings names a person's name or email address.{hint}"
         )
 
 

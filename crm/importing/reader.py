@@ -433,13 +433,37 @@ def _non_empty_rows(rows: Any) -> list[tuple[int, list[Cell]]]:
     return out
 
 
+_LIST_SHEET_NAMES = re.compile(
+    r"contact|attendee|guest|delegate|people|person|member|participant|invite|mailing|list|rsvp|registra|sign",
+    re.IGNORECASE,
+)
+_OTHER_SHEET_NAMES = re.compile(
+    r"summary|total|pivot|chart|note|instruction|readme|read me|lookup|setting|organi[sz]ation|compan|template",
+    re.IGNORECASE,
+)
+
+
 def _list_score(table: Table) -> float:
-    """How much a sheet looks like a contact list: rows × filled columns, emails count extra."""
+    """How much a sheet looks like a list of people: its headings naming people's fields (a name
+    above all, then an email address), then its name ("Attendees" rather than "Summary" or
+    "Organisations"), then its size. A long sheet of organisations does not beat a short guest list."""
     if not table.rows:
         return 0.0
-    sample = table.rows[:50]
-    emails = sum(1 for _, r in sample for v in r if isinstance(v, str) and "@" in v)
-    return len(table.rows) * min(table.width, 40) + emails * 10
+    from crm.importing.mapping import field_for_heading, find_header_row
+
+    sample = [r for _, r in table.rows[:HEADER_SCAN_ROWS]]
+    header = sample[find_header_row(sample)]
+    fields = {field_for_heading(v) for v in header if isinstance(v, str)} - {None}
+    score = 10.0 * len(fields)
+    if fields & {"full_name", "first_name", "last_name"}:
+        score += 100
+    if "email" in fields:
+        score += 30
+    if _LIST_SHEET_NAMES.search(table.sheet or ""):
+        score += 25
+    if _OTHER_SHEET_NAMES.search(table.sheet or ""):
+        score -= 25
+    return score + min(len(table.rows), 100_000) / 10_000
 
 
 _CELL_FORMULA_NO_VALUE = re.compile(

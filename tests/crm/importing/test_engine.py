@@ -425,6 +425,15 @@ def test_file_without_recognisable_columns(db: Database, tmp_path: Path) -> None
         plan_import(session, table, suggest_mapping(table.headers))
 
 
+def test_sheet_without_recognisable_columns_names_the_other_sheets(db: Database, tmp_path: Path) -> None:
+    path = write_xlsx(
+        tmp_path / "event.xlsx", {"Totals": [["Colour", "Size"], ["Red", 10]], "Guests": [HEADINGS, *PEOPLE]}
+    )
+    table = read_table(path, "Totals")
+    with db.session() as session, pytest.raises(UserError, match="other sheets: 'Guests'; choose one"):
+        plan_import(session, table, suggest_mapping(table.headers))
+
+
 def test_undo_removes_created_restores_changed_and_takes_links_back(db: Database, contacts_csv: Path) -> None:
     pid = _existing(db)
     before = _snapshot(db)

@@ -150,6 +150,17 @@ def test_picks_contact_sheet_skipping_hidden_and_empty(tmp_path: Path) -> None:
         read_table(path, "Nope")
 
 
+def test_a_short_guest_list_beats_a_long_sheet_of_organisations(tmp_path: Path) -> None:
+    organisations = [["Organisation", "Email", "Sector"]] + [
+        [f"Charity {i}", f"info@charity{i}.org.uk", "Charity"] for i in range(40)
+    ]
+    path = write_xlsx(
+        tmp_path / "event.xlsx",
+        {"Summary": [["Guests", 4]], "Organisations": organisations, "Attendees": [HEADINGS, *PEOPLE]},
+    )
+    assert read_table(path).sheet == "Attendees"
+
+
 def test_sheet_formatted_to_last_row_stops_at_last_data(tmp_path: Path) -> None:
     import openpyxl
     from openpyxl.styles import Font
