@@ -78,6 +78,8 @@ class Table:
     delimiter: str | None = None
     # (row number, column index) → reason, for cells whose value cannot be trusted
     cell_problems: dict[tuple[int, int], str] = field(default_factory=dict)
+    # With two rows of headings, the index of the upper one: it names columns the lower leaves blank.
+    upper_heading_index: int | None = None
     # merged ranges as ((first row, first col), (last row, last col)), 0-based like calamine
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
 
@@ -101,11 +103,17 @@ class Table:
         number, raw = self.rows[self.header_index]
         width = self.width
         names: list[str] = [_heading_text(raw[i]) if i < len(raw) else "" for i in range(width)]
-        # A merged heading spans several columns: each spanned column takes the heading's text.
+        if self.upper_heading_index is not None and self.upper_heading_index == self.header_index - 1:
+            upper = self.rows[self.upper_heading_index][1]
+            names = [n or (_heading_text(upper[i]) if i < len(upper) else "") for i, n in enumerate(names)]
+        # A merged heading spans several columns, or (in two rows of headings) reaches down from
+        # the row above: each column it covers takes its text.
+        by_number = dict(self.rows[: self.header_index + 1])
         for (r1, c1), (r2, c2) in self.merged:
             if r1 <= number - 1 <= r2 and c1 < width:
-                text = names[c1]
-                for c in range(c1 + 1, min(c2 + 1, width)):
+                above = by_number.get(r1 + 1, [])
+                text = names[c1] or (_heading_text(above[c1]) if c1 < len(above) else "")
+                for c in range(c1, min(c2 + 1, width)):
                     if not names[c]:
                         names[c] = text
         seen: dict[str, int] = {}
@@ -348,8 +356,36 @@ def read_table(
             from crm.importing.mapping import find_header_row
 
             find_header = find_header_row
-        table.header_index = find_header([r for _, r in table.rows[:HEADER_SCAN_ROWS]])
+        found = find_header([r for _, r in table.rows[:HEADER_SCAN_ROWS]])
+        if _two_heading_rows(table, found):
+            table.header_index, table.upper_heading_index = found + 1, found
+        elif found and _two_heading_rows(table, found - 1):
+            table.header_index, table.upper_heading_index = found, found - 1
+        else:
+            table.header_index = found
     return table
+
+
+def _two_heading_rows(table: Table, index: int) -> bool:
+    """Whether rows ``index`` and the next are two rows of headings: a heading merged across
+    columns ("Name") with the columns named below it ("First", "Last"). The lower row then names
+    each column, and the upper fills in its blanks."""
+    if not table.merged or index + 1 >= len(table.rows):
+        return False
+    from crm.importing.mapping import field_for_heading
+
+    number, _ = table.rows[index]
+    below_number, below = table.rows[index + 1]
+    if below_number != number + 1:
+        return False
+    for (r1, c1), (r2, c2) in table.merged:
+        if r1 == r2 == number - 1 and c2 > c1 and c2 < len(below):
+            spanned = below[c1 : c2 + 1]
+            if all(isinstance(v, str) and v.strip() for v in spanned) and any(
+                field_for_heading(v) for v in spanned if isinstance(v, str)
+            ):
+                return True
+    return False
 
 
 def _read_workbook(path: Path, kind: str, digest: str, sheet: str | None) -> Table:

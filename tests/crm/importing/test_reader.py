@@ -121,6 +121,48 @@ def test_merged_header_cells_and_duplicate_names(tmp_path: Path) -> None:
     assert table.headers == ["Name", "Phone", "Phone (2)", "Phone (3)"]
 
 
+def test_two_rows_of_headings_with_cells_merged_down(tmp_path: Path) -> None:
+    """ "Email" and "Organisation" are merged down over both heading rows; "Name" spans
+    "First" and "Last" on the second row."""
+    rows = [
+        ["Name", None, "Email", "Organisation"],
+        ["First", "Last", None, None],
+        ["Ann", "Lee", "ann@example.org", "Acme"],
+        ["Bob", "Ray", "bob@example.org", "Acme"],
+    ]
+    path = write_xlsx(
+        tmp_path / "two-rows.xlsx",
+        {"List": rows},
+        merge=[
+            ("List", 0, 0, 0, 1, "Name"),
+            ("List", 0, 2, 1, 2, "Email"),
+            ("List", 0, 3, 1, 3, "Organisation"),
+        ],
+    )
+    table = read_table(path)
+    assert table.headers == ["First", "Last", "Email", "Organisation"]
+    assert table.data_rows[0][1] == ["Ann", "Lee", "ann@example.org", "Acme"]
+
+
+def test_two_rows_of_headings_under_a_title(tmp_path: Path) -> None:
+    """The lower heading row names more fields; the upper one still names Email and Organisation."""
+    rows = [
+        ["Reception, 12 March 2026"],
+        [],
+        ["Name", None, "Email", "Organisation", "Contact details"],
+        ["First", "Last", None, None, "Phone", "Mobile"],
+        ["Ann", "Lee", "ann@example.org", "Acme", "0131 496 0000", "07700 900000"],
+    ]
+    path = write_xlsx(
+        tmp_path / "two-rows.xlsx",
+        {"List": rows},
+        merge=[("List", 2, 0, 2, 1, "Name"), ("List", 2, 4, 2, 5, "Contact details")],
+    )
+    table = read_table(path)
+    assert table.headers == ["First", "Last", "Email", "Organisation", "Phone", "Mobile"]
+    assert len(table.data_rows) == 1
+
+
 def test_blank_heading_gets_a_column_name(tmp_path: Path) -> None:
     table = read_table(write_csv(tmp_path / "l.csv", [["Name", "", "Email"], ["Ada", "x", "a@example.org"]]))
     assert table.headers == ["Name", "Column B", "Email"]
