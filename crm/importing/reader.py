@@ -209,10 +209,22 @@ def check_file(path: Path) -> str:
         raise FileProblem(
             f"{name} is an old-style Excel (.xls) workbook with a {suffix} name: rename it to .xls, or save it as .xlsx."
         )
+    if not head.startswith(ZIP_MAGIC):
+        markup = _markup_kind(head)
+        if markup:
+            raise FileProblem(
+                f"{name} is {markup} saved with a {suffix} name, not a workbook: open it in Excel or "
+                "LibreOffice and save it as .xlsx (or .csv), then import that."
+            )
     if suffix == ".xls":
         if head.startswith(ZIP_MAGIC):
             _check_zip(path)
             return "xlsx"  # a modern workbook with an old name; calamine reads it by content
+        if _looks_like_text(head):
+            raise FileProblem(
+                f"{name} is not an Excel workbook: it looks like a text (CSV) file with a {suffix} name. "
+                "Rename it to .csv (or .txt) and import it again."
+            )
         raise FileProblem(f"{name} is not an Excel workbook (its contents are not a spreadsheet).")
     if not head.startswith(ZIP_MAGIC):
         if _looks_like_text(head):
@@ -232,7 +244,24 @@ def _ole_is_encrypted(head: bytes) -> bool:
     )
 
 
+def _markup_kind(head: bytes) -> str | None:
+    """Web pages and Excel 2003 XML that websites offer as "Excel" downloads."""
+    for bom, encoding in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if head.startswith(bom):
+            head = head[len(bom) :].decode(encoding, errors="ignore").encode("utf-8")
+    start = head[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if b"urn:schemas-microsoft-com:office:spreadsheet" in head[:8192].lower():
+        return "an Excel 2003 XML spreadsheet"
+    if start.startswith((b"<!doctype html", b"<html", b"<table", b"<meta", b"<head")) or (
+        start.startswith(b"<") and b"<table" in head[:65536].lower()
+    ):
+        return "a web page"
+    return None
+
+
 def _looks_like_text(head: bytes) -> bool:
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return True  # Excel's "Unicode text"
     sample = head[:4096]
     return b"\x00" not in sample and sum(32 <= b < 127 or b in b"\r\n\t" for b in sample) > 0.9 * len(sample)
 

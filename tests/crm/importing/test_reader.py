@@ -339,6 +339,35 @@ def test_text_file_renamed_xlsx(tmp_path: Path) -> None:
     assert "looks like a text (CSV) file" in _refused(path)
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        (
+            "export.xls",
+            b"<html><head><meta charset='utf-8'></head><body><table><tr><td>Name</td></tr></table></body></html>",
+            "is a web page saved with a .xls name",
+        ),
+        (
+            "export.xlsx",
+            b"\n\n<table border=1><tr><th>Email</th></tr></table>",
+            "is a web page saved with a .xlsx name",
+        ),
+        (
+            "export.xls",
+            b'<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"></Workbook>',
+            "is an Excel 2003 XML spreadsheet",
+        ),
+        ("export.xls", "Name\tEmail\nAnn\tann@example.org\n".encode("utf-16"), "Rename it to .csv"),
+    ],
+)
+def test_web_downloads_named_as_excel_say_what_they_are(
+    tmp_path: Path, name: str, content: bytes, reason: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    assert reason in _refused(path)
+
+
 def test_random_bytes_named_xlsx(tmp_path: Path) -> None:
     path = tmp_path / "noise.xlsx"
     path.write_bytes(bytes(range(256)) * 40)
