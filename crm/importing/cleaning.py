@@ -180,8 +180,26 @@ def nation(value: Any) -> str | None:
     return raw
 
 
-_TRUE = frozenset({"yes", "y", "true", "t", "1", "x", "✓", "✔", "ticked", "on"})
-_FALSE = frozenset({"no", "n", "false", "f", "0", "off", "-"})
+# The opt-out and do-not-contact columns: mailing tools write "unsubscribed" and "subscribed".
+_TRUE = frozenset(
+    {
+        "yes",
+        "y",
+        "true",
+        "t",
+        "1",
+        "x",
+        "✓",
+        "✔",
+        "ticked",
+        "on",
+        "unsubscribed",
+        "opted out",
+        "opt out",
+        "do not contact",
+    }
+)
+_FALSE = frozenset({"no", "n", "false", "f", "0", "off", "-", "subscribed", "opted in", "opt in"})
 
 
 def yes_no(value: Any) -> bool | None:
@@ -203,7 +221,11 @@ def yes_no(value: Any) -> bool | None:
 
 # --- Dates --------------------------------------------------------------------------------------
 
-_DATE_NUMERIC = re.compile(r"^(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})$")
+# A date, maybe followed by a time of day (Excel's UK CSV writes "01/03/2024 10:15").
+_DATE_NUMERIC = re.compile(
+    r"^(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})(?:[ T]+\d{1,2}[:.]\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[ap]\.?m\.?)?)?$",
+    re.IGNORECASE,
+)
 _MONTHS = {
     m.lower(): i
     for i, names in enumerate(
@@ -226,6 +248,9 @@ _MONTHS = {
     for m in names
 }
 _DATE_WORDS = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([a-z]+)\.?,?[\s\-]+(\d{2,4})$")
+_DATE_WORDS_MONTH_FIRST = re.compile(r"^([a-z]+)\.?[\s\-]+(\d{1,2})(?:st|nd|rd|th)?,?[\s\-]+(\d{4})$")
+_WEEKDAY = re.compile(r"^(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?,?\s+")
+_TIME_AFTER = re.compile(r"(?:,?\s+(?:at\s+)?\d{1,2}[:.]\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?)$")
 
 
 def date_order_hint(values: list[Any]) -> str | None:
@@ -282,9 +307,13 @@ def parse_date(value: Any, order: str | None = None) -> tuple[dt.date | None, st
                 warning = f"{raw!r} could be read either way: taken as {result:%-d %B %Y} (day first)"
                 return result, warning
             return dt.date(year, month, day), warning
-        m = _DATE_WORDS.match(raw.lower())
+        words = _TIME_AFTER.sub("", _WEEKDAY.sub("", raw.lower()))
+        m = _DATE_WORDS.match(words)
         if m and m.group(2) in _MONTHS:
             return dt.date(_year(m.group(3)), _MONTHS[m.group(2)], int(m.group(1))), None
+        m = _DATE_WORDS_MONTH_FIRST.match(words)  # "Mar 1, 2024", "March 1st 2024"
+        if m and m.group(1) in _MONTHS:
+            return dt.date(int(m.group(3)), _MONTHS[m.group(1)], int(m.group(2))), None
         return dt.date.fromisoformat(raw[:10]), None
     except ValueError as exc:
         raise ValidationError(f"{raw!r} is not a date") from exc
@@ -350,8 +379,27 @@ POST_NOMINALS = frozenset(
         "ba",
         "dl",
         "jp",
+        "fcca",
+        "fca",
+        "frcp",
+        "frsa",
+        "cb",
+        "kcb",
+        "dcb",
+        "cvo",
+        "lvo",
+        "mvo",
+        "qpm",
+        "bem",
+        "llb",
+        "mba",
+        "mphil",
+        "dphil",
+        "ceng",
     }
 )
+# Generational suffixes stay with the surname's side of the name, not as the surname.
+_GENERATIONS = frozenset({"jr", "jnr", "junior", "sr", "snr", "senior", "ii", "iii", "iv"})
 
 
 def split_name(full: Any) -> dict[str, str]:
@@ -382,7 +430,7 @@ def split_name(full: Any) -> dict[str, str]:
     if title_words:
         out["title"] = title_words
     nominals: list[str] = []
-    while len(words) > 1 and words[-1].replace(".", "").lower() in POST_NOMINALS:
+    while len(words) > 1 and words[-1].replace(".", "").replace(",", "").lower() in POST_NOMINALS:
         nominals.insert(0, words.pop())
     if nominals:
         out["post_nominals"] = " ".join(nominals)
@@ -392,6 +440,8 @@ def split_name(full: Any) -> dict[str, str]:
         out["last_name"] = words[0]
         return out
     cut = len(words) - 1
+    if len(words) > 2 and words[-1].replace(".", "").lower() in _GENERATIONS:
+        cut -= 1  # "John Smith Jr": the surname is "Smith Jr"
     while cut > 1 and words[cut - 1].lower() in _PARTICLES:
         cut -= 1
     out["first_name"] = " ".join(words[:cut])
@@ -432,6 +482,17 @@ def _take_title(words: list[str]) -> tuple[str | None, list[str]]:
     titles: list[str] = []
     while words:
         key = words[0].lower().rstrip(".")
+        if (
+            key == "the"
+            and len(words) > 2
+            and words[1].lower().rstrip(".") in ("rt", "right", "hon", "honourable")
+        ):
+            words = words[1:]  # "The Rt Hon …": "the" belongs to the style, not the name
+            continue
+        if key == "right" and len(words) > 2 and words[1].lower().rstrip(".") in ("hon", "honourable"):
+            titles.append("Rt Hon")
+            words = words[2:]
+            continue
         if key == "rt" and len(words) > 1 and words[1].lower().rstrip(".") == "hon":
             titles.append("Rt Hon")
             words = words[2:]
@@ -458,7 +519,9 @@ def split_tags(value: Any) -> list[str]:
     parts = re.split(r"[;,\n|]", raw)
     out: list[str] = []
     for part in parts:
-        cleaned = clean_text(part)
+        cleaned = clean_text(
+            part.strip().strip("\"'\u201c\u201d\u2018\u2019")
+        )  # Mailchimp: "Policy","Events"
         if cleaned and cleaned.lower() not in {o.lower() for o in out}:
             out.append(cleaned)
     return out

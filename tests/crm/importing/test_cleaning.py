@@ -69,6 +69,23 @@ def test_dates_day_first_by_default_and_ambiguity_noted() -> None:
         cleaning.parse_date("31/02/2024")
 
 
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("13/03/2024 10:15", dt.date(2024, 3, 13)),  # Excel's UK CSV: date and time
+        ("13/03/2024 10:15:33", dt.date(2024, 3, 13)),
+        ("13/3/24 9:05 pm", dt.date(2024, 3, 13)),
+        ("Mar 13, 2024", dt.date(2024, 3, 13)),  # web forms, month first in words: not ambiguous
+        ("March 13th 2024", dt.date(2024, 3, 13)),
+        ("Wednesday, 13 March 2024", dt.date(2024, 3, 13)),
+        ("13 March 2024 at 10:00", dt.date(2024, 3, 13)),
+        ("2024-03-13T10:15:00", dt.date(2024, 3, 13)),
+    ],
+)
+def test_dates_with_times_and_words(raw: str, expected: dt.date) -> None:
+    assert cleaning.parse_date(raw) == (expected, None)
+
+
 def test_date_order_hint_from_a_column() -> None:
     assert cleaning.date_order_hint(["03/13/2024", "04/05/2024"]) == "mdy"
     assert cleaning.date_order_hint(["13/03/2024", "04/05/2024"]) == "dmy"
@@ -89,6 +106,11 @@ def test_date_order_hint_from_a_column() -> None:
         ("Jane Smith, OBE", {"first_name": "Jane", "last_name": "Smith", "post_nominals": "OBE"}),
         ("Cher", {"last_name": "Cher"}),
         ("Mary Anne van der Berg", {"first_name": "Mary Anne", "last_name": "van der Berg"}),
+        (
+            "The Rt Hon John Swinney MSP",
+            {"title": "Rt Hon", "first_name": "John", "last_name": "Swinney", "post_nominals": "MSP"},
+        ),
+        ("John Smith Jr", {"first_name": "John", "last_name": "Smith Jr"}),
     ],
 )
 def test_names_split(raw: str, expected: dict[str, str]) -> None:
@@ -99,6 +121,7 @@ def test_tags_split_and_deduplicated() -> None:
     assert cleaning.split_tags("newsletter; Reception 2026, newsletter") == ["newsletter", "Reception 2026"]
     assert cleaning.split_tags("one") == ["one"]
     assert cleaning.split_tags("") == []
+    assert cleaning.split_tags('"Policy","Events"') == ["Policy", "Events"]  # Mailchimp's tags
 
 
 def test_yes_no() -> None:
@@ -106,6 +129,8 @@ def test_yes_no() -> None:
     assert cleaning.yes_no("x") is True
     assert cleaning.yes_no("no") is False
     assert cleaning.yes_no("") is None
+    assert cleaning.yes_no("Unsubscribed") is True  # an opt-out column from a mailing tool
+    assert cleaning.yes_no("subscribed") is False
     with pytest.raises(ValidationError):
         cleaning.yes_no("perhaps")
 
