@@ -260,7 +260,8 @@ class SheetPage(_Page):
         self.sheet_combo = QComboBox()
         self.sheet_combo.setAccessibleName("Sheet")
         self.header_spin = QSpinBox()
-        self.header_spin.setMinimum(1)
+        self.header_spin.setMinimum(0)
+        self.header_spin.setSpecialValueText("No heading row")
         self.header_spin.setAccessibleName("Headings are on row")
         self.preview = _readonly_table([])
         form = QFormLayout()
@@ -303,7 +304,8 @@ class SheetPage(_Page):
             self.preview.setItem(r, 0, QTableWidgetItem(str(number)))
             for c in range(min(width, len(values))):
                 self.preview.setItem(r, c + 1, QTableWidgetItem(_cell(values[c])))
-        self.preview.selectRow(table.header_index)
+        if table.header_index >= 0:
+            self.preview.selectRow(table.header_index)
         self._filling = False
         self.set_ready(True)
 
@@ -327,13 +329,16 @@ class SheetPage(_Page):
         table = self.w.table
         if self._filling or table is None:
             return
-        index = next((i for i, (n, _) in enumerate(table.rows) if n == number), None)
+        index = -1 if number == 0 else next((i for i, (n, _) in enumerate(table.rows) if n == number), None)
         if index is None:
             self.show_status(f"Row {number} is empty: choose a row with the headings.", error=True)
             self.set_ready(False)
             return
         self.w.set_table(table.with_header(index), keep_mapping=False)
-        self.preview.selectRow(min(index, self.preview.rowCount() - 1))
+        if index < 0:
+            self.preview.clearSelection()
+        else:
+            self.preview.selectRow(min(index, self.preview.rowCount() - 1))
         self.show_status("")
         self.set_ready(True)
 

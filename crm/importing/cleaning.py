@@ -24,6 +24,9 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's day 0 once its 1900 leap-year bug
 MAX_EXCEL_SERIAL = 2_958_465  # 31/12/9999
 
 
+_MADE_SAFE = frozenset("=+-@＝＋－＠")
+
+
 def text(value: Any) -> str | None:
     """Trimmed text without invisible characters; ``None`` for blank."""
     if value is None:
@@ -34,12 +37,17 @@ def text(value: Any) -> str | None:
         if (
             value.isascii()
             and value.isprintable()
-            and value[0] != " "
+            and value[0] not in " '"
             and value[-1] != " "
             and "  " not in value
         ):
             return value
-        return clean_text(value)
+        cleaned = clean_text(value)
+        if cleaned and cleaned[0] == "'" and cleaned[1:2] in _MADE_SAFE:
+            # Kindred's own CSV exports (and OWASP's advice) put an apostrophe before a value that
+            # would start a formula ("'+353 1 234 5678"): the value is what follows it.
+            return cleaned[1:]
+        return cleaned
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, float) and value.is_integer():

@@ -344,6 +344,8 @@ def field_for_heading(heading: str) -> str | None:
     "Organisation/Company name"), so the heading's last words are tried; "Last modified time",
     "Company size" or "Title of talk" therefore name nothing, rather than the wrong field.
     """
+    if "@" in heading:
+        return None  # an email address: data, not a heading
     key = normalise_heading(heading)
     if not key:
         return None
@@ -408,6 +410,12 @@ def suggest_mapping(
         field = field_for_heading(heading)
         if field is not None:
             candidates.setdefault(field, []).append(index)
+    # A list with no heading row: its columns are judged by their values.
+    for index, heading in enumerate(headers):
+        if rows and _LETTER_HEADING.fullmatch(heading):
+            guess = _guess_from_values([row[index] for row in rows[:200] if index < len(row)])
+            if guess and guess not in candidates:
+                candidates[guess] = [index]
     mapping: dict[int, str] = {}
     for wanted, columns in candidates.items():
         ranked = sorted(columns, key=lambda i: -_column_fit(wanted, headers[i], i, rows))
@@ -431,6 +439,27 @@ def suggest_mapping(
 
 
 _NAME_FIELDS = frozenset({"full_name", "first_name", "last_name", "preferred_name"})
+_LETTER_HEADING = re.compile(r"Column [A-Z]{1,3}")
+_PHONE_LIKE = re.compile(r"^\+?[\d ()\-]{7,20}$")
+_NAME_LIKE = re.compile(r"^[^\W\d_][\w'’.\-]*(?: [^\W\d_][\w'’.\-]*){1,4}$")
+
+
+def _guess_from_values(values: Sequence[Any]) -> str | None:
+    """The field a column without a heading holds, when nearly all its values say so."""
+    texts = [str(v).strip() for v in values if v is not None and str(v).strip()]
+    if not texts:
+        return None
+
+    def share(test: Any) -> float:
+        return sum(1 for t in texts if test(t)) / len(texts)
+
+    if share(lambda t: "@" in t and " " not in t) >= 0.8:
+        return "email"
+    if share(lambda t: _PHONE_LIKE.match(t) and sum(c.isdigit() for c in t) >= 9) >= 0.8:
+        return "phone"
+    if share(lambda t: _NAME_LIKE.match(t)) >= 0.8:
+        return "full_name"
+    return None
 
 
 def _column_fit(field: str, heading: str, index: int, rows: Sequence[Sequence[Any]] | None) -> float:
@@ -461,7 +490,8 @@ def _column_fit(field: str, heading: str, index: int, rows: Sequence[Sequence[An
 
 def find_header_row(rows: Sequence[Sequence[Any]]) -> int:
     """Index of the heading row among the first rows: the row naming the most known fields,
-    so title rows ("Reception guest list, March 2026") above the headings are skipped."""
+    so title rows ("Reception guest list, March 2026") above the headings are skipped; -1 when
+    the list has no heading row."""
     best, best_score = 0, 0.0
     for index, row in enumerate(rows):
         texts = [v for v in row if isinstance(v, str) and v.strip()]
@@ -476,7 +506,11 @@ def find_header_row(rows: Sequence[Sequence[Any]]) -> int:
             best, best_score = index, score
     if best_score:
         return best
-    # Nothing recognisable: the first row with two or more text cells.
+    # Nothing recognisable: the first row with two or more text cells, unless the list starts
+    # straight away with data (an email address in the first row): then it has no heading row.
+    first = next((row for row in rows if any(v not in (None, "") for v in row)), [])
+    if any(isinstance(v, str) and "@" in v for v in first):
+        return -1
     for index, row in enumerate(rows):
         if sum(1 for v in row if isinstance(v, str) and v.strip()) >= 2:
             return index

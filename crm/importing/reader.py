@@ -93,6 +93,9 @@ class Table:
 
     @property
     def header_row_number(self) -> int:
+        """The headings' row as the user sees it; 0 when the list has no heading row."""
+        if self.header_index < 0:
+            return 0
         return self.rows[self.header_index][0] if self.rows else 1
 
     @property
@@ -100,8 +103,10 @@ class Table:
         """Column headings of the header row: merged cells filled, blanks named, duplicates numbered."""
         if not self.rows:
             return []
-        number, raw = self.rows[self.header_index]
         width = self.width
+        if self.header_index < 0:  # no heading row: the columns are named by their letters
+            return [f"Column {column_letter(i)}" for i in range(width)]
+        number, raw = self.rows[self.header_index]
         names: list[str] = [_heading_text(raw[i]) if i < len(raw) else "" for i in range(width)]
         if self.upper_heading_index is not None and self.upper_heading_index == self.header_index - 1:
             upper = self.rows[self.upper_heading_index][1]
@@ -130,8 +135,8 @@ class Table:
         return self.rows[self.header_index + 1 :]
 
     def with_header(self, header_index: int) -> Table:
-        """The same table with another row as the header (the user picked it)."""
-        if not 0 <= header_index < len(self.rows):
+        """The same table with another row as the header (the user picked it); -1: no heading row."""
+        if not -1 <= header_index < len(self.rows):
             raise FileProblem(f"{self.file_name}: there is no row {header_index + 1} to use as headings.")
         copy = Table(**{**self.__dict__})
         copy.header_index = header_index
@@ -375,7 +380,9 @@ def read_table(
     if not table.rows:
         where = f" (sheet {table.sheet!r})" if table.sheet else ""
         raise FileProblem(f"{path.name}{where} has no data in it.")
-    if header_row is not None:
+    if header_row == 0:
+        table.header_index = -1  # the user says the list has no heading row
+    elif header_row is not None:
         index = next((i for i, (n, _) in enumerate(table.rows) if n == header_row), None)
         if index is None:
             raise FileProblem(f"{path.name}: row {header_row} is empty and cannot hold the headings.")
@@ -386,7 +393,9 @@ def read_table(
 
             find_header = find_header_row
         found = find_header([r for _, r in table.rows[:HEADER_SCAN_ROWS]])
-        if _two_heading_rows(table, found):
+        if found < 0:
+            table.header_index = -1
+        elif _two_heading_rows(table, found):
             table.header_index, table.upper_heading_index = found + 1, found
         elif found and _two_heading_rows(table, found - 1):
             table.header_index, table.upper_heading_index = found, found - 1

@@ -17,6 +17,15 @@ def test_text_is_trimmed_and_invisible_characters_removed() -> None:
     assert cleaning.text(1234.0) == "1234"
 
 
+def test_apostrophe_that_kept_a_csv_value_from_being_a_formula_is_dropped() -> None:
+    """Kindred's own CSV exports write "'+353 1 234 5678" so that Excel shows text; re-importing
+    the file gives back the value, while apostrophes that belong to the text stay."""
+    assert cleaning.text("'+353 1 234 5678") == "+353 1 234 5678"
+    assert cleaning.text("'=SUM(A1)") == "=SUM(A1)"
+    assert cleaning.text("'tis the season") == "'tis the season"
+    assert cleaning.text("O'Neill") == "O'Neill"
+
+
 def test_email_case_and_spacing() -> None:
     assert cleaning.email(" Jane.Smith@Example.ORG ") == "jane.smith@example.org"
     assert cleaning.email("jane smith@example.org") == "janesmith@example.org"

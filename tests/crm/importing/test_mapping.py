@@ -95,6 +95,16 @@ def test_attendee_email_wins_over_the_buyers() -> None:
     assert suggest_mapping(headers, rows=rows) == {0: "first_name", 1: "last_name", 3: "email"}
 
 
+def test_columns_without_headings_are_judged_by_their_values() -> None:
+    headers = ["Column A", "Column B", "Column C", "Column D"]
+    rows = [
+        ["Jane Smith", "jane@example.org", "Acme", "0131 496 0000"],
+        ["John Roe", "john@example.org", "Beta", "07700 900123"],
+    ]
+    assert suggest_mapping(headers, rows=rows) == {0: "full_name", 1: "email", 3: "phone"}
+    assert field_for_heading("ann@example.org") is None  # a first row of data is not headings
+
+
 def test_suggest_mapping_uses_each_field_once() -> None:
     headers = ["Name", "Email", "Email (2)", "Phone", "Phone (2)", "Role"]
     mapping = suggest_mapping(headers)

@@ -95,6 +95,18 @@ def test_csv_cell_longer_than_the_csv_module_allows_is_read(tmp_path: Path) -> N
     assert len(table.data_rows[0][1][2]) == 200_000  # the import flags it as too long for a cell
 
 
+def test_list_without_a_heading_row_keeps_its_first_person(tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "names.csv",
+        [["Jane Smith", "jane@example.org", "Acme"], ["John Roe", "john@example.org", "Beta"]],
+    )
+    table = read_table(path)
+    assert table.header_row_number == 0
+    assert table.headers == ["Column A", "Column B", "Column C"]
+    assert [r[0] for _, r in table.data_rows] == ["Jane Smith", "John Roe"]
+    assert read_table(path, header_row=1).headers[0] == "Jane Smith"  # unless the user says otherwise
+
+
 def test_header_row_found_under_title_rows(tmp_path: Path) -> None:
     rows = [["Reception guest list"], ["Kindness Leadership Network, March 2026"], [], HEADINGS, *PEOPLE]
     table = read_table(write_xlsx(tmp_path / "guests.xlsx", {"Guests": rows}))
