@@ -244,9 +244,14 @@ class FilePage(_Page):
     def table_loaded(self, table: Table) -> None:
         rows = len(table.data_rows)
         where = f", sheet {table.sheet!r}" if table.sheet else ""
-        self.show_status(
-            f"{table.file_name}{where}: {rows:,} rows under the headings on row {table.header_row_number}."
-        )
+        if table.header_row_number:
+            self.show_status(
+                f"{table.file_name}{where}: {rows:,} rows under the headings on row {table.header_row_number}."
+            )
+        else:
+            self.show_status(
+                f"{table.file_name}{where}: {rows:,} rows and no heading row; columns are matched by their values."
+            )
         self.set_ready(True)
 
     def read_failed(self, message: str) -> None:
@@ -370,6 +375,10 @@ class MappingPage(_Page):
         headers = table.headers
         if self.w.mapping is None:
             self.w.mapping = suggest_mapping(headers, rows=[r for _, r in table.data_rows[:200]])
+        # Without a heading row there is nothing to recognise the next such file by.
+        has_headings = table.header_row_number > 0
+        self.remember.setEnabled(has_headings)
+        self.remember.setChecked(has_headings)
         self.grid.setRowCount(len(headers))
         self.combos = []
         samples = table.data_rows[:3]

@@ -401,7 +401,7 @@ def suggest_mapping(
     mobile). When several columns name the same field, the one whose values in ``rows`` (the
     first data rows) fit it best wins: a web form's own empty "Name" column or its "Email" of
     "anonymous" lose to the answers given; a buyer's email loses to the attendee's."""
-    if remembered:
+    if remembered and not all(_LETTER_HEADING.fullmatch(h) for h in headers):
         found = recall_mapping(headers)
         if found is not None:
             return found

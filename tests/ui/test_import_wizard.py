@@ -296,3 +296,26 @@ def test_other_sheet_and_header_row_can_be_chosen(qtbot: Any, runner: TaskRunner
     _next(qtbot, w)
     assert [c.currentData() for c in w.mapping_page.combos] == ["full_name", "email"]
     assert w.mapping_page.preview.rowCount() == 2
+
+
+def test_list_without_headings_is_imported_whole(qtbot: Any, runner: TaskRunner, tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "emails.csv",
+        [
+            ["Jane Smith", "jane@example.org"],
+            ["John Roe", "john@example.org"],
+            ["Amy Poe", "amy@example.org"],
+        ],
+    )
+    w = ImportWizard(runner, None, path=path)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.file_page.isComplete(), timeout=10_000)
+    assert "3 rows and no heading row" in w.file_page.status.text()
+    _next(qtbot, w)
+    page = w.sheet_page
+    assert page.header_spin.value() == 0
+    assert page.header_spin.text() == "No heading row"
+    _next(qtbot, w)
+    assert [c.currentData() for c in w.mapping_page.combos] == ["full_name", "email"]
+    assert not w.mapping_page.remember.isChecked()  # "Column A, Column B" would match any such file
