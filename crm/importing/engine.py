@@ -55,6 +55,8 @@ from crm.models import (
 from crm.services import networks, tags
 from crm.services.organisations import create_organisation
 from crm.services.people import (
+    BULK_INDEX_THRESHOLD,
+    SearchIndexFiller,
     add_types,
     bulk_insert_people,
     normalise_types,
@@ -1230,71 +1232,30 @@ def write_plan(
     creates = [r for r in plan.rows if r.action == "create"]
     done = base
     today = dt.date.today()
-    for chunk in chunked(creates, WRITE_CHUNK):
-        _tick(progress, should_cancel, done, total)
-        payload = []
-        for r in chunk:
-            # Row values hold person fields only (the row's role and joining date were taken out).
-            item = {"source": default_source, **r.values}
-            item["organisation_id"] = org_ids.get(_org_key(r.organisation)) if r.organisation else None
-            payload.append(item)
-        ids = bulk_insert_people(
-            session, payload, batch_id=batch_id, organisation_names=org_names, audit_log=False
-        )
-        members: list[dict[str, Any]] = []
-        person_tags: list[dict[str, Any]] = []
-        person_types: list[dict[str, Any]] = []
-        entries = []
-        for r, pid in zip(chunk, ids, strict=True):
-            r.person_id = pid
-            seen_nets: set[int] = set()
-            for name, role, joined in r.networks:
-                nid = net_ids[name.lower()]
-                if nid in seen_nets:
-                    continue
-                seen_nets.add(nid)
-                members.append(
-                    {
-                        "person_id": pid,
-                        "network_id": nid,
-                        "role": role,
-                        "status": "active",
-                        "joined_on": joined or today,
-                        "created_at": now,
-                        "updated_at": now,
-                        "import_batch_id": batch_id,
-                    }
-                )
-            seen_tags: set[int] = set()
-            for t in r.tags:
-                tid = tag_ids[t.lower()][0]
-                if tid not in seen_tags:
-                    seen_tags.add(tid)
-                    person_tags.append({"person_id": pid, "tag_id": tid, "import_batch_id": batch_id})
-            for t in dict.fromkeys(r.types):
-                person_types.append({"person_id": pid, "type": t, "import_batch_id": batch_id})
-            entries.append(
-                {
-                    "action": "create",
-                    "entity": "person",
-                    "entity_id": pid,
-                    "new": _display_name(r.values),
-                    "details": _link_details(plan.file_name, r),
-                }
+    # Each chunk's search index is filled on a helper thread while the next rows are built.
+    with SearchIndexFiller(session, active=len(creates) >= BULK_INDEX_THRESHOLD) as search_index:
+        for chunk in chunked(creates, WRITE_CHUNK):
+            _tick(progress, should_cancel, done, total)
+            _write_created(
+                session,
+                plan,
+                chunk,
+                search_index,
+                batch_id,
+                default_source,
+                org_ids,
+                org_names,
+                net_ids,
+                tag_ids,
+                now,
+                today,
             )
-        if members:
-            insert_rows(session, table_of(Membership), members)
-        if person_tags:
-            insert_rows(session, table_of(PersonTag), person_tags)
-        if person_types:
-            insert_rows(session, table_of(PersonType), person_types)
-        audit.record_many(session, entries, batch_id=batch_id)
-        done += len(chunk)
+            done += len(chunk)
 
     # Updates: field changes recorded with their old values so undo can restore them.
     updates = [r for r in plan.rows if r.action == "update"]
     changed: list[dict[str, Any]] = []
-    entries = []
+    entries: list[dict[str, Any]] = []
     for r in updates:
         if "organisation_id" in r.changes:
             # A new dict, swapped in whole: a dry run's plan may be on show in the window meanwhile.
@@ -1376,6 +1337,88 @@ def write_plan(
     )
     _tick(progress, should_cancel, total, total)
     return batch_id
+
+
+def _write_created(
+    session: Session,
+    plan: ImportPlan,
+    chunk: Sequence[RowPlan],
+    search_index: SearchIndexFiller,
+    batch_id: int,
+    default_source: str,
+    org_ids: Mapping[str, int],
+    org_names: Mapping[int, str],
+    net_ids: Mapping[str, int],
+    tag_ids: Mapping[str, tuple[int, str]],
+    now: dt.datetime,
+    today: dt.date,
+) -> None:
+    """New people of one chunk, with their memberships, tags and types, described in their one
+    "create" audit entry each."""
+    payload = []
+    for r in chunk:
+        # Row values hold person fields only (the row's role and joining date were taken out).
+        item = {"source": default_source, **r.values}
+        item["organisation_id"] = org_ids.get(_org_key(r.organisation)) if r.organisation else None
+        payload.append(item)
+    ids = bulk_insert_people(
+        session,
+        payload,
+        batch_id=batch_id,
+        organisation_names=org_names,
+        audit_log=False,
+        search_index=search_index,
+    )
+    # Built while the helper fills the search index.
+    members: list[dict[str, Any]] = []
+    person_tags: list[dict[str, Any]] = []
+    person_types: list[dict[str, Any]] = []
+    entries: list[dict[str, Any]] = []
+    for r, pid in zip(chunk, ids, strict=True):
+        r.person_id = pid
+        seen_nets: set[int] = set()
+        for name, role, joined in r.networks:
+            nid = net_ids[name.lower()]
+            if nid in seen_nets:
+                continue
+            seen_nets.add(nid)
+            members.append(
+                {
+                    "person_id": pid,
+                    "network_id": nid,
+                    "role": role,
+                    "status": "active",
+                    "joined_on": joined or today,
+                    "created_at": now,
+                    "updated_at": now,
+                    "import_batch_id": batch_id,
+                }
+            )
+        seen_tags: set[int] = set()
+        for t in r.tags:
+            tid = tag_ids[t.lower()][0]
+            if tid not in seen_tags:
+                seen_tags.add(tid)
+                person_tags.append({"person_id": pid, "tag_id": tid, "import_batch_id": batch_id})
+        for t in dict.fromkeys(r.types):
+            person_types.append({"person_id": pid, "type": t, "import_batch_id": batch_id})
+        entries.append(
+            {
+                "action": "create",
+                "entity": "person",
+                "entity_id": pid,
+                "new": _display_name(r.values),
+                "details": _link_details(plan.file_name, r),
+            }
+        )
+    search_index.wait()  # the connection is ours again
+    if members:
+        insert_rows(session, table_of(Membership), members)
+    if person_tags:
+        insert_rows(session, table_of(PersonTag), person_tags)
+    if person_types:
+        insert_rows(session, table_of(PersonType), person_types)
+    audit.record_many(session, entries, batch_id=batch_id)
 
 
 def _display_name(values: Mapping[str, Any]) -> str:

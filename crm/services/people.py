@@ -6,8 +6,10 @@ action is one transaction. Every change is written to the audit log in the same 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -347,12 +349,14 @@ def bulk_insert_people(
     batch_id: int | None = None,
     organisation_names: Mapping[int, str] | None = None,
     audit_log: bool = True,
+    search_index: SearchIndexFiller | None = None,
 ) -> list[int]:
     """Insert many already-cleaned people in one statement batch; returns their ids in order.
 
     Rows hold Person columns (``organisation_id`` allowed). ``search_text`` is computed here. This is
     the path for imports and sample data: SQLAlchemy Core with ``insertmanyvalues``, many times
-    faster than adding ORM objects one by one.
+    faster than adding ORM objects one by one. With ``search_index`` (see ``SearchIndexFiller``)
+    the new people's search index is filled in the background while the caller goes on.
     """
     if not rows:
         return []
@@ -376,7 +380,9 @@ def bulk_insert_people(
         item["updated_at"] = now
         item["import_batch_id"] = batch_id
         payload.append(item)
-    ids = _insert_returning_ids(session, payload)
+    if search_index is not None:
+        search_index.wait()  # the connection is free again
+    ids = _insert_returning_ids(session, payload, search_index)
     if audit_log:
         audit.record_many(
             session,
@@ -386,7 +392,81 @@ def bulk_insert_people(
     return ids
 
 
-def _insert_returning_ids(session: Session, payload: list[dict[str, Any]]) -> list[int]:
+_FILL_SEARCH_INDEX = (
+    "INSERT INTO person_fts(rowid, search_text) SELECT id, search_text FROM person WHERE id BETWEEN ? AND ?"
+)
+
+
+class SearchIndexFiller:
+    """Fills the search index for blocks of new people on a helper thread, inside the caller's
+    transaction, while the caller builds its next rows in Python.
+
+    SQLite runs the one ``INSERT … SELECT`` without holding Python's lock, so the work overlaps.
+    The connection is used by one thread at a time: ``wait()`` (called before each statement of
+    the caller's, and on leaving) hands it back, re-raising any error from the helper. On
+    SQLite the per-row trigger is dropped for the duration (DDL is transactional, so a rollback
+    restores it) and put back on leaving; elsewhere (PostgreSQL has no such index) it does nothing.
+    """
+
+    def __init__(self, session: Session, *, active: bool = True) -> None:
+        self._session = session
+        self._active = active and session.get_bind().dialect.name == "sqlite"
+        self._trigger_sql: str | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    @property
+    def active(self) -> bool:
+        return self._active
+
+    def __enter__(self) -> SearchIndexFiller:
+        if self._active:
+            conn = self._session.connection()
+            self._trigger_sql = conn.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'person_fts_ai'"
+            ).scalar()
+            if self._trigger_sql:
+                conn.exec_driver_sql("DROP TRIGGER person_fts_ai")
+        return self
+
+    def fill(self, low: int, high: int) -> None:
+        """Start filling the index for people ``low``…``high`` (ids)."""
+        self.wait()
+        conn = self._session.connection()
+
+        def run() -> None:
+            try:
+                conn.exec_driver_sql(_FILL_SEARCH_INDEX, (low, high))
+            except BaseException as exc:  # handed to the caller's thread by wait()
+                self._error = exc
+
+        self._thread = threading.Thread(target=run, name="kindred-search-index", daemon=True)
+        self._thread.start()
+
+    def wait(self) -> None:
+        """Block until the helper is done; re-raise its error."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        if exc_type is not None:
+            # The transaction is being abandoned: let the helper finish so the connection is idle
+            # for the rollback, and keep the error that got us here.
+            with contextlib.suppress(BaseException):
+                self.wait()
+            return
+        self.wait()
+        if self._trigger_sql:
+            self._session.connection().exec_driver_sql(self._trigger_sql)
+
+
+def _insert_returning_ids(
+    session: Session, payload: list[dict[str, Any]], search_index: SearchIndexFiller | None = None
+) -> list[int]:
     """Insert person rows through Core and return their ids in input order.
 
     On SQLite a plain ``executemany`` (the fast path) is used: once the first row is written this
@@ -402,35 +482,31 @@ def _insert_returning_ids(session: Session, payload: list[dict[str, Any]]) -> li
             )
             ids.extend(r[0] for r in result)
         return ids
-    from sqlalchemy import func, text
-
-    conn = session.connection()
+    if search_index is not None and search_index.active:
+        insert_rows(session, table, payload)
+        low, high = _new_id_block(session, len(payload))
+        search_index.fill(low, high)
+        return list(range(low, high + 1))
     # Feeding the search index row by row through its trigger costs about six times more than one
-    # bulk fill. SQLite DDL is transactional, so dropping and restoring the trigger happens inside
-    # this transaction: a rollback restores it, and no other writer can run meanwhile.
-    trigger_sql = None
-    if len(payload) >= BULK_INDEX_THRESHOLD:
-        trigger_sql = conn.exec_driver_sql(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'person_fts_ai'"
-        ).scalar()
-        if trigger_sql:
-            conn.exec_driver_sql("DROP TRIGGER person_fts_ai")
-    insert_rows(session, table, payload)
-    high = session.scalar(select(func.max(Person.id))) or 0
-    low = high - len(payload) + 1
-    found = session.scalar(select(func.count(Person.id)).where(Person.id.between(low, high)))
-    if found != len(payload):  # pragma: no cover - only if SQLite's rowid rule were broken
-        raise RuntimeError("Inserted people did not receive consecutive ids")
-    if trigger_sql:
-        session.execute(
-            text(
-                "INSERT INTO person_fts(rowid, search_text) "
-                "SELECT id, search_text FROM person WHERE id BETWEEN :low AND :high"
-            ),
-            {"low": low, "high": high},
-        )
-        conn.exec_driver_sql(trigger_sql)
+    # bulk fill, so big batches drop and restore the trigger around one fill.
+    with SearchIndexFiller(session, active=len(payload) >= BULK_INDEX_THRESHOLD) as filler:
+        insert_rows(session, table, payload)
+        low, high = _new_id_block(session, len(payload))
+        if filler.active:
+            filler.fill(low, high)
     return list(range(low, high + 1))
+
+
+def _new_id_block(session: Session, count: int) -> tuple[int, int]:
+    """The ids the last ``count`` inserted people received (see ``_insert_returning_ids``)."""
+    from sqlalchemy import func
+
+    high = session.scalar(select(func.max(Person.id))) or 0
+    low = high - count + 1
+    found = session.scalar(select(func.count(Person.id)).where(Person.id.between(low, high)))
+    if found != count:  # pragma: no cover - only if SQLite's rowid rule were broken
+        raise RuntimeError("Inserted people did not receive consecutive ids")
+    return low, high
 
 
 def touch_last_contacted(session: Session, person_ids: Sequence[int], when: dt.date) -> None:

@@ -589,3 +589,46 @@ def test_garbage_collection_is_back_on_after_an_import(db: Database, contacts_cs
     with pytest.raises(UserError):
         _import(db, write_csv(contacts_csv.with_name("empty.csv"), [HEADINGS]))
     assert gc.isenabled()
+
+
+def _big_list(tmp_path: Path, rows: int = 1_200) -> Path:
+    """More rows than one write chunk, so the search index is filled in the background."""
+    data = [["First name", "Last name", "Email", "Town"]]
+    data += [[f"Ffion{i}", f"Llewelyn{i}", f"ffion{i}@example.org", "Aberystwyth"] for i in range(rows)]
+    return write_csv(tmp_path / "big.csv", data)
+
+
+def test_big_import_is_searchable_and_leaves_search_working_for_new_people(
+    db: Database, tmp_path: Path
+) -> None:
+    from crm.filters import PersonFilter, person_ids
+
+    table = read_table(_big_list(tmp_path))
+    result = apply_import(db, table, suggest_mapping(table.headers), ImportOptions())
+    assert result.created == 1_200
+    with db.transaction() as session:
+        assert len(person_ids(session, PersonFilter(text="llewelyn1199"))) == 1
+        assert len(person_ids(session, PersonFilter(text="aberystwyth"))) == 1_200
+        people.create_person(session, first_name="Ceri", last_name="Afterwards")
+    with db.session() as session:
+        assert len(person_ids(session, PersonFilter(text="afterwards"))) == 1  # the trigger is back
+
+
+def test_failure_while_filling_the_search_index_leaves_the_database_unchanged(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crm.filters import PersonFilter, person_ids
+    from crm.services import people as people_service
+
+    if not db.is_sqlite:
+        pytest.skip("the search index is SQLite's")
+    before = _snapshot(db)
+    table = read_table(_big_list(tmp_path))
+    monkeypatch.setattr(people_service, "_FILL_SEARCH_INDEX", "INSERT INTO no_such_table VALUES (?, ?)")
+    with pytest.raises(Exception, match="no_such_table"):
+        apply_import(db, table, suggest_mapping(table.headers), ImportOptions())
+    assert _snapshot(db) == before
+    with db.transaction() as session:
+        people.create_person(session, first_name="Ceri", last_name="Afterwards")
+    with db.session() as session:
+        assert len(person_ids(session, PersonFilter(text="afterwards"))) == 1
