@@ -24,6 +24,7 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's day 0 once its 1900 leap-year bug
 MAX_EXCEL_SERIAL = 2_958_465  # 31/12/9999
 
 
+_TEXT_FORCED = re.compile(r'="((?:[^"]|"")*)"')
 _MADE_SAFE = frozenset("=+-@＝＋－＠")
 
 
@@ -37,12 +38,15 @@ def text(value: Any) -> str | None:
         if (
             value.isascii()
             and value.isprintable()
-            and value[0] not in " '"
+            and value[0] not in " '="
             and value[-1] != " "
             and "  " not in value
         ):
             return value
         cleaned = clean_text(value)
+        if cleaned and cleaned[0] == "=" and (forced := _TEXT_FORCED.fullmatch(cleaned)):
+            # ="0131 496 0000": how spreadsheets are told to keep a value as text.
+            return clean_text(forced.group(1).replace('""', '"'))
         if cleaned and cleaned[0] == "'" and cleaned[1:2] in _MADE_SAFE:
             # Kindred's own CSV exports (and OWASP's advice) put an apostrophe before a value that
             # would start a formula ("'+353 1 234 5678"): the value is what follows it.
@@ -79,18 +83,44 @@ _SIMPLE_EMAIL = re.compile(
 )
 
 
+_ANGLE_ADDRESS = re.compile(r"<\s*(?:mailto:)?([^<>\s]+@[^<>\s]+?)\s*>")
+_ADDRESS_SEPARATORS = re.compile(r"[;,/|\s]+")
+
+
 def email(value: Any) -> str | None:
-    """A lower-cased, syntax-checked email address."""
+    """A lower-cased, syntax-checked email address; "Ann Lee <ann@example.org>" gives the address."""
     raw = text(value)
     if raw is None:
         return None
     lowered = raw.lower()
     if len(lowered) <= 254 and _SIMPLE_EMAIL.match(lowered):
         return lowered
+    angle = _ANGLE_ADDRESS.findall(raw)
+    if len(angle) == 1 and raw.count("@") == 1:
+        raw = angle[0]
     try:
         return normalise_email(raw)
     except ValidationError as exc:
         raise ValidationError(f"{raw!r} is not a valid email address", "email") from exc
+
+
+def addresses_in(value: Any) -> list[str]:
+    """Every email address a cell holds, in order ("a@x.org; b@y.org", "jo@x.org (work)")."""
+    raw = text(value)
+    if raw is None or "@" not in raw:
+        return []
+    found: list[str] = []
+    for token in _ADDRESS_SEPARATORS.split(raw):
+        token = token.strip("<>()[]\"'").removeprefix("mailto:")
+        if "@" not in token:
+            continue
+        try:
+            address = email(token)
+        except ValidationError:
+            continue
+        if address and address not in found:
+            found.append(address)
+    return found
 
 
 # --- Phone --------------------------------------------------------------------------------------

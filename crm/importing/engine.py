@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -474,7 +475,7 @@ def _clean_rows(
         for i, problem in problems:
             if problem.kept is not None:
                 cleaned[i] = problem.kept
-                if _overseas([c[i] for c in columns], mapping):
+                if fname == "postcode" and _overseas([c[i] for c in columns], mapping):
                     continue
             else:
                 cleaned[i] = None
@@ -542,7 +543,15 @@ def _clean_rows(
         if not any(map(values.get, _NAME_FIELDS)):
             plan.action = "reject"
             plan.reasons += ("no name or email address",)
+        elif not values.get("email") and _TOTALS.fullmatch(
+            " ".join(str(values.get(f) or "") for f in ("first_name", "last_name")).strip()
+        ):
+            plan.action = "reject"
+            plan.reasons += ("a totals row, not a person",)
     return plans
+
+
+_TOTALS = re.compile(r"(?i)(grand |sub[- ]?)?totals?:?|sum|count|average")
 
 
 _MISSING = object()
@@ -618,6 +627,13 @@ def _clean_person_value(fname: str, cleaner: Callable[[Any], Any], raw: Any) -> 
     try:
         value = cleaner(raw)
     except ValidationError as exc:
+        if fname == "email" and (found := cleaning.addresses_in(raw)):
+            if len(found) > 1:
+                others = ", ".join(found[1:])
+                return _Problem(
+                    f"holds {len(found)} addresses: {found[0]} is imported, not {others}", found[0]
+                )
+            return _Problem(f"not a plain email address: {found[0]} is imported", found[0])
         if fname == "postcode":
             kept = cleaning.text(raw)
             if kept is not None and len(kept) <= _LENGTHS["postcode"]:

@@ -105,6 +105,8 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "participant name",
         "name display as",
         "name list as",
+        "display as",
+        "list as",
     ),
     "preferred_name": ("preferred name", "known as", "nickname", "preferred first name"),
     "post_nominals": ("post nominals", "postnominals", "letters after name", "honours"),
@@ -294,6 +296,7 @@ _WEAK_SUFFIXES = frozenset(
         "note",
         "comment",
         "zip",
+        "salutation",
     ]
 )
 # Words that, before "name", make it a person's name ("MSP name", "Guest name").
@@ -406,10 +409,13 @@ def suggest_mapping(
         if found is not None:
             return found
     candidates: dict[str, list[int]] = {}
+    exact: set[int] = set()  # columns whose whole heading is a known name for their field
     for index, heading in enumerate(headers):
         field = field_for_heading(heading)
         if field is not None:
             candidates.setdefault(field, []).append(index)
+            if _is_exact(heading):
+                exact.add(index)
     # A list with no heading row: its columns are judged by their values.
     for index, heading in enumerate(headers):
         if rows and _LETTER_HEADING.fullmatch(heading):
@@ -418,12 +424,27 @@ def suggest_mapping(
                 candidates[guess] = [index]
     mapping: dict[int, str] = {}
     for wanted, columns in candidates.items():
-        ranked = sorted(columns, key=lambda i: -_column_fit(wanted, headers[i], i, rows))
+        # A heading that is wholly a name for the field ("Title") beats one that only ends with
+        # one ("Informal salutation"), however empty; then the values decide.
+        ranked = sorted(columns, key=lambda i: (i not in exact, -_column_fit(wanted, headers[i], i, rows)))
         mapping[ranked[0]] = wanted
         if wanted == "phone" and len(ranked) > 1 and "mobile" not in candidates:
             mapping[ranked[1]] = "mobile"
     mapping = dict(sorted(mapping.items()))
     used = set(mapping.values())
+    # A "Title" column of whole names ("Dr Bob Ray") is a name column, not titles.
+    for index, field in list(mapping.items()):
+        if (
+            field == "title"
+            and rows
+            and any(index < len(r) and str(r[index] or "").strip() for r in rows[:200])
+            and _column_fit("title", headers[index], index, rows) < 0.5
+        ):
+            del mapping[index]
+            used.discard("title")
+            if not used & _NAME_FIELDS:
+                mapping[index] = "full_name"
+                used.add("full_name")
     # "Role" with no network column is someone's job.
     if "network" not in used:
         for index, field in list(mapping.items()):
@@ -435,7 +456,7 @@ def suggest_mapping(
         for index, field in list(mapping.items()):
             if field == "full_name":
                 del mapping[index]
-    return mapping
+    return dict(sorted(mapping.items()))
 
 
 _NAME_FIELDS = frozenset({"full_name", "first_name", "last_name", "preferred_name"})
@@ -462,6 +483,25 @@ def _guess_from_values(values: Sequence[Any]) -> str | None:
     return None
 
 
+_TITLE_WORDS = frozenset(
+    {"the", "right", "honourable", "rt", "hon", "father", "captain", "major", "colonel", "col", "rabbi"}
+    | {"imam", "sister", "brother", "canon", "bishop", "pastor", "judge", "sheriff", "provost", "bailie"}
+)
+
+
+def _title_like(value: str) -> bool:
+    """ "Dr", "Rt Hon", "Cllr", or something short: not "Dr Bob Ray" or "Dear Ann"."""
+    from crm.importing.cleaning import TITLES
+
+    words = [w.lower().rstrip(".") for w in value.split()]
+    return all(w in TITLES or w in _TITLE_WORDS for w in words) or (len(words) == 1 and len(value) <= 6)
+
+
+def _is_exact(heading: str) -> bool:
+    key = normalise_heading(heading)
+    return key in SYNONYMS or " ".join(_NOISE.sub(" ", key).split()) in SYNONYMS
+
+
 def _column_fit(field: str, heading: str, index: int, rows: Sequence[Sequence[Any]] | None) -> float:
     """How well a column suits a field: the share of its first values that look right for it,
     less a little for headings about someone else (a buyer, a booker); earlier columns win ties."""
@@ -481,6 +521,8 @@ def _column_fit(field: str, heading: str, index: int, rows: Sequence[Sequence[An
         good = sum(
             1 for v in values if "@" not in v and not any(c.isdigit() for c in v) and v.lower() != "anonymous"
         )
+    elif field == "title":
+        good = sum(1 for v in values if _title_like(v))
     elif field in ("phone", "mobile"):
         good = sum(1 for v in values if sum(c.isdigit() for c in v) >= 7)
     else:

@@ -148,7 +148,10 @@ def _heading_text(value: Cell) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return " ".join(str(value).split())
+    text = " ".join(str(value).split())
+    if text.startswith('="') and text.endswith('"') and len(text) > 2:
+        text = text[2:-1].replace('""', '"')  # ="Name": a spreadsheet told to keep text as text
+    return text
 
 
 def column_letter(index: int) -> str:
@@ -333,6 +336,11 @@ def _open_workbook(path: Path) -> Any:
             f"{path.name} is password-protected: remove the password in Excel and save it again."
         ) from exc
     except (pc.CalamineError, pc.ZipError, pc.XmlError, ValueError, OSError) as exc:
+        if "cell limit" in str(exc).lower():
+            raise FileProblem(
+                f"{path.name} has a cell too far below or to the right of the list to read. Delete the "
+                "rows and columns after the list, save the file and import it again."
+            ) from exc
         raise FileProblem(f"{path.name} is corrupt or not a spreadsheet Kindred can read ({exc}).") from exc
 
 
@@ -458,6 +466,12 @@ def _read_workbook(path: Path, kind: str, digest: str, sheet: str | None) -> Tab
                 except pc.PasswordError as exc:
                     raise FileProblem(f"{path.name} is password-protected.") from exc
                 except (pc.CalamineError, pc.XmlError, pc.ZipError, ValueError) as exc:
+                    if "cell limit" in str(exc).lower():
+                        raise FileProblem(
+                            f"{path.name}: sheet {info.name!r} has a cell too far below or to the right of "
+                            "the list to read. Delete the rows and columns after the list, save the "
+                            "file and import it again."
+                        ) from exc
                     raise FileProblem(f"{path.name}: sheet {info.name!r} is corrupt ({exc}).") from exc
                 if ws.height * max(ws.width, 1) > MAX_CELLS:
                     raise FileProblem(
@@ -700,16 +714,16 @@ def detect_encoding(data: bytes) -> str:
 
 
 def sniff_delimiter(text: str) -> str:
-    """Comma, semicolon or tab: the one that splits the first lines most consistently."""
+    """Comma, semicolon, tab or pipe: the one that splits the first lines most consistently."""
     lines = [line for line in text.splitlines()[:30] if line.strip()]
     if not lines:
         return ","
     try:
-        return csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t").delimiter
+        return csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t|").delimiter
     except csv.Error:
         pass
     best, best_score = ",", -1
-    for delim in (",", ";", "\t"):
+    for delim in (",", ";", "\t", "|"):
         counts = [line.count(delim) for line in lines]
         score = min(counts) * 10 + sum(counts) if counts else 0
         if score > best_score:

@@ -26,6 +26,22 @@ def test_apostrophe_that_kept_a_csv_value_from_being_a_formula_is_dropped() -> N
     assert cleaning.text("O'Neill") == "O'Neill"
 
 
+def test_values_a_spreadsheet_was_told_to_keep_as_text() -> None:
+    assert cleaning.text('="0131 496 0000"') == "0131 496 0000"
+    assert cleaning.text('="EH1 1AA"') == "EH1 1AA"
+    assert (
+        cleaning.text("=SUM(A1:A3)") == "=SUM(A1:A3)"
+    )  # a formula stays as typed (and is flagged elsewhere)
+
+
+def test_addresses_written_with_names_or_several_to_a_cell() -> None:
+    assert cleaning.email("Ann Lee <Ann@Example.org>") == "ann@example.org"
+    assert cleaning.email('"Ray, Bob" <mailto:bob@example.org>') == "bob@example.org"
+    assert cleaning.addresses_in("a@example.org; b@example.org") == ["a@example.org", "b@example.org"]
+    assert cleaning.addresses_in("jo@example.org (work)") == ["jo@example.org"]
+    assert cleaning.addresses_in("no address here") == []
+
+
 def test_email_case_and_spacing() -> None:
     assert cleaning.email(" Jane.Smith@Example.ORG ") == "jane.smith@example.org"
     assert cleaning.email("jane smith@example.org") == "janesmith@example.org"

@@ -632,3 +632,37 @@ def test_failure_while_filling_the_search_index_leaves_the_database_unchanged(
         people.create_person(session, first_name="Ceri", last_name="Afterwards")
     with db.session() as session:
         assert len(person_ids(session, PersonFilter(text="afterwards"))) == 1
+
+
+def test_cell_with_two_addresses_imports_the_first_flags_the_other_and_finds_the_duplicate(
+    db: Database, tmp_path: Path
+) -> None:
+    with db.transaction() as session:
+        people.create_person(session, first_name="Ann", last_name="Lee", email="ann@example.org")
+    path = write_csv(
+        tmp_path / "list.csv",
+        [
+            ["Name", "Email"],
+            ["Ann Lee", "ann@example.org; ann.lee@work.example"],
+            ["Bob Ray", "Bob Ray <bob@example.org>"],
+        ],
+    )
+    result = _import(db, path)
+    assert (result.created, result.updated + result.skipped) == (1, 1)  # Ann is matched, not created again
+    flags = [f.reason for r in result.plan.rows for f in r.flags]
+    assert flags == ["holds 2 addresses: ann@example.org is imported, not ann.lee@work.example"]
+    assert "bob@example.org" in _people(db)
+
+
+def test_totals_row_under_the_list_is_not_a_person(db: Database, tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "list.csv",
+        [
+            ["First name", "Last name", "Email", "Tickets"],
+            ["Ann", "Lee", "ann@example.org", 2],
+            ["Total", "", "", 2],
+        ],
+    )
+    result = _import(db, path)
+    assert (result.created, result.rejected) == (1, 1)
+    assert result.plan.rows[-1].reasons == ("a totals row, not a person",)

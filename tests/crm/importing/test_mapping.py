@@ -105,6 +105,24 @@ def test_columns_without_headings_are_judged_by_their_values() -> None:
     assert field_for_heading("ann@example.org") is None  # a first row of data is not headings
 
 
+def test_reimporting_a_kindred_export_keeps_titles_out_of_salutations() -> None:
+    headers = ["Title", "First name", "Last name", "Informal salutation", "Formal salutation", "Email"]
+    rows = [["", "Ann", "Lee", "Dear Ann", "Dear Ms Lee", "ann@example.org"]]
+    assert suggest_mapping(headers, rows=rows) == {0: "title", 1: "first_name", 2: "last_name", 5: "email"}
+
+
+def test_title_column_of_whole_names_is_a_name_column() -> None:
+    rows = [["Dr Bob Ray", "bob@example.org"], ["Ms Ann Lee", "ann@example.org"]]
+    assert suggest_mapping(["Title", "Email"], rows=rows) == {0: "full_name", 1: "email"}
+    rows = [["Dr", "Bob Ray", "bob@example.org"], ["Rt Hon", "Ann Lee", "ann@example.org"]]
+    assert suggest_mapping(["Title", "Name", "Email"], rows=rows) == {0: "title", 1: "full_name", 2: "email"}
+
+
+def test_uk_parliament_member_list_headings() -> None:
+    rows = [["Diane Abbott", "Abbott, Diane", "diane.abbott.mp@parliament.uk"]]
+    assert suggest_mapping(["Display As", "List As", "Email"], rows=rows) == {0: "full_name", 2: "email"}
+
+
 def test_suggest_mapping_uses_each_field_once() -> None:
     headers = ["Name", "Email", "Email (2)", "Phone", "Phone (2)", "Role"]
     mapping = suggest_mapping(headers)

@@ -39,7 +39,7 @@ def test_byte_windows_leaves_undefined_shows_as_unreadable_character(tmp_path: P
     assert table.data_rows[0][1][0] == "Renée Lee\ufffd"
 
 
-@pytest.mark.parametrize("delimiter", [";", "\t", ","])
+@pytest.mark.parametrize("delimiter", [";", "\t", ",", "|"])
 def test_csv_delimiter_is_sniffed(tmp_path: Path, delimiter: str) -> None:
     path = write_csv(tmp_path / "list.csv", [HEADINGS, *PEOPLE], delimiter=delimiter)
     table = read_table(path)
