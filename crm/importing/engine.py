@@ -527,6 +527,17 @@ def _clean_rows(
             row_role = row_joined = None
         if option_network and not any(n_.lower() == option_network for n_, _, _ in plan.networks):
             plan.networks += ((options.network or "", row_role or option_role, row_joined),)
+        if (row_role or row_joined) and not plan.networks:
+            what = "role in a network" if row_role else "date of joining a network"
+            where = next((headers[i] for i, f in mapping.items() if f in ("role", "joined_on")), "")
+            plan.flags += (
+                Flag(
+                    plan.row,
+                    where,
+                    str(row_role or row_joined),
+                    f"a {what} needs a network: choose one in the options",
+                ),
+            )
         if option_tags:
             if not plan.tags:
                 plan.tags = tuple(option_tags)
@@ -648,6 +659,8 @@ def _clean_person_value(fname: str, cleaner: Callable[[Any], Any], raw: Any) -> 
         limit = _LENGTHS.get(fname)
         if limit is not None and len(value) > limit:
             return _Problem(f"longer than {limit} characters")
+        if "\ufffd" in value:
+            return _Problem(_UNREADABLE, value)
     return value
 
 
@@ -684,12 +697,17 @@ def _overseas(cells: list[Any], mapping: Mapping[int, str]) -> bool:
     return False
 
 
+_UNREADABLE = "holds a character that could not be read (shown as �): check the text"
+
+
 def _apply_extra(plan: RowPlan, fname: str, raw: Any, order: str | None, heading: str) -> None:
     values = plan.values
     if fname == "full_name":
         cleaning.check_excel_limit(raw)
         for key, value in cleaning.split_name(raw).items():
             values.setdefault(key, value)
+        if isinstance(raw, str) and "\ufffd" in raw:  # imported, and flagged
+            raise ValidationError(_UNREADABLE)
     elif fname == "organisation":
         name = _text(raw)
         if name and len(name) > 300:

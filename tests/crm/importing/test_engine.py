@@ -666,3 +666,25 @@ def test_totals_row_under_the_list_is_not_a_person(db: Database, tmp_path: Path)
     result = _import(db, path)
     assert (result.created, result.rejected) == (1, 1)
     assert result.plan.rows[-1].reasons == ("a totals row, not a person",)
+
+
+def test_joining_date_without_a_network_is_flagged_not_dropped(db: Database, tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "list.csv",
+        [["Name", "Email", "Date joined"], ["Ann Lee", "ann@example.org", "1 May 2024"]],
+    )
+    result = _import(db, path)
+    assert [f.reason for f in result.plan.rows[0].flags] == [
+        "a date of joining a network needs a network: choose one in the options"
+    ]
+    assert _import(db, path, network="Kindness Champions").plan.rows[0].flags == ()
+
+
+def test_unreadable_character_is_kept_and_flagged(db: Database, tmp_path: Path) -> None:
+    path = tmp_path / "list.csv"
+    path.write_bytes("Name,Email\nRenée Lee\x81,renee@example.org\n".encode("latin-1"))
+    result = _import(db, path)
+    assert result.created == 1
+    assert [f.reason for f in result.plan.rows[0].flags] == [
+        "holds a character that could not be read (shown as �): check the text"
+    ]
