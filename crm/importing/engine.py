@@ -59,8 +59,9 @@ from crm.services.people import (
     BULK_INDEX_THRESHOLD,
     SearchIndexFiller,
     add_types,
-    bulk_insert_people,
+    insert_prepared_people,
     normalise_types,
+    prepare_people,
     refresh_derived,
     suppress_emails,
 )
@@ -1268,22 +1269,21 @@ def write_plan(
     today = dt.date.today()
     # Each chunk's search index is filled on a helper thread while the next rows are built.
     with SearchIndexFiller(session, active=len(creates) >= BULK_INDEX_THRESHOLD) as search_index:
-        for chunk in chunked(creates, WRITE_CHUNK):
+        chunks = list(chunked(creates, WRITE_CHUNK))
+        ready = _prepare_created(chunks[0], batch_id, default_source, org_ids, org_names) if chunks else []
+        for k, chunk in enumerate(chunks):
             _tick(progress, should_cancel, done, total)
-            _write_created(
-                session,
-                plan,
-                chunk,
-                search_index,
-                batch_id,
-                default_source,
-                org_ids,
-                org_names,
-                net_ids,
-                tag_ids,
-                now,
-                today,
-            )
+            ids = insert_prepared_people(session, ready, search_index)
+            # While the helper fills this chunk's search index: its links and history, and the
+            # next chunk's rows, are built in Python.
+            links = _created_links(plan, chunk, ids, batch_id, net_ids, tag_ids, now, today)
+            if k + 1 < len(chunks):
+                ready = _prepare_created(chunks[k + 1], batch_id, default_source, org_ids, org_names)
+            search_index.wait()
+            for model, rows in zip((Membership, PersonTag, PersonType), links[:3], strict=True):
+                if rows:
+                    insert_rows(session, table_of(model), rows)
+            audit.record_many(session, links[3], batch_id=batch_id)
             done += len(chunk)
 
     # Updates: field changes recorded with their old values so undo can restore them.
@@ -1373,37 +1373,35 @@ def write_plan(
     return batch_id
 
 
-def _write_created(
-    session: Session,
-    plan: ImportPlan,
+def _prepare_created(
     chunk: Sequence[RowPlan],
-    search_index: SearchIndexFiller,
     batch_id: int,
     default_source: str,
     org_ids: Mapping[str, int],
     org_names: Mapping[int, str],
-    net_ids: Mapping[str, int],
-    tag_ids: Mapping[str, tuple[int, str]],
-    now: dt.datetime,
-    today: dt.date,
-) -> None:
-    """New people of one chunk, with their memberships, tags and types, described in their one
-    "create" audit entry each."""
+) -> list[dict[str, Any]]:
+    """One chunk of new people as rows to insert (pure Python)."""
     payload = []
     for r in chunk:
         # Row values hold person fields only (the row's role and joining date were taken out).
         item = {"source": default_source, **r.values}
         item["organisation_id"] = org_ids.get(_org_key(r.organisation)) if r.organisation else None
         payload.append(item)
-    ids = bulk_insert_people(
-        session,
-        payload,
-        batch_id=batch_id,
-        organisation_names=org_names,
-        audit_log=False,
-        search_index=search_index,
-    )
-    # Built while the helper fills the search index.
+    return prepare_people(payload, batch_id=batch_id, organisation_names=org_names)
+
+
+def _created_links(
+    plan: ImportPlan,
+    chunk: Sequence[RowPlan],
+    ids: Sequence[int],
+    batch_id: int,
+    net_ids: Mapping[str, int],
+    tag_ids: Mapping[str, tuple[int, str]],
+    now: dt.datetime,
+    today: dt.date,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """New people's memberships, tags and types, and their one "create" audit entry each (which
+    carries the file, row, networks and tags into their history). Pure Python."""
     members: list[dict[str, Any]] = []
     person_tags: list[dict[str, Any]] = []
     person_types: list[dict[str, Any]] = []
@@ -1445,14 +1443,7 @@ def _write_created(
                 "details": _link_details(plan.file_name, r),
             }
         )
-    search_index.wait()  # the connection is ours again
-    if members:
-        insert_rows(session, table_of(Membership), members)
-    if person_tags:
-        insert_rows(session, table_of(PersonTag), person_tags)
-    if person_types:
-        insert_rows(session, table_of(PersonType), person_types)
-    audit.record_many(session, entries, batch_id=batch_id)
+    return members, person_tags, person_types, entries
 
 
 def _display_name(values: Mapping[str, Any]) -> str:

@@ -349,17 +349,35 @@ def bulk_insert_people(
     batch_id: int | None = None,
     organisation_names: Mapping[int, str] | None = None,
     audit_log: bool = True,
-    search_index: SearchIndexFiller | None = None,
 ) -> list[int]:
     """Insert many already-cleaned people in one statement batch; returns their ids in order.
 
     Rows hold Person columns (``organisation_id`` allowed). ``search_text`` is computed here. This is
     the path for imports and sample data: SQLAlchemy Core with ``insertmanyvalues``, many times
-    faster than adding ORM objects one by one. With ``search_index`` (see ``SearchIndexFiller``)
-    the new people's search index is filled in the background while the caller goes on.
+    faster than adding ORM objects one by one.
     """
     if not rows:
         return []
+    ids = insert_prepared_people(
+        session, prepare_people(rows, batch_id=batch_id, organisation_names=organisation_names)
+    )
+    if audit_log:
+        audit.record_many(
+            session,
+            ({"action": "create", "entity": "person", "entity_id": pid} for pid in ids),
+            batch_id=batch_id,
+        )
+    return ids
+
+
+def prepare_people(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    batch_id: int | None = None,
+    organisation_names: Mapping[int, str] | None = None,
+) -> list[dict[str, Any]]:
+    """Rows of new people completed for inserting (every column, search text, sort name, times).
+    Pure Python: it can run while a ``SearchIndexFiller`` has the connection."""
     names = organisation_names or {}
     now = utcnow()
     columns = [*PERSON_FIELDS, "organisation_id", "last_contacted"]
@@ -380,16 +398,19 @@ def bulk_insert_people(
         item["updated_at"] = now
         item["import_batch_id"] = batch_id
         payload.append(item)
+    return payload
+
+
+def insert_prepared_people(
+    session: Session, payload: list[dict[str, Any]], search_index: SearchIndexFiller | None = None
+) -> list[int]:
+    """Insert rows from ``prepare_people``; returns their ids in order. With ``search_index`` the
+    new people's search index is then filled in the background while the caller goes on."""
+    if not payload:
+        return []
     if search_index is not None:
         search_index.wait()  # the connection is free again
-    ids = _insert_returning_ids(session, payload, search_index)
-    if audit_log:
-        audit.record_many(
-            session,
-            ({"action": "create", "entity": "person", "entity_id": pid} for pid in ids),
-            batch_id=batch_id,
-        )
-    return ids
+    return _insert_returning_ids(session, payload, search_index)
 
 
 _FILL_SEARCH_INDEX = (
