@@ -921,9 +921,16 @@ class ImportWizard(QWizard):
             self._last_plan = result.plan
             callback(result)
 
+        previous = self._last_plan  # given back unchanged if nothing it depends on has changed
         return self.runner.run(
             lambda ctx: dry_run(
-                ctx.db, table, mapping, options, progress=ctx.progress, should_cancel=ctx.should_cancel
+                ctx.db,
+                table,
+                mapping,
+                options,
+                plan=previous,
+                progress=ctx.progress,
+                should_cancel=ctx.should_cancel,
             ),
             on_done=done,
             on_error=failed,

@@ -1182,13 +1182,19 @@ def dry_run(
     mapping: Mapping[int, str],
     options: ImportOptions | None = None,
     *,
+    plan: ImportPlan | None = None,
     progress: Progress | None = None,
     should_cancel: ShouldCancel | None = None,
 ) -> ImportResult:
-    """The plan as a result with no batch: nothing is written."""
+    """The plan as a result with no batch: nothing is written. An earlier dry run's ``plan`` is
+    given back as it is when nothing it depends on has changed (going back and forth in the wizard)."""
     started = time.perf_counter()
+    options = options or ImportOptions()
     with db.session() as session:
-        plan = plan_import(session, table, mapping, options, progress=progress, should_cancel=should_cancel)
+        if plan is None or not _plan_still_holds(session, plan, table, mapping, options):
+            plan = plan_import(
+                session, table, mapping, options, progress=progress, should_cancel=should_cancel
+            )
     return ImportResult(
         batch_id=None, seconds=time.perf_counter() - started, plan=plan, dry_run=True, **plan.counts
     )

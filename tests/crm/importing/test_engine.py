@@ -537,6 +537,19 @@ def test_import_uses_the_dry_run_plan_when_nothing_changed(db: Database, contact
     assert _count(db, Person) == 4
 
 
+def test_dry_run_gives_its_earlier_plan_back_only_while_nothing_changed(
+    db: Database, contacts_csv: Path
+) -> None:
+    table = read_table(contacts_csv)
+    mapping = suggest_mapping(table.headers)
+    first = dry_run(db, table, mapping, ImportOptions())
+    assert dry_run(db, table, mapping, ImportOptions(), plan=first.plan).plan is first.plan
+    other = dry_run(
+        db, table, mapping, ImportOptions(on_duplicate="skip", row_actions={2: "create"}), plan=first.plan
+    )
+    assert other.plan is not first.plan
+
+
 def test_dry_run_plan_is_not_used_after_the_database_changed(db: Database, contacts_csv: Path) -> None:
     table = read_table(contacts_csv)
     mapping = suggest_mapping(table.headers)
