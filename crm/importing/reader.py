@@ -744,7 +744,8 @@ def _windows_or_mac(path: Path) -> str:
     by Excel for Mac, in Mac Roman. Each reading of the non-ASCII bytes is scored: likely letters
     and punctuation count for it, odd symbols and a capital straight after a small letter ("CafŽ")
     against it. Windows wins a tie."""
-    data = path.read_bytes()
+    with path.open("rb") as fh:
+        data = fh.read(4 * 1024 * 1024)  # plenty to tell them apart
     scores = {"cp1252": 0, "mac_roman": 0}
     for found in set(_HIGH_BYTE.findall(data)):
         weight = data.count(found)
