@@ -66,6 +66,7 @@ _COLUMN_LIST: tuple[Column, ...] = (
     Column("phone", "Phone", width=16, text_format=True),
     Column("mobile", "Mobile", width=16, text_format=True),
     Column("types", "Stakeholder types", width=18),
+    Column("tags", "Tags", width=24),
     Column("do_not_contact", "Do not contact", width=8),
     Column("email_opt_out", "No email", width=8),
     Column("post_opt_out", "No post", width=8),

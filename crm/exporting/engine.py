@@ -48,8 +48,10 @@ from crm.models import (
     Event,
     Organisation,
     Person,
+    PersonTag,
     PersonType,
     Suppression,
+    Tag,
 )
 
 Purpose = Literal["email", "post"]
@@ -169,11 +171,26 @@ def _types_aggregate(dialect: str) -> Any:
     return select(agg).where(PersonType.person_id == Person.id).correlate(Person).scalar_subquery()
 
 
+def _tags_aggregate(dialect: str) -> Any:
+    """A person's tags in one cell, separated as the importer reads them back."""
+    agg = func.group_concat(Tag.name, "; ") if dialect == "sqlite" else func.string_agg(Tag.name, "; ")
+    return (
+        select(agg)
+        .select_from(PersonTag)
+        .join(Tag, Tag.id == PersonTag.tag_id)
+        .where(PersonTag.person_id == Person.id)
+        .correlate(Person)
+        .scalar_subquery()
+    )
+
+
 def _sql_expression(key: str, dialect: str) -> Any:
     if key == "organisation":
         return Organisation.name
     if key == "types":
         return _types_aggregate(dialect)
+    if key == "tags":
+        return _tags_aggregate(dialect)
     return getattr(Person, key)
 
 

@@ -36,6 +36,7 @@ FIELD_LABELS: dict[str, str] = {
     "constituency": "Constituency or ward",
     "chamber": "Chamber or council",
     "last_contacted": "Last contacted",
+    "kindred_id": "Kindred ID (finds the person in Kindred)",
 }
 FIELDS: tuple[str, ...] = tuple(FIELD_LABELS)
 
@@ -247,6 +248,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     "chamber": ("chamber", "parliament", "council", "legislature"),
     "last_contacted": ("last contacted", "last contact", "last contact date", "date last contacted"),
+    "kindred_id": ("kindred id", "kindred person id", "kindred number"),
 }
 
 SYNONYMS: dict[str, str] = {}

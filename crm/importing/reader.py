@@ -188,6 +188,12 @@ def check_file(path: Path) -> str:
     if path.is_dir():
         raise FileProblem(f"{name} is a folder, not a file.")
     suffix = path.suffix.lower()
+    if suffix in (".xlsb", ".numbers"):
+        kind = "an Excel binary workbook (.xlsb)" if suffix == ".xlsb" else "a Numbers spreadsheet"
+        raise FileProblem(
+            f"{name} is {kind}, which Kindred cannot read: open it and save it as an Excel Workbook "
+            "(.xlsx), then import that."
+        )
     if suffix not in SUPPORTED_SUFFIXES:
         raise FileProblem(
             f"{name}: Kindred imports .xlsx, .xlsm, .xls, .ods, .csv and .txt files, not {suffix or 'this kind of file'}."
@@ -304,6 +310,11 @@ def _check_zip(path: Path) -> None:
         if "word/document.xml" in names:
             raise FileProblem(f"{name} is a Word document, not a spreadsheet.")
         raise FileProblem(f"{name} is not an Excel workbook (it is a zip file without a workbook inside).")
+    elif "xl/workbook.bin" in names:
+        raise FileProblem(f"{name} is an Excel binary workbook (.xlsb): {_SAVE_AS_XLSX}")
+
+
+_SAVE_AS_XLSX = "open it in Excel, save it as an Excel Workbook (.xlsx) and import that."
 
 
 # --- Reading ------------------------------------------------------------------------------------
@@ -479,6 +490,7 @@ def _read_workbook(path: Path, kind: str, digest: str, sheet: str | None) -> Tab
                     )
                 rows = _non_empty_rows(ws.iter_rows())
                 merged = list(ws.merged_cell_ranges or [])
+                _fill_merged_down(rows, merged)
             table = Table(path=path, kind=kind, sha256=digest, rows=rows, sheets=infos)
             table.sheet = info.name
             table.merged = merged
@@ -498,6 +510,28 @@ def _read_workbook(path: Path, kind: str, digest: str, sheet: str | None) -> Tab
         return best
     finally:
         wb.close()
+
+
+def _fill_merged_down(rows: list[tuple[int, list[Cell]]], merged: Sequence[Any]) -> None:
+    """A cell merged down over several rows (an organisation beside each of its people) belongs to
+    every row it covers; the sheet stores it in the top row only."""
+    by_number = {number: values for number, values in rows}
+    for (r1, c1), (r2, c2) in merged:
+        top = by_number.get(r1 + 1)
+        if r2 <= r1 or top is None or c1 >= len(top):
+            continue
+        value = top[c1]
+        if value is None or value == "":
+            continue
+        for number in range(r1 + 2, r2 + 2):
+            values = by_number.get(number)
+            if values is None:
+                continue
+            for c in range(c1, c2 + 1):
+                if c >= len(values):
+                    values.extend([None] * (c + 1 - len(values)))
+                if values[c] is None or values[c] == "":
+                    values[c] = value
 
 
 def _non_empty_rows(rows: Any) -> list[tuple[int, list[Cell]]]:
@@ -554,8 +588,10 @@ def _list_score(table: Table) -> float:
     return score + min(len(table.rows), 100_000) / 10_000
 
 
+# A formula with no saved value (written by a script, never calculated: no <v>, or <v />). Excel
+# writes <v></v> for a formula whose answer is "": a blank answer, not a missing one.
 _CELL_FORMULA_NO_VALUE = re.compile(
-    rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*>\s*<f[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v></v>)?\s*</c>'
+    rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*>\s*<f[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>)?\s*</c>'
 )
 
 

@@ -175,6 +175,31 @@ def test_two_rows_of_headings_under_a_title(tmp_path: Path) -> None:
     assert len(table.data_rows) == 1
 
 
+def test_cell_merged_down_beside_several_people_belongs_to_each(tmp_path: Path) -> None:
+    rows = [
+        ["Organisation", "First name", "Last name"],
+        ["Acme Trust", "Ann", "Lee"],
+        [None, "Bob", "Ray"],
+        ["Beta Ltd", "Cat", "Ng"],
+    ]
+    path = write_xlsx(tmp_path / "merged.xlsx", {"List": rows}, merge=[("List", 1, 0, 2, 0, "Acme Trust")])
+    table = read_table(path)
+    assert [r[0] for _, r in table.data_rows] == ["Acme Trust", "Acme Trust", "Beta Ltd"]
+
+
+def test_formula_whose_answer_is_blank_is_not_a_problem(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "formulas.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet()
+    sheet.write_row(0, 0, ["Name", "Email", "Note"])
+    sheet.write_row(1, 0, ["Ann Lee", "ann@example.org"])
+    sheet.write_formula(1, 2, '=IF(A2="","x","")', None, "")  # saved by Excel with an empty answer
+    workbook.close()
+    assert read_table(path).cell_problems == {}
+
+
 def test_blank_heading_gets_a_column_name(tmp_path: Path) -> None:
     table = read_table(write_csv(tmp_path / "l.csv", [["Name", "", "Email"], ["Ada", "x", "a@example.org"]]))
     assert table.headers == ["Name", "Column B", "Email"]
@@ -378,6 +403,17 @@ def test_web_downloads_named_as_excel_say_what_they_are(
     path = tmp_path / name
     path.write_bytes(content)
     assert reason in _refused(path)
+
+
+def test_excel_binary_workbooks_get_advice(tmp_path: Path) -> None:
+    xlsb = tmp_path / "list.xlsb"
+    xlsb.write_bytes(b"PK\x03\x04 not read")
+    assert "save it as an Excel Workbook (.xlsx)" in _refused(xlsb)
+    renamed = tmp_path / "list.xlsx"
+    with zipfile.ZipFile(renamed, "w") as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("xl/workbook.bin", b"\x00\x01")
+    assert "is an Excel binary workbook (.xlsb)" in _refused(renamed)
 
 
 def test_random_bytes_named_xlsx(tmp_path: Path) -> None:
