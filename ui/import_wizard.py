@@ -432,7 +432,7 @@ class MappingPage(_Page):
         shown = [f for f in fields if f != "full_name"]
         if "full_name" in fields:
             shown = [f for f in ("title", "first_name", "last_name") if f not in shown] + shown
-        labels = ["Row", *(FIELD_LABELS.get(f, f) for f in shown), "Notes"]
+        labels = ["Row", *(FIELD_LABELS.get(f, f) for f in shown), "Needs attention"]
         self.preview.clear()
         self.preview.setColumnCount(len(labels))
         self.preview.setHorizontalHeaderLabels(labels)
@@ -517,7 +517,7 @@ class DuplicatesPage(_Page):
             self.row_combos[row.row] = combo
         self.table.resizeColumnsToContents()
         self.show_status(
-            f"{len(dups):,} possible duplicates found."
+            f"{_plural(len(dups), 'possible duplicate')} found."
             if dups
             else "No duplicates: everyone in the file is new."
         )
@@ -668,7 +668,7 @@ class SummaryPage(_Page):
         self.model.set_plan(plan)
         extra = []
         if plan.new_organisations:
-            extra.append(f"{len(plan.new_organisations):,} new organisations")
+            extra.append(_plural(len(plan.new_organisations), "new organisation"))
         if plan.new_networks:
             extra.append("new networks: " + ", ".join(plan.new_networks))
         self.counts.setText(

@@ -23,7 +23,10 @@ SAMPLE_SHEET = (
     ("First name", "Last name", "Email", "Organisation", "Town", "Postcode"),
     ("Morven", "Achnacarry", "morven@example.org", "Highland Kindness Trust", "Inverness", "IV2 3AB"),
     ("Dafydd", "Pritchard", "dafydd@example.org", "Cymru Befriending Trust", "Bangor", "LL57 1AA"),
+    ("Morven", "Achnacarry", "Morven@Example.org", "", "Inverness", ""),
+    ("Iona", "MacLeod", "iona.macleod@example", "Highland Kindness Trust", "Portree", "IV51 9X"),
 )
+WIZARD_PAGES = ("sheet", "mapping", "duplicates", "options", "summary")
 
 
 def _settle(app: object, rounds: int = 8) -> None:
@@ -218,11 +221,26 @@ def render(outdir: Path, width: int = 1280, height: int = 800, *, dark: bool = F
                 _wait_for(preview)
             _wait_idle(app, runner)
             shot(widget, name)
+            if name == "import-wizard":
+                _wizard_pages(app, runner, widget, shot)
             widget.close()
 
     window.close()
     db.dispose()
     return written
+
+
+def _wizard_pages(app: object, runner: object, wizard: object, shot: Callable[[QWidget, str], None]) -> None:
+    """The import wizard's pages up to the dry-run summary (nothing is imported)."""
+    from PySide6.QtWidgets import QWizard
+
+    assert isinstance(wizard, QWizard)
+    for page in WIZARD_PAGES:
+        if not wizard.currentPage().isComplete():
+            _wait_idle(app, runner)
+        wizard.next()
+        _wait_idle(app, runner)
+        shot(wizard, f"import-wizard-{page}")
 
 
 def _import_wizard(window: object, work: Path) -> QWidget | None:
