@@ -16,15 +16,23 @@ from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 
-def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert ``rows`` (dicts keyed by column name; all rows with the same keys) into ``table``."""
+def insert_rows(
+    session: Session, table: Table, rows: Sequence[Mapping[str, Any]], *, into: str | None = None
+) -> list[str]:
+    """Insert ``rows`` (dicts keyed by column name; all rows with the same keys) into ``table``.
+
+    ``into`` (SQLite only) names another table with the same columns, such as a temporary staging
+    table; the values are still converted by ``table``'s column types. Returns the columns written.
+    """
     if not rows:
-        return
+        return []
     conn = session.connection()
     dialect = conn.dialect
     if dialect.name != "sqlite":
+        if into is not None:
+            raise ValueError("insert_rows(into=...) is for SQLite")
         conn.execute(insert(table), list(rows))
-        return
+        return list(rows[0].keys())
     keys = list(rows[0].keys())
     # Column defaults SQLAlchemy would have filled in (timestamps, flags), computed once per call.
     defaults: dict[str, Any] = {}
@@ -38,8 +46,10 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
             defaults[column.key] = default.arg(None)
     names = ", ".join(dialect.identifier_preparer.quote(k) for k in [*keys, *defaults])
     marks = ", ".join(["?"] * (len(keys) + len(defaults)))
-    sql = f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({names}) VALUES ({marks})"
+    target = into or dialect.identifier_preparer.format_table(table)
+    sql = f"INSERT INTO {target} ({names}) VALUES ({marks})"
     conn.exec_driver_sql(sql, _driver_params(table, dialect, keys, defaults, rows))
+    return [*keys, *defaults]
 
 
 def _driver_params(

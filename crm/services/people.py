@@ -413,6 +413,7 @@ def insert_prepared_people(
     return _insert_returning_ids(session, payload, search_index)
 
 
+_STAGE = "kindred_new_people"
 _FILL_SEARCH_INDEX = (
     "INSERT INTO person_fts(rowid, search_text) SELECT id, search_text FROM person WHERE id BETWEEN ? AND ?"
 )
@@ -435,6 +436,8 @@ class SearchIndexFiller:
         self._trigger_sql: str | None = None
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
+        self._staging = False
+        self._unchecked: tuple[int, int] | None = None  # the id block the helper is writing
 
     @property
     def active(self) -> bool:
@@ -452,16 +455,44 @@ class SearchIndexFiller:
 
     def fill(self, low: int, high: int) -> None:
         """Start filling the index for people ``low``…``high`` (ids)."""
+        self._start([(_FILL_SEARCH_INDEX, (low, high))])
+
+    def insert_people(self, payload: list[dict[str, Any]]) -> list[int]:
+        """Insert prepared people: their rows are handed to SQLite here (the part that needs
+        Python), then the helper moves them into the people table, with its six indexes, and fills
+        their search index. Returns their ids: SQLite gives the next ids in turn, as this
+        transaction is the only writer; the helper's result is checked by the next ``wait()``."""
+        self.wait()
+        conn = self._session.connection()
+        if not self._staging:
+            conn.exec_driver_sql(f"CREATE TEMP TABLE {_STAGE} AS SELECT * FROM person WHERE 0")
+            self._staging = True
+        columns = insert_rows(self._session, table_of(Person), payload, into=f"temp.{_STAGE}")
+        low = (conn.exec_driver_sql("SELECT max(id) FROM person").scalar() or 0) + 1
+        high = low + len(payload) - 1
+        names = ", ".join(f'"{c}"' for c in columns)
+        self._start(
+            [
+                (f"INSERT INTO person ({names}) SELECT {names} FROM temp.{_STAGE} ORDER BY rowid", ()),
+                (f"DELETE FROM temp.{_STAGE}", ()),
+                (_FILL_SEARCH_INDEX, (low, high)),
+            ]
+        )
+        self._unchecked = (low, high)
+        return list(range(low, high + 1))
+
+    def _start(self, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
         self.wait()
         conn = self._session.connection()
 
         def run() -> None:
             try:
-                conn.exec_driver_sql(_FILL_SEARCH_INDEX, (low, high))
+                for sql, params in statements:
+                    conn.exec_driver_sql(sql, params)
             except BaseException as exc:  # handed to the caller's thread by wait()
                 self._error = exc
 
-        self._thread = threading.Thread(target=run, name="kindred-search-index", daemon=True)
+        self._thread = threading.Thread(target=run, name="kindred-bulk-writer", daemon=True)
         self._thread.start()
 
     def wait(self) -> None:
@@ -472,6 +503,13 @@ class SearchIndexFiller:
         if self._error is not None:
             error, self._error = self._error, None
             raise error
+        if self._unchecked is not None:
+            low, high = self._unchecked
+            self._unchecked = None
+            conn = self._session.connection()
+            found = conn.exec_driver_sql("SELECT count(*), max(id) FROM person WHERE id >= ?", (low,)).one()
+            if tuple(found) != (high - low + 1, high):  # pragma: no cover - SQLite's rowid rule
+                raise RuntimeError("Inserted people did not receive the expected ids")
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
         if exc_type is not None:
@@ -481,8 +519,11 @@ class SearchIndexFiller:
                 self.wait()
             return
         self.wait()
+        conn = self._session.connection()
+        if self._staging:
+            conn.exec_driver_sql(f"DROP TABLE temp.{_STAGE}")
         if self._trigger_sql:
-            self._session.connection().exec_driver_sql(self._trigger_sql)
+            conn.exec_driver_sql(self._trigger_sql)
 
 
 def _insert_returning_ids(
@@ -504,10 +545,7 @@ def _insert_returning_ids(
             ids.extend(r[0] for r in result)
         return ids
     if search_index is not None and search_index.active:
-        insert_rows(session, table, payload)
-        low, high = _new_id_block(session, len(payload))
-        search_index.fill(low, high)
-        return list(range(low, high + 1))
+        return search_index.insert_people(payload)
     # Feeding the search index row by row through its trigger costs about six times more than one
     # bulk fill, so big batches drop and restore the trigger around one fill.
     with SearchIndexFiller(session, active=len(payload) >= BULK_INDEX_THRESHOLD) as filler:

@@ -773,7 +773,9 @@ def test_a_full_export_imports_back_without_changes(db: Database, tmp_path: Path
         ann = people.create_person(
             session, first_name="Ann", last_name="O'Neill", email="ann@example.org", phone="+353 1 234 5678"
         )
-        bob = people.create_person(session, first_name="Bob", last_name="Ray", postcode="EH1 1AA", town="Leith")
+        bob = people.create_person(
+            session, first_name="Bob", last_name="Ray", postcode="EH1 1AA", town="Leith"
+        )
         tags.tag_people(session, [ann.id, bob.id], "Reception 2026")
         tags.tag_people(session, [ann.id], "=speaker")
     before = _snapshot(db)
@@ -783,3 +785,32 @@ def test_a_full_export_imports_back_without_changes(db: Database, tmp_path: Path
     assert (result.created, result.updated, result.rejected) == (0, 0, 0)
     assert _snapshot(db)["person_tag"] == before["person_tag"]
     assert _count(db, Person) == 2
+
+
+def test_big_import_cancelled_while_writing_then_imported_again(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cancelling between two chunks of new people leaves nothing behind, not even their staging
+    table, so the same list imports cleanly afterwards (twice: the second time as duplicates)."""
+    from crm.importing import engine
+
+    monkeypatch.setattr(engine, "WRITE_CHUNK", 500)
+    before = _snapshot(db)
+    table = read_table(_big_list(tmp_path))
+    mapping = suggest_mapping(table.headers)
+    reached: list[int] = []
+    writing_starts = len(table.data_rows) * 3 // 10  # progress after planning
+
+    with pytest.raises(Cancelled):
+        apply_import(
+            db,
+            table,
+            mapping,
+            ImportOptions(),
+            progress=lambda done, _total: reached.append(done),
+            should_cancel=lambda: any(d >= writing_starts + 500 for d in reached),  # one chunk written
+        )
+    assert _snapshot(db) == before
+    assert apply_import(db, table, mapping, ImportOptions()).created == 1_200
+    assert apply_import(db, table, mapping, ImportOptions()).created == 0
+    assert _count(db, Person) == 1_200
