@@ -58,7 +58,7 @@ from crm.services import networks, tags
 from crm.services.organisations import create_organisation
 from crm.services.people import (
     BULK_INDEX_THRESHOLD,
-    SearchIndexFiller,
+    BulkPeopleWriter,
     add_types,
     insert_prepared_people,
     normalise_types,
@@ -1369,19 +1369,19 @@ def write_plan(
     creates = [r for r in plan.rows if r.action == "create"]
     done = base
     today = dt.date.today()
-    # Each chunk's search index is filled on a helper thread while the next rows are built.
-    with SearchIndexFiller(session, active=len(creates) >= BULK_INDEX_THRESHOLD) as search_index:
+    # Each chunk of new people is written on a helper thread while the next rows are built.
+    with BulkPeopleWriter(session, active=len(creates) >= BULK_INDEX_THRESHOLD) as writer:
         chunks = list(chunked(creates, WRITE_CHUNK))
         ready = _prepare_created(chunks[0], batch_id, default_source, org_ids, org_names) if chunks else []
         for k, chunk in enumerate(chunks):
             _tick(progress, should_cancel, done, total)
-            ids = insert_prepared_people(session, ready, search_index)
-            # While the helper fills this chunk's search index: its links and history, and the
-            # next chunk's rows, are built in Python.
+            ids = insert_prepared_people(session, ready, writer)
+            # While the helper writes this chunk (people, indexes, search index): its links and
+            # history, and the next chunk's rows, are built in Python.
             links = _created_links(plan, chunk, ids, batch_id, net_ids, tag_ids, now, today)
             if k + 1 < len(chunks):
                 ready = _prepare_created(chunks[k + 1], batch_id, default_source, org_ids, org_names)
-            search_index.wait()
+            writer.wait()
             for model, rows in zip((Membership, PersonTag, PersonType), links[:3], strict=True):
                 if rows:
                     insert_rows(session, table_of(model), rows)

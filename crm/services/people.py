@@ -377,7 +377,7 @@ def prepare_people(
     organisation_names: Mapping[int, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Rows of new people completed for inserting (every column, search text, sort name, times).
-    Pure Python: it can run while a ``SearchIndexFiller`` has the connection."""
+    Pure Python: it can run while a ``BulkPeopleWriter`` has the connection."""
     names = organisation_names or {}
     now = utcnow()
     columns = [*PERSON_FIELDS, "organisation_id", "last_contacted"]
@@ -402,15 +402,15 @@ def prepare_people(
 
 
 def insert_prepared_people(
-    session: Session, payload: list[dict[str, Any]], search_index: SearchIndexFiller | None = None
+    session: Session, payload: list[dict[str, Any]], writer: BulkPeopleWriter | None = None
 ) -> list[int]:
-    """Insert rows from ``prepare_people``; returns their ids in order. With ``search_index`` the
-    new people's search index is then filled in the background while the caller goes on."""
+    """Insert rows from ``prepare_people``; returns their ids in order. With an active ``writer``
+    the rows are written on its helper thread while the caller goes on (see ``BulkPeopleWriter``)."""
     if not payload:
         return []
-    if search_index is not None:
-        search_index.wait()  # the connection is free again
-    return _insert_returning_ids(session, payload, search_index)
+    if writer is not None:
+        writer.wait()  # the connection is free again
+    return _insert_returning_ids(session, payload, writer)
 
 
 _STAGE = "kindred_new_people"
@@ -419,15 +419,17 @@ _FILL_SEARCH_INDEX = (
 )
 
 
-class SearchIndexFiller:
-    """Fills the search index for blocks of new people on a helper thread, inside the caller's
-    transaction, while the caller builds its next rows in Python.
+class BulkPeopleWriter:
+    """Writes blocks of new people on a helper thread, inside the caller's transaction, while the
+    caller builds its next rows in Python: their rows go into the people table (with its indexes)
+    and into the search index.
 
-    SQLite runs the one ``INSERT … SELECT`` without holding Python's lock, so the work overlaps.
+    SQLite runs each ``INSERT … SELECT`` without holding Python's lock, so the work overlaps.
     The connection is used by one thread at a time: ``wait()`` (called before each statement of
     the caller's, and on leaving) hands it back, re-raising any error from the helper. On
-    SQLite the per-row trigger is dropped for the duration (DDL is transactional, so a rollback
-    restores it) and put back on leaving; elsewhere (PostgreSQL has no such index) it does nothing.
+    SQLite the per-row search trigger is dropped for the duration (DDL is transactional, so a
+    rollback restores it) and put back on leaving; elsewhere it does nothing (PostgreSQL has no
+    such index, and new people are inserted there with ``RETURNING``).
     """
 
     def __init__(self, session: Session, *, active: bool = True) -> None:
@@ -443,7 +445,7 @@ class SearchIndexFiller:
     def active(self) -> bool:
         return self._active
 
-    def __enter__(self) -> SearchIndexFiller:
+    def __enter__(self) -> BulkPeopleWriter:
         if self._active:
             conn = self._session.connection()
             self._trigger_sql = conn.exec_driver_sql(
@@ -492,7 +494,7 @@ class SearchIndexFiller:
             except BaseException as exc:  # handed to the caller's thread by wait()
                 self._error = exc
 
-        self._thread = threading.Thread(target=run, name="kindred-bulk-writer", daemon=True)
+        self._thread = threading.Thread(target=run, name="kindred-bulk-people", daemon=True)
         self._thread.start()
 
     def wait(self) -> None:
@@ -527,7 +529,7 @@ class SearchIndexFiller:
 
 
 def _insert_returning_ids(
-    session: Session, payload: list[dict[str, Any]], search_index: SearchIndexFiller | None = None
+    session: Session, payload: list[dict[str, Any]], writer: BulkPeopleWriter | None = None
 ) -> list[int]:
     """Insert person rows through Core and return their ids in input order.
 
@@ -544,11 +546,11 @@ def _insert_returning_ids(
             )
             ids.extend(r[0] for r in result)
         return ids
-    if search_index is not None and search_index.active:
-        return search_index.insert_people(payload)
+    if writer is not None and writer.active:
+        return writer.insert_people(payload)
     # Feeding the search index row by row through its trigger costs about six times more than one
     # bulk fill, so big batches drop and restore the trigger around one fill.
-    with SearchIndexFiller(session, active=len(payload) >= BULK_INDEX_THRESHOLD) as filler:
+    with BulkPeopleWriter(session, active=len(payload) >= BULK_INDEX_THRESHOLD) as filler:
         insert_rows(session, table, payload)
         low, high = _new_id_block(session, len(payload))
         if filler.active:
