@@ -24,6 +24,23 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's day 0 once its 1900 leap-year bug
 MAX_EXCEL_SERIAL = 2_958_465  # 31/12/9999
 
 
+# UTF-8 read as Windows-1252 somewhere along the way ("SiÃ¢n" for "Siân", "â€™" for "’").
+_MOJIBAKE_HINT = re.compile(
+    "[ÃÂÅÄâ][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u2122]"
+)
+
+
+def repair_mojibake(value: str) -> str | None:
+    """The text a double-decoded value was meant to be ("SiÃ¢n" → "Siân"), or ``None`` when it
+    does not look garbled. ftfy does the repair; it leaves text alone unless it is sure."""
+    if value.isascii() or not _MOJIBAKE_HINT.search(value):
+        return None
+    import ftfy
+
+    fixed = ftfy.fix_encoding(value)
+    return fixed if fixed != value else None
+
+
 _TEXT_FORCED = re.compile(r'="((?:[^"]|"")*)"')
 _MADE_SAFE = frozenset("=+-@＝＋－＠")
 

@@ -620,16 +620,16 @@ def _apply_repeated(
         result = memo.get(key, _MISSING)
         if result is _MISSING:
             probe = RowPlan(row=0, action="create")
+            error = None
             try:
                 _apply_extra(probe, fname, raw, None, heading)
-                result = memo[key] = (probe.organisation, tuple(probe.networks), tuple(probe.tags), None)
             except ValidationError as exc:
-                result = memo[key] = (None, (), (), str(exc))
+                error = str(exc)  # what was taken before the problem still counts (a repaired name)
+            result = memo[key] = (probe.organisation, tuple(probe.networks), tuple(probe.tags), error)
         organisation, nets, tag_names, error = result
         plan = plans[i]
         if error is not None:
             row_flags[i].append(Flag(plan.row, heading, _shown(raw), error))
-            continue
         if organisation is not None:
             plan.organisation = organisation
         if nets:
@@ -665,6 +665,12 @@ def _is_placeholder(fname: str, raw: Any) -> bool:
 def _clean_person_value(fname: str, cleaner: Callable[[Any], Any], raw: Any) -> Any:
     if _is_placeholder(fname, raw):
         return None
+    repaired = cleaning.repair_mojibake(raw) if type(raw) is str else None
+    if repaired is not None:
+        value = _clean_person_value(fname, cleaner, repaired)
+        if value is None or type(value) is _Problem:
+            return value
+        return _Problem(_repaired(raw, repaired), value)
     try:
         value = cleaner(raw)
     except ValidationError as exc:
@@ -730,22 +736,33 @@ def _overseas(cells: list[Any], mapping: Mapping[int, str]) -> bool:
 _UNREADABLE = "holds a character that could not be read (shown as �): check the text"
 
 
+def _repaired(raw: str, repaired: str) -> str:
+    return f"garbled accents repaired: {raw!r} imported as {repaired!r}"
+
+
 def _apply_extra(plan: RowPlan, fname: str, raw: Any, order: str | None, heading: str) -> None:
     values = plan.values
     if fname == "full_name":
         cleaning.check_excel_limit(raw)
-        for key, value in cleaning.split_name(raw).items():
+        repaired = cleaning.repair_mojibake(raw) if isinstance(raw, str) else None
+        for key, value in cleaning.split_name(repaired or raw).items():
             values.setdefault(key, value)
-        if isinstance(raw, str) and "\ufffd" in raw:  # imported, and flagged
+        # Imported, and flagged:
+        if repaired is not None:
+            raise ValidationError(_repaired(raw, repaired))
+        if isinstance(raw, str) and "\ufffd" in raw:
             raise ValidationError(_UNREADABLE)
     elif fname == "organisation":
         if _is_placeholder(fname, raw):
             return
-        name = _text(raw)
+        repaired = cleaning.repair_mojibake(raw) if isinstance(raw, str) else None
+        name = _text(repaired or raw)
         if name and len(name) > 300:
             raise ValidationError("an organisation name is at most 300 characters")
         if name and _org_key(name):
             plan.organisation = name
+        if repaired is not None:
+            raise ValidationError(_repaired(raw, repaired))  # imported, and flagged
     elif fname == "network":
         for name in _split(raw):
             plan.networks += ((name, "member", None),)

@@ -42,6 +42,17 @@ def test_addresses_written_with_names_or_several_to_a_cell() -> None:
     assert cleaning.addresses_in("no address here") == []
 
 
+def test_garbled_accents_are_repaired_and_good_ones_left_alone() -> None:
+    """UTF-8 read as Windows-1252 and saved again ("SiÃ¢n") is what a list passed through one
+    spreadsheet too many looks like."""
+    assert cleaning.repair_mojibake("SiÃ¢n") == "Siân"
+    assert cleaning.repair_mojibake("Ã“ Floinn") == "Ó Floinn"
+    assert cleaning.repair_mojibake("Donâ€™t") == "Don’t"
+    assert cleaning.repair_mojibake("Siân") is None
+    assert cleaning.repair_mojibake("Ó Floinn") is None
+    assert cleaning.repair_mojibake("plain") is None
+
+
 def test_email_case_and_spacing() -> None:
     assert cleaning.email(" Jane.Smith@Example.ORG ") == "jane.smith@example.org"
     assert cleaning.email("jane smith@example.org") == "janesmith@example.org"

@@ -814,3 +814,24 @@ def test_big_import_cancelled_while_writing_then_imported_again(
     assert apply_import(db, table, mapping, ImportOptions()).created == 1_200
     assert apply_import(db, table, mapping, ImportOptions()).created == 0
     assert _count(db, Person) == 1_200
+
+
+def test_garbled_accents_are_repaired_and_flagged(db: Database, tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "list.csv",
+        [
+            ["Name", "Email", "Organisation", "Town"],
+            ["SiÃ¢n Ã“ Floinn", "sian@example.org", "CafÃ© Kindness", "Llanelli"],
+            ["Zoë Müller", "zoe@example.org", "Café Kindness", "Llanelli"],  # already right: untouched
+        ],
+    )
+    result = _import(db, path)
+    assert result.created == 2
+    assert [f.reason for f in result.plan.rows[0].flags] == [
+        "garbled accents repaired: 'SiÃ¢n Ã“ Floinn' imported as 'Siân Ó Floinn'",
+        "garbled accents repaired: 'CafÃ© Kindness' imported as 'Café Kindness'",
+    ]
+    assert result.plan.rows[1].flags == ()
+    sian = _people(db)["sian@example.org"]
+    assert (sian.first_name, sian.last_name) == ("Siân", "Ó Floinn")
+    assert _count(db, Organisation) == 1  # the repaired name is the same organisation
