@@ -57,6 +57,7 @@ from crm.importing import (
     read_table,
     remember_mapping,
     suggest_mapping,
+    suggest_type,
     undo_import,
 )
 from crm.importing.reader import SUPPORTED_SUFFIXES, column_letter
@@ -596,9 +597,11 @@ class OptionsPage(_Page):
         layout.addStretch(1)
         layout.addWidget(self.status)
         self._loaded = False
+        self._type_suggested = False
 
     def initializePage(self) -> None:
         self.set_ready(True)
+        self._suggest_type()
         if not self._loaded:
             from crm.services import networks
 
@@ -615,6 +618,23 @@ class OptionsPage(_Page):
                 self._loaded = True
 
             self.w.runner.run(load, on_done=done, parent_widget=self)
+
+    def _suggest_type(self) -> None:
+        """A list of MSPs (or MSs, MPs, councillors) by its headings, sheet or file name: their
+        type is chosen, once, so party and constituency columns know their chamber."""
+        table = self.w.table
+        if self._type_suggested or table is None or self.type.currentData():
+            return
+        self._type_suggested = True
+        if "type" in (self.w.mapping or {}).values():
+            return
+        kind = suggest_type(table.headers, table.file_name, table.sheet)
+        if kind is None:
+            return
+        self.type.setCurrentIndex(max(self.type.findData(kind), 0))
+        self.show_status(
+            f"Stakeholder type set to {self.type.currentText()}, as the list says so: change it if that is wrong."
+        )
 
     def validatePage(self) -> bool:
         options = self.w.import_options

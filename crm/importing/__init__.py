@@ -23,7 +23,14 @@ from crm.importing.engine import (
     preview_rows,
     undo_import,
 )
-from crm.importing.mapping import FIELD_LABELS, FIELDS, find_header_row, remember_mapping, suggest_mapping
+from crm.importing.mapping import (
+    FIELD_LABELS,
+    FIELDS,
+    find_header_row,
+    remember_mapping,
+    suggest_mapping,
+    suggest_type,
+)
 from crm.importing.reader import SheetInfo, Table, check_file, list_sheets, read_table
 
 __all__ = [
@@ -52,5 +59,6 @@ __all__ = [
     "read_table",
     "remember_mapping",
     "suggest_mapping",
+    "suggest_type",
     "undo_import",
 ]

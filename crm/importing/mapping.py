@@ -532,6 +532,23 @@ def _column_fit(field: str, heading: str, index: int, rows: Sequence[Sequence[An
     return score + good / len(values)
 
 
+# Lists of elected members say so in their headings, sheet or file name ("MSP name", "MSPs.xlsx").
+_OFFICE_WORDS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\bMSPs?\b|\bmsps?\b|Scottish Parliament", re.IGNORECASE), "msp"),
+    (re.compile(r"\bMSs?\b|\bSenedd\b|Members? of the Senedd"), "ms"),
+    (re.compile(r"\bMPs?\b|House of Commons", re.IGNORECASE), "mp"),
+    (re.compile(r"\bcouncillors?\b|\bcllrs?\b", re.IGNORECASE), "councillor"),
+)
+
+
+def suggest_type(headers: Sequence[str], *names: str | None) -> str | None:
+    """The stakeholder type a list of elected members implies by its headings, sheet or file
+    name, when exactly one office is named; ``None`` otherwise."""
+    text = " ".join([*headers, *(n for n in names if n)])
+    found = {kind for pattern, kind in _OFFICE_WORDS if pattern.search(text)}
+    return found.pop() if len(found) == 1 else None
+
+
 def find_header_row(rows: Sequence[Sequence[Any]]) -> int:
     """Index of the heading row among the first rows: the row naming the most known fields,
     so title rows ("Reception guest list, March 2026") above the headings are skipped; -1 when

@@ -319,3 +319,27 @@ def test_list_without_headings_is_imported_whole(qtbot: Any, runner: TaskRunner,
     _next(qtbot, w)
     assert [c.currentData() for c in w.mapping_page.combos] == ["full_name", "email"]
     assert not w.mapping_page.remember.isChecked()  # "Column A, Column B" would match any such file
+
+
+def test_list_of_msps_gets_their_type_and_roles(qtbot: Any, runner: TaskRunner, tmp_path: Path) -> None:
+    from crm.models import ElectedRole
+
+    path = write_csv(
+        tmp_path / "msps.csv",
+        [
+            ["MSP name (Surname, Firstname)", "Party", "Constituency/Region", "Email"],
+            ["Beamish, Claudia", "Scottish Labour", "South Scotland", "claudia.beamish.msp@example.org"],
+        ],
+    )
+    w = ImportWizard(runner, None, path=path)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.file_page.isComplete(), timeout=10_000)
+    while w.currentId() != w.OPTIONS:
+        _next(qtbot, w)
+    assert w.options_page.type.currentData() == "msp"
+    assert "Stakeholder type set to MSP" in w.options_page.status.text()
+    while w.currentId() != w.IMPORT:
+        _next(qtbot, w)
+    qtbot.waitUntil(lambda: w.import_result is not None, timeout=10_000)
+    assert _count(runner, ElectedRole) == 1

@@ -123,6 +123,17 @@ def test_uk_parliament_member_list_headings() -> None:
     assert suggest_mapping(["Display As", "List As", "Email"], rows=rows) == {0: "full_name", 2: "email"}
 
 
+def test_lists_of_elected_members_imply_their_type() -> None:
+    from crm.importing import suggest_type
+
+    assert suggest_type(["MSP name (Surname, Firstname)", "Party", "Constituency/Region"]) == "msp"
+    assert suggest_type(["Name", "Party", "Ward"], "Councillors 2026.xlsx") == "councillor"
+    assert suggest_type(["Name", "Party"], "MPs.csv", "Sheet1") == "mp"
+    assert suggest_type(["Name", "Email"], "Members of the Senedd.csv") == "ms"
+    assert suggest_type(["Title", "Name", "Email"], "guests.csv") is None  # "Ms" as a title is not an office
+    assert suggest_type(["MSP", "MP"]) is None  # two offices: the user chooses
+
+
 def test_suggest_mapping_uses_each_field_once() -> None:
     headers = ["Name", "Email", "Email (2)", "Phone", "Phone (2)", "Role"]
     mapping = suggest_mapping(headers)
