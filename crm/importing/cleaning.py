@@ -42,6 +42,15 @@ def repair_mojibake(value: str) -> str | None:
 
 
 _TEXT_FORCED = re.compile(r'="((?:[^"]|"")*)"')
+
+
+def unforce_text(value: str) -> str:
+    """="0131 496 0000" → 0131 496 0000: how spreadsheets are told to keep a value as text (for
+    headings too). Anything else is returned as it is, the same object."""
+    forced = _TEXT_FORCED.fullmatch(value)
+    return forced.group(1).replace('""', '"') if forced else value
+
+
 _MADE_SAFE = frozenset("=+-@＝＋－＠")
 
 
@@ -61,9 +70,8 @@ def text(value: Any) -> str | None:
         ):
             return value
         cleaned = clean_text(value)
-        if cleaned and cleaned[0] == "=" and (forced := _TEXT_FORCED.fullmatch(cleaned)):
-            # ="0131 496 0000": how spreadsheets are told to keep a value as text.
-            return clean_text(forced.group(1).replace('""', '"'))
+        if cleaned and cleaned[0] == "=" and (unforced := unforce_text(cleaned)) is not cleaned:
+            return clean_text(unforced)
         if cleaned and cleaned[0] == "'" and cleaned[1:2] in _MADE_SAFE:
             # Kindred's own CSV exports (and OWASP's advice) put an apostrophe before a value that
             # would start a formula ("'+353 1 234 5678"): the value is what follows it.

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from crm.errors import FileProblem
+from crm.importing.cleaning import unforce_text
 from crm.util import gc_paused
 
 # Limits. A contact list of 100,000 × 16 cells is about 8 MB as .xlsx and 60 MB of XML inside.
@@ -111,14 +112,12 @@ class Table:
         if self.upper_heading_index is not None and self.upper_heading_index == self.header_index - 1:
             upper = self.rows[self.upper_heading_index][1]
             names = [n or (_heading_text(upper[i]) if i < len(upper) else "") for i, n in enumerate(names)]
-        # A merged heading spans several columns, or (in two rows of headings) reaches down from
-        # the row above: each column it covers takes its text.
-        by_number = dict(self.rows[: self.header_index + 1])
+        # A merged heading spans several columns: each spanned column takes the heading's text.
+        # (A heading merged down from the row above was filled in when the sheet was read.)
         for (r1, c1), (r2, c2) in self.merged:
             if r1 <= number - 1 <= r2 and c1 < width:
-                above = by_number.get(r1 + 1, [])
-                text = names[c1] or (_heading_text(above[c1]) if c1 < len(above) else "")
-                for c in range(c1, min(c2 + 1, width)):
+                text = names[c1]
+                for c in range(c1 + 1, min(c2 + 1, width)):
                     if not names[c]:
                         names[c] = text
         seen: dict[str, int] = {}
@@ -148,10 +147,7 @@ def _heading_text(value: Cell) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = " ".join(str(value).split())
-    if text.startswith('="') and text.endswith('"') and len(text) > 2:
-        text = text[2:-1].replace('""', '"')  # ="Name": a spreadsheet told to keep text as text
-    return text
+    return unforce_text(" ".join(str(value).split()))
 
 
 def column_letter(index: int) -> str:
@@ -348,11 +344,16 @@ def _open_workbook(path: Path) -> Any:
         ) from exc
     except (pc.CalamineError, pc.ZipError, pc.XmlError, ValueError, OSError) as exc:
         if "cell limit" in str(exc).lower():
-            raise FileProblem(
-                f"{path.name} has a cell too far below or to the right of the list to read. Delete the "
-                "rows and columns after the list, save the file and import it again."
-            ) from exc
+            raise _far_cell(path.name) from exc
         raise FileProblem(f"{path.name} is corrupt or not a spreadsheet Kindred can read ({exc}).") from exc
+
+
+def _far_cell(where: str) -> FileProblem:
+    """calamine refuses a grid too large to lay out (an .ods sheet with a cell far away)."""
+    return FileProblem(
+        f"{where} has a cell too far below or to the right of the list to read. Delete the rows "
+        "and columns after the list, save the file and import it again."
+    )
 
 
 def _starts_with(path: Path, magic: bytes) -> bool:
@@ -478,11 +479,7 @@ def _read_workbook(path: Path, kind: str, digest: str, sheet: str | None) -> Tab
                     raise FileProblem(f"{path.name} is password-protected.") from exc
                 except (pc.CalamineError, pc.XmlError, pc.ZipError, ValueError) as exc:
                     if "cell limit" in str(exc).lower():
-                        raise FileProblem(
-                            f"{path.name}: sheet {info.name!r} has a cell too far below or to the right of "
-                            "the list to read. Delete the rows and columns after the list, save the "
-                            "file and import it again."
-                        ) from exc
+                        raise _far_cell(f"{path.name}: sheet {info.name!r}") from exc
                     raise FileProblem(f"{path.name}: sheet {info.name!r} is corrupt ({exc}).") from exc
                 if ws.height * max(ws.width, 1) > MAX_CELLS:
                     raise FileProblem(
