@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from crm.importing.cleaning import TITLES
 from crm.models import PERSON_FIELD_LABELS
 from crm.text import fold
 
@@ -421,7 +422,7 @@ def suggest_mapping(
     # A list with no heading row: its columns are judged by their values.
     for index, heading in enumerate(headers):
         if rows and _LETTER_HEADING.fullmatch(heading):
-            guess = _guess_from_values([row[index] for row in rows[:200] if index < len(row)])
+            guess = _guess_from_values(_column_values(rows, index))
             if guess and guess not in candidates:
                 candidates[guess] = [index]
     mapping: dict[int, str] = {}
@@ -439,7 +440,7 @@ def suggest_mapping(
         if (
             field == "title"
             and rows
-            and any(index < len(r) and str(r[index] or "").strip() for r in rows[:200])
+            and _column_values(rows, index)
             and _column_fit("title", headers[index], index, rows) < 0.5
         ):
             del mapping[index]
@@ -467,9 +468,17 @@ _PHONE_LIKE = re.compile(r"^\+?[\d ()\-]{7,20}$")
 _NAME_LIKE = re.compile(r"^[^\W\d_][\w'’.\-]*(?: [^\W\d_][\w'’.\-]*){1,4}$")
 
 
-def _guess_from_values(values: Sequence[Any]) -> str | None:
+def _column_values(rows: Sequence[Sequence[Any]], index: int) -> list[str]:
+    """A column's non-blank values among the first 200 rows, as trimmed text."""
+    return [
+        text
+        for row in rows[:200]
+        if index < len(row) and row[index] is not None and (text := str(row[index]).strip())
+    ]
+
+
+def _guess_from_values(texts: Sequence[str]) -> str | None:
     """The field a column without a heading holds, when nearly all its values say so."""
-    texts = [str(v).strip() for v in values if v is not None and str(v).strip()]
     if not texts:
         return None
 
@@ -493,8 +502,6 @@ _TITLE_WORDS = frozenset(
 
 def _title_like(value: str) -> bool:
     """ "Dr", "Rt Hon", "Cllr", or something short: not "Dr Bob Ray" or "Dear Ann"."""
-    from crm.importing.cleaning import TITLES
-
     words = [w.lower().rstrip(".") for w in value.split()]
     return all(w in TITLES or w in _TITLE_WORDS for w in words) or (len(words) == 1 and len(value) <= 6)
 
@@ -512,9 +519,7 @@ def _column_fit(field: str, heading: str, index: int, rows: Sequence[Sequence[An
         score -= 0.5
     if not rows:
         return score
-    values = [
-        str(row[index]).strip() for row in rows[:200] if index < len(row) and str(row[index] or "").strip()
-    ]
+    values = _column_values(rows, index)
     if not values:
         return score - 1
     if field == "email":
