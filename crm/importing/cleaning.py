@@ -30,10 +30,10 @@ _MOJIBAKE_HINT = re.compile(
 )
 
 
-def repair_mojibake(value: str) -> str | None:
+def repair_mojibake(value: Any) -> str | None:
     """The text a double-decoded value was meant to be ("SiÃ¢n" → "Siân"), or ``None`` when it
-    does not look garbled. ftfy does the repair; it leaves text alone unless it is sure."""
-    if value.isascii() or not _MOJIBAKE_HINT.search(value):
+    is not garbled text. ftfy does the repair; it leaves text alone unless it is sure."""
+    if type(value) is not str or value.isascii() or not _MOJIBAKE_HINT.search(value):
         return None
     import ftfy
 

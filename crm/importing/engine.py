@@ -665,7 +665,7 @@ def _is_placeholder(fname: str, raw: Any) -> bool:
 def _clean_person_value(fname: str, cleaner: Callable[[Any], Any], raw: Any) -> Any:
     if _is_placeholder(fname, raw):
         return None
-    repaired = cleaning.repair_mojibake(raw) if type(raw) is str else None
+    repaired = cleaning.repair_mojibake(raw)
     if repaired is not None:
         value = _clean_person_value(fname, cleaner, repaired)
         if value is None or type(value) is _Problem:
@@ -744,7 +744,7 @@ def _apply_extra(plan: RowPlan, fname: str, raw: Any, order: str | None, heading
     values = plan.values
     if fname == "full_name":
         cleaning.check_excel_limit(raw)
-        repaired = cleaning.repair_mojibake(raw) if isinstance(raw, str) else None
+        repaired = cleaning.repair_mojibake(raw)
         for key, value in cleaning.split_name(repaired or raw).items():
             values.setdefault(key, value)
         # Imported, and flagged:
@@ -755,7 +755,7 @@ def _apply_extra(plan: RowPlan, fname: str, raw: Any, order: str | None, heading
     elif fname == "organisation":
         if _is_placeholder(fname, raw):
             return
-        repaired = cleaning.repair_mojibake(raw) if isinstance(raw, str) else None
+        repaired = cleaning.repair_mojibake(raw)
         name = _text(repaired or raw)
         if name and len(name) > 300:
             raise ValidationError("an organisation name is at most 300 characters")
