@@ -408,9 +408,7 @@ def insert_prepared_people(
     the rows are written on its helper thread while the caller goes on (see ``BulkPeopleWriter``)."""
     if not payload:
         return []
-    if writer is not None:
-        writer.wait()  # the connection is free again
-    return _insert_returning_ids(session, payload, writer)
+    return _insert_returning_ids(session, payload, writer)  # an active writer waits for itself first
 
 
 _STAGE = "kindred_new_people"
