@@ -115,3 +115,16 @@ def demo_db(tmp_path: Path) -> Iterator[Database]:
         yield database
     finally:
         database.dispose()
+
+
+RELEASE_0_1_0_DB = Path(__file__).parent / "fixtures" / "release-0.1.0.db"
+
+
+@pytest.fixture
+def release_db_path(tmp_path: Path) -> Path:
+    """A copy of a database made by the first release (schema 0001, sample data and one import)."""
+    import shutil
+
+    dest = tmp_path / "from-0.1.0.db"
+    shutil.copyfile(RELEASE_0_1_0_DB, dest)
+    return dest
