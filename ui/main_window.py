@@ -47,7 +47,7 @@ from crm.filters import PersonFilter
 from crm.services import interactions, views
 
 from ui import dialogs
-from ui.people_page import PeoplePage
+from ui.people.people_page import PeoplePage
 from ui.tasks import TaskContext, TaskRunner, emit
 
 SETTINGS_ORG = "Kindred"
@@ -533,7 +533,7 @@ class MainWindow(QMainWindow):
         return self.switch_database(path) if path else None
 
     def connect_team_database(self) -> QDialog:
-        from ui.person_detail import _FormDialog
+        from ui.people.person_detail import _FormDialog
 
         dialog = _FormDialog("Connect to team database", self)
         url = dialog.line("&Address")

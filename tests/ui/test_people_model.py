@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from crm import filters
 from crm.filters import PersonFilter
 
-from ui.people_model import PAGE_SIZE, PERSON_ID_ROLE, PeopleModel
+from ui.people.people_model import PAGE_SIZE, PERSON_ID_ROLE, PeopleModel
 from ui.tasks import TaskRunner
 
 
@@ -83,7 +83,7 @@ def test_columns_can_be_chosen(demo_runner: TaskRunner) -> None:
 def test_first_screen_shows_before_the_full_list(
     qtbot: Any, demo_runner: TaskRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import ui.people_model as people_model
+    import ui.people.people_model as people_model
 
     monkeypatch.setattr(people_model, "FIRST_SCREEN", 20)
     model = PeopleModel(demo_runner, ["name"])

@@ -12,7 +12,7 @@ from crm.models import Person
 from crm.services import consent, interactions, networks, people, roles, tags
 
 from ui import dialogs
-from ui.person_detail import PersonDetail
+from ui.people.person_detail import PersonDetail
 from ui.tasks import TaskRunner
 
 

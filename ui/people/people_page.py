@@ -48,9 +48,9 @@ from crm.services import events, networks, people, tags, views
 from crm.util import chunked
 
 from ui import dialogs
-from ui.filter_panel import FilterPanel
-from ui.people_model import DEFAULT_COLUMNS, PeopleModel, available_columns
-from ui.person_detail import PersonDetail, _FormDialog
+from ui.people.filter_panel import FilterPanel
+from ui.people.people_model import DEFAULT_COLUMNS, PeopleModel, available_columns
+from ui.people.person_detail import PersonDetail, _FormDialog
 from ui.tasks import Task, TaskContext, TaskRunner, emit
 from ui.undo import TrashPeopleCommand
 
