@@ -10,7 +10,6 @@ exits 1 with a one-line message (``{"error": "..."}`` with ``--json``), never a 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
 import time
@@ -19,104 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from crm import __version__
+from crm.cli_common import Parser, add_filter_options, add_json, filter_from_args, open_db
 from crm.errors import UserError
 
 Handler = Callable[[argparse.Namespace], dict[str, Any]]
 
 
-class CliError(UserError):
-    """A problem with the command line itself."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """Argument errors become CliError so ``--json`` callers still get JSON."""
-
-    def error(self, message: str) -> Any:
-        raise CliError(f"{self.prog}: {message}")
-
-
-def _date(value: str) -> dt.date:
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y"):
-        try:
-            return dt.datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-    raise argparse.ArgumentTypeError(f"{value!r} is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
-
-
-def add_json(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-
-
-def add_filter_options(parser: argparse.ArgumentParser) -> None:
-    """The filter options shared by ``count`` and ``export``."""
-    g = parser.add_argument_group("filter")
-    g.add_argument("--search", metavar="TEXT", help="names, email, organisation, town (accents ignored)")
-    g.add_argument(
-        "--type",
-        dest="types",
-        action="append",
-        default=[],
-        metavar="TYPE",
-        help="stakeholder type, e.g. msp (repeatable: any of)",
-    )
-    g.add_argument("--network", metavar="NAME")
-    g.add_argument("--network-role", metavar="ROLE")
-    g.add_argument("--network-status", metavar="STATUS")
-    g.add_argument(
-        "--tag", dest="tags", action="append", default=[], metavar="TAG", help="repeatable: all of"
-    )
-    g.add_argument("--organisation", metavar="NAME")
-    g.add_argument("--sector", metavar="SECTOR")
-    g.add_argument("--nation", metavar="NATION")
-    g.add_argument("--region", metavar="REGION")
-    g.add_argument("--chamber", metavar="CHAMBER")
-    g.add_argument("--party", metavar="PARTY")
-    g.add_argument("--constituency", metavar="NAME")
-    g.add_argument("--former", action="store_true", help="include former elected roles")
-    g.add_argument("--has-email", action="store_true", default=None)
-    g.add_argument("--has-address", action="store_true", default=None)
-    g.add_argument("--can-email", action="store_true", default=None)
-    g.add_argument("--can-post", action="store_true", default=None)
-    g.add_argument("--consent", metavar="PURPOSE", help="has consent for this purpose")
-    g.add_argument("--contacted-before", type=_date, metavar="DATE")
-    g.add_argument("--contacted-after", type=_date, metavar="DATE")
-    g.add_argument("--trash", action="store_true", help="people in the Trash instead")
-
-
-def filter_from_args(args: argparse.Namespace) -> Any:
-    from crm.filters import PersonFilter
-
-    return PersonFilter(
-        text=args.search,
-        types=args.types,
-        network=args.network,
-        network_role=args.network_role,
-        network_status=args.network_status,
-        tags=args.tags,
-        organisation=args.organisation,
-        sector=args.sector,
-        nation=args.nation,
-        region=args.region,
-        chamber=args.chamber,
-        party=args.party,
-        constituency=args.constituency,
-        current_roles_only=not args.former,
-        has_email=args.has_email,
-        has_address=args.has_address,
-        can_email=args.can_email,
-        can_post=args.can_post,
-        consent_purpose=args.consent,
-        last_contacted_before=args.contacted_before,
-        last_contacted_after=args.contacted_after,
-        in_trash=args.trash,
-    )
-
-
 def _open(args: argparse.Namespace) -> Any:
-    from crm.db import open_database
-
-    return open_database(args.db)
+    return open_db(args)
 
 
 def cmd_init(args: argparse.Namespace) -> dict[str, Any]:
@@ -204,14 +113,14 @@ def _human(command: str, result: dict[str, Any]) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="kindred-cli", description="Kindred's command line: the core without the window.")
+    parser = Parser(prog="kindred-cli", description="Kindred's command line: the core without the window.")
     parser.add_argument("--version", action="version", version=f"Kindred {__version__}")
     parser.add_argument(
         "--db",
         metavar="PATH_OR_URL",
         help="database file or postgresql:// URL (default: KINDRED_DB_URL, else the user's data folder)",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
 
     p = sub.add_parser("init", help="create or upgrade the database")

@@ -8,7 +8,7 @@ from typing import Any
 
 
 def register(sub: Any) -> None:
-    from crm.cli import add_filter_options, add_json
+    from crm.cli_common import add_filter_options, add_json
 
     p = sub.add_parser("export", help="export a mailing list to .xlsx or .csv")
     p.add_argument("out", metavar="OUT.xlsx|OUT.csv")
@@ -23,7 +23,7 @@ def register(sub: Any) -> None:
 def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
     """Export the filtered people (or a saved view). ``--consent PURPOSE`` does not just filter here:
     people without consent for it are left out *and listed* on the Excluded sheet with the reason."""
-    from crm.cli import filter_from_args
+    from crm.cli_common import filter_from_args
     from crm.db import open_database
     from crm.exporting import export_people
 

@@ -9,7 +9,7 @@ from typing import Any
 
 
 def register(sub: Any) -> None:
-    from crm.cli import add_json
+    from crm.cli_common import add_json
 
     p = sub.add_parser("import", help="import people from a spreadsheet (.xlsx, .csv, .xls, .ods)")
     p.add_argument("file", metavar="FILE")

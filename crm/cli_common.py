@@ -1,0 +1,110 @@
+"""Option helpers shared by every ``kindred-cli`` command group.
+
+Each command group lives in its own module (``crm/cli_import.py``, ``crm/cli_export.py``, …) with a
+``register(sub)`` function that ``crm.cli.build_parser`` calls; they take their shared options from
+here, so no command module imports another.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from typing import Any
+
+from crm.errors import UserError
+
+
+class CliError(UserError):
+    """A problem with the command line itself."""
+
+
+class Parser(argparse.ArgumentParser):
+    """Argument errors become CliError so ``--json`` callers still get JSON."""
+
+    def error(self, message: str) -> Any:
+        raise CliError(f"{self.prog}: {message}")
+
+
+def _date(value: str) -> dt.date:
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(f"{value!r} is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+
+
+def add_json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def add_filter_options(parser: argparse.ArgumentParser) -> None:
+    """The filter options shared by ``count`` and ``export``."""
+    g = parser.add_argument_group("filter")
+    g.add_argument("--search", metavar="TEXT", help="names, email, organisation, town (accents ignored)")
+    g.add_argument(
+        "--type",
+        dest="types",
+        action="append",
+        default=[],
+        metavar="TYPE",
+        help="stakeholder type, e.g. msp (repeatable: any of)",
+    )
+    g.add_argument("--network", metavar="NAME")
+    g.add_argument("--network-role", metavar="ROLE")
+    g.add_argument("--network-status", metavar="STATUS")
+    g.add_argument(
+        "--tag", dest="tags", action="append", default=[], metavar="TAG", help="repeatable: all of"
+    )
+    g.add_argument("--organisation", metavar="NAME")
+    g.add_argument("--sector", metavar="SECTOR")
+    g.add_argument("--nation", metavar="NATION")
+    g.add_argument("--region", metavar="REGION")
+    g.add_argument("--chamber", metavar="CHAMBER")
+    g.add_argument("--party", metavar="PARTY")
+    g.add_argument("--constituency", metavar="NAME")
+    g.add_argument("--former", action="store_true", help="include former elected roles")
+    g.add_argument("--has-email", action="store_true", default=None)
+    g.add_argument("--has-address", action="store_true", default=None)
+    g.add_argument("--can-email", action="store_true", default=None)
+    g.add_argument("--can-post", action="store_true", default=None)
+    g.add_argument("--consent", metavar="PURPOSE", help="has consent for this purpose")
+    g.add_argument("--contacted-before", type=_date, metavar="DATE")
+    g.add_argument("--contacted-after", type=_date, metavar="DATE")
+    g.add_argument("--trash", action="store_true", help="people in the Trash instead")
+
+
+def filter_from_args(args: argparse.Namespace) -> Any:
+    from crm.filters import PersonFilter
+
+    return PersonFilter(
+        text=args.search,
+        types=args.types,
+        network=args.network,
+        network_role=args.network_role,
+        network_status=args.network_status,
+        tags=args.tags,
+        organisation=args.organisation,
+        sector=args.sector,
+        nation=args.nation,
+        region=args.region,
+        chamber=args.chamber,
+        party=args.party,
+        constituency=args.constituency,
+        current_roles_only=not args.former,
+        has_email=args.has_email,
+        has_address=args.has_address,
+        can_email=args.can_email,
+        can_post=args.can_post,
+        consent_purpose=args.consent,
+        last_contacted_before=args.contacted_before,
+        last_contacted_after=args.contacted_after,
+        in_trash=args.trash,
+    )
+
+
+def open_db(args: argparse.Namespace) -> Any:
+    """The database named by ``--db`` (else the default), opened and migrated."""
+    from crm.db import open_database
+
+    return open_database(args.db)
