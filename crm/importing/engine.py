@@ -51,6 +51,7 @@ from crm.models import (
     Suppression,
     Tag,
 )
+from crm.services.organisations import organisations_by_key
 from crm.text import organisation_key
 from crm.util import chunked, gc_paused
 
@@ -254,14 +255,8 @@ def _resolve_organisations_and_networks(session: Session, plan: ImportPlan) -> N
     for r in plan.rows:
         if r.organisation and r.action in ("create", "update"):
             keys.setdefault(_org_key(r.organisation), r.organisation)
-    existing: dict[str, int] = {}
-    for part in chunked(sorted(keys)):
-        for oid, key in session.execute(
-            select(Organisation.id, Organisation.name_key)
-            .where(Organisation.name_key.in_(part), Organisation.deleted_at.is_(None))
-            .order_by(Organisation.id)
-        ):
-            existing.setdefault(key, oid)
+    # Former names of merged organisations (aliases) match too.
+    existing = {key: oid for key, (oid, _name) in organisations_by_key(session, keys).items()}
     plan.new_organisations = sorted(name for key, name in keys.items() if key not in existing)
     for r in plan.rows:
         if r.action != "update" or "organisation_id" not in r.changes:

@@ -21,7 +21,6 @@ from crm.models import (
     ElectedRole,
     ImportBatch,
     Membership,
-    Organisation,
     Person,
     PersonTag,
     PersonType,
@@ -29,7 +28,7 @@ from crm.models import (
     utcnow,
 )
 from crm.services import networks, tags
-from crm.services.organisations import create_organisation
+from crm.services.organisations import create_organisation, organisations_by_key
 from crm.services.people import (
     BULK_INDEX_THRESHOLD,
     BulkPeopleWriter,
@@ -79,14 +78,9 @@ def write_plan(
     keys = {
         _org_key(r.organisation) for r in plan.rows if r.organisation and r.action in ("create", "update")
     }
-    for part in chunked(sorted(keys)):
-        for oid, key, name in session.execute(
-            select(Organisation.id, Organisation.name_key, Organisation.name)
-            .where(Organisation.name_key.in_(part), Organisation.deleted_at.is_(None))
-            .order_by(Organisation.id.desc())
-        ):
-            org_ids[key] = oid
-            org_names[oid] = name
+    for key, (oid, name) in organisations_by_key(session, keys).items():
+        org_ids[key] = oid
+        org_names[oid] = name
     for name in plan.new_organisations:
         key = organisation_key(name)
         if key not in org_ids:
