@@ -12,6 +12,7 @@ sorted by name and each is compared with its nearest neighbours only. Pairs are 
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterator
@@ -128,13 +129,32 @@ def load_people(session: Session) -> list[PersonRecord]:
     return records
 
 
+@functools.lru_cache(maxsize=262_144)
+def _name_keys(first: str, last: tuple[str, ...]) -> tuple[str, ...]:
+    """The name half of a person's keys (cached: names repeat)."""
+    surname = "".join(last)
+    sl, sf = phonetic(surname), phonetic(first)
+    names: set[str] = set()
+    # Sound-alike codes of both names, in either order (swapped names meet), a nickname by the
+    # names it stands for.
+    for root in nickname_roots(first):
+        names.add("n:" + "|".join(sorted((sl, phonetic(root)))))
+    for part in last if len(last) > 1 else ():
+        names.add("n:" + "|".join(sorted((phonetic(part), sf))))
+    # A typo in a surname's first letter changes its sound-alike code; its middle does not.
+    names.add(f"m:{first}|{surname[1:4]}")
+    # An initial and the surname: "J. Smith" meets "James Smith" (see candidate_pairs).
+    names.add(f"i:{sl}{first[0]}")
+    return tuple(names)
+
+
 def blocking_keys(r: PersonRecord) -> set[str]:
     """The keys a person is filed under; two people are compared when they share one.
 
-    Contact details are keys on their own. Names are keys only together with a place or an
-    organisation (the organisation, the town, the postcode district): two records that share
-    nothing but a name can never score as duplicates, and "James Smith" alone would make a block
-    of hundreds.
+    Contact details are keys on their own. Names and streets are keys only together with a
+    place or an organisation (the organisation, the town, the postcode district): two records
+    that share nothing but a name can never score as duplicates, and "James Smith" alone would
+    make a block of hundreds.
     """
     keys: set[str] = set()
     for local, domain in r.emails:
@@ -143,38 +163,24 @@ def blocking_keys(r: PersonRecord) -> set[str]:
             keys.add(f"l:{local}")
     for digits in r.phones:
         keys.add(f"p:{digits}")
-    if r.postcode:
-        keys.add(f"pc:{r.postcode}")
-    if r.street and r.street[0]:
-        keys.add(f"s:{r.street[0]}|{phonetic(r.street[1].split()[0])}")
-    first = r.first[0] if r.first else ""
-    last = "".join(r.last)
-    if not (first and last):
-        return keys
-    contexts = [
+    places = [
         c
         for c in (
-            f"o={r.organisation}" if r.organisation else None,
             f"t={r.town}" if r.town else None,
             f"a={outward_code(r.postcode)}" if r.postcode else None,
         )
         if c
     ]
-    if not contexts:
+    if r.postcode:
+        keys.add(f"pc:{r.postcode}")
+    if r.street and r.street[0]:
+        street = f"s:{r.street[0]}|{phonetic(r.street[1].split()[0])}"
+        keys.update(f"{street}#{c}" for c in places or ("",))
+    if not (r.first and r.last):
         return keys
-    sl, sf = phonetic(last), phonetic(first)
-    names: set[str] = set()
-    # Sound-alike codes of both names, in either order (swapped names meet), a nickname by the
-    # names it stands for.
-    for root in nickname_roots(first):
-        names.add("n:" + "|".join(sorted((sl, phonetic(root)))))
-    for part in r.last if len(r.last) > 1 else ():
-        names.add("n:" + "|".join(sorted((phonetic(part), sf))))
-    # A typo in a surname's first letter changes its sound-alike code; its middle does not.
-    names.add(f"m:{first}|{last[1:4]}")
-    # An initial and the surname: "J. Smith" meets "James Smith" (see candidate_pairs).
-    names.add(f"i:{sl}{first[0]}")
-    keys.update(f"{n}#{c}" for n in names for c in contexts)
+    contexts = [f"o={r.organisation}", *places] if r.organisation else places
+    if contexts:
+        keys.update(f"{n}#{c}" for n in _name_keys(r.first[0], r.last) for c in contexts)
     return keys
 
 

@@ -772,7 +772,8 @@ def undo_merge(session: Session, merge_id: int) -> MergeInfo:
 # --- History and marks ---------------------------------------------------------------------------
 
 
-def _names(session: Session, entity: str, ids: Sequence[int]) -> dict[int, str]:
+def record_names(session: Session, entity: str, ids: Sequence[int]) -> dict[int, str]:
+    """Display names of people or organisations by id."""
     if entity == "person":
         return {
             p.id: _name_of_person(p) for p in session.scalars(select(Person).where(Person.id.in_(list(ids))))
@@ -781,7 +782,7 @@ def _names(session: Session, entity: str, ids: Sequence[int]) -> dict[int, str]:
 
 
 def _info(session: Session, r: MergeRecord) -> MergeInfo:
-    names = _names(session, r.entity, [r.kept_id, *r.merged_ids])
+    names = record_names(session, r.entity, [r.kept_id, *r.merged_ids])
     return MergeInfo(
         id=r.id,
         entity=r.entity,

@@ -529,6 +529,8 @@ def _base_person(
             p["email"] = f"{slug_first}.{slug_last}{rng.randint(2, 99)}@{org.domain}"
     elif r < 0.85:
         p["email"] = f"{slug_first}.{slug_last}{rng.randint(1, 999)}@{rng.choice(MAIL)}"
+        while p["email"] in taken:  # one mailbox, one person
+            p["email"] = f"{slug_first}.{slug_last}{rng.randint(1000, 99999)}@{rng.choice(MAIL)}"
     else:
         p["email"] = None
     if p["email"] and not p["email"].startswith("info@"):
