@@ -198,30 +198,59 @@ def _not_duplicates(session: Session, entity: str) -> set[int]:
 
 
 def candidate_pairs(records: list[PersonRecord], *, only: Collection[int] | None = None) -> set[int]:
-    """Pairs (encoded ``a << 32 | b``, a < b) of records that share a blocking key."""
-    blocks: dict[str, list[int]] = defaultdict(list)
+    """Pairs (encoded ``a << 32 | b``, a < b) of records that share a blocking key.
+
+    Blocks are held by the hash of their key (the key strings are not kept: 100,000 people file
+    under about two million of them). Initial blocks ("Smith J") are only filled where someone
+    has an initial for a first name, and such a record is compared with everyone in its block.
+    """
+    initial_keys = {
+        hash(key)
+        for r in records
+        if r.first and len(r.first[0]) == 1
+        for key in blocking_keys(r)
+        if key.startswith("i:")
+    }
+    # Most keys belong to one person only: such a block holds the index itself, not a list.
+    blocks: dict[int, int | list[int]] = {}
+    initials: dict[int, list[int]] = defaultdict(list)
+    landlines: set[int] = set()
     for index, r in enumerate(records):
         for key in blocking_keys(r):
-            blocks[key].append(index)
+            h = hash(key)
+            if key[0] == "i":
+                if h in initial_keys:
+                    initials[h].append(index)
+                continue
+            if key[0] == "p" and key[1] == ":" and not key.startswith("p:7"):
+                landlines.add(h)
+            held = blocks.get(h)
+            if held is None:
+                blocks[h] = index
+            elif isinstance(held, int):
+                blocks[h] = [held, index]
+            else:
+                held.append(index)
     wanted = set(only) if only is not None else None
     pairs: set[int] = set()
-    for key, members in blocks.items():
-        if len(members) < 2:
-            continue
+    for members in initials.values():
         if wanted is not None and not any(records[i].id in wanted for i in members):
             continue
-        if key.startswith("i:"):
-            # Initial blocks ("Smith J") are big: only a record with an initial for a first
-            # name is compared in them, with everyone else in the block.
-            initials = [i for i in members if len(records[i].first[0]) == 1]
-            for i in initials:
-                for j in members:
-                    if i != j:
-                        a, b = sorted((records[i].id, records[j].id))
-                        pairs.add(a * _SHIFT + b)
+        for i in members:
+            if len(records[i].first[0]) != 1:
+                continue
+            for j in members:
+                if i != j:
+                    a, b = sorted((records[i].id, records[j].id))
+                    pairs.add(a * _SHIFT + b)
+    for h, block in blocks.items():
+        if isinstance(block, int):
+            continue
+        members = block
+        if wanted is not None and not any(records[i].id in wanted for i in members):
             continue
         # A landline many share is a switchboard: only the nearest names are compared.
-        switchboard = key.startswith("p:") and not key.startswith("p:7")
+        switchboard = h in landlines
         cap = SWITCHBOARD if switchboard else MAX_BLOCK
         window = 3 if switchboard else WINDOW
         if len(members) <= cap:

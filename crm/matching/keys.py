@@ -58,6 +58,7 @@ _STREET_WORDS = {
 }  # fmt: skip
 _UNIT_WORDS = frozenset({"flat", "unit", "apartment", "apt", "suite", "room", "floor", "level", "po", "box"})
 _NUMBER = re.compile(r"\d+")
+_NON_DIGIT = re.compile(r"\D+")
 
 
 @functools.lru_cache(maxsize=131_072)
@@ -120,7 +121,7 @@ def phone_digits(value: str | None) -> str | None:
     "07700 900123" and "(07700) 900-123" are one key; fewer than seven digits is no number."""
     if not value:
         return None
-    digits = "".join(ch for ch in value if ch.isdigit())
+    digits = _NON_DIGIT.sub("", value)
     if digits.startswith("00"):
         digits = digits[2:]
     if digits.startswith("44") and len(digits) >= 11:

@@ -49,7 +49,6 @@ class PersonRecord:
     street: tuple[str, str] | None = None
     town: str | None = None
     organisation: str | None = None
-    display: str = ""
     # Personal mailbox names not made from the surname ("bluebell77"), for "same email name".
     mailbox_names: frozenset[str] = frozenset()
 
@@ -76,24 +75,33 @@ def person_record(
         street = street_key(address_line2) or street
     last = name_tokens(last_name)
     surname = "".join(last)
-    parts = frozenset(p for p in map(email_parts, emails) if p)
+    parts: frozenset[tuple[str, str]] = _EMPTY
+    names: frozenset[str] = _EMPTY_NAMES
+    found = [p for p in map(email_parts, filter(None, emails)) if p]
+    if found:
+        parts = frozenset(found)
+        names = frozenset(
+            local
+            for local, _ in parts
+            if len(local) >= 5 and not is_shared_mailbox(local) and not (surname and surname in local)
+        )
+    digits = [d for d in map(phone_digits, filter(None, phones)) if d]
     return PersonRecord(
         id=pid,
         first=first,
         last=last,
         emails=parts,
-        mailbox_names=frozenset(
-            local
-            for local, _ in parts
-            if len(local) >= 5 and not is_shared_mailbox(local) and not (surname and surname in local)
-        ),
-        phones=frozenset(d for d in map(phone_digits, phones) if d),
-        postcode=postcode_key(postcode),
+        mailbox_names=names,
+        phones=frozenset(digits) if digits else _EMPTY_NAMES,
+        postcode=postcode_key(postcode) if postcode else None,
         street=street,
-        town=place_key(town),
+        town=place_key(town) if town else None,
         organisation=org_key(organisation) if organisation else None,
-        display=" ".join(p for p in (first_name or preferred_name, last_name) if p),
     )
+
+
+_EMPTY: frozenset[tuple[str, str]] = frozenset()
+_EMPTY_NAMES: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)
