@@ -15,7 +15,6 @@ from crm.services import people
 from crm.services.merge import list_merges
 
 from ui.import_wizard import ImportWizard
-from ui.main_window import BADGE_ROLE
 from ui.pages.duplicates_page import DuplicatesPage
 from ui.tasks import TaskRunner
 
@@ -210,3 +209,29 @@ def test_import_result_offers_review_of_people_who_resemble_existing_ones(
     pairs = handed.args[0]
     assert len(pairs) == 1 and existing in (pairs[0].a, pairs[0].b)
     runner.wait_for_all()
+
+
+def test_merge_history_lists_merges_and_undoes_one_or_names_the_conflict(
+    page: DuplicatesPage, planted: dict[str, int], qtbot: QtBot, runner: TaskRunner
+) -> None:
+    from crm.services.merge import merge_people
+
+    with runner.db.transaction() as session:
+        first = merge_people(session, planted["ann"], [planted["anne"]]).merge_id
+        merge_people(session, planted["robert"], [planted["bob"]])
+    with runner.db.transaction() as session:
+        people.update_person(session, planted["robert"], {"postcode": "KY9 9ZZ"})  # filled by the merge
+    dialog = page.open_history()
+    qtbot.addWidget(dialog)
+    assert dialog.model.rowCount() == 2
+    dialog.table.selectRow(0)  # the newest: Robert, edited since
+    dialog.undo_button.click()
+    qtbot.waitUntil(lambda: "cannot be undone" in dialog.status.text(), timeout=TIMEOUT)
+    assert "postcode was changed after the merge" in dialog.status.text()
+    dialog.table.selectRow(1)
+    with qtbot.waitSignal(dialog.undone, timeout=TIMEOUT) as undone:
+        dialog.undo_button.click()
+    assert undone.args == [first]
+    assert dialog.model.row_at(1)[5] == "undone" and not dialog.undo_button.isEnabled()
+    with runner.db.session() as session:
+        assert session.get(Person, planted["anne"]).deleted_at is None  # type: ignore[union-attr]

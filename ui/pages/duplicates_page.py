@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
+    QDialog,
+    QDialogButtonBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -34,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from crm.errors import UserError
 from crm.matching.finder import DuplicatePair, find_organisation_duplicates, find_people_duplicates
 from crm.models import (
     ORGANISATION_FIELDS,
@@ -52,6 +55,7 @@ from ui.pages.common import (
     PageCommand,
     RowsModel,
     fit_columns,
+    format_date,
     make_table,
     push_undo,
     report_error,
@@ -336,11 +340,14 @@ class DuplicatesPage(QWidget):
         self.scan_button = QPushButton("&Find duplicates")
         self.scan_button.setAccessibleName("Find duplicates among everyone")
         self.status = QLabel()
+        self.history_button = QPushButton("Merge &history…")
+        self.history_button.setAccessibleName("Past merges, and undo one")
         top = QHBoxLayout()
         top.addWidget(QLabel("Check:"))
         top.addWidget(self.kind_box)
         top.addWidget(self.scan_button)
         top.addWidget(self.status, 1)
+        top.addWidget(self.history_button)
 
         # Row: (key, score, names, reasons, group index)
         self.model = RowsModel(
@@ -400,6 +407,7 @@ class DuplicatesPage(QWidget):
         self.merge_button.clicked.connect(self.merge_current)
         self.not_same_button.clicked.connect(self.not_same_current)
         self.skip_button.clicked.connect(self.skip_current)
+        self.history_button.clicked.connect(self.open_history)
         self._set_buttons(False)
 
     # --- Scanning ------------------------------------------------------------------------------
@@ -597,6 +605,13 @@ class DuplicatesPage(QWidget):
 
         run_task(self, self.runner, write, on_done=done, write=True)
 
+    def open_history(self) -> MergeHistoryDialog:
+        """Past merges, with Undo merge."""
+        dialog = MergeHistoryDialog(self.runner, self)
+        dialog.undone.connect(lambda _n: self._changed())
+        dialog.open()
+        return dialog
+
     def skip_current(self) -> None:
         """Move on to the next entry; the skipped one goes to the end of the queue."""
         group = self.current_group()
@@ -606,6 +621,92 @@ class DuplicatesPage(QWidget):
         self.groups.remove(group)
         self.groups.append(group)
         self._fill_queue(row)
+
+
+class MergeHistoryDialog(QDialog):
+    """Past merges, newest first, and Undo merge (refused, naming why, when later edits conflict)."""
+
+    undone = Signal(int)
+
+    def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Merge history")
+        self.runner = runner
+        # Row: (merge id, when, kept, merged, moved, state)
+        self.model = RowsModel(
+            [
+                Column("When", 1, formatter=format_date),
+                Column("Kept", 2),
+                Column("Merged into it", 3),
+                Column("Links moved", 4),
+                Column("", 5),
+            ],
+            self,
+        )
+        self.table = make_table(self.model, "Past merges", multi=False)
+        fit_columns(self.table, [16, 22, 30, 26, 10], stretch=2)
+        self.undo_button = QPushButton("&Undo merge")
+        self.undo_button.setAccessibleName("Undo the selected merge")
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.addButton(self.undo_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.status)
+        layout.addWidget(buttons)
+        self.resize(900, 420)
+        self.undo_button.clicked.connect(self.undo_selected)
+        self.table.selectionModel().selectionChanged.connect(lambda *_a: self._selected())
+        self.load()
+
+    def load(self) -> None:
+        with self.runner.db.session() as session:
+            merges = merging.list_merges(session)
+        self.model.set_rows(
+            [
+                (
+                    m.id,
+                    m.at,
+                    f"{m.kept_name} ({m.entity} {m.kept})",
+                    ", ".join(m.merged_names),
+                    ", ".join(f"{n} {k}" for k, n in m.moved.items()) or "none",
+                    "undone" if m.undone_at else "",
+                )
+                for m in merges
+            ]
+        )
+        self._selected()
+
+    def _selected(self) -> None:
+        row = self.table.currentIndex().row()
+        ok = 0 <= row < self.model.rowCount() and not self.model.row_at(row)[5]
+        self.undo_button.setEnabled(ok)
+
+    def undo_selected(self) -> None:
+        row = self.table.currentIndex().row()
+        if row < 0:
+            return
+        merge_id = self.model.row_at(row)[0]
+
+        def write(ctx: TaskContext) -> int:
+            with ctx.db.transaction() as session:
+                merging.undo_merge(session, merge_id)
+            return int(merge_id)
+
+        def done(n: int) -> None:
+            self.status.setText(f"Merge {n} was undone: the records are as they were before.")
+            self.load()
+            self.undone.emit(n)
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, UserError):
+                self.status.setText(str(exc))
+            else:
+                report_error(self, exc)
+
+        run_task(self, self.runner, write, on_done=done, on_error=failed, write=True)
 
 
 def find_for_import(session: Session, person_ids: Sequence[int]) -> list[DuplicatePair]:
