@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from crm import audit
 from crm.errors import NotFoundError, ValidationError
-from crm.models import ORGANISATION_FIELDS, Organisation, OrganisationAlias, Person, utcnow
+from crm.models import ORGANISATION_FIELDS, MergedRecord, Organisation, OrganisationAlias, Person, utcnow
 from crm.services.people import FieldChange, refresh_search_text
 from crm.services.trashable import set_deleted
 from crm.text import clean_multiline, clean_text, organisation_key
@@ -156,6 +156,9 @@ def list_organisations(
         Organisation.id, Organisation.name, Organisation.sector, Organisation.partner_status, people
     ).order_by(Organisation.name_key)
     stmt = stmt.where(Organisation.deleted_at.is_not(None) if in_trash else Organisation.deleted_at.is_(None))
+    if in_trash:
+        merged = select(MergedRecord.record_id).where(MergedRecord.entity == "organisation")
+        stmt = stmt.where(Organisation.id.not_in(merged))
     if text and (key := organisation_key(text)):
         stmt = stmt.where(Organisation.name_key.like(f"%{key}%"))
     if limit:

@@ -10,6 +10,7 @@ from sqlalchemy import select, text
 
 from crm.db import Database
 from crm.errors import NotFoundError, ValidationError
+from crm.filters import PersonFilter, count_people
 from crm.importing import ImportOptions, apply_import, read_table, suggest_mapping
 from crm.models import (
     Attendance,
@@ -171,6 +172,8 @@ def test_merge_moves_every_kind_of_link_and_fills_empty_fields(db: Database, two
         other = session.get(Person, b)
         assert other is not None and other.deleted_at is not None
         assert [i.id for i in trash.list_trash(session) if i.kind == "person"] == []
+        assert count_people(session, PersonFilter(in_trash=True)) == 0
+        assert trash.restore(session, "person", [b]) == 0  # only undoing the merge brings it back
         # The audit log records the merge, each changed field and each moved link.
         entries = list(
             session.scalars(select(AuditEntry).where(AuditEntry.action.in_(["merge", "link", "unlink"])))
