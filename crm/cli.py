@@ -146,10 +146,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_json(p)
     p.set_defaults(handler=cmd_backup)
 
-    from crm import cli_export, cli_import
+    from crm import cli_duplicates, cli_export, cli_import
 
     cli_import.register(sub)
     cli_export.register(sub)
+    cli_duplicates.register(sub)
     return parser
 
 

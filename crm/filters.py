@@ -34,6 +34,7 @@ from crm.models import (
     Consent,
     ElectedRole,
     Membership,
+    MergedRecord,
     Network,
     Organisation,
     Person,
@@ -150,6 +151,10 @@ def person_ids_select(f: PersonFilter, dialect: str) -> Select[Any]:
     stmt = select(Person.id)
     conditions: list[ColumnElement[bool]] = []
     conditions.append(Person.deleted_at.is_not(None) if f.in_trash else Person.deleted_at.is_(None))
+    if f.in_trash:
+        # People merged into others are kept for undo, not in the Trash.
+        merged = select(MergedRecord.record_id).where(MergedRecord.entity == "person")
+        conditions.append(Person.id.not_in(merged))
     if f.ids is not None:
         # Inline literals: a selection can hold more ids than SQLite allows bound parameters.
         ids: Any = bindparam("selected_ids", [int(i) for i in f.ids], expanding=True, literal_execute=True)

@@ -528,6 +528,70 @@ class AuditEntry(Base):
     details: Mapped[str | None] = mapped_column(Text)
 
 
+# --- Duplicates and merges ----------------------------------------------------------------------
+
+
+class MergeRecord(Base):
+    """One merge: which record was kept, which were folded into it, and what undo needs.
+
+    ``details`` holds the kept record's fields before, every link moved, removed or changed, and
+    what was added, so that undo restores every record exactly; ``moved`` counts links by kind.
+    """
+
+    __tablename__ = "merge_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(String(20))  # person or organisation
+    kept_id: Mapped[int] = mapped_column(Integer, index=True)
+    merged_ids: Mapped[list[int]] = mapped_column(JSON)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    user: Mapped[str | None] = mapped_column(String(100))
+    moved: Mapped[dict[str, int]] = mapped_column(JSON)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class MergedRecord(Base):
+    """A person or organisation folded into another: out of every list and out of the Trash, kept
+    (never deleted) so that the merge can be undone."""
+
+    __tablename__ = "merged_record"
+    __table_args__ = (Index("ix_merged_record_entity_record", "entity", "record_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merge_id: Mapped[int] = mapped_column(ForeignKey("merge_record.id", ondelete="CASCADE"), index=True)
+    entity: Mapped[str] = mapped_column(String(20))
+    record_id: Mapped[int] = mapped_column(Integer)
+
+
+class NotDuplicate(Base):
+    """Two records someone marked "not the same": the finder never suggests the pair again."""
+
+    __tablename__ = "not_duplicate"
+    __table_args__ = (UniqueConstraint("entity", "a_id", "b_id", name="uq_not_duplicate_entity_a_id_b_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(String(20))
+    a_id: Mapped[int] = mapped_column(Integer)  # the smaller id
+    b_id: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    user: Mapped[str | None] = mapped_column(String(100))
+
+
+class OrganisationAlias(Base):
+    """Another name of an organisation (the name of one merged into it): imports match it too."""
+
+    __tablename__ = "organisation_alias"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(300))
+    name_key: Mapped[str] = mapped_column(String(300), index=True)
+    merge_id: Mapped[int | None] = mapped_column(ForeignKey("merge_record.id", ondelete="SET NULL"))
+
+
 # Fields of Person that the services, import and export treat as plain editable values.
 PERSON_FIELDS: tuple[str, ...] = (
     "title",

@@ -785,9 +785,17 @@ class ResultPage(_Page):
         self.summary.setWordWrap(True)
         self.undo_button = QPushButton("Undo this import")
         self.report_button = QPushButton("Save problems report…")
+        # Shown once the people this import created have been compared with everyone else.
+        self.review_button = QPushButton("Review possible duplicates")
+        self.review_button.setAccessibleName(
+            "Review the people this import created who resemble people already in Kindred"
+        )
+        self.review_button.hide()
+        self.duplicate_pairs: list[Any] = []
         row = QHBoxLayout()
         row.addWidget(self.undo_button)
         row.addWidget(self.report_button)
+        row.addWidget(self.review_button)
         row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
@@ -796,6 +804,7 @@ class ResultPage(_Page):
         layout.addStretch(1)
         self.undo_button.clicked.connect(lambda: self.w.undo())
         self.report_button.clicked.connect(lambda: self.w.save_report())
+        self.review_button.clicked.connect(lambda: self.w.review_duplicates())
         self.setFinalPage(True)
 
     def initializePage(self) -> None:
@@ -813,9 +822,21 @@ class ResultPage(_Page):
             f"Save problems report ({problems:,} rows)…" if problems else "No problems to report"
         )
         self.undo_button.setEnabled(True)
+        self.review_button.hide()
+        self.duplicate_pairs = []
         self.set_ready(True)
+        if result.created:
+            self.w.check_duplicates()
+
+    def show_duplicates(self, pairs: list[Any]) -> None:
+        """Offer the review when the import created people who resemble people already here."""
+        self.duplicate_pairs = pairs
+        n = len(pairs)
+        self.review_button.setText(f"Review {n:,} possible duplicate{'s' if n != 1 else ''}")
+        self.review_button.setVisible(n > 0)
 
     def undone(self) -> None:
+        self.review_button.hide()
         self.undo_button.setEnabled(False)
         self.show_status("The import was undone: Kindred is as it was before.")
 
@@ -828,6 +849,8 @@ class ImportWizard(QWizard):
 
     import_finished = Signal(int)
     import_undone = Signal(int)
+    duplicates_checked = Signal(int)
+    review_duplicates_requested = Signal(list)
 
     FILE, SHEET, MAPPING, DUPLICATES, OPTIONS, SUMMARY, IMPORT, RESULT = range(8)
 
@@ -989,6 +1012,42 @@ class ImportWizard(QWizard):
             parent_widget=self,
             write=True,
         )
+
+    def check_duplicates(self) -> Task[Any] | None:
+        """Compare the people this import created with everyone else, in the background."""
+        if self.import_result is None or self.import_result.batch_id is None:
+            return None
+        batch_id = self.import_result.batch_id
+
+        def work(ctx: TaskContext) -> list[Any]:
+            from sqlalchemy import select
+
+            from crm.matching.finder import find_people_duplicates
+            from crm.models import Person
+
+            with ctx.db.session() as session:
+                created = list(
+                    session.scalars(
+                        select(Person.id).where(
+                            Person.import_batch_id == batch_id, Person.deleted_at.is_(None)
+                        )
+                    )
+                )
+                if not created:
+                    return []
+                return find_people_duplicates(session, only=created, should_cancel=ctx.should_cancel).pairs
+
+        def done(pairs: list[Any]) -> None:
+            self.result_page.show_duplicates(pairs)
+            emit(self.duplicates_checked, len(pairs))
+
+        return self.runner.run(work, on_done=done, on_error=lambda _e: None, parent_widget=self)
+
+    def review_duplicates(self) -> None:
+        """Hand the possible duplicates to the Duplicates page and close the wizard."""
+        pairs = list(self.result_page.duplicate_pairs)
+        self.accept()
+        emit(self.review_duplicates_requested, pairs)
 
     def undo(self) -> Task[Any] | None:
         if self.import_result is None or self.import_result.batch_id is None:

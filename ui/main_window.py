@@ -65,6 +65,7 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("interactions", "Interactions", "ui.pages.interactions_page", "InteractionsPage"),
     ("events", "Events", "ui.pages.events_page", "EventsPage"),
     ("followups", "Follow-ups", "ui.pages.followups_page", "FollowupsPage"),
+    ("duplicates", "Duplicates", "ui.pages.duplicates_page", "DuplicatesPage"),
     ("trash", "Trash", "ui.pages.trash_page", "TrashPage"),
 )
 
@@ -152,6 +153,7 @@ class MainWindow(QMainWindow):
         self.people_page.import_requested.connect(lambda: self.open_import())
         self.people_page.sample_requested.connect(self.load_sample_data)
         self.people_page.people_changed.connect(self._people_changed)
+        self.people_page.find_duplicates_requested.connect(self.find_duplicates_of)
         # The first paint of whichever the people page shows: the list, or the welcome.
         self.people_page.table.viewport().installEventFilter(self)
         self.people_page.welcome.installEventFilter(self)
@@ -397,6 +399,8 @@ class MainWindow(QMainWindow):
                 export.connect(lambda f, title=label: self.open_export(f, title=f"Export — {title}"))
             if (overdue := getattr(page, "overdue_count_changed", None)) is not None:
                 overdue.connect(self._set_badge)
+            if (duplicates := getattr(page, "duplicate_count_changed", None)) is not None:
+                duplicates.connect(self.set_duplicates_badge)
             for name in ("restored", "changed", "data_changed"):
                 signal = getattr(page, name, None)
                 if signal is not None:
@@ -432,6 +436,28 @@ class MainWindow(QMainWindow):
         item.setData(
             Qt.ItemDataRole.AccessibleTextRole, f"Follow-ups, {overdue} overdue" if overdue else "Follow-ups"
         )
+
+    def set_duplicates_badge(self, count: int) -> None:
+        """Possible duplicates left to review (known after a scan), as a pill on Duplicates."""
+        if count < 0:
+            return
+        item = self.sidebar_items["duplicates"]
+        item.setData(BADGE_ROLE, count)
+        item.setToolTip(f"{count} possible duplicate{'s' if count != 1 else ''} to review" if count else "")
+        item.setData(
+            Qt.ItemDataRole.AccessibleTextRole,
+            f"Duplicates, {count} to review" if count else "Duplicates",
+        )
+
+    def find_duplicates_of(self, person_id: int) -> None:
+        """The Duplicates page, checking one person (from the person panel)."""
+        page = self.show_page("duplicates")
+        page.find_for_person(person_id)  # type: ignore[attr-defined]
+
+    def review_duplicates(self, pairs: Any) -> None:
+        """The Duplicates page with pairs found elsewhere (the import wizard's hand-off)."""
+        page = self.show_page("duplicates")
+        page.show_pairs(pairs)  # type: ignore[attr-defined]
 
     def refresh_sidebar_views(self) -> None:
         with self.db.session() as session:
@@ -588,6 +614,7 @@ class MainWindow(QMainWindow):
             return None
         wizard = ImportWizard(self.runner, self, path=path)
         wizard.finished.connect(lambda _r: self.refresh_all())
+        wizard.review_duplicates_requested.connect(self.review_duplicates)
         self.active_dialog = wizard
         wizard.open()
         return wizard

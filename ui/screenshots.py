@@ -14,7 +14,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
@@ -202,6 +202,7 @@ def render(outdir: Path, width: int = 1280, height: int = 800, *, dark: bool = F
         window.show_page(key)
         _wait_idle(app, runner)
         shot(window, key)
+    _duplicates_page(app, runner, window, db, shot)
     window.show_page("people")
     _wait_idle(app, runner)
 
@@ -228,6 +229,54 @@ def render(outdir: Path, width: int = 1280, height: int = 800, *, dark: bool = F
     window.close()
     db.dispose()
     return written
+
+
+def _duplicates_page(
+    app: object, runner: object, window: Any, db: Any, shot: Callable[[QWidget, str], None]
+) -> None:
+    """The Duplicates review, after planting a few look-alikes of sample people (a typed-again
+    record with a nickname, another with names swapped, a third copy of one person)."""
+    from sqlalchemy import select
+
+    from crm.models import Person
+    from crm.services import people
+
+    with db.transaction() as session:
+        sample = list(
+            session.scalars(
+                select(Person)
+                .where(Person.email.is_not(None), Person.deleted_at.is_(None))
+                .order_by(Person.id)
+                .limit(3)
+            )
+        )
+        for n, p in enumerate(sample):
+            first, last = p.first_name or "", p.last_name or ""
+            if n == 0:  # typed again by someone else, with a personal address
+                people.create_person(
+                    session, first_name=first, last_name=last.upper(), email=f"{first.lower()}.home@example.org",
+                    mobile=p.mobile or "07700 900123", town=p.town, postcode=(p.postcode or "").replace(" ", "") or None,
+                )  # fmt: skip
+                people.create_person(
+                    session,
+                    first_name=first[:1] + ".",
+                    last_name=last,
+                    email=p.email.upper() if p.email else None,
+                )
+            elif n == 1:  # first and last names swapped on a sign-up sheet
+                people.create_person(session, first_name=last, last_name=first, email=p.email, town=p.town)
+            else:  # a typo and an old phone format
+                people.create_person(
+                    session,
+                    first_name=first,
+                    last_name=last[:-1] + last[-1] * 2,
+                    email=p.email,
+                    phone=p.phone,
+                )
+    page = window.show_page("duplicates")
+    _wait_for(page.scanned, 60_000)
+    _wait_idle(app, runner)
+    shot(window, "duplicates")
 
 
 def _wizard_pages(app: object, runner: object, wizard: object, shot: Callable[[QWidget, str], None]) -> None:

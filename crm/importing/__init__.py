@@ -1,11 +1,22 @@
 """Spreadsheet import: read safely, map columns, clean, plan (dry run), apply in one transaction, undo.
 
-The engine is headless: the CLI, the import wizard and the app's self-test call the same functions.
+The modules: ``plan`` (options, row plans, results), ``rows`` (cleaning rows into plans),
+``matching`` (the duplicate check), ``writing`` (write_plan), ``undo`` (history and undo) and
+``engine`` (plan_import, dry_run, apply_import). The engine is headless: the CLI, the import wizard and the app's self-test call the same functions.
 """
 
 from __future__ import annotations
 
-from crm.importing.engine import (
+from crm.importing.engine import apply_import, dry_run, plan_import
+from crm.importing.mapping import (
+    FIELD_LABELS,
+    FIELDS,
+    find_header_row,
+    remember_mapping,
+    suggest_mapping,
+    suggest_type,
+)
+from crm.importing.plan import (
     DUPLICATE_ACTION_LABELS,
     DUPLICATE_ACTIONS,
     BatchInfo,
@@ -16,22 +27,10 @@ from crm.importing.engine import (
     ImportResult,
     RowPlan,
     UndoResult,
-    apply_import,
-    dry_run,
-    list_batches,
-    plan_import,
-    preview_rows,
-    undo_import,
-)
-from crm.importing.mapping import (
-    FIELD_LABELS,
-    FIELDS,
-    find_header_row,
-    remember_mapping,
-    suggest_mapping,
-    suggest_type,
 )
 from crm.importing.reader import SheetInfo, Table, check_file, list_sheets, read_table
+from crm.importing.rows import preview_rows
+from crm.importing.undo import list_batches, undo_import
 
 __all__ = [
     "DUPLICATE_ACTIONS",

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from crm.errors import FileProblem
-from crm.importing.engine import ImportPlan
+from crm.importing.plan import ImportPlan
 from crm.importing.reader import Table
 from crm.text import clean_multiline
 from crm.validation import EXCEL_CELL_LIMIT

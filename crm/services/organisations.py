@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 
 from crm import audit
 from crm.errors import NotFoundError, ValidationError
-from crm.models import ORGANISATION_FIELDS, Organisation, Person, utcnow
+from crm.models import ORGANISATION_FIELDS, MergedRecord, Organisation, OrganisationAlias, Person, utcnow
 from crm.services.people import FieldChange, refresh_search_text
 from crm.services.trashable import set_deleted
 from crm.text import clean_multiline, clean_text, organisation_key
+from crm.util import chunked
 from crm.validation import normalise_email, normalise_postcode
 
 
@@ -50,7 +51,41 @@ def find_organisation(session: Session, name: str, *, include_trash: bool = Fals
     )
     if not include_trash:
         stmt = stmt.where(Organisation.deleted_at.is_(None))
-    return session.scalars(stmt.limit(1)).first()
+    found = session.scalars(stmt.limit(1)).first()
+    if found is None:
+        # A former name of an organisation merged into another.
+        found = session.scalars(
+            select(Organisation)
+            .join(OrganisationAlias, OrganisationAlias.organisation_id == Organisation.id)
+            .where(OrganisationAlias.name_key == key, Organisation.deleted_at.is_(None))
+            .order_by(Organisation.id)
+            .limit(1)
+        ).first()
+    return found
+
+
+def organisations_by_key(session: Session, keys: Iterable[str]) -> dict[str, tuple[int, str]]:
+    """(id, name) of the live organisation each name key means: its own name first (the lowest
+    id), else a former name kept as an alias when organisations were merged."""
+    found: dict[str, tuple[int, str]] = {}
+    wanted = sorted(set(keys))
+    for part in chunked(wanted):
+        for oid, key, name in session.execute(
+            select(Organisation.id, Organisation.name_key, Organisation.name)
+            .where(Organisation.name_key.in_(part), Organisation.deleted_at.is_(None))
+            .order_by(Organisation.id)
+        ):
+            found.setdefault(key, (oid, name))
+    missing = [k for k in wanted if k not in found]
+    for part in chunked(missing):
+        for oid, key, name in session.execute(
+            select(Organisation.id, OrganisationAlias.name_key, Organisation.name)
+            .join(Organisation, Organisation.id == OrganisationAlias.organisation_id)
+            .where(OrganisationAlias.name_key.in_(part), Organisation.deleted_at.is_(None))
+            .order_by(Organisation.id)
+        ):
+            found.setdefault(key, (oid, name))
+    return found
 
 
 def create_organisation(session: Session, *, batch_id: int | None = None, **fields: Any) -> Organisation:
@@ -121,6 +156,9 @@ def list_organisations(
         Organisation.id, Organisation.name, Organisation.sector, Organisation.partner_status, people
     ).order_by(Organisation.name_key)
     stmt = stmt.where(Organisation.deleted_at.is_not(None) if in_trash else Organisation.deleted_at.is_(None))
+    if in_trash:
+        merged = select(MergedRecord.record_id).where(MergedRecord.entity == "organisation")
+        stmt = stmt.where(Organisation.id.not_in(merged))
     if text and (key := organisation_key(text)):
         stmt = stmt.where(Organisation.name_key.like(f"%{key}%"))
     if limit:

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from crm.errors import ValidationError
-from crm.models import Event, Interaction, Network, Organisation, Person
+from crm.models import Event, Interaction, MergedRecord, Network, Organisation, Person
 from crm.services.trashable import set_deleted
 
 
@@ -23,12 +23,17 @@ class TrashItem:
     deleted_at: dt.datetime | None
 
 
+def _merged(entity: str) -> Select[Any]:
+    # Records folded into others by a merge are not in the Trash: undoing the merge restores them.
+    return select(MergedRecord.record_id).where(MergedRecord.entity == entity)
+
+
 def list_trash(session: Session, limit: int = 5000) -> list[TrashItem]:
     """Deleted records, most recently deleted first."""
     items: list[TrashItem] = []
     for pid, first, last, email, when in session.execute(
         select(Person.id, Person.first_name, Person.last_name, Person.email, Person.deleted_at)
-        .where(Person.deleted_at.is_not(None))
+        .where(Person.deleted_at.is_not(None), Person.id.not_in(_merged("person")))
         .limit(limit)
     ):
         items.append(
@@ -38,7 +43,7 @@ def list_trash(session: Session, limit: int = 5000) -> list[TrashItem]:
         )
     for oid, name, when in session.execute(
         select(Organisation.id, Organisation.name, Organisation.deleted_at)
-        .where(Organisation.deleted_at.is_not(None))
+        .where(Organisation.deleted_at.is_not(None), Organisation.id.not_in(_merged("organisation")))
         .limit(limit)
     ):
         items.append(TrashItem("organisation", oid, name, when))

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from crm import audit
-from crm.models import utcnow
+from crm.models import MergedRecord, utcnow
 from crm.util import chunked
 
 
@@ -22,7 +22,13 @@ def set_deleted(session: Session, model: Any, entity: str, ids: Sequence[int], *
     now = utcnow()
     for part in chunked(list(dict.fromkeys(ids))):
         state = model.deleted_at.is_(None) if deleted else model.deleted_at.is_not(None)
-        found = list(session.scalars(select(model.id).where(model.id.in_(part), state)))
+        stmt = select(model.id).where(model.id.in_(part), state)
+        if not deleted:
+            # A record merged into another is not in the Trash: only undoing the merge brings it back.
+            stmt = stmt.where(
+                model.id.not_in(select(MergedRecord.record_id).where(MergedRecord.entity == entity))
+            )
+        found = list(session.scalars(stmt))
         if found:
             session.execute(
                 update(model).where(model.id.in_(found)).values(deleted_at=now if deleted else None)

@@ -156,6 +156,7 @@ class PeoplePage(QWidget):
     sample_requested = Signal()
     people_changed = Signal()
     count_changed = Signal(int)
+    find_duplicates_requested = Signal(int)
 
     def __init__(
         self, runner: TaskRunner, undo_stack: QUndoStack | None = None, parent: QWidget | None = None
@@ -260,6 +261,7 @@ class PeoplePage(QWidget):
         self.detail.person_saved.connect(self._person_saved)
         self.detail.interaction_logged.connect(lambda _i: self._refresh_shown())
         self.detail.related_changed.connect(lambda pid: self.model.refresh_people([pid]))
+        self.detail.find_duplicates_requested.connect(self.find_duplicates_requested)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.filter_scroll)

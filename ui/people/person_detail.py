@@ -197,6 +197,7 @@ class PersonDetail(QWidget):
     dirty_changed = Signal(bool)
     interaction_logged = Signal(int)
     related_changed = Signal(int)
+    find_duplicates_requested = Signal(int)
 
     def __init__(
         self, runner: TaskRunner, undo_stack: QUndoStack | None = None, parent: QWidget | None = None
@@ -238,11 +239,16 @@ class PersonDetail(QWidget):
         self.log_button = QPushButton("Log interaction…")
         self.log_button.setAccessibleName("Log interaction with this person")
         self.log_button.clicked.connect(self.open_log_interaction)
+        self.duplicates_button = QPushButton("Find duplicates")
+        self.duplicates_button.setToolTip("Find duplicates of this person")
+        self.duplicates_button.setAccessibleName("Find duplicates of this person")
+        self.duplicates_button.clicked.connect(self._find_duplicates)
         head_text = QVBoxLayout()
         head_text.addWidget(self.heading)
         head_text.addWidget(self.subheading)
         header = QHBoxLayout()
         header.addLayout(head_text, 1)
+        header.addWidget(self.duplicates_button, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.log_button, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.revert_button, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignTop)
@@ -463,6 +469,10 @@ class PersonDetail(QWidget):
         layout.addLayout(buttons)
         return page
 
+    def _find_duplicates(self) -> None:
+        if self.person_id is not None:
+            self.find_duplicates_requested.emit(self.person_id)
+
     # --- loading ------------------------------------------------------------------------------
 
     def load(self, person_id: int | None) -> None:
@@ -498,6 +508,7 @@ class PersonDetail(QWidget):
         finally:
             self._loading = False
         self._update_heading()
+        self.duplicates_button.setEnabled(person_id is not None)
 
     def _show_snapshot(self, snap: Snapshot, org_name: str) -> None:
         for key in _TEXT_FIELDS:

@@ -792,9 +792,9 @@ def test_big_import_cancelled_while_writing_then_imported_again(
 ) -> None:
     """Cancelling between two chunks of new people leaves nothing behind, not even their staging
     table, so the same list imports cleanly afterwards (twice: the second time as duplicates)."""
-    from crm.importing import engine
+    from crm.importing import writing
 
-    monkeypatch.setattr(engine, "WRITE_CHUNK", 500)
+    monkeypatch.setattr(writing, "WRITE_CHUNK", 500)
     before = _snapshot(db)
     table = read_table(_big_list(tmp_path))
     mapping = suggest_mapping(table.headers)

@@ -1,0 +1,423 @@
+"""Writing a plan: new people in bulk, updates, links, elected roles, consents, audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from crm import audit
+from crm.bulk import insert_rows
+from crm.errors import ValidationError
+from crm.importing.mapping import describe_mapping
+from crm.importing.plan import ImportOptions, ImportPlan, Progress, RowPlan, ShouldCancel, _tick
+from crm.matching.keys import org_key as _org_key
+from crm.models import (
+    Consent,
+    ElectedRole,
+    ImportBatch,
+    Membership,
+    Person,
+    PersonTag,
+    PersonType,
+    table_of,
+    utcnow,
+)
+from crm.services import networks, tags
+from crm.services.organisations import create_organisation, organisations_by_key
+from crm.services.people import (
+    BULK_INDEX_THRESHOLD,
+    BulkPeopleWriter,
+    add_types,
+    insert_prepared_people,
+    prepare_people,
+    refresh_derived,
+    suppress_emails,
+)
+from crm.text import organisation_key
+from crm.util import chunked
+
+WRITE_CHUNK = 5_000
+
+
+def write_plan(
+    session: Session,
+    plan: ImportPlan,
+    *,
+    progress: Progress | None = None,
+    should_cancel: ShouldCancel | None = None,
+    base: int = 0,
+) -> int:
+    """Carry out a plan in the caller's transaction. Returns the import batch id."""
+    options = plan.options
+    plan.snapshot = None  # writing changes the rows' plans: never write this plan again
+    total = base + len(plan.rows) + 1
+    counts = plan.counts
+    batch = ImportBatch(
+        file_name=plan.file_name[:500],
+        sha256=plan.sha256,
+        sheet=plan.sheet,
+        started_at=utcnow(),
+        user=audit.current_user(),
+        options={**options.as_json(), "mapping": describe_mapping(plan.headers, plan.mapping)},
+        **counts,
+    )
+    session.add(batch)
+    session.flush()
+    batch_id = batch.id
+    default_source = f"Import: {plan.file_name}"[:300]
+    now = utcnow()
+
+    # Organisations: each new one created once.
+    org_ids: dict[str, int] = {}
+    org_names: dict[int, str] = {}
+    keys = {
+        _org_key(r.organisation) for r in plan.rows if r.organisation and r.action in ("create", "update")
+    }
+    for key, (oid, name) in organisations_by_key(session, keys).items():
+        org_ids[key] = oid
+        org_names[oid] = name
+    for name in plan.new_organisations:
+        key = organisation_key(name)
+        if key not in org_ids:
+            org = create_organisation(session, name=name, source=default_source, batch_id=batch_id)
+            org_ids[key] = org.id
+            org_names[org.id] = org.name
+
+    # Networks and tags named anywhere in the file: found or created once each.
+    live_rows = [r for r in plan.rows if r.action in ("create", "update")]
+    net_ids: dict[str, int] = {}
+    for r in live_rows:
+        for name, _, _ in r.networks:
+            if name.lower() not in net_ids:
+                network, created = networks.get_or_create_network(session, name)
+                net_ids[name.lower()] = network.id
+                if created:
+                    audit.record(
+                        session, "create", "network", network.id, new=network.name, batch_id=batch_id
+                    )
+    tag_ids: dict[str, tuple[int, str]] = {}
+    for r in live_rows:
+        for t in r.tags:
+            if t.lower() not in tag_ids:
+                tag = tags.get_or_create_tag(session, t)
+                tag_ids[t.lower()] = (tag.id, tag.name)
+
+    # New people, in chunks so Cancel is noticed and progress moves. Their memberships, tags and
+    # types are written with them and described in their one "create" audit entry.
+    creates = [r for r in plan.rows if r.action == "create"]
+    done = base
+    today = dt.date.today()
+    # Each chunk of new people is written on a helper thread while the next rows are built.
+    with BulkPeopleWriter(session, active=len(creates) >= BULK_INDEX_THRESHOLD) as writer:
+        chunks = list(chunked(creates, WRITE_CHUNK))
+        ready = _prepare_created(chunks[0], batch_id, default_source, org_ids, org_names) if chunks else []
+        for k, chunk in enumerate(chunks):
+            _tick(progress, should_cancel, done, total)
+            ids = insert_prepared_people(session, ready, writer)
+            # While the helper writes this chunk (people, indexes, search index): its links and
+            # history, and the next chunk's rows, are built in Python.
+            links = _created_links(plan, chunk, ids, batch_id, net_ids, tag_ids, now, today)
+            if k + 1 < len(chunks):
+                ready = _prepare_created(chunks[k + 1], batch_id, default_source, org_ids, org_names)
+            writer.wait()
+            for model, rows in zip((Membership, PersonTag, PersonType), links[:3], strict=True):
+                if rows:
+                    insert_rows(session, table_of(model), rows)
+            audit.record_many(session, links[3], batch_id=batch_id)
+            done += len(chunk)
+
+    # Updates: field changes recorded with their old values so undo can restore them.
+    updates = [r for r in plan.rows if r.action == "update"]
+    changed: list[dict[str, Any]] = []
+    entries: list[dict[str, Any]] = []
+    for r in updates:
+        if "organisation_id" in r.changes:
+            # A new dict, swapped in whole: a dry run's plan may be on show in the window meanwhile.
+            changes = dict(r.changes)
+            old, name = changes["organisation_id"]
+            new_id = org_ids.get(_org_key(name))
+            if new_id is None or new_id == old:
+                del changes["organisation_id"]
+            else:
+                changes["organisation_id"] = (old, new_id)
+            r.changes = changes
+        if not r.changes:
+            continue
+        assert r.person_id is not None
+        changed.append(
+            {"id": r.person_id, **{k: new for k, (_, new) in r.changes.items()}, "updated_at": now}
+        )
+        entries.extend(
+            {
+                "action": "update",
+                "entity": "person",
+                "entity_id": r.person_id,
+                "field": k,
+                "old": old,
+                "new": new,
+            }
+            for k, (old, new) in r.changes.items()
+        )
+    for items_part in chunked(changed, WRITE_CHUNK):
+        _tick(progress, should_cancel, done, total)
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        for item in items_part:
+            groups[tuple(sorted(item))].append(item)
+        for items in groups.values():
+            session.execute(update(Person), items)
+        done += len(items_part)
+    audit.record_many(session, entries, batch_id=batch_id)
+    refresh_derived(session, [c["id"] for c in changed])
+    _suppress_do_not_contact(session, [r.person_id for r in live_rows if r.values.get("do_not_contact")])
+    imported = [r for r in live_rows if r.person_id is not None]
+    _tick(progress, should_cancel, done, total)
+
+    # People already in Kindred join networks, gain tags and types through the services.
+    groups_net: dict[tuple[int, str, dt.date | None], list[int]] = defaultdict(list)
+    by_tag: dict[str, list[int]] = defaultdict(list)
+    by_type: dict[str, list[int]] = defaultdict(list)
+    for r in updates:
+        assert r.person_id is not None
+        for name, role, joined in r.networks:
+            groups_net[(net_ids[name.lower()], role, joined)].append(r.person_id)
+        for t in r.tags:
+            by_tag[tag_ids[t.lower()][1]].append(r.person_id)
+        for t in r.types:
+            by_type[t].append(r.person_id)
+    for (nid, role, joined), ids in groups_net.items():
+        networks.add_members(session, nid, ids, role=role, joined_on=joined, batch_id=batch_id)
+    for name, ids in by_tag.items():
+        tags.tag_people(session, ids, name, batch_id=batch_id)
+    for type_, ids in by_type.items():
+        add_types(session, ids, type_, batch_id=batch_id)
+
+    # Elected roles (party and constituency with a known chamber).
+    _add_elected_roles(session, [r for r in imported if r.elected], batch_id)
+
+    # Consent, for everyone imported who is not on the do-not-contact list.
+    if options.consent_purpose:
+        consenting = [r.person_id for r in imported if not r.values.get("do_not_contact")]
+        _add_consents(session, consenting, options, batch_id)  # type: ignore[arg-type]
+
+    batch.finished_at = utcnow()
+    audit.record(
+        session,
+        "import",
+        "import_batch",
+        batch_id,
+        new=f"{counts['created']} created, {counts['updated']} updated",
+        batch_id=batch_id,
+        details=plan.file_name,
+    )
+    _tick(progress, should_cancel, total, total)
+    return batch_id
+
+
+def _prepare_created(
+    chunk: Sequence[RowPlan],
+    batch_id: int,
+    default_source: str,
+    org_ids: Mapping[str, int],
+    org_names: Mapping[int, str],
+) -> list[dict[str, Any]]:
+    """One chunk of new people as rows to insert (pure Python)."""
+    payload = []
+    for r in chunk:
+        # Row values hold person fields only (the row's role and joining date were taken out).
+        item = {"source": default_source, **r.values}
+        item["organisation_id"] = org_ids.get(_org_key(r.organisation)) if r.organisation else None
+        payload.append(item)
+    return prepare_people(payload, batch_id=batch_id, organisation_names=org_names)
+
+
+def _created_links(
+    plan: ImportPlan,
+    chunk: Sequence[RowPlan],
+    ids: Sequence[int],
+    batch_id: int,
+    net_ids: Mapping[str, int],
+    tag_ids: Mapping[str, tuple[int, str]],
+    now: dt.datetime,
+    today: dt.date,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """New people's memberships, tags and types, and their one "create" audit entry each (which
+    carries the file, row, networks and tags into their history). Pure Python."""
+    members: list[dict[str, Any]] = []
+    person_tags: list[dict[str, Any]] = []
+    person_types: list[dict[str, Any]] = []
+    entries: list[dict[str, Any]] = []
+    for r, pid in zip(chunk, ids, strict=True):
+        r.person_id = pid
+        seen_nets: set[int] = set()
+        for name, role, joined in r.networks:
+            nid = net_ids[name.lower()]
+            if nid in seen_nets:
+                continue
+            seen_nets.add(nid)
+            members.append(
+                {
+                    "person_id": pid,
+                    "network_id": nid,
+                    "role": role,
+                    "status": "active",
+                    "joined_on": joined or today,
+                    "created_at": now,
+                    "updated_at": now,
+                    "import_batch_id": batch_id,
+                }
+            )
+        seen_tags: set[int] = set()
+        for t in r.tags:
+            tid = tag_ids[t.lower()][0]
+            if tid not in seen_tags:
+                seen_tags.add(tid)
+                person_tags.append({"person_id": pid, "tag_id": tid, "import_batch_id": batch_id})
+        for t in dict.fromkeys(r.types):
+            person_types.append({"person_id": pid, "type": t, "import_batch_id": batch_id})
+        entries.append(
+            {
+                "action": "create",
+                "entity": "person",
+                "entity_id": pid,
+                "new": _display_name(r.values),
+                "details": _link_details(plan.file_name, r),
+            }
+        )
+    return members, person_tags, person_types, entries
+
+
+def _display_name(values: Mapping[str, Any]) -> str:
+    name = " ".join(p for p in (values.get("first_name"), values.get("last_name")) if p)
+    return name or values.get("preferred_name") or values.get("email") or ""
+
+
+def _link_details(file_name: str, r: RowPlan) -> str:
+    """What came with a new person, for their history: file, row, networks, tags, types."""
+    parts = [f"imported from {file_name}, row {r.row}"]
+    if r.networks:
+        parts.append("networks: " + ", ".join(f"{n} ({role})" for n, role, _ in r.networks))
+    if r.tags:
+        parts.append("tags: " + ", ".join(r.tags))
+    if r.types:
+        parts.append("types: " + ", ".join(r.types))
+    return "; ".join(parts)
+
+
+def _suppress_do_not_contact(session: Session, person_ids: Sequence[Any]) -> None:
+    """A do-not-contact email goes on the suppression list, through the people service."""
+    ids = [i for i in person_ids if i is not None]
+    emails: list[str | None] = []
+    for part in chunked(ids):
+        emails.extend(
+            session.scalars(select(Person.email).where(Person.id.in_(part), Person.email.is_not(None)))
+        )
+    suppress_emails(session, emails, "Do not contact (import)")
+
+
+def _add_elected_roles(session: Session, rows: list[RowPlan], batch_id: int) -> None:
+    if not rows:
+        return
+    have: set[tuple[int, str]] = set()
+    for part in chunked([r.person_id for r in rows if r.action == "update"]):
+        have.update(
+            (pid, chamber)
+            for pid, chamber in session.execute(
+                select(ElectedRole.person_id, ElectedRole.chamber).where(
+                    ElectedRole.person_id.in_(part), ElectedRole.end_date.is_(None)
+                )
+            )
+        )
+    payload = []
+    for r in rows:
+        assert r.elected is not None and r.person_id is not None
+        if (r.person_id, r.elected["chamber"]) in have:
+            continue
+        payload.append(
+            {
+                "person_id": r.person_id,
+                "chamber": r.elected["chamber"][:100],
+                "party": r.elected.get("party"),
+                "constituency": r.elected.get("constituency"),
+            }
+        )
+    if payload:
+        ids = list(
+            session.scalars(
+                insert(ElectedRole).returning(ElectedRole.id, sort_by_parameter_order=True), payload
+            )
+        )
+        audit.record_many(
+            session,
+            (
+                {
+                    "action": "create",
+                    "entity": "elected_role",
+                    "entity_id": rid,
+                    "details": f"person {p['person_id']}",
+                }
+                for rid, p in zip(ids, payload, strict=True)
+            ),
+            batch_id=batch_id,
+        )
+
+
+def _add_consents(session: Session, person_ids: list[int], options: ImportOptions, batch_id: int) -> None:
+    from crm.models import LAWFUL_BASES
+
+    purpose = (options.consent_purpose or "").strip().lower()
+    basis = (options.consent_basis or "consent").strip().lower()
+    if basis not in LAWFUL_BASES:
+        raise ValidationError(
+            f"{options.consent_basis!r} is not a lawful basis ({', '.join(LAWFUL_BASES)}).", "basis"
+        )
+    have: set[int] = set()
+    for part in chunked(person_ids):
+        have.update(
+            session.scalars(
+                select(Consent.person_id).where(
+                    Consent.purpose == purpose, Consent.person_id.in_(part), Consent.withdrawn_on.is_(None)
+                )
+            )
+        )
+    new = [pid for pid in dict.fromkeys(person_ids) if pid not in have]
+    if not new:
+        return
+    when = options.consent_date or dt.date.today()
+    ids = list(
+        session.scalars(
+            insert(Consent).returning(Consent.id, sort_by_parameter_order=True),
+            [
+                {
+                    "person_id": pid,
+                    "purpose": purpose,
+                    "basis": basis,
+                    "granted": True,
+                    "recorded_on": when,
+                    "source": options.consent_source,
+                    "wording": options.consent_wording,
+                    "import_batch_id": batch_id,
+                }
+                for pid in new
+            ],
+        )
+    )
+    audit.record_many(
+        session,
+        (
+            {
+                "action": "create",
+                "entity": "consent",
+                "entity_id": cid,
+                "field": "purpose",
+                "new": f"{purpose} ({basis})",
+                "details": f"person {pid}",
+            }
+            for cid, pid in zip(ids, new, strict=True)
+        ),
+        batch_id=batch_id,
+    )

@@ -1,0 +1,391 @@
+"""Finding likely duplicates among the people (or organisations) already in Kindred.
+
+Candidate pairs come from blocking: every live person is read once, streamed from SQL as plain
+tuples, and filed under several complementary keys (email, email name, phone digits, postcode,
+house number + street, sound-alike surname + an initial in both name orders, nickname roots);
+only records sharing a key are compared, so 100,000 people never means 5 billion comparisons.
+A key shared by very many people (a busy postcode, "Smith J") is not dropped: its members are
+sorted by name and each is compared with its nearest neighbours only. Pairs are then scored by
+:mod:`crm.matching.scorer`. People in the Trash or merged away are left out, and pairs marked
+"not the same" never come back.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crm.errors import Cancelled
+from crm.matching.keys import is_shared_mailbox, nickname_roots, outward_code, phonetic
+from crm.matching.scorer import (
+    DEFAULT_THRESHOLD,
+    NameFrequencies,
+    PersonRecord,
+    person_record,
+    score_organisations,
+    score_people,
+    squeezed_key,
+)
+from crm.models import NotDuplicate, Organisation, OrganisationAlias, Person, PersonEmail
+
+Progress = Callable[[int, int], None]
+ShouldCancel = Callable[[], bool]
+
+MAX_BLOCK = 30  # beyond this a block is compared by sorted neighbourhood
+SWITCHBOARD = 6  # people sharing a landline beyond this are colleagues, not duplicates
+WINDOW = 8  # neighbours each member of an oversized block is compared with
+_SHIFT = 1 << 32
+
+
+@dataclass(frozen=True)
+class DuplicatePair:
+    """Two records that are probably one; ``a`` is the smaller id."""
+
+    a: int
+    b: int
+    score: float
+    reasons: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"a": self.a, "b": self.b, "score": round(self.score, 3), "reasons": list(self.reasons)}
+
+
+@dataclass
+class ScanResult:
+    pairs: list[DuplicatePair]
+    compared: int
+    records: int
+    seconds: float
+
+
+def _stream(session: Session, stmt: Any, size: int = 10_000) -> Iterator[Any]:
+    result = session.connection().execute(stmt.execution_options(yield_per=size))
+    for part in result.partitions():
+        yield from part
+
+
+def _tick(progress: Progress | None, should_cancel: ShouldCancel | None, done: int, total: int) -> None:
+    if should_cancel is not None and should_cancel():
+        raise Cancelled
+    if progress is not None:
+        progress(done, total)
+
+
+def load_people(session: Session) -> list[PersonRecord]:
+    """Every live person, normalised for matching (one streamed query, plus further emails)."""
+    extra: dict[int, list[str]] = defaultdict(list)
+    for pid, email in _stream(
+        session,
+        select(PersonEmail.person_id, PersonEmail.email)
+        .join(Person, Person.id == PersonEmail.person_id)
+        .where(Person.deleted_at.is_(None)),
+    ):
+        extra[pid].append(email)
+    stmt = (
+        select(
+            Person.id,
+            Person.first_name,
+            Person.last_name,
+            Person.preferred_name,
+            Person.email,
+            Person.phone,
+            Person.mobile,
+            Person.address_line1,
+            Person.address_line2,
+            Person.town,
+            Person.postcode,
+            Organisation.name_key,
+        )
+        .outerjoin(Organisation, Organisation.id == Person.organisation_id)
+        .where(Person.deleted_at.is_(None))
+        .order_by(Person.id)
+    )
+    records = []
+    for pid, first, last, preferred, email, phone, mobile, line1, line2, town, pc, org in _stream(
+        session, stmt
+    ):
+        records.append(
+            person_record(
+                pid,
+                first_name=first,
+                last_name=last,
+                preferred_name=preferred,
+                emails=(email, *extra.get(pid, ())),
+                phones=(phone, mobile),
+                address_line1=line1,
+                address_line2=line2,
+                town=town,
+                postcode=pc,
+                organisation=org,
+            )
+        )
+    return records
+
+
+@functools.lru_cache(maxsize=262_144)
+def _name_keys(first: str, last: tuple[str, ...]) -> tuple[str, ...]:
+    """The name half of a person's keys (cached: names repeat)."""
+    surname = "".join(last)
+    sl, sf = phonetic(surname), phonetic(first)
+    names: set[str] = set()
+    # Sound-alike codes of both names, in either order (swapped names meet), a nickname by the
+    # names it stands for.
+    for root in nickname_roots(first):
+        names.add("n:" + "|".join(sorted((sl, phonetic(root)))))
+    for part in last if len(last) > 1 else ():
+        names.add("n:" + "|".join(sorted((phonetic(part), sf))))
+    # A typo in a surname's first letter changes its sound-alike code; its middle does not.
+    names.add(f"m:{first}|{surname[1:4]}")
+    # An initial and the surname: "J. Smith" meets "James Smith" (see candidate_pairs).
+    names.add(f"i:{sl}{first[0]}")
+    return tuple(names)
+
+
+def blocking_keys(r: PersonRecord) -> set[str]:
+    """The keys a person is filed under; two people are compared when they share one.
+
+    Contact details are keys on their own. Names and streets are keys only together with a
+    place or an organisation (the organisation, the town, the postcode district): two records
+    that share nothing but a name can never score as duplicates, and "James Smith" alone would
+    make a block of hundreds.
+    """
+    keys: set[str] = set()
+    for local, domain in r.emails:
+        keys.add(f"e:{local}@{domain}")
+        if len(local) >= 4 and not is_shared_mailbox(local):
+            keys.add(f"l:{local}")
+    for digits in r.phones:
+        keys.add(f"p:{digits}")
+    places = [
+        c
+        for c in (
+            f"t={r.town}" if r.town else None,
+            f"a={outward_code(r.postcode)}" if r.postcode else None,
+        )
+        if c
+    ]
+    if r.postcode:
+        keys.add(f"pc:{r.postcode}")
+    if r.street and r.street[0]:
+        street = f"s:{r.street[0]}|{phonetic(r.street[1].split()[0])}"
+        keys.update(f"{street}#{c}" for c in places or ("",))
+    if not (r.first and r.last):
+        return keys
+    contexts = [f"o={r.organisation}", *places] if r.organisation else places
+    if contexts:
+        keys.update(f"{n}#{c}" for n in _name_keys(r.first[0], r.last) for c in contexts)
+    return keys
+
+
+def _sort_name(r: PersonRecord) -> str:
+    return "".join(r.last) + " " + " ".join(r.first)
+
+
+def _not_duplicates(session: Session, entity: str) -> set[int]:
+    return {
+        a * _SHIFT + b
+        for a, b in session.execute(
+            select(NotDuplicate.a_id, NotDuplicate.b_id).where(NotDuplicate.entity == entity)
+        )
+    }
+
+
+def candidate_pairs(records: list[PersonRecord], *, only: Collection[int] | None = None) -> set[int]:
+    """Pairs (encoded ``a << 32 | b``, a < b) of records that share a blocking key.
+
+    Blocks are held by the hash of their key (the key strings are not kept: 100,000 people file
+    under about two million of them). Initial blocks ("Smith J") are only filled where someone
+    has an initial for a first name, and such a record is compared with everyone in its block.
+    """
+    initial_keys = {
+        hash(key)
+        for r in records
+        if r.first and len(r.first[0]) == 1
+        for key in blocking_keys(r)
+        if key.startswith("i:")
+    }
+    # Most keys belong to one person only: such a block holds the index itself, not a list.
+    blocks: dict[int, int | list[int]] = {}
+    initials: dict[int, list[int]] = defaultdict(list)
+    landlines: set[int] = set()
+    for index, r in enumerate(records):
+        for key in blocking_keys(r):
+            h = hash(key)
+            if key[0] == "i":
+                if h in initial_keys:
+                    initials[h].append(index)
+                continue
+            if key[0] == "p" and key[1] == ":" and not key.startswith("p:7"):
+                landlines.add(h)
+            held = blocks.get(h)
+            if held is None:
+                blocks[h] = index
+            elif isinstance(held, int):
+                blocks[h] = [held, index]
+            else:
+                held.append(index)
+    wanted = set(only) if only is not None else None
+    pairs: set[int] = set()
+    for members in initials.values():
+        if wanted is not None and not any(records[i].id in wanted for i in members):
+            continue
+        for i in members:
+            if len(records[i].first[0]) != 1:
+                continue
+            for j in members:
+                if i != j:
+                    a, b = sorted((records[i].id, records[j].id))
+                    pairs.add(a * _SHIFT + b)
+    for h, block in blocks.items():
+        if isinstance(block, int):
+            continue
+        members = block
+        if wanted is not None and not any(records[i].id in wanted for i in members):
+            continue
+        # A landline many share is a switchboard: only the nearest names are compared.
+        switchboard = h in landlines
+        cap = SWITCHBOARD if switchboard else MAX_BLOCK
+        window = 3 if switchboard else WINDOW
+        if len(members) <= cap:
+            ids = sorted(records[i].id for i in members)
+            for x, a in enumerate(ids):
+                for b in ids[x + 1 :]:
+                    pairs.add(a * _SHIFT + b)
+        else:
+            ordered = sorted(members, key=lambda i: _sort_name(records[i]))
+            for x, i in enumerate(ordered):
+                for j in ordered[x + 1 : x + 1 + window]:
+                    a, b = sorted((records[i].id, records[j].id))
+                    pairs.add(a * _SHIFT + b)
+    if wanted is not None:
+        pairs = {p for p in pairs if p >> 32 in wanted or p & (_SHIFT - 1) in wanted}
+    return pairs
+
+
+def find_people_duplicates(
+    session: Session,
+    *,
+    min_score: float = DEFAULT_THRESHOLD,
+    limit: int | None = None,
+    only: Collection[int] | None = None,
+    progress: Progress | None = None,
+    should_cancel: ShouldCancel | None = None,
+) -> ScanResult:
+    """Likely duplicate people, best first.
+
+    Args:
+        min_score: pairs scoring below this are left out.
+        limit: at most this many pairs.
+        only: pairs involving at least one of these person ids (one person's duplicates, or the
+            people an import created).
+    """
+    started = time.perf_counter()
+    _tick(progress, should_cancel, 0, 100)
+    records = load_people(session)
+    _tick(progress, should_cancel, 30, 100)
+    pairs = candidate_pairs(records, only=only)
+    pairs -= _not_duplicates(session, "person")
+    _tick(progress, should_cancel, 40, 100)
+    by_id = {r.id: r for r in records}
+    frequencies = NameFrequencies(records)
+    found: list[DuplicatePair] = []
+    total = len(pairs)
+    for n, code in enumerate(pairs):
+        if n % 20_000 == 0:
+            _tick(progress, should_cancel, 40 + 60 * n // max(total, 1), 100)
+        a, b = code >> 32, code & (_SHIFT - 1)
+        score, reasons = score_people(by_id[a], by_id[b], frequencies)
+        if score >= min_score:
+            found.append(DuplicatePair(a, b, score, tuple(reasons)))
+    found.sort(key=lambda p: (-p.score, p.a, p.b))
+    if limit is not None:
+        found = found[:limit]
+    _tick(progress, should_cancel, 100, 100)
+    return ScanResult(found, total, len(records), time.perf_counter() - started)
+
+
+# --- Organisations ------------------------------------------------------------------------------
+
+_ORG_COMMON = frozenset(
+    {"and", "of", "for", "the", "council", "trust", "nhs", "scotland", "scottish", "uk", "group", "centre",
+     "association", "society", "foundation", "university", "college", "school", "services", "community",
+     "network", "health", "board", "partnership", "national", "city", "county", "borough", "charity"}
+)  # fmt: skip
+
+
+def find_organisation_duplicates(
+    session: Session,
+    *,
+    min_score: float = DEFAULT_THRESHOLD,
+    limit: int | None = None,
+    only: Collection[int] | None = None,
+    progress: Progress | None = None,
+    should_cancel: ShouldCancel | None = None,
+) -> ScanResult:
+    """Likely duplicate organisations ("NHS Fife" and "N.H.S. Fife"), best first; an organisation's
+    aliases (the names of those merged into it) count as its names too."""
+    started = time.perf_counter()
+    _tick(progress, should_cancel, 0, 100)
+    names: dict[int, set[str]] = defaultdict(set)
+    extra: dict[int, tuple[str | None, str | None]] = {}
+    for oid, key, pc, email in _stream(
+        session,
+        select(Organisation.id, Organisation.name_key, Organisation.postcode, Organisation.email).where(
+            Organisation.deleted_at.is_(None)
+        ),
+    ):
+        names[oid].add(key)
+        domain = email.rpartition("@")[2].lower() if email and "@" in email else None
+        extra[oid] = (pc.replace(" ", "").upper() if pc else None, domain)
+    for oid, key in session.execute(select(OrganisationAlias.organisation_id, OrganisationAlias.name_key)):
+        if oid in names:
+            names[oid].add(key)
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for oid, keys in names.items():
+        filed: set[str] = set()
+        for key in keys:
+            squeezed = squeezed_key(key)
+            filed.add("k:" + squeezed)
+            words = [w for w in squeezed.split() if w not in _ORG_COMMON]
+            filed.update("w:" + w for w in words if len(w) >= 3)
+            filed.update("p:" + phonetic(w) for w in words if len(w) >= 4)
+            if not words:
+                filed.add("a:" + squeezed)
+        for k in filed:
+            blocks[k].append(oid)
+    wanted = set(only) if only is not None else None
+    pairs: set[int] = set()
+    for members in blocks.values():
+        ordered = sorted(set(members))
+        if len(ordered) > MAX_BLOCK:
+            ordered = sorted(ordered, key=lambda o: min(names[o]))
+        for x, a in enumerate(ordered):
+            for b in ordered[x + 1 : x + 1 + (len(ordered) if len(ordered) <= MAX_BLOCK else WINDOW)]:
+                lo, hi = min(a, b), max(a, b)
+                if wanted is None or lo in wanted or hi in wanted:
+                    pairs.add(lo * _SHIFT + hi)
+    pairs -= _not_duplicates(session, "organisation")
+    _tick(progress, should_cancel, 50, 100)
+    found: list[DuplicatePair] = []
+    for code in pairs:
+        a, b = code >> 32, code & (_SHIFT - 1)
+        best: tuple[float, list[str]] = (0.0, [])
+        for ka in names[a]:
+            for kb in names[b]:
+                result = score_organisations(ka, kb, a_extra=extra[a], b_extra=extra[b])
+                if result[0] > best[0]:
+                    best = result
+        if best[0] >= min_score:
+            found.append(DuplicatePair(a, b, best[0], tuple(best[1])))
+    found.sort(key=lambda p: (-p.score, p.a, p.b))
+    if limit is not None:
+        found = found[:limit]
+    _tick(progress, should_cancel, 100, 100)
+    return ScanResult(found, len(pairs), len(names), time.perf_counter() - started)
