@@ -496,6 +496,22 @@ _ID_HEADINGS = {
     "wikidata id": WIKIDATA,
     "everypolitician id": EVERYPOLITICIAN,
 }
+_MEMBER_HEADINGS = {
+    "msp",
+    "msps",
+    "ms",
+    "mp",
+    "mps",
+    "mla",
+    "member",
+    "members",
+    "member name",
+    "name of member",
+    "councillor",
+    "councillors",
+    "representative",
+    "elected member",
+}
 _REGION_HEADINGS = {"region", "electoral region", "list region", "regional list"}
 _AREA_HEADINGS = {"constituency or region", "constituency region", "seat", "area"}
 
@@ -589,6 +605,11 @@ def _read_members_sheet(table: Any, headers: list[str], folded: list[str], chamb
     if area_col is None:
         area_col = next((i for i, h in enumerate(folded) if h in _AREA_HEADINGS), None)
     name_fields = {"full_name", "first_name", "last_name"}
+    if not name_fields & set(by_field):
+        # Lists of members often head their names by the office: "MSP", "Member", "Councillor".
+        named = next((i for i, h in enumerate(folded) if h in _MEMBER_HEADINGS and i not in mapping), None)
+        if named is not None:
+            by_field["full_name"] = named
     if not name_fields & set(by_field):
         shown = ", ".join(headers[:8]) + ("…" if len(headers) > 8 else "")
         raise RosterError(
