@@ -1,7 +1,7 @@
 """``kindred-cli roster`` and ``roster-undo``: refresh a chamber's members from an official roster.
 
-    kindred-cli roster FILE [--chamber NAME] [--as-of YYYY-MM-DD] [--dry-run] [--json]
-    kindred-cli roster-undo BATCH_ID [--json]
+kindred-cli roster FILE [--chamber NAME] [--as-of YYYY-MM-DD] [--dry-run] [--json]
+kindred-cli roster-undo BATCH_ID [--json]
 """
 
 from __future__ import annotations
@@ -67,7 +67,9 @@ def cmd_roster(args: argparse.Namespace) -> dict[str, Any]:
             f"{out['continuing']} continuing, {out['unmatched']} unmatched, {out['vacant']} vacant seats, "
             f"{out['duplicates']} repeated rows collapsed."
         ]
-        lines += [f"  {c['kind']}: {c['name']}{' – ' + c['detail'] if c['detail'] else ''}" for c in out["changes"]]
+        lines += [
+            f"  {c['kind']}: {c['name']}{' – ' + c['detail'] if c['detail'] else ''}" for c in out["changes"]
+        ]
         lines += [f"  problem: {p}" for p in out["problems"]]
         lines += [f"Warning: {w}" for w in out["warnings"]]
         if out["batch_id"] is not None:
