@@ -20,8 +20,17 @@ from ui.tasks import TaskRunner
 
 def test_title_and_sidebar(main_window: MainWindow) -> None:
     assert main_window.windowTitle() == "Kindred — demo.db"
-    labels = [main_window.sidebar.item(i).text() for i in range(7)]
-    assert labels == ["People", "Organisations", "Networks", "Interactions", "Events", "Follow-ups", "Trash"]
+    labels = [main_window.sidebar.item(i).text() for i in range(8)]
+    assert labels == [
+        "People",
+        "Organisations",
+        "Networks",
+        "Representatives",
+        "Interactions",
+        "Events",
+        "Follow-ups",
+        "Trash",
+    ]
     assert main_window.people_page.stack.currentIndex() == 0  # the list, not the welcome
 
 
@@ -37,7 +46,15 @@ def test_overdue_follow_ups_badge(main_window: MainWindow) -> None:
 
 
 def test_every_sidebar_page_opens(qtbot: Any, main_window: MainWindow) -> None:
-    for key in ("organisations", "networks", "interactions", "events", "followups", "trash"):
+    for key in (
+        "organisations",
+        "networks",
+        "representatives",
+        "interactions",
+        "events",
+        "followups",
+        "trash",
+    ):
         page = main_window.show_page(key)
         assert main_window.stack.currentWidget() is page
         assert page.accessibleName()
