@@ -138,7 +138,9 @@ def normalise_chamber(name: str | None) -> str | None:
 
 def chamber_of_file_name(text: str) -> str | None:
     """A chamber named in a file or sheet name ("msps-2021.csv", "Senedd members.xlsx")."""
-    words = _key(text).split()
+    # Camel case splits too: "getMSPs.json" names MSPs.
+    words = [fold(w) for w in re.findall(r"[A-Z]+[a-z]*|[a-z]+|\d+", text.replace("_", " "))]
+    words = [w for w in words if w] or _key(text).split()
     joined = " ".join(words)
     for alias in sorted(_ALIASES, key=len, reverse=True):
         if len(alias) <= 2 and alias not in {"ms", "mp"}:

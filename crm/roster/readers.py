@@ -29,7 +29,13 @@ from crm.text import clean_text, fold
 EVERYPOLITICIAN = "everypolitician"
 PARLIAMENT = "parliament"
 WIKIDATA = "wikidata"
-SOURCE_LABELS = {EVERYPOLITICIAN: "EveryPolitician", PARLIAMENT: "UK Parliament", WIKIDATA: "Wikidata"}
+THEYWORKFORYOU = "theyworkforyou"
+SOURCE_LABELS = {
+    EVERYPOLITICIAN: "EveryPolitician",
+    PARLIAMENT: "UK Parliament",
+    WIKIDATA: "Wikidata",
+    THEYWORKFORYOU: "TheyWorkForYou",
+}
 # Popolo identifier schemes Kindred keeps, and under which source.
 _POPOLO_SCHEMES = {"wikidata": WIKIDATA, "datadotparl_id": PARLIAMENT, "parliament": PARLIAMENT}
 MAX_JSON_BYTES = 200 * 1024 * 1024
@@ -87,6 +93,9 @@ class Roster:
     vacant: list[int] = field(default_factory=list)  # rows of empty seats
     problems: list[tuple[int, str]] = field(default_factory=list)  # rows that cannot be used
     warnings: list[str] = field(default_factory=list)
+    # False when the file says it holds only part of the chamber (one page of search results, one
+    # member): members missing from it are then not taken to have left.
+    complete: bool = True
 
 
 # --- Small parsers ------------------------------------------------------------------------------
@@ -284,20 +293,39 @@ def _read_json(path: Path, chamber: str | None) -> Roster:
         and isinstance(data.get("memberships"), list)
     ):
         return _read_popolo(data, path.name, digest, chamber)
-    members = _parliament_members(data)
-    if members is not None:
-        return _read_parliament(members, path.name, digest, chamber)
+    found = _parliament_members(data)
+    if found is not None:
+        members, expected = found
+        roster = _read_parliament(members, path.name, digest, chamber)
+        ids = {m.get("id") for m in members}
+        if expected == -1:
+            roster.complete = False
+            roster.warnings.append(
+                f"{path.name} is one member's record, not a list of the House: nobody else is recorded as having left."
+            )
+        elif expected is not None and expected > len(ids):
+            roster.complete = False
+            roster.warnings.append(
+                f"{path.name} holds {len(ids):,} of the {expected:,} members the Parliament listed (one page of "
+                "search results): nobody missing from it is recorded as having left. Save every page into "
+                "one file to refresh the whole House."
+            )
+        return roster
+    if isinstance(data, list) and data and all(isinstance(d, dict) for d in data):
+        return _read_flat_json(data, path.name, digest, chamber)
     raise RosterError(
         f"{path.name} is not a roster: it is neither EveryPolitician (Popolo) JSON nor the UK Parliament "
         "Members API's JSON, and has no members with names."
     )
 
 
-def _parliament_members(data: Any) -> list[dict[str, Any]] | None:
-    """The member objects of a Members API response: a search page, a list of pages, a list of
-    items, or one member."""
+def _parliament_members(data: Any) -> tuple[list[dict[str, Any]], int | None] | None:
+    """The member objects of a Members API response (a search page, a list of pages, a list of
+    items, or one member) and how many the API said there were (``None`` when it did not say)."""
     pages: list[Any] = data if isinstance(data, list) else [data]
     out: list[dict[str, Any]] = []
+    totals: set[int] = set()
+    singles = 0
     for page in pages:
         if not isinstance(page, dict):
             return None
@@ -307,15 +335,22 @@ def _parliament_members(data: Any) -> list[dict[str, Any]] | None:
                 value = item.get("value") if isinstance(item, dict) else None
                 if isinstance(value, dict):
                     out.append(value)
+            if isinstance(page.get("totalResults"), int):
+                totals.add(page["totalResults"])
         elif isinstance(page.get("value"), dict):
             out.append(page["value"])
+            singles += 1
         elif "nameDisplayAs" in page or "nameListAs" in page:
             out.append(page)
+            singles += 1
         else:
             return None
     if out and not any("nameDisplayAs" in m or "nameListAs" in m for m in out):
         return None
-    return out
+    if totals:
+        return out, max(totals)
+    # One member's own record (GET /api/Members/{id}): a member, not a chamber.
+    return out, (-1 if singles and not isinstance(data, list) else None)
 
 
 def _read_parliament(
@@ -424,7 +459,7 @@ def _read_popolo(data: dict[str, Any], file_name: str, digest: str, chamber: str
             title=title or _text(person.get("honorific_prefix")),
             first_name=first,
             last_name=last,
-            email=_email(person.get("email")),
+            email=_email(person.get("email")) or _popolo_email(person),
             party=_text((orgs.get(m.get("on_behalf_of_id")) or {}).get("name")),
             start_date=start,
             end_date=end,
@@ -453,6 +488,13 @@ def _read_popolo(data: dict[str, Any], file_name: str, digest: str, chamber: str
         problems=problems,
         vacant=vacant,
     )
+
+
+def _popolo_email(person: Mapping[str, Any]) -> str | None:
+    for contact in person.get("contact_details") or []:
+        if isinstance(contact, dict) and str(contact.get("type", "")).lower() == "email":
+            return _email(contact.get("value"))
+    return None
 
 
 # --- Spreadsheets (EveryPolitician CSV and any list of members) --------------------------------
@@ -488,8 +530,10 @@ _END_HEADINGS = {
     "end_date",
 }
 _ID_HEADINGS = {
-    "member id": PARLIAMENT,
     "parliament id": PARLIAMENT,
+    "parliament member id": PARLIAMENT,
+    "theyworkforyou id": THEYWORKFORYOU,
+    "twfy id": THEYWORKFORYOU,
     "mnis id": PARLIAMENT,
     "members api id": PARLIAMENT,
     "wikidata": WIKIDATA,
@@ -511,7 +555,11 @@ _MEMBER_HEADINGS = {
     "councillors",
     "representative",
     "elected member",
+    "parliamentary name",
+    "display name",
 }
+_CURRENT_HEADINGS = {"is current", "iscurrent", "current", "current member", "is active", "active"}
+_FALSE = {"false", "no", "n", "0", "former"}
 _REGION_HEADINGS = {"region", "electoral region", "list region", "regional list"}
 _AREA_HEADINGS = {"constituency or region", "constituency region", "seat", "area"}
 
@@ -624,8 +672,14 @@ def _read_members_sheet(table: Any, headers: list[str], folded: list[str], chamb
     vacant: list[int] = []
     chamber_names: list[str | None] = [hinted] if hinted else []
     get: Callable[[Sequence[Any], str], Any] = lambda values, f: _cell(values, by_field.get(f))  # noqa: E731
+    current_col = next((i for i, h in enumerate(folded) if h in _CURRENT_HEADINGS), None)
+    left_out = 0
     for number, values in table.data_rows:
         if not any(v not in (None, "") for v in values):
+            continue
+        flag = _cell(values, current_col)
+        if current_col is not None and (flag is False or fold(str(flag)).strip() in _FALSE):
+            left_out += 1  # a former member: absent members are ended anyway
             continue
         full = _text(get(values, "full_name"))
         first, last = _text(get(values, "first_name")), _text(get(values, "last_name"))
@@ -679,7 +733,37 @@ def _read_members_sheet(table: Any, headers: list[str], folded: list[str], chamb
         problems=problems,
         vacant=vacant,
     )
+    if left_out:
+        roster.warnings.append(f"{left_out:,} rows marked as former members left out.")
     return roster
+
+
+@dataclass
+class _JsonTable:
+    """A JSON list of flat objects presented as a table (keys as headings)."""
+
+    file_name: str
+    sha256: str
+    headers: list[str]
+    data_rows: list[tuple[int, list[Any]]]
+    sheet: str | None = None
+
+
+def _read_flat_json(data: list[dict[str, Any]], file_name: str, digest: str, chamber: str | None) -> Roster:
+    """A JSON list of members as flat objects (TheyWorkForYou's getMPs and getMSPs, open-data
+    exports): read like a spreadsheet whose headings are the keys."""
+    headers: list[str] = []
+    for item in data[:200]:
+        for key in item:
+            if key not in headers and not isinstance(item[key], (dict, list)):
+                headers.append(str(key))
+    rows = [(i, [item.get(h) for h in headers]) for i, item in enumerate(data, start=1)]
+    shown = list(headers)
+    if {"person_id", "member_id", "name", "party", "constituency"} <= set(headers):
+        # TheyWorkForYou's getMPs/getMSPs: its person_id stays the same across elections.
+        shown[headers.index("person_id")] = "TheyWorkForYou ID"
+    table = _JsonTable(file_name, digest, shown, rows)
+    return _read_members_sheet(table, shown, [_heading(h) for h in shown], chamber)
 
 
 def describe_kind(kind: str) -> str:

@@ -351,11 +351,14 @@ def plan_refresh(
         candidates_q = candidates_q.where(Person.id.in_(in_chamber))
     people: dict[int, Any] = {}
     by_name: dict[str, set[int]] = defaultdict(set)
+    by_surname: dict[str, set[int]] = defaultdict(set)
     for p in session.execute(candidates_q):
         people[p.id] = p
         for key in {person_key(p.first_name, p.last_name), person_key(p.preferred_name, p.last_name)}:
             if key:
                 by_name[key].add(p.id)
+        if p.last_name and (surname := name_key(p.last_name)):
+            by_surname[surname].add(p.id)
     roles: dict[int, list[_RoleRow]] = defaultdict(list)
     for role_row in session.execute(
         select(
@@ -403,6 +406,8 @@ def plan_refresh(
         lead = group.current or group.past[-1]
         rows = [r.row for r in group.rows]
         pid, how, problem = _match(group, by_identifier, by_email, by_name, stored_ids, people)
+        if pid is None and problem is None:
+            pid, how = _match_by_surname_and_seat(group, by_surname, roles, people, as_of)
         if problem and pid is None:
             if how == "ambiguous":
                 protected.update(int(x) for x in problem.split("|")[1].split(","))
@@ -563,7 +568,7 @@ def plan_refresh(
     _tick(progress, should_cancel, 3, 4)
 
     # Members current in Kindred whom the roster no longer lists.
-    for pid, person_roles in roles.items():
+    for pid, person_roles in roles.items() if roster.complete else ():
         if pid in matched_people or pid in protected:
             continue
         current = [r for r in person_roles if _is_current(r.end_date, as_of)]
@@ -587,6 +592,35 @@ def plan_refresh(
                 f"not on the roster: role ends on {as_of:%d/%m/%Y}",
                 latest.party,
                 latest.seat,
+            )
+        )
+    # People typed as members of this chamber with no role in it at all, whom the roster does not
+    # list: recorded as former members (a role ended at ``as_of``), so "MSP" lists stop taking them.
+    noun = chambers.MEMBER_NOUN.get(chamber, "member")
+    for pid in sorted(typed - set(roles) - matched_people - protected) if roster.complete else ():
+        known = people.get(pid)
+        if known is None:
+            continue
+        actions.new_roles.append(
+            {
+                "person_id": pid,
+                "chamber": chamber,
+                "party": None,
+                "constituency": None,
+                "region": None,
+                "role": None,
+                "start_date": None,
+                "end_date": as_of,
+            }
+        )
+        name = " ".join(x for x in ((known.preferred_name or known.first_name), known.last_name) if x)
+        changes.append(
+            Change(
+                "ended",
+                name or f"Person {pid}",
+                [],
+                pid,
+                f"typed as {noun} but not on the roster: recorded as a former {noun} from {as_of:%d/%m/%Y}",
             )
         )
     warnings: list[str] = []
@@ -684,6 +718,36 @@ def _match(
             f"{len(named)} people in Kindred could be this member (ids {', '.join(map(str, names[:5]))}): merge the duplicates, then refresh again|{','.join(map(str, names))}",
         )
     return None, None, None
+
+
+def _match_by_surname_and_seat(
+    group: _Group,
+    by_surname: dict[str, set[int]],
+    roles: dict[int, list[_RoleRow]],
+    people: dict[int, Any],
+    as_of: dt.date,
+) -> tuple[int | None, str | None]:
+    """The last resort before creating someone: the one current member of the chamber with the
+    row's surname who holds its seat, or shares its first initial ("Jackie"/"Jacqueline Baillie",
+    "Dr Sandesh Gulhane"/"Sandesh Gulhane"): a new spelling of a continuing member's name."""
+    lead = group.current or group.past[-1]
+    surname = name_key(lead.last_name)
+    if not surname:
+        return None, None
+    seat = _seat_key(lead.seat)
+    initial = fold(lead.first_name or "")[:1]
+    found = set()
+    for pid in by_surname.get(surname, set()):
+        current = [r for r in roles.get(pid, []) if _is_current(r.end_date, as_of)]
+        if not current:
+            continue
+        person = people[pid]
+        first = fold(person.preferred_name or person.first_name or "")[:1]
+        if (seat and any(_seat_key(r.seat) == seat for r in current)) or (initial and first == initial):
+            found.add(pid)
+    if len(found) == 1:
+        return found.pop(), "surname and seat"
+    return None, None
 
 
 # --- Applying -----------------------------------------------------------------------------------

@@ -164,3 +164,50 @@ def test_not_a_roster(tmp_path: Path) -> None:
     path.write_text("Organisation,Town\nKindness Trust,Perth\n", encoding="utf-8")
     with pytest.raises(RosterError, match="no column holds members' names"):
         read_roster(path, "Scottish Parliament")
+
+
+def test_theyworkforyou_json(tmp_path: Path) -> None:
+    import json
+
+    path = tmp_path / "getMSPs.json"
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "member_id": "80123",
+                    "person_id": "25100",
+                    "name": "Kaukab Stewart",
+                    "party": "Scottish National Party",
+                    "constituency": "Glasgow Kelvin",
+                    "office": [{"dept": "", "position": ""}],
+                },
+                {
+                    "member_id": "80124",
+                    "person_id": "13985",
+                    "name": "Miles Briggs",
+                    "party": "Scottish Conservative and Unionist Party",
+                    "constituency": "Lothian",
+                },
+            ]
+        ),
+        encoding="utf-8",
+    )
+    roster = read_roster(path)
+    assert roster.chamber == "Scottish Parliament"  # from the file name
+    assert [(r.name, r.constituency, r.region, r.identifiers) for r in roster.rows] == [
+        ("Kaukab Stewart", "Glasgow Kelvin", None, {"theyworkforyou": "25100"}),
+        ("Miles Briggs", None, "Lothian", {"theyworkforyou": "13985"}),
+    ]
+
+
+def test_rows_marked_as_former_are_left_out(tmp_path: Path) -> None:
+    path = tmp_path / "members.csv"
+    path.write_text(
+        'Parliamentary name,Party,Constituency,IsCurrent\n"Baillie, Jackie",Labour,Dumbarton,True\n"White, Sandra",SNP,Glasgow Kelvin,False\n',
+        encoding="utf-8",
+    )
+    roster = read_roster(path, "Scottish Parliament")
+    assert [r.name for r in roster.rows] == ["Baillie, Jackie"]
+    assert roster.rows[0].first_name == "Jackie" and roster.warnings == [
+        "1 rows marked as former members left out."
+    ]

@@ -360,3 +360,81 @@ def test_continuing_members_only_have_blanks_filled_in(db: Database) -> None:
         )
         person = s.get(Person, pid)
         assert person is not None and person.email == "jb@example.org"  # never overwritten
+
+
+def test_one_page_of_search_results_ends_nobody(db: Database, tmp_path: Path) -> None:
+    import json
+
+    members = generate(30, seed=12)
+    whole = write_members_api(tmp_path / "all.json", members)
+    _refresh(db, whole, dt.date(2024, 7, 5))
+    page = json.loads(whole.read_text(encoding="utf-8"))
+    page["items"] = page["items"][:20]  # what the API gives at most per request
+    one_page = tmp_path / "page-1.json"
+    one_page.write_text(json.dumps(page), encoding="utf-8")
+    result = _refresh(db, one_page, dt.date(2024, 9, 1))
+    out = result.as_dict()
+    assert (out["ended"], out["continuing"]) == (0, 20)
+    assert any("20 of the 30 members" in w for w in out["warnings"])
+    assert len(_current(db, "House of Commons")) == 30
+    single = tmp_path / "member.json"
+    single.write_text(json.dumps(page["items"][0]), encoding="utf-8")
+    assert _refresh(db, single, dt.date(2024, 9, 2)).as_dict()["ended"] == 0
+
+
+def test_a_new_spelling_of_a_continuing_members_name_is_matched(db: Database) -> None:
+    with db.transaction() as s:
+        p = people_service.create_person(s, first_name="Jacqueline", last_name="Baillie", types=["msp"])
+        roles_service.add_role(
+            s, p.id, chamber="Scottish Parliament", party="Scottish Labour", constituency="Dumbarton"
+        )
+        pid = p.id
+    result = _refresh(db, FIXTURES / "everypolitician-scottish-parliament-term-6.csv", dt.date(2024, 1, 1))
+    out = result.as_dict()
+    baillie = next(c for c in result.plan.changes if c.name == "Jackie Baillie")
+    assert (baillie.kind, baillie.person_id, baillie.how) == ("continuing", pid, "surname and seat")
+    assert out["ended"] == 0 and _people(db) == 10
+
+
+def test_people_typed_as_msps_but_not_on_the_roster_become_former(db: Database) -> None:
+    with db.transaction() as s:
+        gone = people_service.create_person(s, first_name="Sandra", last_name="White", types=["msp"]).id
+        other = people_service.create_person(
+            s, first_name="Pat", last_name="Partner", types=["partner_contact"]
+        ).id
+    result = _refresh(db, FIXTURES / "everypolitician-scottish-parliament-term-6.csv", dt.date(2024, 1, 1))
+    out = result.as_dict()
+    white = next(c for c in out["changes"] if c["person_id"] == gone)
+    assert white["kind"] == "ended" and "typed as MSP but not on the roster" in white["detail"]
+    with db.session() as s:
+        assert s.get(Person, other) is not None
+        assert count_people(s, PersonFilter(types=["msp"])) == 10
+        assert count_people(s, PersonFilter(types=["msp"], current_roles_only=False)) == 11
+        role = s.scalars(select(ElectedRole).where(ElectedRole.person_id == gone)).one()
+        assert (role.chamber, role.start_date, role.end_date) == (
+            "Scottish Parliament",
+            None,
+            dt.date(2024, 1, 1),
+        )
+    assert result.batch_id is not None
+    undo_refresh(db, result.batch_id)
+    with db.session() as s:
+        assert s.scalars(select(ElectedRole).where(ElectedRole.person_id == gone)).all() == []
+        assert count_people(s, PersonFilter(types=["msp"])) == 1
+
+
+def test_representatives_and_party_counts(db: Database, tmp_path: Path) -> None:
+    from crm.roster import current
+
+    members = generate(9, seed=13)
+    _refresh(db, write_everypolitician(tmp_path / "a.csv", members), dt.date(2022, 1, 1))
+    _refresh(db, write_everypolitician(tmp_path / "b.csv", members[1:]), dt.date(2024, 1, 1))
+    with db.session() as s:
+        shown = current.representatives(s, SP)
+        assert len(shown) == 8 and all(m.current for m in shown)
+        everyone = current.representatives(s, SP, include_former=True)
+        assert len(everyone) == 9
+        former = [m for m in everyone if not m.current]
+        assert [(m.name, m.end_date) for m in former] == [(members[0].name, dt.date(2024, 1, 1))]
+        assert sum(n for _p, n in current.party_counts(everyone)) == 8
+        assert current.chamber_counts(s) == [(SP, 8)]
