@@ -58,10 +58,10 @@ from crm.importing import (
     remember_mapping,
     suggest_mapping,
     suggest_type,
-    undo_import,
 )
 from crm.importing.reader import SUPPORTED_SUFFIXES, column_letter
 from crm.models import CONSENT_PURPOSES, LAWFUL_BASES, MEMBERSHIP_ROLES, STAKEHOLDER_LABELS
+from crm.roster.reconcile import undo_batch
 
 from ui import dialogs
 from ui.tasks import Task, TaskContext, TaskRunner, emit
@@ -1070,7 +1070,7 @@ class ImportWizard(QWizard):
             dialogs.show_error(self, "Undo import", message)
 
         return self.runner.run(
-            lambda ctx: undo_import(ctx.db, batch_id),
+            lambda ctx: undo_batch(ctx.db, batch_id),  # a roster refresh is undone its own way
             on_done=done,
             on_error=failed,
             parent_widget=self,
@@ -1218,7 +1218,7 @@ class ImportHistoryDialog(QDialog):
             dialogs.show_error(self, "Undo import", message)
 
         return self.runner.run(
-            lambda ctx: undo_import(ctx.db, batch_id),
+            lambda ctx: undo_batch(ctx.db, batch_id),  # a roster refresh is undone its own way
             on_done=done,
             on_error=failed,
             parent_widget=self,

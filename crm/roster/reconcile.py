@@ -1082,3 +1082,13 @@ def list_refreshes(session: Session, limit: int = 50) -> list[ImportBatch]:
     """Recent roster refreshes, newest first."""
     batches = session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(limit * 4))
     return [b for b in batches if (b.options or {}).get("kind") == ROSTER_KIND][:limit]
+
+
+def undo_batch(db: Database, batch_id: int) -> Any:
+    """Undo an import or a roster refresh, whichever the batch was (for the import history)."""
+    from crm.importing import undo_import
+
+    with db.session() as session:
+        batch = session.get(ImportBatch, batch_id)
+        is_roster = batch is not None and (batch.options or {}).get("kind") == ROSTER_KIND
+    return undo_refresh(db, batch_id) if is_roster else undo_import(db, batch_id)

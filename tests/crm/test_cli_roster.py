@@ -108,3 +108,23 @@ def test_missing_file_and_unknown_batch(tmp_path: Path, capsys: pytest.CaptureFi
     assert code == 1 and "no such file" in out["error"]
     code, out = _run(capsys, "--db", db, "roster-undo", "99", "--json")
     assert code == 1 and "no roster refresh 99" in out["error"]
+
+
+def test_import_undo_sends_a_roster_refresh_to_roster_undo(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from crm.db import open_database
+    from crm.roster.reconcile import undo_batch
+
+    db = str(tmp_path / "k.db")
+    code, out = _run(capsys, "--db", db, "roster", str(EP), "--as-of", "2024-01-01", "--json")
+    batch = str(out["batch_id"])
+    code, refused = _run(capsys, "--db", db, "import-undo", batch, "--json")
+    assert code == 1 and f"roster-undo {batch}" in refused["error"]
+    assert _count(db, capsys, "--type", "msp") == 10
+    database = open_database(db)
+    try:
+        undo_batch(database, int(batch))  # what Import history's Undo calls
+    finally:
+        database.dispose()
+    assert _count(db, capsys, "--type", "msp") == 0
