@@ -107,6 +107,8 @@ def _human(command: str, result: dict[str, Any]) -> str:
         return f"Database ready at {result['database']} (schema {result['schema']})."
     if command == "demo":
         return f"Loaded sample data: {result['people']} people, {result['organisations']} organisations, {result['interactions']} interactions."
+    if "summary" in result and len(result) == 1:
+        return str(result["summary"])
     if command == "backup":
         return f"Backed up to {result['backup']}."
     return "\n".join(f"{k}: {v}" for k, v in result.items())
@@ -146,11 +148,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_json(p)
     p.set_defaults(handler=cmd_backup)
 
-    from crm import cli_duplicates, cli_export, cli_import
+    from crm import cli_duplicates, cli_export, cli_import, cli_roster
 
     cli_import.register(sub)
     cli_export.register(sub)
     cli_duplicates.register(sub)
+    cli_roster.register(sub)
     return parser
 
 

@@ -42,6 +42,7 @@ from crm.models import (
     PersonType,
     Tag,
 )
+from crm.roster import current
 from crm.text import search_tokens
 
 
@@ -66,6 +67,8 @@ class PersonFilter:
     chamber: str | None = None
     party: str | None = None
     constituency: str | None = None  # matches constituency or region of an elected role
+    # Current elected roles and network memberships only (stakeholder types of elected members,
+    # chamber, party, constituency, network); False also takes in former members and leavers.
     current_roles_only: bool = True
     has_email: bool | None = None
     has_address: bool | None = None
@@ -164,11 +167,8 @@ def person_ids_select(f: PersonFilter, dialect: str) -> Select[Any]:
     # Related-table filters are written as ``person.id IN (SELECT person_id ...)``: SQLite then
     # walks the small side through a (key, person_id) index instead of probing once per person.
     if f.types:
-        conditions.append(
-            Person.id.in_(
-                select(PersonType.person_id).where(PersonType.type.in_([t.lower() for t in f.types]))
-            )
-        )
+        # MSPs, MSs, MPs and councillors mean current members unless former ones are asked for.
+        conditions.append(current.type_condition(f.types, current_only=f.current_roles_only))
     if f.network:
         network_ids = select(Network.id).where(_ci_equal(Network.name, f.network))
         members = select(Membership.person_id).where(Membership.network_id.in_(network_ids))
@@ -176,6 +176,9 @@ def person_ids_select(f: PersonFilter, dialect: str) -> Select[Any]:
             members = members.where(_ci_equal(Membership.role, f.network_role))
         if f.network_status:
             members = members.where(_ci_equal(Membership.status, f.network_status))
+        elif f.current_roles_only:
+            # A network's members are the people whose membership is current, as its page shows.
+            members = members.where(current.membership_is_current())
         conditions.append(Person.id.in_(members))
     for tag in f.tags:
         tag_ids = select(Tag.id).where(_ci_equal(Tag.name, tag))
@@ -198,7 +201,7 @@ def person_ids_select(f: PersonFilter, dialect: str) -> Select[Any]:
     if f.chamber or f.party or f.constituency:
         role = select(ElectedRole.person_id)
         if f.current_roles_only:
-            role = role.where(or_(ElectedRole.end_date.is_(None), ElectedRole.end_date >= dt.date.today()))
+            role = role.where(current.role_is_current())
         if f.chamber:
             role = role.where(_ci_equal(ElectedRole.chamber, f.chamber))
         if f.party:
@@ -295,6 +298,14 @@ def list_columns() -> dict[str, tuple[str, Any]]:
 SORT_KEYS = frozenset(list_columns())
 
 
+def _display_columns() -> dict[str, tuple[str, Any]]:
+    """As :func:`list_columns`, but the Type column says "former_msp" for a former MSP (sorting
+    keeps the plain type, which the index serves)."""
+    columns = list_columns()
+    columns["type"] = (columns["type"][0], current.type_display_expression())
+    return columns
+
+
 def _order_by(sort: str, descending: bool) -> list[Any]:
     if sort == "name":
         # Exactly the sort index's columns, so SQLite reads people in order from the index.
@@ -351,7 +362,7 @@ def list_rows(session: Session, ids: Sequence[int], columns: Sequence[str]) -> d
     """Display values of ``columns`` for the given people, keyed by id (order of ``ids`` not kept)."""
     if not ids:
         return {}
-    available = list_columns()
+    available = _display_columns()
     exprs = [available[c][1].label(c) for c in columns]
     rows = session.execute(select(Person.id, *exprs).where(Person.id.in_(list(ids)))).all()
     return {row[0]: tuple(row[1:]) for row in rows}
@@ -372,7 +383,7 @@ def page(
     The page's ids are chosen first (filter, sort, limit); display columns such as the
     organisation's name are then computed for those rows only.
     """
-    available = list_columns()
+    available = _display_columns()
     order = _order_by(sort if sort != "rank" else "name", descending)
     chosen = person_ids_select(f, _dialect(session)).order_by(*order).offset(offset).limit(limit).subquery()
     stmt = (

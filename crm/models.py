@@ -286,7 +286,28 @@ class ElectedRole(Base):
 
     @property
     def is_current(self) -> bool:
-        return self.end_date is None or self.end_date >= dt.date.today()
+        """Not ended: the end date is the day the seat was lost or given up (see crm.roster.current)."""
+        return self.end_date is None or self.end_date > dt.date.today()
+
+
+class PersonIdentifier(Base):
+    """An identifier a person has elsewhere (source + id): EveryPolitician, Parliament, Wikidata.
+
+    A roster refresh matches people by these before anything else, so a member keeps one record
+    through name changes and new email addresses. One external id belongs to one person.
+    """
+
+    __tablename__ = "person_identifier"
+    __table_args__ = (
+        UniqueConstraint("source", "identifier", name="uq_person_identifier_source_identifier"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(50))
+    identifier: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id", ondelete="SET NULL"))
 
 
 # --- Networks -----------------------------------------------------------------------------------

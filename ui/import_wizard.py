@@ -58,10 +58,10 @@ from crm.importing import (
     remember_mapping,
     suggest_mapping,
     suggest_type,
-    undo_import,
 )
 from crm.importing.reader import SUPPORTED_SUFFIXES, column_letter
 from crm.models import CONSENT_PURPOSES, LAWFUL_BASES, MEMBERSHIP_ROLES, STAKEHOLDER_LABELS
+from crm.roster.reconcile import undo_batch
 
 from ui import dialogs
 from ui.tasks import Task, TaskContext, TaskRunner, emit
@@ -540,6 +540,17 @@ class DuplicatesPage(_Page):
         return True
 
 
+NOT_ELECTED = "not-elected"
+MEMBERS_OF_CHOICES: tuple[tuple[str, str], ...] = (
+    ("Choose…", ""),
+    ("The Scottish Parliament (MSPs)", "msp"),
+    ("The Senedd (MSs)", "ms"),
+    ("The House of Commons (MPs)", "mp"),
+    ("A local council (councillors)", "councillor"),
+    ("None of these (leave party and constituency out)", NOT_ELECTED),
+)
+
+
 class OptionsPage(_Page):
     def __init__(self) -> None:
         super().__init__(
@@ -590,6 +601,16 @@ class OptionsPage(_Page):
         form.addRow("Role:", self.role)
         form.addRow("Tags:", self.tags)
         form.addRow("Stakeholder type:", self.type)
+        # A list with party and constituency columns but no chamber: ask, in plain words, where
+        # these people sit (the answer gives their stakeholder type, and so their roles' chamber).
+        self.members_of = QComboBox()
+        self.members_of.setAccessibleName("Which parliament or council these people are members of")
+        for label, value in MEMBERS_OF_CHOICES:
+            self.members_of.addItem(label, value)
+        self.members_of_label = QLabel("These people are members of:")
+        form.addRow(self.members_of_label, self.members_of)
+        self.members_of.currentIndexChanged.connect(self._members_of_chosen)
+        self.type.currentIndexChanged.connect(self._type_chosen)
         form.addRow("Source:", self.source)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -599,9 +620,30 @@ class OptionsPage(_Page):
         self._loaded = False
         self._type_suggested = False
 
+    def _needs_chamber(self) -> bool:
+        """Party or constituency columns, and nothing in the file saying which chamber."""
+        fields = set((self.w.mapping or {}).values())
+        return bool(fields & {"party", "constituency"}) and not fields & {"chamber", "type"}
+
+    def _members_of_chosen(self, _index: int) -> None:
+        value = self.members_of.currentData()
+        if value and value != NOT_ELECTED:
+            self.type.setCurrentIndex(max(self.type.findData(value), 0))
+            self.show_status("")
+
+    def _type_chosen(self, _index: int) -> None:
+        found = self.members_of.findData(self.type.currentData() or "")
+        if found > 0 and self.members_of.currentIndex() != found:
+            self.members_of.setCurrentIndex(found)
+
     def initializePage(self) -> None:
         self.set_ready(True)
         self._suggest_type()
+        needs = self._needs_chamber()
+        self.members_of.setVisible(needs)
+        self.members_of_label.setVisible(needs)
+        if needs:
+            self._type_chosen(0)
         if not self._loaded:
             from crm.services import networks
 
@@ -638,6 +680,21 @@ class OptionsPage(_Page):
 
     def validatePage(self) -> bool:
         options = self.w.import_options
+        if self._needs_chamber():
+            answer = self.members_of.currentData()
+            if not answer:
+                self.show_status(
+                    "Which parliament or council are these people members of? Choose one above, "
+                    "so their party and constituency are recorded with the right seat.",
+                    error=True,
+                )
+                self.members_of.setFocus()
+                return False
+            if answer == NOT_ELECTED and self.w.mapping is not None:
+                # Not elected members: their party and constituency columns are left out.
+                self.w.mapping = {
+                    i: f for i, f in self.w.mapping.items() if f not in ("party", "constituency")
+                }
         options.network = self.network.currentText().strip() or None
         options.role = (self.role.currentText().strip() or "member").lower()
         options.tags = [t.strip() for t in self.tags.text().replace(";", ",").split(",") if t.strip()]
@@ -1072,7 +1129,7 @@ class ImportWizard(QWizard):
             dialogs.show_error(self, "Undo import", message)
 
         return self.runner.run(
-            lambda ctx: undo_import(ctx.db, batch_id),
+            lambda ctx: undo_batch(ctx.db, batch_id),  # a roster refresh is undone its own way
             on_done=done,
             on_error=failed,
             parent_widget=self,
@@ -1220,7 +1277,7 @@ class ImportHistoryDialog(QDialog):
             dialogs.show_error(self, "Undo import", message)
 
         return self.runner.run(
-            lambda ctx: undo_import(ctx.db, batch_id),
+            lambda ctx: undo_batch(ctx.db, batch_id),  # a roster refresh is undone its own way
             on_done=done,
             on_error=failed,
             parent_widget=self,

@@ -62,6 +62,7 @@ KEY_ROLE = Qt.ItemDataRole.UserRole + 11
 PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("organisations", "Organisations", "ui.pages.organisations_page", "OrganisationsPage"),
     ("networks", "Networks", "ui.pages.networks_page", "NetworksPage"),
+    ("representatives", "Representatives", "ui.pages.representatives_page", "RepresentativesPage"),
     ("interactions", "Interactions", "ui.pages.interactions_page", "InteractionsPage"),
     ("events", "Events", "ui.pages.events_page", "EventsPage"),
     ("followups", "Follow-ups", "ui.pages.followups_page", "FollowupsPage"),
@@ -228,6 +229,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "&Import spreadsheet…", lambda: self.open_import())
         self._action(file_menu, "Import &history…", self.open_import_history)
+        self._action(file_menu, "Update &representatives…", self.open_roster_update)
         self._action(file_menu, "&Export…", lambda: self.open_export())
         file_menu.addSeparator()
         self._action(file_menu, "&Back up database…", self.back_up)
@@ -618,6 +620,16 @@ class MainWindow(QMainWindow):
         self.active_dialog = wizard
         wizard.open()
         return wizard
+
+    def open_roster_update(self) -> QDialog | None:
+        """Update representatives from an official roster (EveryPolitician, UK Parliament, a spreadsheet)."""
+        from ui.roster_dialog import RosterDialog
+
+        dialog = RosterDialog(self.runner, self)
+        dialog.data_changed.connect(self.refresh_all)
+        self.active_dialog = dialog
+        dialog.open()
+        return dialog
 
     def open_import_history(self) -> QDialog | None:
         try:

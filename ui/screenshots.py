@@ -198,7 +198,15 @@ def render(outdir: Path, width: int = 1280, height: int = 800, *, dark: bool = F
         bulk.close()
     page.table.clearSelection()
 
-    for key in ("organisations", "networks", "interactions", "events", "followups", "trash"):
+    for key in (
+        "organisations",
+        "networks",
+        "representatives",
+        "interactions",
+        "events",
+        "followups",
+        "trash",
+    ):
         window.show_page(key)
         _wait_idle(app, runner)
         shot(window, key)
@@ -225,6 +233,8 @@ def render(outdir: Path, width: int = 1280, height: int = 800, *, dark: bool = F
             if name == "import-wizard":
                 _wizard_pages(app, runner, widget, shot)
             widget.close()
+
+    _roster_update(app, runner, window, db, work, shot)
 
     window.close()
     db.dispose()
@@ -277,6 +287,174 @@ def _duplicates_page(
     _wait_for(page.scanned, 60_000)
     _wait_idle(app, runner)
     shot(window, "duplicates")
+
+
+def _sample_roster(db: object, path: Path) -> Path:
+    """An EveryPolitician-style roster of the sample MSPs a year on: most continue, one changes
+    party, two have gone and three are new."""
+    import csv
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from crm.db import Database
+    from crm.models import ElectedRole, Person
+
+    assert isinstance(db, Database)
+    with db.session() as s:
+        rows = s.execute(
+            select(
+                Person.first_name,
+                Person.last_name,
+                Person.email,
+                ElectedRole.party,
+                ElectedRole.constituency,
+                ElectedRole.region,
+            )
+            .join(ElectedRole, ElectedRole.person_id == Person.id)
+            .where(ElectedRole.chamber == "Scottish Parliament", ElectedRole.end_date.is_(None))
+            .order_by(Person.last_name)
+        ).all()
+    header = [
+        "id",
+        "name",
+        "sort_name",
+        "email",
+        "twitter",
+        "facebook",
+        "group",
+        "group_id",
+        "area_id",
+        "area",
+        "chamber",
+        "term",
+        "start_date",
+        "end_date",
+        "image",
+        "gender",
+        "wikidata",
+        "wikidata_group",
+        "wikidata_area",
+    ]
+    out = []
+    for i, (first, last, email, party, constituency, region) in enumerate(rows):
+        if i in (1, 4):
+            continue  # stood down
+        if i == 2:
+            out.append(
+                [
+                    f"sp-{i}",
+                    f"{first} {last}",
+                    f"{last}, {first}",
+                    email or "",
+                    "",
+                    "",
+                    party,
+                    "",
+                    "",
+                    constituency or region,
+                    "Scottish Parliament",
+                    "6",
+                    "2021-05-13",
+                    "2025-09-30",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                ]
+            )
+            party = "Independent"
+        out.append(
+            [
+                f"sp-{i}",
+                f"{first} {last}",
+                f"{last}, {first}",
+                email or "",
+                "",
+                "",
+                party,
+                "",
+                "",
+                constituency or region,
+                "Scottish Parliament",
+                "6",
+                "2021-05-13" if i != 2 else "2025-09-30",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ]
+        )
+    for j, (name, party, area) in enumerate(
+        (
+            ("Eilidh Mac an t-Saoir", "Scottish Green Party", "Highlands and Islands"),
+            ("Ruaridh Ó Dónaill", "Scottish National Party", "Glasgow Kelvin"),
+            ("Siobhán Duncan-Reid", "Scottish Labour", "Lothian"),
+        )
+    ):
+        out.append(
+            [
+                f"new-{j}",
+                name,
+                "",
+                "",
+                "",
+                "",
+                party,
+                "",
+                "",
+                area,
+                "Scottish Parliament",
+                "6",
+                (dt.date.today() - dt.timedelta(days=40 + j)).isoformat(),
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ]
+        )
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(out)
+    return path
+
+
+def _roster_update(
+    app: object, runner: object, window: object, db: object, work: Path, shot: Callable[[QWidget, str], None]
+) -> None:
+    """The Update representatives dialog's three steps, and the Representatives page after it."""
+    from ui.main_window import MainWindow
+
+    assert isinstance(window, MainWindow)
+    roster = _sample_roster(db, work / "msps-term-6.csv")
+    dialog = window.open_roster_update()
+    if dialog is None:
+        return
+    from ui.roster_dialog import RosterDialog
+
+    assert isinstance(dialog, RosterDialog)
+    dialog.resize(900, 620)
+    dialog.path_edit.setText(str(roster))
+    shot(dialog, "roster-update-choose")
+    dialog.check()
+    _wait_idle(app, runner)
+    shot(dialog, "roster-update-review")
+    dialog.apply()
+    _wait_idle(app, runner)
+    shot(dialog, "roster-update-result")
+    dialog.close()
+    window.show_page("representatives")
+    _wait_idle(app, runner)
+    page = window.pages["representatives"]
+    page.show_former.setChecked(True)  # type: ignore[attr-defined]
+    _wait_idle(app, runner)
+    shot(window, "representatives-former")
 
 
 def _wizard_pages(app: object, runner: object, wizard: object, shot: Callable[[QWidget, str], None]) -> None:

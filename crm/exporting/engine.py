@@ -53,6 +53,7 @@ from crm.models import (
     Suppression,
     Tag,
 )
+from crm.roster.current import FormerIn, addressable, former_members
 
 Purpose = Literal["email", "post"]
 Progress = Callable[[int, int], None]
@@ -328,6 +329,10 @@ class _RowMaker:
         self.single = len(self.columns) == 1
         # (position in the row, index into compose_names' result)
         self.composed = [(i, _COMPOSED_ORDER.index(k)) for i, k in enumerate(self.columns) if k in COMPOSED]
+        # Former members, and what they are no longer called (set by the export when names show).
+        self.former: dict[int, FormerIn] = {}
+        self.title_columns = [i for i, k in enumerate(self.columns) if k == "title"]
+        self.letter_columns = [i for i, k in enumerate(self.columns) if k == "post_nominals"]
         self.bools = [i for i, k in enumerate(self.columns) if k in _BOOL_COLUMNS]
         p = pos
         self.i_title, self.i_first, self.i_last = p["title"], p["first_name"], p["last_name"]
@@ -339,14 +344,25 @@ class _RowMaker:
             p["postcode"],
         )
 
+    def title_and_letters(self, r: Any) -> tuple[str | None, str | None]:
+        """Title and post-nominals as a letter may use them: a former MSP is no "… MSP"."""
+        former = self.former.get(r[self.i_id]) if self.former else None
+        if former is None:
+            return r[self.i_title], r[self.i_post]
+        return addressable(r[self.i_title], r[self.i_post], former)
+
     def values(self, r: Any) -> list[Any]:
         out = [self.getter(r)] if self.single else list(self.getter(r))
+        title, post = self.title_and_letters(r) if self.former else (r[self.i_title], r[self.i_post])
         if self.composed:
-            names = colmod.compose_names(
-                r[self.i_title], r[self.i_first], r[self.i_pref], r[self.i_last], r[self.i_post]
-            )
+            names = colmod.compose_names(title, r[self.i_first], r[self.i_pref], r[self.i_last], post)
             for i, which in self.composed:
                 out[i] = names[which]
+        if self.former:
+            for i in self.title_columns:
+                out[i] = title
+            for i in self.letter_columns:
+                out[i] = post
         for i in self.bools:
             out[i] = "Yes" if out[i] else "No"
         return out
@@ -384,7 +400,8 @@ class _RowMaker:
         return out
 
     def name_parts(self, r: Any) -> NameParts:
-        return NameParts(r[self.i_title], r[self.i_first], r[self.i_pref], r[self.i_last], r[self.i_post])
+        title, post = self.title_and_letters(r)
+        return NameParts(title, r[self.i_first], r[self.i_pref], r[self.i_last], post)
 
     def who(self, r: Any) -> tuple[Any, ...]:
         """What names a person later, kept instead of the name itself (cheaper per row)."""
@@ -414,6 +431,8 @@ def iter_export_rows(
         raise NotFoundError(f"There is no event with id {options.event_id}.")
     stmt, pos = build_query(f, cols, options, _dialect(session))
     maker = _RowMaker(cols, pos)
+    if maker.composed or maker.title_columns or maker.letter_columns:
+        maker.former = former_members(session)
     i_reason, i_id, i_email = pos["reason"], pos["id"], pos["email"]
     i_line1, i_town, i_pc = pos["address_line1"], pos["town"], pos["postcode"]
     i_org = pos["organisation_id"]

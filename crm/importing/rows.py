@@ -29,6 +29,7 @@ from crm.matching.keys import org_key as _org_key
 from crm.models import (
     StakeholderType,
 )
+from crm.roster.chambers import normalise_chamber
 from crm.services.people import (
     normalise_types,
 )
@@ -434,6 +435,8 @@ def _apply_extra(plan: RowPlan, fname: str, raw: Any, order: str | None, heading
         if text_value:
             if len(text_value) > 100 and fname != "constituency":
                 raise ValidationError(f"a {fname} is at most 100 characters")
+            if fname == "chamber":  # "Holyrood", "Welsh Parliament": one name per chamber
+                text_value = normalise_chamber(text_value) or text_value
             plan.elected = {**(plan.elected or {}), fname: text_value}
 
 
@@ -449,7 +452,8 @@ def _finish_elected(plan: RowPlan, headers: list[str], mapping: Mapping[int, str
                     plan.row,
                     headers[col],
                     plan.elected.get("party") or plan.elected.get("constituency") or "",
-                    "party and constituency need a chamber: give the stakeholder type (MSP, MS, MP or councillor) or a Chamber column",
+                    "not recorded as a seat: say which parliament or council these people are members of "
+                    "(the stakeholder type MSP, MS, MP or councillor, or a Chamber column)",
                 ),
             )
             plan.elected = None

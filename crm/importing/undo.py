@@ -104,6 +104,10 @@ def undo_import(
             raise NotFoundError(f"There is no import {batch_id}.")
         if batch.undone_at is not None:
             raise ConflictError(f"Import {batch_id} ({batch.file_name}) was already undone.")
+        if (batch.options or {}).get("kind") == "roster":  # roles it ended need crm.roster's undo
+            raise ConflictError(
+                f"{batch_id} ({batch.file_name}) was a roster refresh: undo it with kindred-cli roster-undo {batch_id}."
+            )
         last_entry = (
             session.scalar(select(func.max(AuditEntry.id)).where(AuditEntry.import_batch_id == batch_id)) or 0
         )

@@ -13,6 +13,7 @@ from crm import audit
 from crm.bulk import insert_rows
 from crm.errors import NotFoundError, ValidationError
 from crm.models import Membership, Network, Person, table_of, utcnow
+from crm.roster.current import membership_is_current
 from crm.services.trashable import set_deleted
 from crm.text import clean_text
 from crm.util import chunked
@@ -209,7 +210,7 @@ def list_networks(session: Session) -> list[tuple[int, str, int]]:
     members = (
         select(func.count(Membership.id))
         .join(Person, Person.id == Membership.person_id)
-        .where(Membership.network_id == Network.id, Membership.status != "left", Person.deleted_at.is_(None))
+        .where(Membership.network_id == Network.id, membership_is_current(), Person.deleted_at.is_(None))
         .correlate(Network)
         .scalar_subquery()
     )
@@ -220,7 +221,12 @@ def list_networks(session: Session) -> list[tuple[int, str, int]]:
 
 
 def members(session: Session, network_id: int) -> list[tuple[int, int, str, str, str, dt.date | None]]:
-    """(membership id, person id, person name, role, status, joined), by name."""
+    """(membership id, person id, person name, role, status, joined), by name.
+
+    A membership whose leaving date has passed reads "left", whatever its status says, so the
+    page, its counts and "Export members…" agree on who is a current member.
+    """
+    today = dt.date.today()
     rows = session.execute(
         select(
             Membership.id,
@@ -230,9 +236,20 @@ def members(session: Session, network_id: int) -> list[tuple[int, int, str, str,
             Membership.role,
             Membership.status,
             Membership.joined_on,
+            Membership.left_on,
         )
         .join(Person, Person.id == Membership.person_id)
         .where(Membership.network_id == network_id, Person.deleted_at.is_(None))
         .order_by(Person.last_name, Person.first_name)
     ).all()
-    return [(r[0], r[1], " ".join(p for p in (r[2], r[3]) if p), r[4], r[5], r[6]) for r in rows]
+    return [
+        (
+            r[0],
+            r[1],
+            " ".join(p for p in (r[2], r[3]) if p),
+            r[4],
+            "left" if r[5].lower() == "left" or (r[7] is not None and r[7] <= today) else r[5],
+            r[6],
+        )
+        for r in rows
+    ]

@@ -20,11 +20,12 @@ from ui.tasks import TaskRunner
 
 def test_title_and_sidebar(main_window: MainWindow) -> None:
     assert main_window.windowTitle() == "Kindred — demo.db"
-    labels = [main_window.sidebar.item(i).text() for i in range(8)]
+    labels = [main_window.sidebar.item(i).text() for i in range(9)]
     assert labels == [
         "People",
         "Organisations",
         "Networks",
+        "Representatives",
         "Interactions",
         "Events",
         "Follow-ups",
@@ -46,7 +47,15 @@ def test_overdue_follow_ups_badge(main_window: MainWindow) -> None:
 
 
 def test_every_sidebar_page_opens(qtbot: Any, main_window: MainWindow) -> None:
-    for key in ("organisations", "networks", "interactions", "events", "followups", "trash"):
+    for key in (
+        "organisations",
+        "networks",
+        "representatives",
+        "interactions",
+        "events",
+        "followups",
+        "trash",
+    ):
         page = main_window.show_page(key)
         assert main_window.stack.currentWidget() is page
         assert page.accessibleName()

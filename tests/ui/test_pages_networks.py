@@ -151,13 +151,30 @@ def test_new_network(
 
 
 def test_export_carries_a_filter_for_the_network(qtbot: QtBot, page: NetworksPage, demo_db: Database) -> None:
+    with demo_db.transaction() as session:
+        network_id = networks.network_by_name(session, "Kindness Leadership Network").id
+        leavers = [m[1] for m in networks.members(session, network_id)[:5]]
+        networks.set_status(session, network_id, leavers, "left")
+    with qtbot.waitSignal(page.refreshed, timeout=TIMEOUT):
+        page.refresh()
     _open(qtbot, page, "Kindness Leadership Network")
     with qtbot.waitSignal(page.export_requested, timeout=TIMEOUT) as blocker:
         qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
     (chosen,) = blocker.args
     assert chosen == PersonFilter(network="Kindness Leadership Network")
+    shown = page.members_model.rowCount()
     with demo_db.session() as session:
-        assert count_people(session, chosen) == 30
+        # The export takes the members the page shows: people who have left are not among them.
+        assert count_people(session, chosen) == shown
+        everyone = len(networks.members(session, page.current_network[0]))  # type: ignore[index]
+    assert shown < everyone
+    page.show_left.setChecked(True)
+    with qtbot.waitSignal(page.export_requested, timeout=TIMEOUT) as blocker:
+        qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+    (chosen,) = blocker.args
+    assert chosen == PersonFilter(network="Kindness Leadership Network", current_roles_only=False)
+    with demo_db.session() as session:
+        assert count_people(session, chosen) == page.members_model.rowCount() == everyone
 
 
 def test_opening_a_member_opens_the_person(qtbot: QtBot, page: NetworksPage) -> None:

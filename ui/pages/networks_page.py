@@ -409,7 +409,10 @@ class NetworksPage(QWidget):
 
     def request_export(self) -> None:
         if self._network is not None:
-            self.export_requested.emit(PersonFilter(network=self._network[1]))
+            # The members on show: current ones, and those who left only when they are shown.
+            self.export_requested.emit(
+                PersonFilter(network=self._network[1], current_roles_only=not self.show_left.isChecked())
+            )
 
     def new_network(self) -> None:
         dialog = NewNetworkDialog(self)

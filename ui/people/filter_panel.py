@@ -119,7 +119,10 @@ class FilterPanel(QWidget):
         self.constituency_edit = QLineEdit()
         self.constituency_edit.setAccessibleName("Constituency or region")
         self.constituency_edit.setPlaceholderText(ANY)
-        self.current_roles_check = QCheckBox("Current roles only")
+        self.current_roles_check = QCheckBox("Current members only")
+        self.current_roles_check.setToolTip(
+            "MSPs, MSs, MPs, councillors, chambers and networks mean current members; untick to include former ones"
+        )
         self.current_roles_check.setChecked(True)
         self.has_email_combo = _tri("Has an email address")
         self.has_address_combo = _tri("Has a postal address")

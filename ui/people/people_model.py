@@ -26,7 +26,8 @@ from PySide6.QtCore import (
 
 from crm import filters
 from crm.filters import PersonFilter
-from crm.models import STAKEHOLDER_LABELS, StakeholderType
+from crm.models import STAKEHOLDER_LABELS
+from crm.roster import current
 
 from ui.tasks import Task, TaskContext, TaskRunner, emit
 
@@ -53,10 +54,9 @@ def _display(key: str, value: Any) -> str:
     if isinstance(value, dt.date):
         return value.strftime("%d/%m/%Y")
     if key == "type":
-        try:
-            return STAKEHOLDER_LABELS[StakeholderType(value)]
-        except ValueError:
-            return str(value)
+        # "former_msp" when all their Scottish Parliament roles have ended: "Former MSP".
+        labels = {t.value: label for t, label in STAKEHOLDER_LABELS.items()}
+        return current.type_label(str(value), labels)
     if key == "name":
         # "Last, First" with either part missing would otherwise show a stray comma.
         return str(value).strip().strip(",").strip()

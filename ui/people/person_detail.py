@@ -55,6 +55,7 @@ from crm.models import (
     Organisation,
     StakeholderType,
 )
+from crm.roster import current
 from crm.services import consent, interactions, networks, people, roles
 from crm.validation import normalise_email, normalise_phone, normalise_postcode
 
@@ -243,8 +244,15 @@ class PersonDetail(QWidget):
         self.duplicates_button.setToolTip("Find duplicates of this person")
         self.duplicates_button.setAccessibleName("Find duplicates of this person")
         self.duplicates_button.clicked.connect(self._find_duplicates)
+        # "MSP for Glasgow Kelvin (SNP)" or "Former MSP": what they are now, from their roles.
+        self.standing_label = QLabel()
+        self.standing_label.setObjectName("personStanding")
+        self.standing_label.setWordWrap(True)
+        self.standing_label.setAccessibleName("Elected office")
+        self.standing_label.setVisible(False)
         head_text = QVBoxLayout()
         head_text.addWidget(self.heading)
+        head_text.addWidget(self.standing_label)
         head_text.addWidget(self.subheading)
         header = QHBoxLayout()
         header.addLayout(head_text, 1)
@@ -424,7 +432,15 @@ class PersonDetail(QWidget):
         buttons.addWidget(self.add_role_button)
         buttons.addWidget(self.end_role_button)
         buttons.addStretch(1)
+        # Where else this person is known (EveryPolitician, UK Parliament, Wikidata): what roster
+        # refreshes match them by.
+        self.identifiers_label = QLabel()
+        self.identifiers_label.setObjectName("personIdentifiers")
+        self.identifiers_label.setWordWrap(True)
+        self.identifiers_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.identifiers_label.setAccessibleName("Identifiers elsewhere")
         layout.addWidget(_with_empty_note(self.roles_table), 1)
+        layout.addWidget(self.identifiers_label)
         layout.addLayout(buttons)
         return page
 
@@ -539,7 +555,16 @@ class PersonDetail(QWidget):
         if person_id is None:
             for table in (self.membership_table, self.roles_table, self.consent_table, self.timeline_table):
                 table.setRowCount(0)
+            self.standing_label.setVisible(False)
+            self.identifiers_label.setText("")
             return
+        standing = current.standing_of(session, person_id)
+        self.standing_label.setText(" · ".join(standing))
+        self.standing_label.setVisible(bool(standing))
+        idents = current.identifiers_of(session, person_id)
+        self.identifiers_label.setText(
+            "Identifiers: " + "; ".join(f"{label} {value}" for _s, label, value in idents) if idents else ""
+        )
         rows = session.execute(
             select(
                 Membership.id,

@@ -341,7 +341,7 @@ def test_party_and_constituency_make_an_elected_role(db: Database, tmp_path: Pat
             select(ElectedRole.chamber, ElectedRole.party, ElectedRole.constituency)
         ).all()
     assert roles == [("Scottish Parliament", "SNP", "Edinburgh Central")]
-    assert "need a chamber" in result.plan.rows[1].flags[0].reason
+    assert "which parliament or council" in result.plan.rows[1].flags[0].reason
     jane = _people(db)["Smith"]
     assert (jane.title, jane.first_name) == ("Dr", "Jane")
 
