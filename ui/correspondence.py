@@ -576,6 +576,8 @@ class EmailsLoggedDialog(QDialog):
             lines.append(
                 f"{result.already_logged:,} were already logged (same Message-ID) and were left alone."
             )
+        if result.linked:
+            lines.append(f"Linked {result.linked:,} more people to emails logged before.")
         if result.not_logged:
             lines.append(
                 f"{len(result.not_logged):,} involve nobody in Kindred and were not logged: "

@@ -30,10 +30,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm import audit
+from crm.bulk import insert_rows
 from crm.correspondence.batches import NewInteraction, log_batch
 from crm.db import Database
 from crm.errors import Cancelled, FileProblem
-from crm.models import Interaction, Person, PersonEmail
+from crm.models import Interaction, InteractionPerson, Person, PersonEmail, table_of
+from crm.services.people import touch_last_contacted
 from crm.text import clean_multiline, clean_text
 from crm.util import chunked
 
@@ -334,6 +336,7 @@ class EmailLogResult:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
     batch_id: int | None = None
     interaction_ids: list[int] = field(default_factory=list)
+    linked: int = 0  # people linked to messages logged before (added as new people since)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -343,6 +346,7 @@ class EmailLogResult:
             "not_logged": self.not_logged,
             "failed": [{"file": f, "reason": r} for f, r in self.failed],
             "batch_id": self.batch_id,
+            "linked": self.linked,
         }
 
 
@@ -366,18 +370,43 @@ def match_addresses(session: Session, addresses: Iterable[str]) -> dict[str, set
     return out
 
 
-def logged_message_ids(session: Session, ids: Iterable[str]) -> set[str]:
-    """Which of these Message-IDs are already on a (live) interaction."""
-    found: set[str] = set()
+def logged_message_ids(session: Session, ids: Iterable[str]) -> dict[str, int]:
+    """Which of these Message-IDs are already on a (live) interaction, and on which."""
+    found: dict[str, int] = {}
     for part in chunked(list(dict.fromkeys(ids))):
-        found.update(
-            session.scalars(
-                select(Interaction.message_id).where(
-                    Interaction.message_id.in_(part), Interaction.deleted_at.is_(None)
-                )
+        for mid, iid in session.execute(
+            select(Interaction.message_id, Interaction.id).where(
+                Interaction.message_id.in_(part), Interaction.deleted_at.is_(None)
             )
-        )
+        ):
+            if mid is not None:
+                found.setdefault(mid, iid)
     return found
+
+
+def _link_late(session: Session, interaction_id: int, person_ids: Sequence[int], when: dt.date) -> int:
+    """People an already-logged message involves but it is not yet linked to (added since)."""
+    have = set(
+        session.scalars(
+            select(InteractionPerson.person_id).where(InteractionPerson.interaction_id == interaction_id)
+        )
+    )
+    missing = [p for p in person_ids if p not in have]
+    if missing:
+        insert_rows(
+            session,
+            table_of(InteractionPerson),
+            [{"interaction_id": interaction_id, "person_id": p} for p in missing],
+        )
+        touch_last_contacted(session, missing, when)
+        audit.record_many(
+            session,
+            (
+                {"action": "link", "entity": "interaction", "entity_id": interaction_id, "new": p}
+                for p in missing
+            ),
+        )
+    return len(missing)
 
 
 def log_emails(
@@ -422,7 +451,7 @@ def log_emails(
         items: list[NewInteraction] = []
         seen: set[str] = set()
         for message in parsed:
-            if message.message_id in known or message.message_id in seen:
+            if message.message_id in seen:
                 result.already_logged += 1
                 continue
             people: dict[int, None] = {}
@@ -436,6 +465,10 @@ def log_emails(
                     unmatched[addr] = None
                     if addr in message.names:
                         result.names.setdefault(addr, message.names[addr])
+            if message.message_id in known:
+                result.already_logged += 1
+                result.linked += _link_late(session, known[message.message_id], list(people), message.date)
+                continue
             if not people:
                 result.not_logged.append(message.file_name)
                 continue
