@@ -389,11 +389,14 @@ class LettersDialog(QDialog):
             return None
         return self.make_into(out)
 
-    def make_into(self, out: str) -> Task[Any]:
+    def make_into(self, out: str) -> Task[Any] | None:
         from crm.correspondence.letters import make_labels, make_letters
 
         template = self.template
         choice, labels = self.make_choice(), self.labels()
+        if template is None and (labels is None or self.label_template_check.isChecked()):
+            dialogs.show_error(self, "Letters and labels", "Choose a Word template first.")
+            return None
         joint, log = self.joint_check.isChecked(), self.log_check.isChecked()
         use_template = self.label_template_check.isChecked()
         people_filter = self.filter_getter()
