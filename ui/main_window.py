@@ -727,11 +727,17 @@ class MainWindow(QMainWindow):
         return dropped_email_files(mime.urls()) if mime.hasUrls() else []
 
     def _person_under(self, pos: QPoint) -> int | None:
-        """The person shown in the detail panel when a drop lands on it (the email is theirs)."""
-        detail = self.people_page.detail
-        if self.stack.currentWidget() is not self.people_page or not detail.isVisible():
+        """The person a drop lands on: a row of the people list, or the one shown in the panel."""
+        page = self.people_page
+        if self.stack.currentWidget() is not page:
             return None
-        inside = detail.rect().contains(detail.mapFrom(self, pos))
+        viewport = page.table.viewport()
+        at = viewport.mapFrom(self, pos)
+        if viewport.isVisible() and viewport.rect().contains(at):
+            index = page.table.indexAt(at)
+            return page.model.person_id(index.row()) if index.isValid() else None
+        detail = page.detail
+        inside = detail.isVisible() and detail.rect().contains(detail.mapFrom(self, pos))
         return detail.person_id if inside else None
 
     def _add_correspondence_actions(self, file_menu: QMenu) -> None:

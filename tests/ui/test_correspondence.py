@@ -191,6 +191,22 @@ def test_emails_dropped_on_the_window_and_on_a_person(qtbot: QtBot, main_window:
         assert list(
             s.scalars(select(InteractionPerson.person_id).where(InteractionPerson.interaction_id == item.id))
         ) == [ann]
+    # Dropped on a row of the people list, it is logged on that row's person.
+    table = main_window.people_page.table
+    row = table.rowAt(table.viewport().height() // 2)
+    row_rect = table.visualRect(table.model().index(row, 0))
+    target = main_window.people_page.model.person_id(row)
+    on_row = table.viewport().mapTo(main_window, row_rect.center())
+    third = eml(tmp_path / "c.eml", sender="z@stranger.example", to="w@stranger.example", message_id="<c@x>")
+    previous = main_window.active_dialog
+    drop(main_window, [third], QPointF(on_row))
+    qtbot.waitUntil(lambda: main_window.active_dialog is not previous and not runner.busy, timeout=TIMEOUT)
+    with runner.db.session() as s:
+        item = s.scalars(select(Interaction).where(Interaction.message_id == "c@x")).one()
+        linked_to = list(
+            s.scalars(select(InteractionPerson.person_id).where(InteractionPerson.interaction_id == item.id))
+        )
+    assert linked_to == [target]
 
 
 def test_email_these_people_in_bcc_batches(
