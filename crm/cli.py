@@ -148,12 +148,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_json(p)
     p.set_defaults(handler=cmd_backup)
 
-    from crm import cli_duplicates, cli_export, cli_import, cli_roster
+    from crm import cli_correspondence, cli_duplicates, cli_export, cli_import, cli_roster
 
     cli_import.register(sub)
     cli_export.register(sub)
     cli_duplicates.register(sub)
     cli_roster.register(sub)
+    cli_correspondence.register(sub)
     return parser
 
 

@@ -420,6 +420,14 @@ class Interaction(Timestamps, Trashable, Base):
     follow_up_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
     follow_up_done: Mapped[bool] = mapped_column(Boolean, default=False)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id", ondelete="SET NULL"))
+    # Correspondence (revision 0007): "in" or "out" for emails and letters; the Message-ID of a
+    # logged email, so the same message is never logged twice; the letters or emails batch that
+    # logged it, so a batch can be undone.
+    direction: Mapped[str | None] = mapped_column(String(3))
+    message_id: Mapped[str | None] = mapped_column(String(998), index=True)
+    correspondence_batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("correspondence_batch.id", ondelete="SET NULL"), index=True
+    )
 
     participants: Mapped[list[InteractionPerson]] = relationship(
         back_populates="interaction", cascade="all, delete-orphan"
@@ -520,6 +528,25 @@ class ImportBatch(Base):
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     flagged: Mapped[int] = mapped_column(Integer, default=0)
     options: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CorrespondenceBatch(Base):
+    """Letters made or emails logged in one action: what "undo" takes back together.
+
+    ``previous_contacted`` keeps, per person id, the ``last_contacted`` the batch moved forward, so
+    undoing it puts the date back.
+    """
+
+    __tablename__ = "correspondence_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # letters, labels or emails
+    name: Mapped[str] = mapped_column(String(500))  # the template's or first message's file name
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    user: Mapped[str | None] = mapped_column(String(100))
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    previous_contacted: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, QRect, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -231,6 +231,7 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "Import &history…", self.open_import_history)
         self._action(file_menu, "Update &representatives…", self.open_roster_update)
         self._action(file_menu, "&Export…", lambda: self.open_export())
+        self._add_correspondence_actions(file_menu)
         file_menu.addSeparator()
         self._action(file_menu, "&Back up database…", self.back_up)
         self._action(file_menu, "Load &sample data", self.load_sample_data)
@@ -739,7 +740,7 @@ class MainWindow(QMainWindow):
         return None
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if self._dropped_spreadsheet(event):
+        if self._dropped_spreadsheet(event) or self._dropped_emails(event):
             event.acceptProposedAction()
         else:
             event.ignore()
@@ -749,6 +750,108 @@ class MainWindow(QMainWindow):
         if path:
             event.acceptProposedAction()
             self.open_import(path)
+            return
+        emails = self._dropped_emails(event)
+        if emails:
+            event.acceptProposedAction()
+            self.log_emails(emails, person_id=self._person_under(event.position().toPoint()))
+
+    # --- correspondence (letters, dropped emails, email lists, calendars) ----------------------
+
+    @staticmethod
+    def _dropped_emails(event: QDragEnterEvent | QDropEvent) -> list[str]:
+        from ui.correspondence import dropped_email_files
+
+        mime = event.mimeData()
+        return dropped_email_files(mime.urls()) if mime.hasUrls() else []
+
+    def _person_under(self, pos: QPoint) -> int | None:
+        """The person a drop lands on: a row of the people list, or the one shown in the panel."""
+        page = self.people_page
+        if self.stack.currentWidget() is not page:
+            return None
+        viewport = page.table.viewport()
+        at = viewport.mapFrom(self, pos)
+        if viewport.isVisible() and viewport.rect().contains(at):
+            index = page.table.indexAt(at)
+            return page.model.person_id(index.row()) if index.isValid() else None
+        detail = page.detail
+        inside = detail.isVisible() and detail.rect().contains(detail.mapFrom(self, pos))
+        return detail.person_id if inside else None
+
+    def _add_correspondence_actions(self, file_menu: QMenu) -> None:
+        self._action(file_menu, "&Letters and labels…", lambda: self.open_letters())
+        self._action(file_menu, "Log saved e&mails…", lambda: self.log_emails())
+        self._action(file_menu, "Calendar &feed (.ics)…", lambda: self.save_calendar_feed())
+        actions = self.people_page.actions_button.menu()
+        if actions is not None:
+            actions.addSeparator()
+            for text, slot in (
+                ("Letters and labels…", lambda: self.open_letters()),
+                ("Email these people…", lambda: self.email_people()),
+                ("Copy email addresses", lambda: self.email_people(copy_only=True)),
+            ):
+                actions.addAction(text).triggered.connect(lambda _checked=False, slot=slot: slot())
+
+    def _people_for_action(self) -> tuple[PersonFilter, str]:
+        """The selection when several people are selected, else the list as filtered."""
+        selected = self.people_page.selected_ids()
+        if len(selected) > 1:
+            return PersonFilter(ids=selected), f"The {len(selected):,} selected people"
+        f = self.people_page.current_filter()
+        return f, "Everyone on the current list" if f.is_empty() else f"The current list ({f.describe()})"
+
+    def open_letters(self, person_filter: PersonFilter | None = None, *, view: str | None = None) -> QDialog:
+        from ui.correspondence import LettersDialog
+
+        label = "The chosen people"
+        if person_filter is None:
+            person_filter, label = self._people_for_action()
+        with self.db.session() as session:
+            names = [v.name for v in views.list_views(session)]
+        dialog = LettersDialog(self.runner, person_filter, self, list_label=label, views=names)
+        if view is not None and view in names:
+            dialog.who_box.setCurrentIndex(names.index(view) + 1)
+        dialog.letters_made.connect(lambda _r: self.refresh_all())
+        dialog.batch_undone.connect(lambda _b: self.refresh_all())
+        self.active_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def log_emails(self, paths: list[str] | None = None, *, person_id: int | None = None) -> Any:
+        from ui.correspondence import Desktop, log_dropped_emails
+
+        if paths is None:
+            chosen = Desktop.open_file_name(
+                self, "Log saved emails", str(self._last_folder()), "Saved emails (*.eml *.msg)"
+            )
+            paths = [chosen] if chosen else []
+        if not paths:
+            return None
+
+        def show(dialog: QDialog) -> None:
+            self.active_dialog = dialog
+            dialog.open()
+
+        return log_dropped_emails(
+            self.runner, paths, self, person_id=person_id, on_logged=lambda _r: self.refresh_all(), show=show
+        )
+
+    def email_people(self, *, copy_only: bool = False) -> Any:
+        from ui.correspondence import email_people
+
+        person_filter, _label = self._people_for_action()
+
+        def show(dialog: QDialog) -> None:
+            self.active_dialog = dialog
+            dialog.open()
+
+        return email_people(self.runner, person_filter, self, copy_only=copy_only, show=show)
+
+    def save_calendar_feed(self) -> Any:
+        from ui.correspondence import save_calendar_feed
+
+        return save_calendar_feed(self.runner, self)
 
 
 def first_paint_report(window: MainWindow, started: float) -> None:

@@ -235,6 +235,7 @@ def render(outdir: Path, width: int = 1280, height: int = 800, *, dark: bool = F
             widget.close()
 
     _roster_update(app, runner, window, db, work, shot)
+    _correspondence(app, runner, window, work, shot)
 
     window.close()
     db.dispose()
@@ -455,6 +456,68 @@ def _roster_update(
     page.show_former.setChecked(True)  # type: ignore[attr-defined]
     _wait_idle(app, runner)
     shot(window, "representatives-former")
+
+
+def _correspondence(
+    app: object, runner: object, window: object, work: Path, shot: Callable[[QWidget, str], None]
+) -> None:
+    """Letters and labels (before and after making letters), dropped emails, the email list."""
+    from email.message import EmailMessage
+
+    from docx import Document
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    from ui.correspondence import EmailListDialog, LettersDialog
+    from ui.main_window import MainWindow
+
+    assert isinstance(window, MainWindow)
+    doc = Document()
+    for name in ("Address_block", "Formal_salutation"):
+        field = OxmlElement("w:fldSimple")
+        field.set(qn("w:instr"), f" MERGEFIELD {name} ")
+        run, text = OxmlElement("w:r"), OxmlElement("w:t")
+        text.text = f"«{name}»"
+        run.append(text)
+        field.append(run)
+        doc.add_paragraph()._p.append(field)
+    template = work / "Winter reception invitation.docx"
+    doc.save(str(template))
+    letters = window.open_letters()
+    assert isinstance(letters, LettersDialog)
+    letters.set_template(str(template))
+    _wait_idle(app, runner)
+    shot(letters, "letters-dialog")
+    letters.make_into(str(work / "letters.docx"))
+    _wait_idle(app, runner)
+    shot(letters, "letters-dialog-made")
+    letters.close()
+
+    msg = EmailMessage()
+    msg["From"] = "Morven Achnacarry <morven@example.org>"
+    with runner.db.session() as session:  # type: ignore[attr-defined]
+        from sqlalchemy import select
+
+        from crm.models import Person
+
+        known = session.scalars(select(Person.email).where(Person.email.is_not(None)).limit(1)).first()
+    msg["To"] = f"{known}, Dafydd Pritchard <dafydd@example.org>"
+    msg["Subject"] = "Kindness in public policy: next steps"
+    msg["Message-ID"] = "<screenshot@example.org>"
+    msg.set_content("Thank you for the meeting on Tuesday.")
+    path = work / "next steps.eml"
+    path.write_bytes(bytes(msg))
+    window.log_emails([str(path)])
+    _wait_idle(app, runner)
+    dialog = window.active_dialog
+    if dialog is not None:
+        shot(dialog, "emails-logged")
+        dialog.close()
+    addresses = [f"person{i}@example.org" for i in range(120)]
+    email_list = EmailListDialog(addresses, window)
+    email_list.show()
+    shot(email_list, "email-list")
+    email_list.close()
 
 
 def _wizard_pages(app: object, runner: object, wizard: object, shot: Callable[[QWidget, str], None]) -> None:

@@ -310,6 +310,12 @@ class _Excluded:
     values: list[Any]
 
 
+# Public names for what iter_export_rows yields, for other outputs of the same selection (letters
+# and labels): an ExcludedRow's values are name, email, postcode, reason and person id.
+ExportRow = _Row
+ExcludedRow = _Excluded
+
+
 def address_key(line1: str | None, town: str | None, postcode: str | None) -> str:
     """Two people share a postal address when line 1 and postcode (or town) match, case and
     spacing aside."""

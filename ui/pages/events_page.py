@@ -221,6 +221,8 @@ class EventsPage(QWidget):
         self.edit_button.setAccessibleName("Edit the selected event")
         self.trash_button = QPushButton("Move to &Trash")
         self.trash_button.setAccessibleName("Move the selected event to the Trash")
+        self.calendar_button = QPushButton("Add to ca&lendar")
+        self.calendar_button.setAccessibleName("Add the selected event to your calendar")
         self.model = RowsModel(
             [
                 Column("Event", 1),
@@ -237,6 +239,7 @@ class EventsPage(QWidget):
         list_buttons = QHBoxLayout()
         list_buttons.addWidget(self.new_button)
         list_buttons.addWidget(self.edit_button)
+        list_buttons.addWidget(self.calendar_button)
         list_buttons.addStretch(1)
         list_buttons.addWidget(self.trash_button)
         left = QWidget()
@@ -329,6 +332,7 @@ class EventsPage(QWidget):
         )
         self.new_button.clicked.connect(self.new_event)
         self.edit_button.clicked.connect(self.edit_event)
+        self.calendar_button.clicked.connect(self.add_to_calendar)
         self.trash_button.clicked.connect(self.trash_event)
         on_delete_key(self.table, self.trash_event)
         self.show_box.currentIndexChanged.connect(lambda _i: self._show_attendance())
@@ -357,6 +361,16 @@ class EventsPage(QWidget):
     @property
     def current_event_id(self) -> int | None:
         return self._event["id"] if self._event else None
+
+    def add_to_calendar(self) -> Any:
+        """The shown event as an .ics, opened in the calendar program."""
+        from ui.correspondence import add_to_calendar
+
+        if self._event is None:
+            return None
+        return add_to_calendar(
+            self.runner, self, event_ids=[self._event["id"]], name=str(self._event["name"])
+        )
 
     def refresh(self) -> None:
         """Reload the events and the attendance of the one shown."""
@@ -488,6 +502,7 @@ class EventsPage(QWidget):
     def _update_buttons(self) -> None:
         has_event = self._event is not None
         self.edit_button.setEnabled(has_event)
+        self.calendar_button.setEnabled(has_event)
         self.trash_button.setEnabled(has_event)
         self.add_button.setEnabled(has_event)
         self.export_button.setEnabled(has_event and self.attendance_model.rowCount() > 0)

@@ -75,6 +75,9 @@ class FollowUpsPage(QWidget):
         self.owner_box = QComboBox()
         self.owner_box.setAccessibleName("Whose follow-ups to show")
         self.owner_box.addItem(EVERYONE)
+        self.calendar_button = QPushButton("Add to ca&lendar")
+        self.calendar_button.setAccessibleName("Add the selected follow-ups to your calendar")
+        self.calendar_button.setEnabled(False)
         self.done_button = QPushButton("&Mark done")
         self.done_button.setAccessibleName("Mark the selected follow-ups as done")
         top = QHBoxLayout()
@@ -83,6 +86,7 @@ class FollowUpsPage(QWidget):
         top.addWidget(QLabel("Owner:"))
         top.addWidget(self.owner_box)
         top.addStretch(1)
+        top.addWidget(self.calendar_button)
         top.addWidget(self.done_button)
 
         self.model = RowsModel(
@@ -153,6 +157,7 @@ class FollowUpsPage(QWidget):
         self.show_box.currentIndexChanged.connect(lambda _i: self.refresh())
         self.owner_box.currentIndexChanged.connect(lambda _i: self._show_rows())
         self.done_button.clicked.connect(self.mark_done)
+        self.calendar_button.clicked.connect(self.add_to_calendar)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.people_table.activated.connect(
             lambda index: self.person_activated.emit(self.people_model.id_at(index.row()))
@@ -261,6 +266,7 @@ class FollowUpsPage(QWidget):
     def _selection_changed(self, *_args: object) -> None:
         rows = selected_rows(self.table)
         self.done_button.setEnabled(bool(rows) and not self.list_stack.is_empty)
+        self.calendar_button.setEnabled(bool(rows) and not self.list_stack.is_empty)
         if len(rows) != 1:
             self.detail_stack.set_empty(True, None if self.model.rowCount() else "")
             return
@@ -297,6 +303,15 @@ class FollowUpsPage(QWidget):
 
     def selected_ids(self) -> list[int]:
         return [self.model.id_at(r) for r in selected_rows(self.table)]
+
+    def add_to_calendar(self) -> Any:
+        """The selected follow-ups as an .ics, opened in the calendar program."""
+        from ui.correspondence import add_to_calendar
+
+        ids = self.selected_ids()
+        if not ids:
+            return None
+        return add_to_calendar(self.runner, self, interaction_ids=ids, name="Kindred follow-ups")
 
     def mark_done(self) -> None:
         """Mark the selected follow-ups done; they leave the list and the badge count drops."""
