@@ -109,7 +109,10 @@ def erase_person(session: Session, person_id: int, reason: str) -> ErasureResult
         raise ValidationError(f"The reason is too long: keep it under {REASON_MAX} characters.", "reason")
     person = get_live_person(session, person_id)
     created_at = person.created_at
-    emails = [person.email, *session.scalars(select(PersonEmail.email).where(PersonEmail.person_id == person_id))]
+    emails = [
+        person.email,
+        *session.scalars(select(PersonEmail.email).where(PersonEmail.person_id == person_id)),
+    ]
     suppressed = suppress_hashed(session, emails, "Erased on request (address kept only as a keyed hash)")
 
     # Interactions: the ones only about them go; shared ones stay, without them.

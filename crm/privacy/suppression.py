@@ -80,7 +80,8 @@ def list_suppressions(session: Session, search: str | None = None) -> list[Suppr
     if search and search.strip():
         stmt = stmt.where(Suppression.email.contains(search.strip().lower(), autoescape=True))
     return [
-        SuppressionEntry(s.id, s.email, s.email is None, s.reason, s.created_at) for s in session.scalars(stmt)
+        SuppressionEntry(s.id, s.email, s.email is None, s.reason, s.created_at)
+        for s in session.scalars(stmt)
     ]
 
 
@@ -112,7 +113,9 @@ def suppress(session: Session, email: str, reason: str) -> tuple[SuppressionEntr
         session.flush()
         audit.record(session, "create", "suppression", entry.id, "email", None, cleaned, details=why)
     marked = _mark_people(session, cleaned)
-    return SuppressionEntry(entry.id, entry.email, entry.email is None, entry.reason, entry.created_at), marked
+    return SuppressionEntry(
+        entry.id, entry.email, entry.email is None, entry.reason, entry.created_at
+    ), marked
 
 
 def _mark_people(session: Session, email: str) -> int:
@@ -202,9 +205,9 @@ def hashed_matches(session: Session, emails: Iterable[str]) -> set[str]:
     by_hash = {email_hash(key, e): e for e in emails}
     found: set[str] = set()
     for part in chunked(list(by_hash)):
-        found.update(
-            by_hash[h] for h in session.scalars(select(Suppression.email_hash).where(Suppression.email_hash.in_(part)))
-        )
+        for h in session.scalars(select(Suppression.email_hash).where(Suppression.email_hash.in_(part))):
+            if h is not None:
+                found.add(by_hash[h])
     return found
 
 
