@@ -32,6 +32,7 @@ from crm.bulk import insert_rows
 from crm.db import Database
 from crm.errors import Cancelled, ConflictError, NotFoundError, UserError, ValidationError
 from crm.importing import cleaning
+from crm.importing import consent as import_consent  # data protection hook
 from crm.importing.mapping import FIELD_LABELS, describe_mapping
 from crm.importing.reader import Table
 from crm.models import (
@@ -54,6 +55,7 @@ from crm.models import (
     table_of,
     utcnow,
 )
+from crm.privacy import suppression as privacy_suppression  # data protection hook
 from crm.services import networks, tags
 from crm.services.organisations import create_organisation
 from crm.services.people import (
@@ -127,6 +129,10 @@ class ImportOptions:
     consent_date: dt.date | None = None
     consent_source: str | None = None
     consent_wording: str | None = None
+    # Data protection hook: a yes/no column giving consent for a purpose (crm.importing.consent).
+    consent_column: int | None = None
+    consent_column_purpose: str | None = None
+    consent_date_column: int | None = None
     date_order: str | None = None  # "dmy" or "mdy"; None: day first unless a column says otherwise
 
     def __post_init__(self) -> None:
@@ -152,6 +158,9 @@ class ImportOptions:
             "consent_basis": self.consent_basis,
             "consent_date": self.consent_date.isoformat() if self.consent_date else None,
             "consent_source": self.consent_source,
+            "consent_column": self.consent_column,
+            "consent_column_purpose": self.consent_column_purpose,
+            "consent_date_column": self.consent_date_column,
         }
 
 
@@ -374,6 +383,7 @@ def plan_import(
             f"{table.file_name}: there are no rows under the headings on row {table.header_row_number}."
         )
     _check_mapping(table, mapping)
+    import_consent.check_options(table, options)  # data protection hook
     headers = table.headers
     data = table.data_rows
     total = len(data)
@@ -926,6 +936,8 @@ def _match(session: Session, plan: ImportPlan) -> None:
                 suppressed.update(
                     session.scalars(select(Suppression.email).where(Suppression.email.in_(part)))
                 )
+        # Data protection hook: an erased person's addresses are kept only as keyed hashes.
+        suppressed |= privacy_suppression.hashed_matches(session, emails)
 
     _match_by_kindred_id(session, plan, originals)
     for r in originals:
@@ -1275,6 +1287,8 @@ def apply_import(
         batch_id = write_plan(
             session, plan, progress=progress, should_cancel=should_cancel, base=total_rows * 3 // 10
         )
+        # Data protection hook: consent from a yes/no column of the file.
+        import_consent.record_column_consents(session, table, plan, batch_id)
     counts = plan.counts
     return ImportResult(
         batch_id=batch_id,
