@@ -95,7 +95,7 @@ def get_live_person(session: Session, person_id: int) -> Person:
         return person
     entry = erased_on(session, person_id)
     if entry is not None:
-        when = entry.at.astimezone().strftime("%d %B %Y") if entry.at else "an earlier date"
+        when = entry.at.astimezone().strftime("%-d %B %Y") if entry.at else "an earlier date"
         raise NotFoundError(f"Person {person_id} was erased on {when}; nothing is held on them any more.")
     raise NotFoundError(f"There is no person with id {person_id}.")
 

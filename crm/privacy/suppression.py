@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from crm import audit
@@ -142,7 +142,7 @@ def unsuppress(session: Session, email: str) -> int:
     if not cleaned or "@" not in cleaned:
         raise ValidationError(f"{email!r} is not an email address.", "email")
     key = existing_suppression_key(session)
-    match = Suppression.email == cleaned
+    match: ColumnElement[bool] = Suppression.email == cleaned
     if key is not None:
         match = or_(match, Suppression.email_hash == email_hash(key, cleaned))
     entries = list(session.scalars(select(Suppression).where(match)))
