@@ -76,7 +76,7 @@ def test_due_for_review_and_keeping_for_another_period(db: Database) -> None:
     assert due["FormerMP Test"].last_activity == dt.date(2019, 11, 6)
     assert due["Idle Test"].last_activity is None
     # Longest without activity first.
-    assert [p.name for p in report.people][0] == "FormerMP Test"
+    assert report.people[0].name == "FormerMP Test"
     with db.transaction() as s:
         assert keep_for_another_period(s, [ids["Idle"]], note="Still a likely speaker") == 1
     with db.session() as s:
