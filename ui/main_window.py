@@ -66,6 +66,8 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("events", "Events", "ui.pages.events_page", "EventsPage"),
     ("followups", "Follow-ups", "ui.pages.followups_page", "FollowupsPage"),
     ("trash", "Trash", "ui.pages.trash_page", "TrashPage"),
+    ("suppression", "Suppression list", "ui.pages.suppression_page", "SuppressionPage"),
+    ("retention", "Due for review", "ui.pages.retention_page", "RetentionPage"),
 )
 
 _OPEN_WINDOWS: list[MainWindow] = []

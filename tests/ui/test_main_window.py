@@ -20,8 +20,18 @@ from ui.tasks import TaskRunner
 
 def test_title_and_sidebar(main_window: MainWindow) -> None:
     assert main_window.windowTitle() == "Kindred — demo.db"
-    labels = [main_window.sidebar.item(i).text() for i in range(7)]
-    assert labels == ["People", "Organisations", "Networks", "Interactions", "Events", "Follow-ups", "Trash"]
+    labels = [main_window.sidebar.item(i).text() for i in range(9)]
+    assert labels == [
+        "People",
+        "Organisations",
+        "Networks",
+        "Interactions",
+        "Events",
+        "Follow-ups",
+        "Trash",
+        "Suppression list",
+        "Due for review",
+    ]
     assert main_window.people_page.stack.currentIndex() == 0  # the list, not the welcome
 
 
