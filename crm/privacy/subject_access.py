@@ -111,7 +111,7 @@ class _Book:
         self.workbook = xlsxwriter.Workbook(
             str(self.tmp),
             {
-                "constant_memory": True,
+                # One person's data fits in memory; shared strings write faster than inline ones.
                 "strings_to_formulas": False,
                 "strings_to_urls": False,
                 "strings_to_numbers": False,
@@ -146,20 +146,22 @@ class _Book:
     def cell(self, ws: Any, r: int, c: int, value: Any) -> None:
         if value is None or value == "":
             return
-        if isinstance(value, bool):
+        if type(value) is str:  # the common case first: most cells are text
+            text = _ILLEGAL.sub("", value) if _ILLEGAL.search(value) else value
+            if len(text) > EXCEL_CELL_LIMIT // 2:
+                text = text.encode("utf-16-le")[: EXCEL_CELL_LIMIT * 2].decode("utf-16-le", errors="ignore")
+            ws.write_string(r, c, text, self.quoted if text[0] in FORMULA_STARTS else self.text)
+        elif isinstance(value, bool):
             ws.write_string(r, c, "Yes" if value else "No", self.text)
         elif isinstance(value, dt.datetime):
             local = value.astimezone() if value.tzinfo else value
             ws.write_datetime(r, c, local.replace(tzinfo=None), self.stamp)
         elif isinstance(value, dt.date):
-            ws.write_datetime(r, c, dt.datetime.combine(value, dt.time()), self.date)
+            ws.write_datetime(r, c, dt.datetime(value.year, value.month, value.day), self.date)
         elif isinstance(value, (int, float)):
             ws.write_number(r, c, value, self.text)
         else:
-            text = _ILLEGAL.sub("", str(value))
-            if len(text) > EXCEL_CELL_LIMIT // 2:
-                text = text.encode("utf-16-le")[: EXCEL_CELL_LIMIT * 2].decode("utf-16-le", errors="ignore")
-            ws.write_string(r, c, text, self.quoted if text[:1] in FORMULA_STARTS else self.text)
+            self.cell(ws, r, c, str(value))
 
     def close(self, path: Path) -> None:
         self.workbook.close()

@@ -151,7 +151,7 @@ class RetentionPage(QWidget):
             n = report.total
             text = f"{n:,} {'person' if n == 1 else 'people'} due for review"
             if n > len(report.people):
-                text += f" (showing the {len(report.people):,} longest without activity)"
+                text += f" (showing the first {len(report.people):,} by name)"
             self.count_label.setText(text + "." if n else "")
             self.stack.set_empty(
                 not report.people,
