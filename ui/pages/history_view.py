@@ -20,6 +20,19 @@ def _when(value: Any) -> str:
     return value.astimezone().strftime("%d/%m/%Y %H:%M") if value is not None else ""
 
 
+def _change(entry: HistoryEntry) -> str:
+    """ "Town: Leeds → York"; a field set for the first time shows only its value."""
+    if not entry.field:
+        return entry.new
+    if entry.old and entry.new:
+        return f"{entry.field}: {entry.old} → {entry.new}"
+    if entry.new:
+        return f"{entry.field}: {entry.new}"
+    if entry.old:
+        return f"{entry.field}: {entry.old} → (blank)"
+    return entry.field
+
+
 class HistoryView(QWidget):
     """History of one person or organisation (``kind`` is "person" or "organisation")."""
 
@@ -41,22 +54,20 @@ class HistoryView(QWidget):
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.search, 1)
         top.addWidget(self.action_box)
-        # Row: (index, when, who, action, field, old, new, source)
+        # Row: (index, when, who, action, field, old, new, source, "field: old → new")
         self.model = RowsModel(
             [
                 Column("When", 1, formatter=_when),
                 Column("Who", 2),
                 Column("What", 3),
-                Column("Field", 4),
-                Column("From", 5),
-                Column("To", 6),
+                Column("Change", 8),
                 Column("Source", 7),
             ],
             self,
             tooltip=lambda row, _col: f"{row[4]}: {row[5]} → {row[6]}\n{row[7]}".strip(),
         )
         self.table = make_table(self.model, "History of changes", multi=False)
-        fit_columns(self.table, [15, 10, 11, 16, 16, 16, 24], stretch=6)
+        fit_columns(self.table, [15, 8, 9, 28, 20], stretch=3)
         self.table.setWordWrap(False)
         self.stack = EmptyState(self.table, "No changes recorded yet.")
         self.count_label = QLabel()
@@ -111,7 +122,10 @@ class HistoryView(QWidget):
     def _show(self) -> None:
         shown = filter_entries(self.entries, self.search.text(), self.action_box.currentData())
         self.model.set_rows(
-            [(i, e.at, e.who, e.action, e.field, e.old, e.new, e.source) for i, e in enumerate(shown)]
+            [
+                (i, e.at, e.who, e.action, e.field, e.old, e.new, e.source, _change(e))
+                for i, e in enumerate(shown)
+            ]
         )
         if shown:
             self.stack.set_empty(False)
@@ -120,6 +134,7 @@ class HistoryView(QWidget):
         else:
             self.stack.set_empty(True, "No changes recorded yet." if self.record_id else "")
         n, total = len(shown), len(self.entries)
+        noun = "change" if total == 1 else "changes"
         self.count_label.setText(
-            "" if not total else f"{n:,} of {total:,} changes" if n != total else f"{total:,} changes"
+            "" if not total else f"{n:,} of {total:,} {noun}" if n != total else f"{total:,} {noun}"
         )

@@ -39,6 +39,10 @@ def _date(value: Any) -> str:
     return value.strftime("%d/%m/%Y") if value is not None else ""
 
 
+def _activity(value: Any) -> str:
+    return value.strftime("%d/%m/%Y") if value is not None else "None recorded"
+
+
 def ask_keep_note(parent: QWidget | None, count: int) -> str | None:
     """Seam: an optional note for "Keep for another period"; None when the user cancels."""
     text, ok = QInputDialog.getText(
@@ -87,7 +91,7 @@ class RetentionPage(QWidget):
                 Column("Name", 1),
                 Column("Email", 2),
                 Column("Organisation", 3),
-                Column("Last activity", 4, formatter=_date),
+                Column("Last activity", 4, formatter=_activity),
                 Column("Added", 5, formatter=_date),
             ],
             self,
@@ -139,7 +143,7 @@ class RetentionPage(QWidget):
             self.months_spin.setValue(report.months)
             self.months_spin.blockSignals(False)
             self.save_period_button.setEnabled(False)
-            self.period_note.setText(f"Due: no activity since {report.cutoff:%d %B %Y}.")
+            self.period_note.setText(f"Due: no activity since {report.cutoff:%-d %B %Y}.")
             self.model.set_rows(
                 [
                     (p.id, p.name, p.email or "", p.organisation or "", p.last_activity, p.added)
