@@ -226,7 +226,12 @@ def _human_history(result: dict[str, Any]) -> str:
         return "No history recorded."
     out = []
     for e in result["entries"]:
-        change = f"{e['field']}: {e['old']!r} → {e['new']!r}" if e["field"] else e["new"]
+        if not e["field"]:
+            change = e["new"]
+        elif e["old"]:
+            change = f"{e['field']}: {e['old']} → {e['new'] or '(blank)'}"
+        else:
+            change = f"{e['field']}: {e['new']}"
         source = f" [{e['source']}]" if e["source"] else ""
         out.append(f"{e['at'][:16]}  {e['who']}  {e['action']}  {change}{source}")
     return "\n".join(out)

@@ -22,10 +22,12 @@ from crm.models import (
     AuditEntry,
     Consent,
     ElectedRole,
+    Event,
     ExportLog,
     ExportPerson,
     ImportBatch,
     Membership,
+    Network,
 )
 
 ACTION_LABELS: dict[str, str] = {
@@ -147,6 +149,61 @@ def _source(entry: AuditEntry, batches: dict[int, str]) -> str:
     return details
 
 
+def _names(session: Session, entries: Sequence[AuditEntry]) -> tuple[dict[int, str], dict[int, str]]:
+    """Network and event names the entries refer to by id ("3:champion", "event:1")."""
+    network_ids: set[int] = set()
+    event_ids: set[int] = set()
+    for e in entries:
+        if e.field == "network":
+            for value in (e.old_value, e.new_value):
+                head = (value or "").split(":", 1)[0]
+                if head.isdigit():
+                    network_ids.add(int(head))
+        elif e.field and e.field.startswith("event:") and e.field[6:].isdigit():
+            event_ids.add(int(e.field[6:]))
+    networks = (
+        dict(session.execute(select(Network.id, Network.name).where(Network.id.in_(network_ids))).all())
+        if network_ids
+        else {}
+    )
+    events = (
+        dict(session.execute(select(Event.id, Event.name).where(Event.id.in_(event_ids))).all())
+        if event_ids
+        else {}
+    )
+    return networks, events
+
+
+def _entry(
+    e: AuditEntry, batches: dict[int, str], networks: dict[int, str], events: dict[int, str]
+) -> HistoryEntry:
+    field = field_label(e.entity, e.field)
+    old, new = display_value(e.old_value), display_value(e.new_value)
+    if e.field == "network":
+        old, new = (_membership(v, networks) for v in (old, new))
+    elif e.field and e.field.startswith("event:") and e.field[6:].isdigit():
+        field = f"Attendance at {events.get(int(e.field[6:]), 'an event')}"
+        old, new = (v.replace("_", " ").capitalize() for v in (old, new))
+    return HistoryEntry(
+        at=_aware(e.at),
+        who=e.user or "",
+        action=ACTION_LABELS.get(e.action, e.action.capitalize()),
+        field=field,
+        old=old,
+        new=new,
+        source=_source(e, batches),
+    )
+
+
+def _membership(value: str, networks: dict[int, str]) -> str:
+    """ "3:champion" → "Kindness Champions (champion)"."""
+    head, _, role = value.partition(":")
+    if not head.isdigit():
+        return value
+    name = networks.get(int(head), f"network {head}")
+    return f"{name} ({role})" if role else name
+
+
 def person_history(session: Session, person_id: int, limit: int = LIMIT) -> list[HistoryEntry]:
     """Newest first: what changed on a person and what hangs off them, and the exports they were on."""
     consent_ids = select(Consent.id).where(Consent.person_id == person_id)
@@ -167,18 +224,8 @@ def person_history(session: Session, person_id: int, limit: int = LIMIT) -> list
     )
     entries = list(session.scalars(stmt))
     batches = _sources(session, entries)
-    out = [
-        HistoryEntry(
-            at=_aware(e.at),
-            who=e.user or "",
-            action=ACTION_LABELS.get(e.action, e.action.capitalize()),
-            field=field_label(e.entity, e.field),
-            old=display_value(e.old_value),
-            new=display_value(e.new_value),
-            source=_source(e, batches),
-        )
-        for e in entries
-    ]
+    networks, events = _names(session, entries)
+    out = [_entry(e, batches, networks, events) for e in entries]
     for log, included in session.execute(
         select(ExportLog, ExportPerson.included)
         .join(ExportPerson, ExportPerson.export_id == ExportLog.id)
@@ -213,18 +260,7 @@ def organisation_history(session: Session, organisation_id: int, limit: int = LI
         )
     )
     batches = _sources(session, entries)
-    return [
-        HistoryEntry(
-            at=_aware(e.at),
-            who=e.user or "",
-            action=ACTION_LABELS.get(e.action, e.action.capitalize()),
-            field=field_label(e.entity, e.field),
-            old=display_value(e.old_value),
-            new=display_value(e.new_value),
-            source=_source(e, batches),
-        )
-        for e in entries
-    ]
+    return [_entry(e, batches, {}, {}) for e in entries]
 
 
 def filter_entries(

@@ -67,7 +67,7 @@ class HistoryView(QWidget):
             tooltip=lambda row, _col: f"{row[4]}: {row[5]} → {row[6]}\n{row[7]}".strip(),
         )
         self.table = make_table(self.model, "History of changes", multi=False)
-        fit_columns(self.table, [15, 8, 9, 28, 20], stretch=3)
+        fit_columns(self.table, [14, 7, 8, 26, 14], stretch=3)
         self.table.setWordWrap(False)
         self.stack = EmptyState(self.table, "No changes recorded yet.")
         self.count_label = QLabel()
