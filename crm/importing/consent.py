@@ -324,3 +324,40 @@ def _insert(
         batch_id=batch_id,
     )
     return len(ids)
+
+
+def undo_withdrawals(session: Session, batch_id: int) -> int:
+    """Undoing an import gives back the consents its "no" answers withdrew (recorded in the audit
+    log with the batch). Returns how many came back."""
+    from crm.models import AuditEntry
+
+    ids = [
+        cid
+        for cid in session.scalars(
+            select(AuditEntry.entity_id).where(
+                AuditEntry.import_batch_id == batch_id,
+                AuditEntry.entity == "consent",
+                AuditEntry.action == "update",
+                AuditEntry.field == "withdrawn_on",
+            )
+        )
+        if cid is not None
+    ]
+    for part in chunked(ids):
+        session.execute(update(Consent).where(Consent.id.in_(part)).values(withdrawn_on=None))
+    if ids:
+        audit.record_many(
+            session,
+            (
+                {
+                    "action": "undo",
+                    "entity": "consent",
+                    "entity_id": cid,
+                    "field": "withdrawn_on",
+                    "new": None,
+                }
+                for cid in ids
+            ),
+            batch_id=batch_id,
+        )
+    return len(ids)

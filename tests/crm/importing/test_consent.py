@@ -80,7 +80,8 @@ def test_no_on_a_newer_sheet_withdraws_and_undo_removes_what_the_import_recorded
     assert old.withdrawn_on == dt.date(2026, 2, 4)
     undo_import(db, result.batch_id)  # type: ignore[attr-defined]
     held = _consents(db)
-    assert [c.granted for c in held["bob@example.org"]] == [True]  # the refusal went with the import
+    # The refusal went with the import, and the consent it withdrew is back.
+    assert [(c.granted, c.withdrawn_on) for c in held["bob@example.org"]] == [(True, None)]
     assert "ann@example.org" not in held
 
 
