@@ -1796,6 +1796,8 @@ def undo_import(
             )
         undo_entries: list[dict[str, Any]] = []
         links = 0
+        # Data protection hook: consents a "no" in the file withdrew are given back.
+        import_consent.undo_withdrawals(session, batch_id)
         for model in (Membership, PersonTag, PersonType, Consent):
             result = session.execute(delete(model).where(model.import_batch_id == batch_id))
             links += result.rowcount or 0  # type: ignore[attr-defined]
