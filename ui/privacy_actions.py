@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crm.privacy.erasure import BACKUP_NOTE, ErasureResult, backups_holding, erase_person
+from crm.privacy.erasure import BACKUP_NOTE, ErasureResult, backups_holding, erase_people
 from crm.privacy.subject_access import SubjectAccessResult, write_subject_access
 
 from ui import dialogs
@@ -155,12 +155,9 @@ def start_erasure(
     ids = list(person_ids)
 
     def work(ctx: TaskContext) -> list[ErasureResult]:
-        results: list[ErasureResult] = []
         with ctx.db.transaction() as session:
-            for n, pid in enumerate(ids):
-                ctx.check_cancel()
-                ctx.progress(n, len(ids))
-                results.append(erase_person(session, pid, reason))
+            ctx.progress(0, len(ids))
+            results = erase_people(session, ids, reason)
         oldest = min((r.created_at for r in results if r.created_at is not None), default=None)
         backups = backups_holding(ctx.db.path, since=oldest)
         for r in results:

@@ -17,6 +17,7 @@ they expire: :func:`backups_holding` lists them so the user can say so.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -100,7 +101,15 @@ def get_live_person(session: Session, person_id: int) -> Person:
     raise NotFoundError(f"There is no person with id {person_id}.")
 
 
-def erase_person(session: Session, person_id: int, reason: str) -> ErasureResult:
+def erase_people(session: Session, person_ids: Sequence[int], reason: str) -> list[ErasureResult]:
+    """Erase several people with one reason (the retention review's bulk "Erase…"); the search index
+    is purged once at the end."""
+    results = [erase_person(session, pid, reason, purge_index=False) for pid in dict.fromkeys(person_ids)]
+    _purge_search_index(session)
+    return results
+
+
+def erase_person(session: Session, person_id: int, reason: str, *, purge_index: bool = True) -> ErasureResult:
     """Erase one person (see the module's docstring). Raises NotFoundError or ValidationError."""
     why = clean_text(reason)
     if not why:
@@ -133,16 +142,18 @@ def erase_person(session: Session, person_id: int, reason: str) -> ErasureResult
             .values(old_value=None, new_value=None)
         )
 
-    # The history keeps that changes happened, not what they were.
+    # The history keeps that changes happened, not what they were (nor the details, which can name
+    # them: a subject access workbook's file name, say).
     session.execute(
         update(AuditEntry)
         .where(AuditEntry.entity == "person", AuditEntry.entity_id == person_id)
-        .values(old_value=None, new_value=None)
+        .values(old_value=None, new_value=None, details=None)
     )
     session.expunge(person)
     # Foreign keys cascade to everything hanging off the person; the search index follows by trigger.
     session.execute(delete(Person).where(Person.id == person_id))
-    _purge_search_index(session)
+    if purge_index:
+        _purge_search_index(session)
     audit.record(session, "erase", "person", person_id, details=why)
     return ErasureResult(
         person_id=person_id,

@@ -278,3 +278,28 @@ def test_export_dialog_channel_rules_and_count(
         dialog.start_export()
     result = dialog.export_result
     assert result is not None and (result.exported, result.excluded) == (counted.rows, counted.excluded)
+
+
+def test_due_for_review_page_erases_the_chosen_people(
+    qtbot: QtBot, runner: TaskRunner, monkeypatch: pytest.MonkeyPatch, shown: list[str]
+) -> None:
+    with runner.db.transaction() as s:
+        for i in range(3):
+            people.create_person(s, first_name=f"Old{i}", last_name="Contact", email=f"old{i}@example.org")
+        s.execute(update(Person).values(created_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC)))
+    page = RetentionPage(runner)
+    qtbot.addWidget(page)
+    page.show()
+    with qtbot.waitSignal(page.refreshed, timeout=TIMEOUT):
+        page.refresh()
+    page.table.selectAll()
+    monkeypatch.setattr(
+        privacy_actions, "ask_erasure", lambda _p, names: "Retention review" if len(names) == 3 else None
+    )
+    with qtbot.waitSignal(page.data_changed, timeout=TIMEOUT):
+        page.erase_button.click()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 0, timeout=TIMEOUT)
+    assert shown[-1].startswith("Erased 3 people.")
+    with runner.db.session() as s:
+        assert s.scalars(select(Person.id)).all() == []
+        assert is_suppressed(s, "old2@example.org")
