@@ -82,7 +82,7 @@ IGNORE = "ignore"
 CHANNELS: tuple[tuple[str, str | None], ...] = (
     ("Post (letters)", "post"),
     ("Email", "email"),
-    ("No channel (not a mailing)", None),
+    ("None: not a mailing", None),
     ("Ignore the channel’s rules…", IGNORE),
 )
 
@@ -372,6 +372,7 @@ class ExportDialog(QDialog):
         # Each preset starts with its own channel's rules: a mail merge is for letters.
         channel = default_channel(name, keys)
         self.channel_combo.setCurrentIndex(max(self.channel_combo.findData(channel), 0))
+        self._update_options()
 
     def add_selected_columns(self) -> None:
         chosen = self.chosen_columns()
@@ -424,8 +425,15 @@ class ExportDialog(QDialog):
     # --- Options --------------------------------------------------------------------------------
 
     def ignoring_rules(self) -> bool:
-        """Whether the user chose to ignore the channel's rules (which needs a reason)."""
-        return bool(self.channel_combo.currentData() == IGNORE)
+        """Whether the user chose to ignore the channel's rules (which needs a reason): "Ignore…",
+        or no channel for a preset that has one (a mail merge without post rules)."""
+        data = self.channel_combo.currentData()
+        if data == IGNORE:
+            return True
+        return (
+            data is None
+            and default_channel(self.preset_combo.currentData(), self.chosen_columns()) is not None
+        )
 
     def options(self) -> ExportOptions:
         purpose = None if self.ignoring_rules() else self.channel_combo.currentData()

@@ -303,3 +303,17 @@ def test_due_for_review_page_erases_the_chosen_people(
     with runner.db.session() as s:
         assert s.scalars(select(Person.id)).all() == []
         assert is_suppressed(s, "old2@example.org")
+
+
+def test_no_channel_on_a_mail_merge_is_ignoring_its_rules(qtbot: QtBot, runner: TaskRunner) -> None:
+    build_cast(runner.db)
+    dialog = ExportDialog(runner, PersonFilter(), None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.channel_combo.setCurrentIndex(dialog.channel_combo.findData(None))
+    assert dialog.ignoring_rules() and dialog.ignore_reason_edit.isVisible()
+    dialog.preset_combo.setCurrentIndex(dialog.preset_combo.findData("full"))
+    # A full record is not a mailing: no channel is its own default, and needs no reason.
+    assert dialog.channel_combo.currentData() is None
+    assert not dialog.ignoring_rules() and not dialog.ignore_reason_edit.isVisible()
+    runner.wait_for_all()
