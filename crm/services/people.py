@@ -265,9 +265,10 @@ def suppress_emails(session: Session, emails: Iterable[str | None], reason: str)
 
 
 def is_suppressed(session: Session, email: str | None) -> bool:
-    if not email:
-        return False
-    return session.scalar(select(Suppression.id).where(Suppression.email == email.lower())) is not None
+    """Whether an address is on the suppression list, plainly or as an erased person's keyed hash."""
+    from crm.privacy.suppression import is_suppressed as suppressed
+
+    return suppressed(session, email)
 
 
 def set_types(session: Session, person_id: int, types: Iterable[str]) -> None:
