@@ -148,12 +148,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_json(p)
     p.set_defaults(handler=cmd_backup)
 
-    from crm import cli_correspondence, cli_duplicates, cli_export, cli_import, cli_roster
+    from crm import cli_correspondence, cli_duplicates, cli_export, cli_import, cli_privacy, cli_roster
 
     cli_import.register(sub)
     cli_export.register(sub)
     cli_duplicates.register(sub)
     cli_roster.register(sub)
+    cli_privacy.register(sub)
     cli_correspondence.register(sub)
     return parser
 
@@ -178,5 +179,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     if wants_json:
         print(json.dumps(result, default=str, ensure_ascii=False))
     else:
-        print(_human(args.command, result))
+        print(args.human(result) if hasattr(args, "human") else _human(args.command, result))
     return 2 if result.get("error") else 0

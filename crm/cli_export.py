@@ -15,7 +15,18 @@ def register(sub: Any) -> None:
     add_filter_options(p)
     p.add_argument("--view", metavar="NAME", help="export a saved view")
     p.add_argument("--preset", choices=["mail-merge", "email", "full"], default="mail-merge")
-    p.add_argument("--purpose", choices=["email", "post"], default=None)
+    p.add_argument(
+        "--purpose",
+        choices=["email", "post"],
+        default=None,
+        help="the channel whose rules apply (default: the preset's own; mail-merge: post, email: email)",
+    )
+    p.add_argument(
+        "--ignore-channel-rules",
+        metavar="REASON",
+        default=None,
+        help="export without the channel's opt-outs (do-not-contact still applies); the reason is recorded",
+    )
     add_json(p)
     p.set_defaults(handler=cmd_export)
 
@@ -38,7 +49,13 @@ def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
         consent_purpose = f.consent_purpose
         f = dataclasses.replace(f, consent_purpose=None)
         result = export_people(
-            db, f, args.out, preset=args.preset, purpose=args.purpose, consent_purpose=consent_purpose
+            db,
+            f,
+            args.out,
+            preset=args.preset,
+            purpose=args.purpose,
+            consent_purpose=consent_purpose,
+            ignore_channel_rules=args.ignore_channel_rules,
         )
         return result.as_dict()
     finally:

@@ -394,12 +394,17 @@ class Consent(Base):
 
 
 class Suppression(Base):
-    """An objection that outlives the person's record: a re-import cannot put them back on a list."""
+    """An objection that outlives the person's record: a re-import cannot put them back on a list.
+
+    An erased person's address is kept only as ``email_hash`` (a keyed hash, see
+    :mod:`crm.privacy.suppression`), with ``email`` empty.
+    """
 
     __tablename__ = "suppression"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(320), unique=True)
+    email: Mapped[str | None] = mapped_column(String(320), unique=True)
+    email_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     reason: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -638,6 +643,59 @@ class OrganisationAlias(Base):
     name: Mapped[str] = mapped_column(String(300))
     name_key: Mapped[str] = mapped_column(String(300), index=True)
     merge_id: Mapped[int | None] = mapped_column(ForeignKey("merge_record.id", ondelete="SET NULL"))
+
+
+# --- Data protection ----------------------------------------------------------------------------
+
+
+class Setting(Base):
+    """A value shared by everyone using the database (retention period, the suppression key)."""
+
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class ExportLog(Base):
+    """One export: who, when, which people (the filter), how many, and the file's name."""
+
+    __tablename__ = "export_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    user: Mapped[str | None] = mapped_column(String(100))
+    file_name: Mapped[str] = mapped_column(String(500))
+    preset: Mapped[str | None] = mapped_column(String(200))
+    channel: Mapped[str | None] = mapped_column(String(20))
+    filter: Mapped[str | None] = mapped_column(Text)
+    exported: Mapped[int] = mapped_column(Integer, default=0)
+    excluded: Mapped[int] = mapped_column(Integer, default=0)
+    rules_ignored_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ExportPerson(Base):
+    """A person on an export (``included``) or on its Excluded sheet."""
+
+    __tablename__ = "export_person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    export_id: Mapped[int] = mapped_column(ForeignKey("export_log.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    included: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class RetentionReview(Base):
+    """A "Keep for another period" decision on the retention review."""
+
+    __tablename__ = "retention_review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    kept_on: Mapped[dt.date] = mapped_column(Date)
+    user: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 # Fields of Person that the services, import and export treat as plain editable values.

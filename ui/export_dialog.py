@@ -58,10 +58,12 @@ from PySide6.QtWidgets import (
 from crm.errors import UserError
 from crm.exporting import columns as colmod
 from crm.exporting.engine import (
+    ExportCount,
     ExportOptions,
     ExportResult,
     batches,
-    count_selected,
+    count_export,
+    default_channel,
     email_addresses,
     export_people,
     preview_rows,
@@ -76,10 +78,12 @@ EMAIL_BATCH = 50
 PREVIEW_ROWS = 20
 PREVIEW_DELAY_MS = 250
 LAST_FOLDER_KEY = "export/last_folder"
+IGNORE = "ignore"
 CHANNELS: tuple[tuple[str, str | None], ...] = (
-    ("Any (no channel rules)", None),
-    ("Email", "email"),
     ("Post (letters)", "post"),
+    ("Email", "email"),
+    ("None: not a mailing", None),
+    ("Ignore the channel’s rules…", IGNORE),
 )
 
 _IndexArg = QModelIndex | QPersistentModelIndex
@@ -128,6 +132,7 @@ class ExportDialog(QDialog):
 
     export_finished = Signal(str)  # the path written
     preview_updated = Signal()
+    count_updated = Signal()
     emails_copied = Signal(int)  # how many addresses are on the clipboard
 
     def __init__(
@@ -206,9 +211,18 @@ class ExportDialog(QDialog):
             self.channel_combo.addItem(label, value)
         self.channel_combo.setToolTip(
             "Email leaves out people who opted out of email or have no address; "
-            "post leaves out people who opted out of post or have no usable postal address."
+            "post leaves out people who opted out of post or have no usable postal address. "
+            "Do-not-contact and the suppression list always apply."
         )
         form.addRow("&Channel:", self.channel_combo)
+        self.ignore_reason_edit = QLineEdit()
+        self.ignore_reason_edit.setPlaceholderText(
+            "Why this list ignores the channel’s opt-outs, e.g. name badges for a reception (recorded)"
+        )
+        self.ignore_reason_edit.setAccessibleName("Reason for ignoring the channel’s rules")
+        self.ignore_reason_label = QLabel("&Reason:")
+        self.ignore_reason_label.setBuddy(self.ignore_reason_edit)
+        form.addRow(self.ignore_reason_label, self.ignore_reason_edit)
         self.consent_combo = QComboBox()
         self.consent_combo.setEditable(True)
         self.consent_combo.addItem("")
@@ -286,6 +300,12 @@ class ExportDialog(QDialog):
         self._preview_timer.setSingleShot(True)
         self._preview_timer.setInterval(PREVIEW_DELAY_MS)
         self._preview_timer.timeout.connect(self.refresh_preview)
+        self._count_timer = QTimer(self)
+        self._count_timer.setSingleShot(True)
+        self._count_timer.setInterval(PREVIEW_DELAY_MS)
+        self._count_timer.timeout.connect(self._load_count)
+        self._count_generation = 0
+        self.export_count: ExportCount | None = None
 
         self.preset_combo.currentIndexChanged.connect(self._apply_preset)
         self.save_preset_button.clicked.connect(self.save_preset)
@@ -349,6 +369,10 @@ class ExportDialog(QDialog):
         except UserError:
             keys = list(colmod.MAIL_MERGE)
         self.set_columns(keys)
+        # Each preset starts with its own channel's rules: a mail merge is for letters.
+        channel = default_channel(name, keys)
+        self.channel_combo.setCurrentIndex(max(self.channel_combo.findData(channel), 0))
+        self._update_options()
 
     def add_selected_columns(self) -> None:
         chosen = self.chosen_columns()
@@ -400,8 +424,19 @@ class ExportDialog(QDialog):
 
     # --- Options --------------------------------------------------------------------------------
 
+    def ignoring_rules(self) -> bool:
+        """Whether the user chose to ignore the channel's rules (which needs a reason): "Ignore…",
+        or no channel for a preset that has one (a mail merge without post rules)."""
+        data = self.channel_combo.currentData()
+        if data == IGNORE:
+            return True
+        return (
+            data is None
+            and default_channel(self.preset_combo.currentData(), self.chosen_columns()) is not None
+        )
+
     def options(self) -> ExportOptions:
-        purpose = self.channel_combo.currentData()
+        purpose = None if self.ignoring_rules() else self.channel_combo.currentData()
         return ExportOptions(
             purpose=purpose,
             consent_purpose=self.consent_combo.currentText().strip().lower() or None,
@@ -415,6 +450,9 @@ class ExportDialog(QDialog):
 
     def _update_options(self) -> None:
         post = self.channel_combo.currentData() == "post"
+        ignoring = self.ignoring_rules()
+        self.ignore_reason_edit.setVisible(ignoring)
+        self.ignore_reason_label.setVisible(ignoring)
         self.joint_check.setEnabled(post)
         if not post:
             self.joint_check.setChecked(False)
@@ -423,22 +461,30 @@ class ExportDialog(QDialog):
 
     def _options_changed(self) -> None:
         self._preview_timer.start()
+        self._count_timer.start()
 
     # --- Background work ------------------------------------------------------------------------
 
-    def _load_count(self) -> None:
+    def _load_count(self) -> Task[Any] | None:
+        """Count what the export will write with these options: the same rows, not written."""
+        self._count_timer.stop()
+        self._count_generation += 1
+        generation = self._count_generation
         f, options = self.person_filter, self.options()
+        self.count_label.setText("Counting…")
 
-        def count(ctx: TaskContext) -> int:
+        def count(ctx: TaskContext) -> ExportCount:
             with ctx.db.session() as session:
-                return count_selected(session, f, options)
+                return count_export(session, f, options, ctx.should_cancel)
 
-        def done(n: int) -> None:
-            if not _alive(self):
-                return  # closed while counting
-            self.count_label.setText(f"{n:,} {'person' if n == 1 else 'people'} selected.")
+        def done(n: ExportCount) -> None:
+            if not _alive(self) or generation != self._count_generation:
+                return  # closed while counting, or the options changed since
+            self.export_count = n
+            self.count_label.setText(describe_count(n))
+            self.count_updated.emit()
 
-        self.runner.run(count, on_done=done, parent_widget=self)
+        return self.runner.run(count, on_done=done, parent_widget=self)
 
     def refresh_preview(self) -> Task[Any] | None:
         """Show the first rows the export would write (in the background)."""
@@ -505,6 +551,15 @@ class ExportDialog(QDialog):
         keys = self.chosen_columns()
         if not keys:
             return None
+        ignore_reason = " ".join(self.ignore_reason_edit.text().split()) if self.ignoring_rules() else None
+        if self.ignoring_rules() and not ignore_reason:
+            dialogs.show_error(
+                self,
+                "Export",
+                "Say why this list ignores the channel’s rules; the reason is recorded with the export.",
+            )
+            self.ignore_reason_edit.setFocus()
+            return None
         record = self.mailing_edit.text().strip() if self.record_check.isChecked() else ""
         if self.record_check.isChecked() and not record:
             dialogs.show_error(
@@ -535,6 +590,7 @@ class ExportDialog(QDialog):
                 title=doc_title,
                 progress=ctx.progress,
                 should_cancel=ctx.should_cancel,
+                ignore_channel_rules=ignore_reason,
             )
 
         self.result_label.setText("Exporting…")
@@ -655,6 +711,18 @@ class ExportDialog(QDialog):
             self._email_batch = 0
         self.result_label.setText(text)
         self.emails_copied.emit(len(batch))
+
+
+def describe_count(n: ExportCount) -> str:
+    """ "143 rows will be exported · 65 left out (listed on the Excluded sheet)"."""
+    rows = f"{n.rows:,} {'row' if n.rows == 1 else 'rows'} will be exported"
+    if n.people != n.rows:
+        rows += f" ({n.people:,} people)"
+    if n.excluded:
+        rows += f" · {n.excluded:,} left out (listed with the reason on the Excluded sheet)"
+    else:
+        rows += " · nobody left out"
+    return rows + "."
 
 
 def _settings() -> QSettings:

@@ -64,6 +64,7 @@ from crm.models import CONSENT_PURPOSES, LAWFUL_BASES, MEMBERSHIP_ROLES, STAKEHO
 from crm.roster.reconcile import undo_batch
 
 from ui import dialogs
+from ui.import_consent import ConsentColumnBox, consent_summary
 from ui.tasks import Task, TaskContext, TaskRunner, emit
 
 PREVIEW_ROWS = 5
@@ -367,6 +368,10 @@ class MappingPage(_Page):
         layout.addWidget(QLabel("Preview: the first rows as they will be imported"))
         layout.addWidget(self.preview, 2)
         layout.addWidget(self.remember)
+        # Data protection: consent from a yes/no column (ui/import_consent.py).
+        self.consent_box = ConsentColumnBox()
+        self.consent_box.changed.connect(self._consent_changed)
+        layout.addWidget(self.consent_box)
         layout.addWidget(self.status)
         self.combos: list[QComboBox] = []
 
@@ -398,6 +403,8 @@ class MappingPage(_Page):
             self.grid.setItem(i, 2, QTableWidgetItem(values))
         self.grid.resizeColumnToContents(0)
         self.grid.setColumnWidth(1, 260)
+        options = self.w.import_options
+        self.consent_box.set_headers(headers, options.consent_column, options.consent_date_column)
         self._changed()
 
     def current_mapping(self) -> dict[int, str]:
@@ -458,7 +465,23 @@ class MappingPage(_Page):
             notes = "; ".join([*plan.reasons, *(f"{f.column}: {f.reason}" for f in plan.flags)])
             self.preview.setItem(r, len(labels) - 1, QTableWidgetItem(notes))
 
+    def _consent_changed(self) -> None:
+        """The consent column is recorded as consent, not imported into a field as well."""
+        options = self.w.import_options
+        options.consent_column = self.consent_box.column()
+        options.consent_column_purpose = (
+            self.consent_box.purpose() if options.consent_column is not None else None
+        )
+        options.consent_date_column = self.consent_box.date_column()
+        col = options.consent_column
+        if col is not None and col < len(self.combos) and self.combos[col].currentData():
+            self.combos[col].setCurrentIndex(0)
+
     def validatePage(self) -> bool:
+        problem = self.consent_box.problem()
+        if problem:
+            self.show_status(problem, error=True)
+            return False
         table = self.w.table
         if table is not None and self.remember.isChecked():
             remember_mapping(table.headers, self.current_mapping())
@@ -753,6 +776,7 @@ class SummaryPage(_Page):
             f"{result.rejected:,} rejected, {result.flagged:,} with values that need attention"
             + (f"; {'; '.join(extra)}" if extra else "")
             + "."
+            + consent_summary(self.w.table, plan.options)
         )
         self.set_ready(result.created + result.updated > 0)
         if not self._ready:

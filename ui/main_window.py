@@ -67,6 +67,8 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("events", "Events", "ui.pages.events_page", "EventsPage"),
     ("followups", "Follow-ups", "ui.pages.followups_page", "FollowupsPage"),
     ("duplicates", "Duplicates", "ui.pages.duplicates_page", "DuplicatesPage"),
+    ("suppression", "Suppression list", "ui.pages.suppression_page", "SuppressionPage"),
+    ("retention", "Due for review", "ui.pages.retention_page", "RetentionPage"),
     ("trash", "Trash", "ui.pages.trash_page", "TrashPage"),
 )
 

@@ -20,11 +20,11 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
 SAMPLE_SHEET = (
-    ("First name", "Last name", "Email", "Organisation", "Town", "Postcode"),
-    ("Morven", "Achnacarry", "morven@example.org", "Highland Kindness Trust", "Inverness", "IV2 3AB"),
-    ("Dafydd", "Pritchard", "dafydd@example.org", "Cymru Befriending Trust", "Bangor", "LL57 1AA"),
-    ("Morven", "Achnacarry", "Morven@Example.org", "", "Inverness", ""),
-    ("Iona", "MacLeod", "iona.macleod@example", "Highland Kindness Trust", "Portree", "IV51 9X"),
+    ("First name", "Last name", "Email", "Organisation", "Town", "Postcode", "Happy to be contacted?"),
+    ("Morven", "Achnacarry", "morven@example.org", "Highland Kindness Trust", "Inverness", "IV2 3AB", "Yes"),
+    ("Dafydd", "Pritchard", "dafydd@example.org", "Cymru Befriending Trust", "Bangor", "LL57 1AA", "No"),
+    ("Morven", "Achnacarry", "Morven@Example.org", "", "Inverness", "", "Yes"),
+    ("Iona", "MacLeod", "iona.macleod@example", "Highland Kindness Trust", "Portree", "IV51 9X", ""),
 )
 WIZARD_PAGES = ("sheet", "mapping", "duplicates", "options", "summary")
 
@@ -168,6 +168,9 @@ def render(outdir: Path, width: int = 1280, height: int = 800, *, dark: bool = F
     shot(window, "person-networks")
     page.detail.tabs.setCurrentIndex(2)
     shot(window, "person-roles")
+    page.detail.tabs.setCurrentIndex(page.detail.tabs.indexOf(page.detail.history_view))
+    _wait_idle(app, runner)
+    shot(window, "person-history")
     page.detail.tabs.setCurrentIndex(0)
 
     page.filters_button.setChecked(True)
@@ -211,6 +214,7 @@ def render(outdir: Path, width: int = 1280, height: int = 800, *, dark: bool = F
         _wait_idle(app, runner)
         shot(window, key)
     _duplicates_page(app, runner, window, db, shot)
+    _privacy_pages(app, runner, window, db, shot)
     window.show_page("people")
     _wait_idle(app, runner)
 
@@ -520,6 +524,43 @@ def _correspondence(
     email_list.close()
 
 
+def _privacy_pages(
+    app: object, runner: object, window: object, db: object, shot: Callable[[QWidget, str], None]
+) -> None:
+    """The Suppression list and Due for review pages (sample people aged so some are due), an
+    organisation's History tab and the erasure confirmation."""
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from crm.models import Person
+
+    from ui.main_window import MainWindow
+    from ui.privacy_actions import EraseDialog
+
+    assert isinstance(window, MainWindow)
+    with db.transaction() as session:  # type: ignore[attr-defined]
+        session.execute(update(Person).values(created_at=dt.datetime(2019, 4, 1, tzinfo=dt.UTC)))
+    window.show_page("suppression")
+    _wait_idle(app, runner)
+    shot(window, "suppression")
+    window.show_page("retention")
+    _wait_idle(app, runner)
+    shot(window, "retention")
+    orgs = window.show_page("organisations")
+    _wait_idle(app, runner)
+    orgs.table.selectRow(0)  # type: ignore[attr-defined]
+    _wait_idle(app, runner)
+    orgs.detail_tabs.setCurrentIndex(1)  # type: ignore[attr-defined]
+    shot(window, "organisation-history")
+    dialog = EraseDialog(["Morven Achnacarry"], window)
+    dialog.reason_edit.setText("Erasure request by email of 3 May")
+    dialog.confirm_edit.setText("ERASE")
+    dialog.show()
+    shot(dialog, "erase-person")
+    dialog.close()
+
+
 def _wizard_pages(app: object, runner: object, wizard: object, shot: Callable[[QWidget, str], None]) -> None:
     """The import wizard's pages up to the dry-run summary (nothing is imported)."""
     from PySide6.QtWidgets import QWizard
@@ -530,6 +571,11 @@ def _wizard_pages(app: object, runner: object, wizard: object, shot: Callable[[Q
             _wait_idle(app, runner)
         wizard.next()
         _wait_idle(app, runner)
+        consent = getattr(wizard.currentPage(), "consent_box", None)
+        if page == "mapping" and consent is not None:
+            consent.setChecked(True)  # show the consent-from-a-column choice filled in
+            consent.purpose_combo.setCurrentText("newsletter")
+            _settle(app)
         shot(wizard, f"import-wizard-{page}")
 
 

@@ -35,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from crm import audit
+from crm.bulk import insert_rows
 from crm.db import Database
 from crm.errors import Cancelled, NotFoundError, ValidationError
 from crm.exporting import columns as colmod
@@ -46,12 +47,16 @@ from crm.models import (
     AttendanceStatus,
     Consent,
     Event,
+    ExportLog,
+    ExportPerson,
     Organisation,
     Person,
     PersonTag,
     PersonType,
     Suppression,
     Tag,
+    table_of,
+    utcnow,
 )
 from crm.roster.current import FormerIn, addressable, former_members
 
@@ -81,6 +86,12 @@ REASONS: dict[int, str] = {
 }
 DUPLICATE_EMAIL = "Same email address as {name} (row {row})"
 DUPLICATE_ADDRESS = "Same postal address as {name} (row {row})"
+
+# The channel whose rules a preset applies unless the user deliberately ignores them (with a reason):
+# a mail merge is for letters, an email list for email. A full record is not a mailing.
+PRESET_CHANNELS: dict[str, Purpose | None] = {"mail-merge": "post", "email": "email", "full": None}
+CHANNEL_LABELS: dict[str | None, str] = {"post": "post", "email": "email", None: "none"}
+IGNORE_REASON_MAX = 500
 
 PROGRESS_EVERY = 500
 JOINT_NAMES_MAX = 3
@@ -509,6 +520,55 @@ def iter_export_rows(
         result.close()
 
 
+def default_channel(preset: str | None, columns: Sequence[str] | None = None) -> Purpose | None:
+    """The channel whose rules apply by default: a built-in preset's own; for a saved preset or
+    chosen columns, post when they hold an address, email when they hold an email address."""
+    if preset:
+        lowered = preset.strip().lower()
+        for key, label in colmod.PRESET_LABELS.items():
+            if lowered in (key, label.lower()):
+                return PRESET_CHANNELS.get(key)
+    keys: Sequence[str] = columns or ()
+    if not keys and preset:
+        with contextlib.suppress(ValidationError):
+            keys = colmod.preset_columns(preset)
+    if "address_line1" in keys or "addressee" in keys:
+        return "post"
+    if "email" in keys:
+        return "email"
+    return None
+
+
+@dataclass(frozen=True)
+class ExportCount:
+    """What an export would do: rows written (as the dialog shows), people on them, people left out."""
+
+    rows: int
+    people: int
+    excluded: int
+
+
+def count_export(
+    session: Session,
+    f: PersonFilter,
+    options: ExportOptions,
+    should_cancel: Callable[[], bool] | None = None,
+) -> ExportCount:
+    """Exactly what :func:`export_people` will write with these options: the same rows are formed
+    (duplicates, joint letters), only not written, so the preview's number is the file's."""
+    rows = people = excluded = 0
+    with contextlib.closing(iter_export_rows(session, f, ["email"], options)) as items:
+        for n, item in enumerate(items, start=1):
+            if isinstance(item, _Row):
+                rows += 1
+                people += len(item.person_ids)
+            else:
+                excluded += 1
+            if should_cancel is not None and n % PROGRESS_EVERY == 0 and should_cancel():
+                raise Cancelled
+    return ExportCount(rows, people, excluded)
+
+
 def count_selected(session: Session, f: PersonFilter, options: ExportOptions) -> int:
     """How many people the export will look at (included and excluded)."""
     inner = selection(f, _dialect(session), options).subquery()
@@ -586,6 +646,7 @@ def export_people(
     title: str | None = None,
     progress: Progress | None = None,
     should_cancel: Callable[[], bool] | None = None,
+    ignore_channel_rules: str | None = None,
 ) -> ExportResult:
     """Export the people of a filter to ``.xlsx`` (or ``.csv``), leaving out who must be left out.
 
@@ -595,7 +656,10 @@ def export_people(
         f: which people (a saved view's filter, a network, an explicit selection in ``f.ids``...).
         path: the file to write; ``.xlsx`` or ``.csv`` (a CSV gets ``NAME-excluded.csv`` beside it).
         preset: "mail-merge", "email", "full", or a saved preset's name; ignored with ``columns``.
-        purpose: the channel, "email" or "post", whose opt-outs and missing details exclude people.
+        purpose: the channel, "email" or "post", whose opt-outs and missing details exclude people;
+            None means the preset's own (mail merge: post; email list: email; see default_channel).
+        ignore_channel_rules: the reason for exporting without any channel's rules (do-not-contact
+            and suppression still apply); recorded in the audit log with the export.
         consent_purpose: leave out people without consent or a lawful basis for this purpose.
         dedupe: one row per email address, or per postal address for letters.
         joint_salutation: letters to one address share a row and a joint salutation.
@@ -611,6 +675,18 @@ def export_people(
     """
     started = time.perf_counter()
     target = Path(path).expanduser().resolve()
+    ignore_reason = " ".join((ignore_channel_rules or "").split()) or None
+    if ignore_channel_rules is not None and ignore_reason is None:
+        raise ValidationError("Say why this export ignores the channel's rules.", "ignore_channel_rules")
+    if ignore_reason is not None and len(ignore_reason) > IGNORE_REASON_MAX:
+        raise ValidationError(
+            f"The reason for ignoring the channel's rules is too long: keep it under {IGNORE_REASON_MAX} characters.",
+            "ignore_channel_rules",
+        )
+    if ignore_reason is not None:
+        purpose = None
+    elif purpose is None:
+        purpose = default_channel(preset, columns)
     options = ExportOptions(
         purpose=purpose,
         consent_purpose=(consent_purpose or "").strip().lower() or None,
@@ -639,6 +715,7 @@ def export_people(
     exported = excluded = people = 0
     reasons: dict[str, int] = {}
     mailed: list[int] = []
+    left_out: list[int] = []
     try:
         with db.session() as session, contextlib.closing(iter_export_rows(session, f, cols, options)) as rows:
             total = count_selected(session, f, options) if progress is not None else 0
@@ -648,12 +725,12 @@ def export_people(
                     writer.write_row(item.values)
                     exported += 1
                     people += len(item.person_ids)
-                    if record_mailing:
-                        mailed.extend(item.person_ids)
+                    mailed.extend(item.person_ids)
                     seen += len(item.person_ids)
                 else:
                     writer.write_excluded(item.values)
                     excluded += 1
+                    left_out.append(item.values[4])
                     reason = item.values[3]
                     bucket = reason.split(" as ", 1)[0] if reason.startswith("Same ") else reason
                     reasons[bucket] = reasons.get(bucket, 0) + 1
@@ -680,14 +757,28 @@ def export_people(
                 notes=f"Exported to {target.name}: {description}.",
             )
             interaction_id = interaction.id
-        audit.record(
-            session,
-            "export",
-            "person",
-            None,
-            new=target.name,
-            details=f"{exported} rows ({people} people), {excluded} excluded; {preset_label}; {description}",
+        channel = CHANNEL_LABELS[options.purpose]
+        details = (
+            f"{exported} rows ({people} people), {excluded} excluded; {preset_label}; channel rules: {channel}; "
+            f"{description}"
         )
+        if ignore_reason is not None:
+            details += f"; channel rules ignored because: {ignore_reason}"
+        log = ExportLog(
+            at=utcnow(),
+            user=audit.current_user(),
+            file_name=target.name,
+            preset=preset_label,
+            channel=options.purpose,
+            filter=description,
+            exported=exported,
+            excluded=excluded,
+            rules_ignored_reason=ignore_reason,
+        )
+        session.add(log)
+        session.flush()
+        _record_export_people(session, log.id, mailed, left_out)
+        audit.record(session, "export", "export_log", log.id, new=target.name, details=details)
     if progress is not None:
         progress(total, total)
     return ExportResult(
@@ -703,6 +794,14 @@ def export_people(
     )
 
 
+def _record_export_people(session: Session, export_id: int, included: list[int], excluded: list[int]) -> None:
+    """Who was on the export and who was left out, for subject access ("which exports had me?")."""
+    rows = [{"export_id": export_id, "person_id": pid, "included": True} for pid in dict.fromkeys(included)]
+    rows += [{"export_id": export_id, "person_id": pid, "included": False} for pid in dict.fromkeys(excluded)]
+    for start in range(0, len(rows), 20_000):
+        insert_rows(session, table_of(ExportPerson), rows[start : start + 20_000])
+
+
 def _comments(options: ExportOptions) -> str:
     parts = ["Exported from Kindred."]
     if options.purpose:
@@ -714,11 +813,15 @@ def _comments(options: ExportOptions) -> str:
 
 
 __all__ = [
+    "PRESET_CHANNELS",
     "REASONS",
+    "ExportCount",
     "ExportOptions",
     "ExportResult",
     "batches",
+    "count_export",
     "count_selected",
+    "default_channel",
     "email_addresses",
     "export_people",
     "iter_export_rows",

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from crm.db import Database
 from crm.errors import UserError
+from crm.importing import consent as import_consent
 from crm.importing.matching import _match
 from crm.importing.plan import (
     _BOOL_FIELDS,
@@ -77,6 +78,7 @@ def plan_import(
             f"{table.file_name}: there are no rows under the headings on row {table.header_row_number}."
         )
     _check_mapping(table, mapping)
+    import_consent.check_options(table, options)  # data protection
     headers = table.headers
     data = table.data_rows
     total = len(data)
@@ -324,6 +326,8 @@ def apply_import(
         batch_id = write_plan(
             session, plan, progress=progress, should_cancel=should_cancel, base=total_rows * 3 // 10
         )
+        # Consent from a yes/no column of the file.
+        import_consent.record_column_consents(session, table, plan, batch_id)
     counts = plan.counts
     return ImportResult(
         batch_id=batch_id,

@@ -25,6 +25,7 @@ from crm.models import (
     Person,
     Suppression,
 )
+from crm.privacy import suppression as privacy_suppression
 from crm.util import chunked
 
 
@@ -104,6 +105,8 @@ def _match(session: Session, plan: ImportPlan) -> None:
                 suppressed.update(
                     session.scalars(select(Suppression.email).where(Suppression.email.in_(part)))
                 )
+        # An erased person's addresses are kept only as keyed hashes.
+        suppressed |= privacy_suppression.hashed_matches(session, emails)
 
     _match_by_kindred_id(session, plan, originals)
     for r in originals:

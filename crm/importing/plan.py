@@ -72,6 +72,10 @@ class ImportOptions:
     consent_date: dt.date | None = None
     consent_source: str | None = None
     consent_wording: str | None = None
+    # Data protection hook: a yes/no column giving consent for a purpose (crm.importing.consent).
+    consent_column: int | None = None
+    consent_column_purpose: str | None = None
+    consent_date_column: int | None = None
     date_order: str | None = None  # "dmy" or "mdy"; None: day first unless a column says otherwise
 
     def __post_init__(self) -> None:
@@ -97,6 +101,9 @@ class ImportOptions:
             "consent_basis": self.consent_basis,
             "consent_date": self.consent_date.isoformat() if self.consent_date else None,
             "consent_source": self.consent_source,
+            "consent_column": self.consent_column,
+            "consent_column_purpose": self.consent_column_purpose,
+            "consent_date_column": self.consent_date_column,
         }
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from crm import audit
 from crm.db import Database
 from crm.errors import ConflictError, NotFoundError
+from crm.importing import consent as import_consent
 from crm.importing.plan import (
     _BOOL_FIELDS,
     BatchInfo,
@@ -132,6 +133,8 @@ def undo_import(
             )
         undo_entries: list[dict[str, Any]] = []
         links = 0
+        # Consents a "no" in the file withdrew are given back.
+        import_consent.undo_withdrawals(session, batch_id)
         for model in (Membership, PersonTag, PersonType, Consent):
             result = session.execute(delete(model).where(model.import_batch_id == batch_id))
             links += result.rowcount or 0  # type: ignore[attr-defined]

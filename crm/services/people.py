@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from crm import audit
@@ -242,6 +242,13 @@ def _sync_suppression(session: Session, person: Person) -> None:
     """Objections outlive the record: a do-not-contact email goes on the suppression list."""
     if person.do_not_contact:
         suppress_emails(session, [person.email], f"Do not contact (person {person.id})")
+    elif person.email:
+        # An erased person's address is kept only as a keyed hash; someone added again with it
+        # goes back on the list as a plain address (the record holds it again anyway).
+        from crm.privacy.suppression import hashed_matches
+
+        if hashed_matches(session, [person.email.lower()]):
+            suppress_emails(session, [person.email], "Erased earlier, added again")
 
 
 def suppress_emails(session: Session, emails: Iterable[str | None], reason: str) -> int:
@@ -258,9 +265,10 @@ def suppress_emails(session: Session, emails: Iterable[str | None], reason: str)
 
 
 def is_suppressed(session: Session, email: str | None) -> bool:
-    if not email:
-        return False
-    return session.scalar(select(Suppression.id).where(Suppression.email == email.lower())) is not None
+    """Whether an address is on the suppression list, plainly or as an erased person's keyed hash."""
+    from crm.privacy.suppression import is_suppressed as suppressed
+
+    return suppressed(session, email)
 
 
 def set_types(session: Session, person_id: int, types: Iterable[str]) -> None:
@@ -327,19 +335,11 @@ def restore_people(session: Session, person_ids: Sequence[int]) -> int:
 
 
 def erase_person(session: Session, person_id: int, reason: str) -> None:
-    """Erasure under UK GDPR (a deliberate act, not an ordinary delete): the record is removed, its
-    email goes on the suppression list, and the audit log keeps only that an erasure happened."""
-    person = get_person(session, person_id)
-    suppress_emails(session, [person.email], f"Erased: {reason}")
-    from crm.models import AuditEntry
+    """Erasure under UK GDPR (a deliberate act, not an ordinary delete): see
+    :func:`crm.privacy.erasure.erase_person`, which this calls."""
+    from crm.privacy.erasure import erase_person as erase
 
-    session.execute(
-        update(AuditEntry)
-        .where(AuditEntry.entity == "person", AuditEntry.entity_id == person_id)
-        .values(old_value=None, new_value=None)
-    )
-    session.execute(delete(Person).where(Person.id == person_id))
-    audit.record(session, "erase", "person", person_id, details=reason)
+    erase(session, person_id, reason)
 
 
 def bulk_insert_people(

@@ -12,6 +12,7 @@ from crm.db import Database
 from crm.errors import NotFoundError, ValidationError
 from crm.filters import PersonFilter, count_people
 from crm.models import AuditEntry, ElectedRole, Person, Suppression
+from crm.privacy.suppression import is_suppressed
 from crm.services import consent, events, interactions, networks, organisations, people, tags, trash, views
 
 
@@ -245,7 +246,9 @@ def test_erasure_removes_the_person_but_keeps_suppression_and_an_audit_trace(db:
         people.erase_person(session, pid, "Subject's erasure request of 1 November")
     with db.session() as session:
         assert session.get(Person, pid) is None
-        assert session.scalars(select(Suppression.email)).all() == ["ada@example.org"]
+        # Kept only as a keyed hash, which still matches the address.
+        assert session.scalars(select(Suppression.email)).all() == [None]
+        assert is_suppressed(session, "Ada@example.org")
         entries = audit.history(session, "person", pid)
         assert entries[0].action == "erase"
         assert all(e.old_value is None and e.new_value is None for e in entries[1:])

@@ -20,7 +20,7 @@ from ui.tasks import TaskRunner
 
 def test_title_and_sidebar(main_window: MainWindow) -> None:
     assert main_window.windowTitle() == "Kindred — demo.db"
-    labels = [main_window.sidebar.item(i).text() for i in range(9)]
+    labels = [main_window.sidebar.item(i).text() for i in range(11)]
     assert labels == [
         "People",
         "Organisations",
@@ -30,6 +30,8 @@ def test_title_and_sidebar(main_window: MainWindow) -> None:
         "Events",
         "Follow-ups",
         "Duplicates",
+        "Suppression list",
+        "Due for review",
         "Trash",
     ]
     assert main_window.people_page.stack.currentIndex() == 0  # the list, not the welcome

@@ -26,6 +26,8 @@ PAGES = [
     ("interactions_page", "InteractionsPage"),
     ("followups_page", "FollowUpsPage"),
     ("trash_page", "TrashPage"),
+    ("suppression_page", "SuppressionPage"),
+    ("retention_page", "RetentionPage"),
 ]
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStyle,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -45,6 +46,7 @@ from ui.pages.common import (
     selected_rows,
     write_undoable,
 )
+from ui.pages.history_view import HistoryView
 from ui.tasks import TaskContext, TaskRunner
 
 # Field key → label, in form order.
@@ -228,8 +230,17 @@ class OrganisationsPage(QWidget):
         detail_layout.addLayout(form)
         detail_layout.addWidget(self.error_box)
         detail_layout.addLayout(buttons)
-        detail_layout.addWidget(self.people_label)
-        detail_layout.addWidget(self.people_stack, 1)
+        people_box = QWidget()
+        people_layout = QVBoxLayout(people_box)
+        people_layout.setContentsMargins(0, 4, 0, 0)
+        people_layout.addWidget(self.people_label)
+        people_layout.addWidget(self.people_stack, 1)
+        self.history_view = HistoryView(self.runner, "organisation")
+        self.detail_tabs = QTabWidget()
+        self.detail_tabs.setDocumentMode(True)
+        self.detail_tabs.addTab(people_box, "People")
+        self.detail_tabs.addTab(self.history_view, "History")
+        detail_layout.addWidget(self.detail_tabs, 1)
         self.detail_stack = EmptyState(
             self.detail, "Choose an organisation to see and edit it, or create one with New organisation."
         )
@@ -393,6 +404,8 @@ class OrganisationsPage(QWidget):
         self.heading.setText(self._heading_base)
         self.people_label.setVisible(not new)
         self.people_stack.setVisible(not new)
+        self.detail_tabs.setVisible(not new)
+        self.history_view.show_record(None if new else org_id)
         self.people_model.set_rows(people or [])
         n = len(people or [])
         self.people_label.setText(f"People ({n:,}{'+' if n >= PEOPLE_LIMIT else ''})")

@@ -262,6 +262,7 @@ class PeoplePage(QWidget):
         self.detail.interaction_logged.connect(lambda _i: self._refresh_shown())
         self.detail.related_changed.connect(lambda pid: self.model.refresh_people([pid]))
         self.detail.find_duplicates_requested.connect(self.find_duplicates_requested)
+        self.detail.person_erased.connect(self._person_erased)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.filter_scroll)
@@ -466,6 +467,16 @@ class PeoplePage(QWidget):
             self.model.refresh_people([person_id])
         emit(self.people_changed)
         emit(self.message, "Saved.")
+
+    def _person_erased(self, person_id: int) -> None:
+        """An erased person leaves the list (and the undo history cannot bring them back)."""
+        if self._shown_id == person_id:
+            self._shown_id = None
+        self.undo_stack.clear()  # earlier edits of someone erased cannot be undone
+        self._total = None
+        self.model.reload()
+        emit(self.people_changed)
+        emit(self.message, "Erased.")
 
     def _refresh_shown(self) -> None:
         if self._shown_id is not None:

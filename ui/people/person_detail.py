@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -60,7 +61,9 @@ from crm.services import consent, interactions, networks, people, roles
 from crm.validation import normalise_email, normalise_phone, normalise_postcode
 
 from ui import dialogs
-from ui.tasks import TaskContext, TaskRunner, emit
+from ui.pages.history_view import HistoryView
+from ui.privacy_actions import start_erasure, start_subject_access
+from ui.tasks import Task, TaskContext, TaskRunner, emit
 from ui.undo import CreatePersonCommand, EditPersonCommand, Snapshot, apply_snapshot, person_snapshot
 from ui.widgets import align_form_labels
 
@@ -199,6 +202,7 @@ class PersonDetail(QWidget):
     interaction_logged = Signal(int)
     related_changed = Signal(int)
     find_duplicates_requested = Signal(int)
+    person_erased = Signal(int)
 
     def __init__(
         self, runner: TaskRunner, undo_stack: QUndoStack | None = None, parent: QWidget | None = None
@@ -258,6 +262,7 @@ class PersonDetail(QWidget):
         header.addLayout(head_text, 1)
         header.addWidget(self.duplicates_button, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.log_button, 0, Qt.AlignmentFlag.AlignTop)
+        header.addWidget(self._build_privacy_button(), 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.revert_button, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignTop)
 
@@ -268,6 +273,8 @@ class PersonDetail(QWidget):
         self.tabs.addTab(self._build_roles(), "Elected roles")
         self.tabs.addTab(self._build_consent(), "Consent")
         self.tabs.addTab(self._build_timeline(), "Timeline")
+        self.history_view = HistoryView(self.runner, "person")
+        self.tabs.addTab(self.history_view, "History")
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -525,6 +532,8 @@ class PersonDetail(QWidget):
             self._loading = False
         self._update_heading()
         self.duplicates_button.setEnabled(person_id is not None)
+        self.history_view.show_record(person_id)
+        self.privacy_button.setEnabled(person_id is not None)
 
     def _show_snapshot(self, snap: Snapshot, org_name: str) -> None:
         for key in _TEXT_FIELDS:
@@ -641,6 +650,37 @@ class PersonDetail(QWidget):
         if self.person_id is not None:
             with self.runner.db.session() as session:
                 self._fill_related(session, self.person_id)
+            self.history_view.reload()
+
+    # --- data protection ------------------------------------------------------------------------
+
+    def _build_privacy_button(self) -> QPushButton:
+        self.privacy_button = QPushButton("Data protection")
+        self.privacy_button.setAccessibleName("Data protection actions for this person")
+        menu = QMenu(self.privacy_button)
+        self.subject_access_action = menu.addAction("Subject access…", self.subject_access)
+        menu.addSeparator()
+        self.erase_action = menu.addAction("Erase this person…", self.erase_person)
+        self.privacy_button.setMenu(menu)
+        return self.privacy_button
+
+    def subject_access(self) -> Task[Any] | None:
+        """Write everything held on this person to a workbook."""
+        if self.person_id is None:
+            return None
+        return start_subject_access(self, self.runner, self.person_id, self.heading.text())
+
+    def erase_person(self) -> Task[Any] | None:
+        """Erase this person, after a reason and a typed confirmation."""
+        pid = self.person_id
+        if pid is None:
+            return None
+
+        def erased(_results: Any) -> None:
+            self.load(None)
+            emit(self.person_erased, pid)
+
+        return start_erasure(self, self.runner, [pid], [self.heading.text()], erased)
 
     def _update_heading(self) -> None:
         if self.person_id is None:

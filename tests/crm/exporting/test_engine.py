@@ -46,7 +46,8 @@ def test_mail_merge_columns_and_salutations(db: Database, cast: Cast, tmp_path: 
 
 def test_without_channel_only_objections_and_trash_exclude(db: Database, cast: Cast, tmp_path: Path) -> None:
     out = tmp_path / "all.xlsx"
-    export_people(db, PersonFilter(), out)
+    # The mail merge applies post rules unless they are deliberately ignored, with a reason.
+    export_people(db, PersonFilter(), out, ignore_channel_rules="Invitation list for a reception")
     reasons = excluded_reasons(out)
     assert reasons["Dora Noble"] == "Do not contact"
     assert reasons["Tess Trask"] == "In the Trash"
@@ -169,7 +170,8 @@ def test_event_attendance(db: Database, cast: Cast, tmp_path: Path) -> None:
     export_people(db, PersonFilter(), out, event_id=event_id, attendance_statuses=["attended"])
     assert sorted(r["Full name"] for r in read_sheet(out)) == ["Anna Smith", "Claudia Beamish"]
     out2 = tmp_path / "everyone.xlsx"
-    export_people(db, PersonFilter(), out2, event_id=event_id)
+    # Name badges, not a mailing: the post rules (one letter per household) are ignored on purpose.
+    export_people(db, PersonFilter(), out2, event_id=event_id, ignore_channel_rules="Name badges")
     assert len(read_sheet(out2)) == 3
     with pytest.raises(NotFoundError):
         export_people(db, PersonFilter(), tmp_path / "none.xlsx", event_id=99_999)

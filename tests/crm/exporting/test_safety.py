@@ -91,13 +91,13 @@ def test_characters_excel_cannot_hold_are_removed_with_a_warning(db: Database, t
             s, [{"first_name": "Zo\x01ë", "last_name": "Bell\x07", "email": "zoe@example.org"}]
         )
     out = tmp_path / "ctrl.xlsx"
-    result = export_people(db, PersonFilter(), out)
+    result = export_people(db, PersonFilter(), out, purpose="email")
     row = read_sheet(out)[0]
     assert (row["First name"], row["Last name"], row["Full name"]) == ("Zoë", "Bell", "Zoë Bell")
     assert any(
         "row 2, column 'First name': removed 1 character Excel cannot hold" in w for w in result.warnings
     )
-    csv_result = export_people(db, PersonFilter(), tmp_path / "ctrl.csv")
+    csv_result = export_people(db, PersonFilter(), tmp_path / "ctrl.csv", purpose="email")
     assert "\x01" not in (tmp_path / "ctrl.csv").read_text(encoding="utf-8-sig")
     assert csv_result.warnings
 

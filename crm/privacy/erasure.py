@@ -1,0 +1,204 @@
+"""Erasure ("forget me"): the person and their personal data removed everywhere.
+
+What goes: the person's record with every email, phone and address, types, tags, roles,
+memberships, consents, attendances, retention decisions and export lines; interactions they were the
+only participant in (their notes are about them); their entry in the search index; the old and new
+values of every change recorded on them in the audit log; plain suppression entries for their
+addresses.
+
+What stays: one audit entry "erased" with when, by whom and the reason, and a suppression entry for
+each address kept only as a keyed hash (see :mod:`crm.privacy.suppression`), so an old spreadsheet
+cannot bring them back as contactable. Interactions shared with other people stay, without them.
+
+Copies made before the erasure (automatic backups, upgrade backups) still hold the old data until
+they expire: :func:`backups_holding` lists them so the user can say so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from crm import audit
+from crm.errors import NotFoundError, ValidationError
+from crm.models import AuditEntry, Interaction, InteractionPerson, Person, PersonEmail
+from crm.privacy.suppression import suppress_hashed
+from crm.text import clean_text
+
+REASON_MAX = 500
+BACKUPS_FOLDER = "backups"
+
+
+@dataclass(frozen=True)
+class BackupFile:
+    """A copy of the database that still holds an erased person's data."""
+
+    path: Path
+    modified: dt.datetime
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"path": str(self.path), "modified": self.modified.isoformat(timespec="seconds")}
+
+
+@dataclass
+class ErasureResult:
+    person_id: int
+    erased_at: dt.datetime
+    by: str
+    reason: str
+    suppressed: int  # addresses kept as keyed hashes
+    interactions_removed: int
+    interactions_kept: int
+    created_at: dt.datetime | None = None
+    backups: list[BackupFile] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "erased": self.person_id,
+            "erased_at": self.erased_at.isoformat(timespec="seconds"),
+            "by": self.by,
+            "reason": self.reason,
+            "suppressed_addresses": self.suppressed,
+            "interactions_removed": self.interactions_removed,
+            "interactions_kept_without_them": self.interactions_kept,
+            "backups_still_holding_data": [b.as_dict() for b in self.backups],
+            "backups_note": BACKUP_NOTE if self.backups else None,
+        }
+
+
+BACKUP_NOTE = (
+    "These backups were made before the erasure and still hold the person's data. Automatic backups "
+    "are replaced in rotation, so each goes when newer ones replace it; delete them sooner if you can, "
+    "and never restore one without erasing the person again."
+)
+
+
+def erased_on(session: Session, person_id: int) -> AuditEntry | None:
+    """The erasure entry of a person who was erased, else None."""
+    return session.scalar(
+        select(AuditEntry)
+        .where(AuditEntry.entity == "person", AuditEntry.entity_id == person_id, AuditEntry.action == "erase")
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    )
+
+
+def get_live_person(session: Session, person_id: int) -> Person:
+    """The person (in the Trash or not); an erased or unknown id is a NotFoundError saying which."""
+    person = session.get(Person, person_id)
+    if person is not None:
+        return person
+    entry = erased_on(session, person_id)
+    if entry is not None:
+        when = entry.at.astimezone().strftime("%-d %B %Y") if entry.at else "an earlier date"
+        raise NotFoundError(f"Person {person_id} was erased on {when}; nothing is held on them any more.")
+    raise NotFoundError(f"There is no person with id {person_id}.")
+
+
+def erase_people(session: Session, person_ids: Sequence[int], reason: str) -> list[ErasureResult]:
+    """Erase several people with one reason (the retention review's bulk "Erase…"); the search index
+    is purged once at the end."""
+    results = [erase_person(session, pid, reason, purge_index=False) for pid in dict.fromkeys(person_ids)]
+    _purge_search_index(session)
+    return results
+
+
+def erase_person(session: Session, person_id: int, reason: str, *, purge_index: bool = True) -> ErasureResult:
+    """Erase one person (see the module's docstring). Raises NotFoundError or ValidationError."""
+    why = clean_text(reason)
+    if not why:
+        raise ValidationError("Give the reason for the erasure (e.g. “erasure request of 3 May”).", "reason")
+    if len(why) > REASON_MAX:
+        raise ValidationError(f"The reason is too long: keep it under {REASON_MAX} characters.", "reason")
+    person = get_live_person(session, person_id)
+    created_at = person.created_at
+    emails = [
+        person.email,
+        *session.scalars(select(PersonEmail.email).where(PersonEmail.person_id == person_id)),
+    ]
+    suppressed = suppress_hashed(session, emails, "Erased on request (address kept only as a keyed hash)")
+
+    # Interactions: the ones only about them go; shared ones stay, without them.
+    mine = select(InteractionPerson.interaction_id).where(InteractionPerson.person_id == person_id)
+    counts = (
+        select(InteractionPerson.interaction_id, func.count().label("n"))
+        .where(InteractionPerson.interaction_id.in_(mine))
+        .group_by(InteractionPerson.interaction_id)
+        .subquery()
+    )
+    solo = list(session.scalars(select(counts.c.interaction_id).where(counts.c.n == 1)))
+    shared = session.scalar(select(func.count()).select_from(counts).where(counts.c.n > 1)) or 0
+    if solo:
+        session.execute(delete(Interaction).where(Interaction.id.in_(solo)))
+        session.execute(
+            update(AuditEntry)
+            .where(AuditEntry.entity == "interaction", AuditEntry.entity_id.in_(solo))
+            .values(old_value=None, new_value=None)
+        )
+
+    # The history keeps that changes happened, not what they were (nor the details, which can name
+    # them: a subject access workbook's file name, say).
+    session.execute(
+        update(AuditEntry)
+        .where(AuditEntry.entity == "person", AuditEntry.entity_id == person_id)
+        .values(old_value=None, new_value=None, details=None)
+    )
+    session.expunge(person)
+    # Foreign keys cascade to everything hanging off the person; the search index follows by trigger.
+    session.execute(delete(Person).where(Person.id == person_id))
+    if purge_index:
+        _purge_search_index(session)
+    audit.record(session, "erase", "person", person_id, details=why)
+    return ErasureResult(
+        person_id=person_id,
+        erased_at=dt.datetime.now(dt.UTC),
+        by=audit.current_user(),
+        reason=why,
+        suppressed=suppressed,
+        interactions_removed=len(solo),
+        interactions_kept=shared,
+        created_at=created_at,
+    )
+
+
+def _purge_search_index(session: Session) -> None:
+    """SQLite's full-text index marks deleted rows and keeps the old words until its segments are
+    merged: merge them now so the words leave the file (secure_delete then overwrites the pages)."""
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        return
+    conn.exec_driver_sql("INSERT INTO person_fts(person_fts) VALUES('optimize')")
+
+
+def backups_holding(database_path: Path | None, since: dt.datetime | None = None) -> list[BackupFile]:
+    """Copies of a SQLite database that may still hold data erased from it.
+
+    Automatic backups live in the ``backups`` folder beside the database (``*.db``); upgrade
+    backups sit beside the database itself (``NAME.before-upgrade-*.db``). A copy older than
+    ``since`` (when the person was added) cannot hold them and is left out.
+    """
+    if database_path is None:
+        return []
+    found: list[Path] = []
+    folder = database_path.parent / BACKUPS_FOLDER
+    if folder.is_dir():
+        found.extend(folder.glob("*.db"))
+    found.extend(database_path.parent.glob(f"{database_path.stem}.before-upgrade-*{database_path.suffix}"))
+    out: list[BackupFile] = []
+    floor = since.timestamp() if since is not None else None
+    for path in found:
+        try:
+            stamp = path.stat().st_mtime
+        except OSError:
+            continue
+        if floor is not None and stamp < floor:
+            continue
+        out.append(BackupFile(path, dt.datetime.fromtimestamp(stamp).astimezone()))
+    out.sort(key=lambda b: b.modified)
+    return out
