@@ -150,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_import.register(sub)
     cli_export.register(sub)
+    from crm import cli_reports
+
+    cli_reports.register(sub)
     return parser
 
 

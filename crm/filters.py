@@ -26,7 +26,7 @@ from sqlalchemy import (
     text,
     true,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from crm.errors import ValidationError
 from crm.models import (
@@ -77,6 +77,12 @@ class PersonFilter:
     never_contacted: bool | None = None
     in_trash: bool = False
     ids: list[int] | None = None  # an explicit selection
+    # Data-quality checks (the dashboard's tiles open the list with one of these set).
+    invalid_postcode: bool | None = None  # a UK address whose postcode is not a postcode's shape
+    invalid_phone: bool | None = None  # a phone or mobile that is not 10 to 15 digits
+    possible_duplicate: bool | None = None  # shares an email, or name and postcode, with another
+    has_consent: bool | None = None  # any consent record at all, granted or withdrawn
+    retention_review_due: bool | None = None  # no contact, addition or edit for RETENTION_MONTHS
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, dropping empty fields (for saved views)."""
@@ -242,7 +248,164 @@ def person_ids_select(f: PersonFilter, dialect: str) -> Select[Any]:
         conditions.append(
             Person.last_contacted.is_(None) if f.never_contacted else Person.last_contacted.is_not(None)
         )
+    conditions.extend(_quality_conditions(f, dialect))
     return stmt.where(*conditions)
+
+
+# --- Data quality -------------------------------------------------------------------------------
+# Cheap SQL checks shared by the People list and the dashboard's counts, so a tile's number is
+# exactly the length of the list it opens.
+
+RETENTION_MONTHS = 24
+_UK_COUNTRIES = (
+    "uk",
+    "united kingdom",
+    "great britain",
+    "gb",
+    "england",
+    "scotland",
+    "wales",
+    "northern ireland",
+)
+# A postcode's shape with the space removed: outward code (A9, A99, A9A, AA9, AA99, AA9A), then 9AA.
+_POSTCODE_GLOBS = tuple(
+    outward + "[0-9][A-Z][A-Z]"
+    for outward in (
+        "[A-Z][0-9]",
+        "[A-Z][0-9][0-9]",
+        "[A-Z][0-9][A-Z]",
+        "[A-Z][A-Z][0-9]",
+        "[A-Z][A-Z][0-9][0-9]",
+        "[A-Z][A-Z][0-9][A-Z]",
+    )
+)
+_POSTCODE_REGEX = (
+    "^(([A-Z][0-9]{1,2}|[A-Z][0-9][A-Z]|[A-Z][A-Z][0-9]{1,2}|[A-Z][A-Z][0-9][A-Z])[0-9][A-Z]{2}|GIR0AA)$"
+)
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` calendar months earlier (the month's last day when it is shorter)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, candidate)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def _filled(column: Any) -> ColumnElement[bool]:
+    return and_(column.is_not(None), column != "")
+
+
+def _strip(expr: Any, characters: str) -> Any:
+    for ch in characters:
+        expr = func.replace(expr, ch, "")
+    return expr
+
+
+def invalid_postcode_condition(dialect: str) -> ColumnElement[bool]:
+    """A UK (or unstated) country with a postcode that is not shaped like a UK postcode."""
+    compact = func.upper(_strip(Person.postcode, " \t"))
+    if dialect == "sqlite":
+        shaped: ColumnElement[bool] = or_(
+            compact == "GIR0AA", *[compact.op("GLOB")(g) for g in _POSTCODE_GLOBS]
+        )
+    else:
+        shaped = compact.op("~")(_POSTCODE_REGEX)
+    uk = or_(
+        Person.country.is_(None),
+        Person.country == "",
+        func.lower(func.trim(Person.country)).in_(_UK_COUNTRIES),
+    )
+    return and_(_filled(Person.postcode), uk, ~shaped)
+
+
+def _bad_number(column: Any) -> ColumnElement[bool]:
+    digits = _strip(column, " -()+.")
+    non_digits = _strip(digits, "0123456789")
+    return and_(
+        _filled(column),
+        or_(func.length(non_digits) > 0, func.length(digits) < 10, func.length(digits) > 15),
+    )
+
+
+def invalid_phone_condition() -> ColumnElement[bool]:
+    """A phone or mobile that, without spaces and punctuation, is not 10 to 15 digits."""
+    return or_(_bad_number(Person.phone), _bad_number(Person.mobile))
+
+
+def possible_duplicate_condition() -> ColumnElement[bool]:
+    """Shares an email address, or first name, last name and postcode, with someone else not in the
+    Trash. A cheap proxy, not the duplicate finder's fuzzy matching."""
+    # Another person: an alias, or SQLAlchemy would correlate the subqueries to the outer person.
+    other = aliased(Person)
+    live = other.deleted_at.is_(None)
+    shared_emails = (
+        select(func.lower(other.email))
+        .where(live, _filled(other.email))
+        .group_by(func.lower(other.email))
+        .having(func.count() > 1)
+    )
+
+    def name_key(p: Any) -> Any:
+        return (
+            func.lower(p.first_name)
+            + "|"
+            + func.lower(p.last_name)
+            + "|"
+            + func.upper(_strip(p.postcode, " "))
+        )
+
+    shared_names = (
+        select(name_key(other))
+        .where(live, _filled(other.first_name), _filled(other.last_name), _filled(other.postcode))
+        .group_by(name_key(other))
+        .having(func.count() > 1)
+    )
+    return or_(
+        and_(_filled(Person.email), func.lower(Person.email).in_(shared_emails)),
+        and_(
+            _filled(Person.first_name),
+            _filled(Person.last_name),
+            _filled(Person.postcode),
+            name_key(Person).in_(shared_names),
+        ),
+    )
+
+
+def has_consent_condition() -> ColumnElement[bool]:
+    return Person.id.in_(select(Consent.person_id))
+
+
+def retention_review_condition(today: dt.date | None = None) -> ColumnElement[bool]:
+    """No contact, and not added or edited, in the last ``RETENTION_MONTHS`` months."""
+    cutoff = months_before(today or dt.date.today(), RETENTION_MONTHS)
+    cutoff_at = dt.datetime.combine(cutoff, dt.time.min, tzinfo=dt.UTC)
+    return and_(
+        or_(Person.last_contacted.is_(None), Person.last_contacted < cutoff),
+        Person.created_at < cutoff_at,
+        Person.updated_at < cutoff_at,
+    )
+
+
+def _quality_conditions(f: PersonFilter, dialect: str) -> list[ColumnElement[bool]]:
+    checks: list[tuple[bool | None, ColumnElement[bool]]] = []
+    if f.invalid_postcode is not None:
+        checks.append((f.invalid_postcode, invalid_postcode_condition(dialect)))
+    if f.invalid_phone is not None:
+        checks.append((f.invalid_phone, invalid_phone_condition()))
+    if f.possible_duplicate is not None:
+        checks.append((f.possible_duplicate, possible_duplicate_condition()))
+    if f.has_consent is not None:
+        checks.append((f.has_consent, has_consent_condition()))
+    if f.retention_review_due is not None:
+        checks.append((f.retention_review_due, retention_review_condition()))
+    # "Not X" must also hold where X's columns are empty (NULL would make ~X unknown, not true).
+    return [cond if wanted else ~func.coalesce(cond, false()) for wanted, cond in checks]
 
 
 # Columns the people list can show and sort by: key → (label, SQL expression).
