@@ -360,12 +360,14 @@ def possible_duplicate_condition() -> ColumnElement[bool]:
             + func.upper(_strip(p.postcode, " "))
         )
 
-    shared_names = (
-        select(name_key(other))
+    # Grouped through a subquery: PostgreSQL would not see two copies of the key (each with its own
+    # bound values) as one expression.
+    keys = (
+        select(name_key(other).label("k"))
         .where(live, _filled(other.first_name), _filled(other.last_name), _filled(other.postcode))
-        .group_by(name_key(other))
-        .having(func.count() > 1)
+        .subquery()
     )
+    shared_names = select(keys.c.k).group_by(keys.c.k).having(func.count() > 1)
     return or_(
         and_(_filled(Person.email), func.lower(Person.email).in_(shared_emails)),
         and_(

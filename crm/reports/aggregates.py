@@ -336,9 +336,7 @@ def networks(session: Session, period: Period) -> Networks:
     for m in months:
         columns.append(func.sum(case((_between(Membership.left_on, m.start, m.end), 1), else_=0)))
     n = len(months)
-    names = dict(
-        session.execute(select(Network.id, Network.name).where(Network.deleted_at.is_(None))).tuples().all()
-    )
+    names = dict(session.execute(select(Network.id, Network.name).where(Network.deleted_at.is_(None))).all())
     found: dict[int, Any] = {
         row[0]: row[1:]
         for row in session.execute(

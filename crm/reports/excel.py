@@ -228,12 +228,12 @@ class _Book:
         try:
             self.workbook.close()
         except Exception as exc:  # XlsxWriter's FileCreateError and OSErrors
-            self.tmp.unlink(missing_ok=True)
+            _remove(self.tmp)
             raise FileProblem(f"Cannot write {self.path}: {exc}") from exc
         try:
             os.replace(self.tmp, self.path)
         except OSError as exc:
-            self.tmp.unlink(missing_ok=True)
+            _remove(self.tmp)
             raise FileProblem(
                 f"Cannot save {self.path}: {exc.strerror or exc}. If the file is open in Excel, close it "
                 "and try again."
@@ -243,7 +243,13 @@ class _Book:
         # Closed all the same (XlsxWriter would write the file when collected), then removed.
         with contextlib.suppress(Exception):
             self.workbook.close()
-        self.tmp.unlink(missing_ok=True)
+        _remove(self.tmp)
+
+
+def _remove(path: Path) -> None:
+    """Remove our temporary file, never anything else that stands in its place."""
+    if path.is_file():
+        path.unlink()
 
 
 def _bar_height(rows: int) -> int:
