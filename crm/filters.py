@@ -25,6 +25,7 @@ from sqlalchemy import (
     select,
     text,
     true,
+    tuple_,
 )
 from sqlalchemy.orm import Session, aliased
 
@@ -80,7 +81,7 @@ class PersonFilter:
     # Data-quality checks (the dashboard's tiles open the list with one of these set).
     invalid_postcode: bool | None = None  # a UK address whose postcode is not a postcode's shape
     invalid_phone: bool | None = None  # a phone or mobile that is not 10 to 15 digits
-    possible_duplicate: bool | None = None  # shares an email, or name and postcode, with another
+    possible_duplicate: bool | None = None  # shares an email, or name and postcode, with someone
     has_consent: bool | None = None  # any consent record at all, granted or withdrawn
     retention_review_due: bool | None = None  # no contact, addition or edit for RETENTION_MONTHS
 
@@ -270,12 +271,12 @@ _UK_COUNTRIES = (
 # A postcode's shape with the space removed: outward code (A9, A99, A9A, AA9, AA99, AA9A), then 9AA.
 _POSTCODE_GLOBS = tuple(
     outward + "[0-9][A-Z][A-Z]"
-    for outward in (
+    for outward in (  # the commonest first
+        "[A-Z][A-Z][0-9]",
+        "[A-Z][A-Z][0-9][0-9]",
         "[A-Z][0-9]",
         "[A-Z][0-9][0-9]",
         "[A-Z][0-9][A-Z]",
-        "[A-Z][A-Z][0-9]",
-        "[A-Z][A-Z][0-9][0-9]",
         "[A-Z][A-Z][0-9][A-Z]",
     )
 )
@@ -311,8 +312,11 @@ def invalid_postcode_condition(dialect: str) -> ColumnElement[bool]:
     """A UK (or unstated) country with a postcode that is not shaped like a UK postcode."""
     compact = func.upper(_strip(Person.postcode, " \t"))
     if dialect == "sqlite":
+        # Kindred stores postcodes as "EH99 1SP": that shape is one GLOB each and settles nearly all;
+        # the rest are compared without spaces, in any case.
+        stored = [Person.postcode.op("GLOB")(g[:-15] + " " + g[-15:]) for g in _POSTCODE_GLOBS]
         shaped: ColumnElement[bool] = or_(
-            compact == "GIR0AA", *[compact.op("GLOB")(g) for g in _POSTCODE_GLOBS]
+            *stored, compact == "GIR0AA", *[compact.op("GLOB")(g) for g in _POSTCODE_GLOBS]
         )
     else:
         shaped = compact.op("~")(_POSTCODE_REGEX)
@@ -324,57 +328,59 @@ def invalid_postcode_condition(dialect: str) -> ColumnElement[bool]:
     return and_(_filled(Person.postcode), uk, ~shaped)
 
 
-def _bad_number(column: Any) -> ColumnElement[bool]:
+# The shapes Kindred stores UK numbers in (``normalise_phone``): checked first, one GLOB each, so
+# the costlier digit count runs only for the rest. SQLite stops at the first shape that fits.
+_PHONE_SHAPES = ("0### ### ####", "0## #### ####", "0#### ######", "0#### #####", "0### ### ###")
+
+
+def _bad_number(column: Any, dialect: str) -> ColumnElement[bool]:
+    if dialect != "sqlite":
+        digits = func.regexp_replace(column, "[ ()+.-]", "", "g")
+        return and_(
+            _filled(column), or_(digits.op("~")("[^0-9]"), func.length(digits) < 10, func.length(digits) > 15)
+        )
+    canonical = or_(*[column.op("GLOB")(shape.replace("#", "[0-9]")) for shape in _PHONE_SHAPES])
     digits = _strip(column, " -()+.")
-    non_digits = _strip(digits, "0123456789")
     return and_(
         _filled(column),
-        or_(func.length(non_digits) > 0, func.length(digits) < 10, func.length(digits) > 15),
+        ~canonical,
+        or_(column.op("GLOB")("*[^0-9 ()+.-]*"), func.length(digits) < 10, func.length(digits) > 15),
     )
 
 
-def invalid_phone_condition() -> ColumnElement[bool]:
+def invalid_phone_condition(dialect: str = "sqlite") -> ColumnElement[bool]:
     """A phone or mobile that, without spaces and punctuation, is not 10 to 15 digits."""
-    return or_(_bad_number(Person.phone), _bad_number(Person.mobile))
+    return or_(_bad_number(Person.phone, dialect), _bad_number(Person.mobile, dialect))
 
 
 def possible_duplicate_condition() -> ColumnElement[bool]:
-    """Shares an email address, or first name, last name and postcode, with someone else not in the
-    Trash. A cheap proxy, not the duplicate finder's fuzzy matching."""
+    """Shares an email address, or a name and postcode, with someone else not in the Trash.
+
+    A quick proxy, not the duplicate finder's fuzzy matching. Emails are compared as stored (Kindred
+    stores them in lower case); names by their folded sort key, so "Seán" and "Sean" are the same.
+    Both groupings read the partial indexes of revision 0008 instead of the table.
+    """
     # Another person: an alias, or SQLAlchemy would correlate the subqueries to the outer person.
     other = aliased(Person)
     live = other.deleted_at.is_(None)
     shared_emails = (
-        select(func.lower(other.email))
-        .where(live, _filled(other.email))
-        .group_by(func.lower(other.email))
+        select(other.email)
+        .where(live, other.email.is_not(None))
+        .group_by(other.email)
         .having(func.count() > 1)
     )
-
-    def name_key(p: Any) -> Any:
-        return (
-            func.lower(p.first_name)
-            + "|"
-            + func.lower(p.last_name)
-            + "|"
-            + func.upper(_strip(p.postcode, " "))
-        )
-
-    # Grouped through a subquery: PostgreSQL would not see two copies of the key (each with its own
-    # bound values) as one expression.
-    keys = (
-        select(name_key(other).label("k"))
-        .where(live, _filled(other.first_name), _filled(other.last_name), _filled(other.postcode))
-        .subquery()
+    shared_names = (
+        select(other.sort_name, other.postcode)
+        .where(live, other.postcode.is_not(None))
+        .group_by(other.sort_name, other.postcode)
+        .having(func.count() > 1)
     )
-    shared_names = select(keys.c.k).group_by(keys.c.k).having(func.count() > 1)
     return or_(
-        and_(_filled(Person.email), func.lower(Person.email).in_(shared_emails)),
+        and_(_filled(Person.email), Person.email.in_(shared_emails)),
         and_(
-            _filled(Person.first_name),
-            _filled(Person.last_name),
+            _filled(Person.sort_name),
             _filled(Person.postcode),
-            name_key(Person).in_(shared_names),
+            tuple_(Person.sort_name, Person.postcode).in_(shared_names),
         ),
     )
 
@@ -399,7 +405,7 @@ def _quality_conditions(f: PersonFilter, dialect: str) -> list[ColumnElement[boo
     if f.invalid_postcode is not None:
         checks.append((f.invalid_postcode, invalid_postcode_condition(dialect)))
     if f.invalid_phone is not None:
-        checks.append((f.invalid_phone, invalid_phone_condition()))
+        checks.append((f.invalid_phone, invalid_phone_condition(dialect)))
     if f.possible_duplicate is not None:
         checks.append((f.possible_duplicate, possible_duplicate_condition()))
     if f.has_consent is not None:

@@ -21,6 +21,7 @@ Meanings, written once:
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,7 @@ from crm.filters import PersonFilter, months_before, person_ids_select
 from crm.models import (
     Attendance,
     AttendanceStatus,
+    Consent,
     ElectedRole,
     Event,
     Interaction,
@@ -83,7 +85,7 @@ class MonthCount:
     key: str  # "2026-03"
     label: str  # "Mar 2026"
     interactions: int
-    with_representatives: int
+    with_representatives: int | None  # worked out for reports (``detail``), not for the dashboard
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,8 @@ class RepresentativeContact:
     constituency: str
     region: str  # the seat's region, else the person's
     last_contacted: dt.date | None
-    interactions: int  # within the period
+    engaged: bool  # took part in an interaction within the period
+    interactions: int | None  # how many, for reports (``detail``)
 
 
 @dataclass(frozen=True)
@@ -158,21 +161,27 @@ def _interactions_in(period: Period) -> ColumnElement[bool]:
     )
 
 
-def engagement(session: Session, period: Period, today: dt.date | None = None) -> Engagement:
-    """Interactions per month, and how many current representatives were engaged in the period."""
+def engagement(
+    session: Session, period: Period, today: dt.date | None = None, *, detail: bool = False
+) -> Engagement:
+    """Interactions per month, and how many current representatives were engaged in the period.
+
+    With ``detail`` (the report), also each representative's number of interactions and the
+    interactions per month that included a representative.
+    """
     today = today or dt.date.today()
-    dialect = _dialect(session)
     as_at = min(period.end, today)
     cutoff = months_before(today, NOT_CONTACTED_MONTHS)
     roles = _representative_roles(as_at).subquery()
-
-    count_in_period = (
-        select(func.count())
-        .select_from(InteractionPerson)
-        .join(Interaction, Interaction.id == InteractionPerson.interaction_id)
-        .where(InteractionPerson.person_id == roles.c.person_id, _interactions_in(period))
+    # EXISTS stops at a representative's first interaction in the period.
+    engaged = (
+        exists()
+        .where(
+            InteractionPerson.person_id == roles.c.person_id,
+            Interaction.id == InteractionPerson.interaction_id,
+            _interactions_in(period),
+        )
         .correlate(roles)
-        .scalar_subquery()
     )
     rows = session.execute(
         select(
@@ -187,7 +196,7 @@ def engagement(session: Session, period: Period, today: dt.date | None = None) -
             Person.last_name,
             Person.last_contacted,
             Person.region.label("person_region"),
-            count_in_period,
+            engaged.label("engaged"),
         ).join(Person, Person.id == roles.c.person_id)
     ).all()
     chosen: dict[tuple[int, str], Any] = {}
@@ -196,6 +205,18 @@ def engagement(session: Session, period: Period, today: dt.date | None = None) -
         held = chosen.get(key)
         if held is None or (row.start_date or dt.date.min) > (held.start_date or dt.date.min):
             chosen[key] = row
+
+    counts: dict[int, int] = defaultdict(int)
+    with_reps: dict[str, set[int]] = defaultdict(set)
+    if detail:
+        for person_id, interaction_id, day in session.execute(
+            select(InteractionPerson.person_id, Interaction.id, Interaction.date)
+            .join(Interaction, Interaction.id == InteractionPerson.interaction_id)
+            .where(InteractionPerson.person_id.in_(select(roles.c.person_id)), _interactions_in(period))
+        ):
+            counts[person_id] += 1
+            with_reps[f"{day:%Y-%m}"].add(interaction_id)
+
     reps = sorted(
         (
             RepresentativeContact(
@@ -206,7 +227,8 @@ def engagement(session: Session, period: Period, today: dt.date | None = None) -
                 constituency=r.constituency or "",
                 region=r.region or r.person_region or "",
                 last_contacted=r.last_contacted,
-                interactions=int(r[-1] or 0),
+                engaged=bool(r.engaged),
+                interactions=counts[r.person_id] if detail else None,
             )
             for r in chosen.values()
         ),
@@ -220,7 +242,7 @@ def engagement(session: Session, period: Period, today: dt.date | None = None) -
         for rep in reps:
             key = (rep.chamber, group_of(rep))
             members[key] += 1
-            engaged[key] += rep.interactions > 0
+            engaged[key] += rep.engaged
             stale[key] += rep.last_contacted is None or rep.last_contacted < cutoff
         order = {c: i for i, (c, _l) in enumerate(REPRESENTATIVE_CHAMBERS)}
         return [
@@ -234,30 +256,30 @@ def engagement(session: Session, period: Period, today: dt.date | None = None) -
     chamber_shares = {s.chamber: s for s in shares(lambda rep: labels[rep.chamber])}
     chambers = [chamber_shares.get(c) or Share(c, label, 0, 0, 0) for c, label in REPRESENTATIVE_CHAMBERS]
 
-    month_key = _month_key(Interaction.date, dialect)
-    totals: dict[str, int] = dict(
-        session.execute(
-            select(month_key, func.count()).where(_interactions_in(period)).group_by(month_key)
-        ).all()
-    )
-    rep_ids = select(roles.c.person_id)
-    with_reps: dict[str, int] = dict(
-        session.execute(
-            select(month_key, func.count(func.distinct(Interaction.id)))
-            .join(InteractionPerson, InteractionPerson.interaction_id == Interaction.id)
-            .where(_interactions_in(period), InteractionPerson.person_id.in_(rep_ids))
-            .group_by(month_key)
-        ).all()
-    )
-    months = [
-        MonthCount(m.key, m.label, int(totals.get(m.key, 0)), int(with_reps.get(m.key, 0)))
-        for m in period.months()
-    ]
+    # One count per month, each a range of the live-date index (no row is read, nothing computed
+    # per row), in one statement.
+    months = period.months()
+    per_month = session.execute(
+        select(
+            *[
+                select(func.count())
+                .select_from(Interaction)
+                .where(
+                    Interaction.deleted_at.is_(None), Interaction.date >= m.start, Interaction.date <= m.end
+                )
+                .scalar_subquery()
+                for m in months
+            ]
+        )
+    ).one()
     return Engagement(
         period=period,
         as_at=as_at,
         not_contacted_since=cutoff,
-        months=months,
+        months=[
+            MonthCount(m.key, m.label, int(n or 0), len(with_reps[m.key]) if detail else None)
+            for m, n in zip(months, per_month, strict=True)
+        ],
         chambers=chambers,
         by_party=shares(lambda rep: rep.party),
         by_region=shares(lambda rep: rep.region or rep.constituency or NOT_RECORDED),
@@ -309,10 +331,11 @@ def _between(column: Any, start: dt.date, end: dt.date) -> ColumnElement[bool]:
 
 
 def _live_memberships(stmt: Any) -> Any:
-    return (
-        stmt.join(Person, Person.id == Membership.person_id)
-        .join(Network, Network.id == Membership.network_id)
-        .where(Person.deleted_at.is_(None), Network.deleted_at.is_(None))
+    """Memberships of people and networks not in the Trash. The Trash is small, so its ids are
+    looked up once rather than each member's row being read."""
+    return stmt.where(
+        Membership.person_id.not_in(select(Person.id).where(Person.deleted_at.is_not(None))),
+        Membership.network_id.not_in(select(Network.id).where(Network.deleted_at.is_not(None))),
     )
 
 
@@ -321,60 +344,78 @@ def networks(session: Session, period: Period) -> Networks:
     and by sector (of the member's organisation) at the end of the period. A cohort or working group
     recorded as a network of its own is a series of its own."""
     months = period.months()
-    columns: list[Any] = []
-    for m in months:
-        columns.append(func.sum(case((_member_on(m.end), 1), else_=0)))
-    for m in months:
-        columns.append(
-            func.sum(
-                case(
-                    (and_(Membership.status != "invited", _between(Membership.joined_on, m.start, m.end)), 1),
-                    else_=0,
-                )
-            )
-        )
-    for m in months:
-        columns.append(func.sum(case((_between(Membership.left_on, m.start, m.end), 1), else_=0)))
     n = len(months)
     names = dict(session.execute(select(Network.id, Network.name).where(Network.deleted_at.is_(None))).all())
-    found: dict[int, Any] = {
-        row[0]: row[1:]
-        for row in session.execute(
-            _live_memberships(select(Membership.network_id, *columns).select_from(Membership)).group_by(
-                Membership.network_id
-            )
-        ).all()
-    }
-    series = [
-        NetworkSeries(
-            network_id=nid,
-            name=name,
-            members=[int(v or 0) for v in found.get(nid, [0] * 3 * n)[:n]],
-            joined=[int(v or 0) for v in found.get(nid, [0] * 3 * n)[n : 2 * n]],
-            left=[int(v or 0) for v in found.get(nid, [0] * 3 * n)[2 * n :]],
+    members = {nid: [0] * n for nid in names}
+    joined = {nid: [0] * n for nid in names}
+    left = {nid: [0] * n for nid in names}
+    # Memberships grouped by what decides the counts (SQL does the heavy part: a few thousand rows
+    # for tens of thousands of memberships); each group is then placed in the months in Python.
+    ends = [m.end for m in months]
+    groups = session.execute(
+        _live_memberships(
+            select(
+                Membership.network_id,
+                Membership.status,
+                Membership.joined_on,
+                Membership.left_on,
+                func.count(),
+            ).select_from(Membership)
         )
+        .where(
+            Membership.status != "invited",
+            or_(Membership.joined_on.is_(None), Membership.joined_on <= period.end),
+            or_(Membership.left_on.is_(None), Membership.left_on >= period.start),
+        )
+        .group_by(Membership.network_id, Membership.status, Membership.joined_on, Membership.left_on)
+    ).all()
+    for network_id, status, joined_on, left_on, count in groups:
+        # Month i holds a member when they joined by its end and had not left by then.
+        first = 0 if joined_on is None else bisect_left(ends, joined_on)
+        stays = left_on is not None or status != "left"
+        last = n if left_on is None else bisect_left(ends, left_on)  # left_on <= ends[last]
+        if stays:
+            for i in range(first, last):
+                members[network_id][i] += count
+        if joined_on is not None and joined_on >= period.start:
+            joined[network_id][first] += count
+        if left_on is not None and left_on <= period.end:
+            left[network_id][last] += count
+    series = [
+        NetworkSeries(nid, name, members[nid], joined[nid], left[nid])
         for nid, name in sorted(names.items(), key=lambda item: item[1].lower())
     ]
 
-    def split(group: Any, *joins: Any) -> list[NetworkSplit]:
-        stmt = _live_memberships(
-            select(Network.name, group, func.count(func.distinct(Membership.person_id))).select_from(
-                Membership
+    # Members on the last day, by nation and by their organisation's sector: one grouped join (the
+    # few hundred organisations' sectors are looked up afterwards).
+    rows = session.execute(
+        _live_memberships(
+            select(
+                Membership.network_id,
+                Person.nation,
+                Person.organisation_id,
+                func.count(func.distinct(Membership.person_id)),
             )
-        )
-        for target, on in joins:
-            stmt = stmt.outerjoin(target, on)
-        rows = session.execute(
-            stmt.where(_member_on(period.end)).group_by(Network.name, group).order_by(Network.name, group)
-        ).all()
-        return [NetworkSplit(r[0], r[1] or NOT_RECORDED, int(r[2])) for r in rows]
+            .join(Person, Person.id == Membership.person_id)
+            .where(_member_on(period.end))
+        ).group_by(Membership.network_id, Person.nation, Person.organisation_id)
+    ).all()
+    sectors = dict(session.execute(select(Organisation.id, Organisation.sector)).all())
+    by_nation: dict[tuple[str, str], int] = defaultdict(int)
+    by_sector: dict[tuple[str, str], int] = defaultdict(int)
+    for nid, nation, org_id, count in rows:
+        by_nation[(names[nid], nation or NOT_RECORDED)] += count
+        by_sector[(names[nid], (sectors.get(org_id) if org_id else None) or NOT_RECORDED)] += count
+
+    def split(counts: dict[tuple[str, str], int]) -> list[NetworkSplit]:
+        return [NetworkSplit(n, g, counts[(n, g)]) for n, g in sorted(counts)]
 
     return Networks(
         period=period,
         month_labels=[m.label for m in months],
         series=series,
-        by_nation=split(Person.nation),
-        by_sector=split(Organisation.sector, (Organisation, Organisation.id == Person.organisation_id)),
+        by_nation=split(by_nation),
+        by_sector=split(by_sector),
     )
 
 
@@ -600,28 +641,75 @@ class DataQuality:
     checks: list[QualityCount]
 
 
-def data_quality(session: Session, period: Period | None = None) -> DataQuality:
-    """How many people (not in the Trash) fail each check, counted in one pass over the people.
+# Checks answered by one pass over the people; the others are quicker from an index.
+_SCANNED = ("no_address", "invalid_postcode", "invalid_phone", "retention_review")
 
-    Each count is exactly what the People list shows with the check's filter: both use the same
-    WHERE clause. The checks describe the records as they are now; ``period`` is accepted for a
-    uniform signature and not used.
+
+def data_quality(session: Session, period: Period | None = None) -> DataQuality:
+    """How many people (not in the Trash) fail each check.
+
+    Each count is what the People list shows with the check's filter: the checks that need the
+    whole record share one pass using the list's own WHERE clauses; "no email" counts index
+    entries; the people sharing an email or name are gathered from their groups (few, in practice)
+    and counted once each. The checks describe the records as they are now; ``period`` is accepted
+    for a uniform signature and not used.
     """
     dialect = _dialect(session)
+    checks = {c.key: c for c in QUALITY_CHECKS}
+    live = Person.deleted_at.is_(None)
     sums: list[Any] = [func.count()]
-    for check in QUALITY_CHECKS:
-        where = person_ids_select(check.filter, dialect).whereclause
+    for key in _SCANNED:
+        where = person_ids_select(checks[key].filter, dialect).whereclause
         assert where is not None  # the Trash test is always there
         sums.append(func.sum(case((where, 1), else_=0)))
-    row = session.execute(select(*sums).select_from(Person).where(Person.deleted_at.is_(None))).one()
+    row = session.execute(select(*sums).select_from(Person).where(live)).one()
+    counts: dict[str, int] = {key: int(v or 0) for key, v in zip(_SCANNED, row[1:], strict=True)}
+    people = int(row[0] or 0)
+    counts["no_email"] = int(
+        session.scalar(select(func.count()).where(live, or_(Person.email.is_(None), Person.email == ""))) or 0
+    )
+    with_consent = select(Consent.person_id).distinct().subquery()
+    consenting = session.scalar(
+        select(func.count())
+        .select_from(with_consent)
+        .join(Person, Person.id == with_consent.c.person_id)
+        .where(live)
+    )
+    counts["no_consent"] = people - int(consenting or 0)
+    counts["possible_duplicate"] = len(_sharing_people(session))
     return DataQuality(
         as_at=dt.date.today(),
-        people=int(row[0] or 0),
-        checks=[
-            QualityCount(c.key, c.label, c.description, int(v or 0), c.filter)
-            for c, v in zip(QUALITY_CHECKS, row[1:], strict=True)
-        ],
+        people=people,
+        checks=[QualityCount(c.key, c.label, c.description, counts[c.key], c.filter) for c in QUALITY_CHECKS],
     )
+
+
+def _sharing_people(session: Session) -> set[int]:
+    """Ids of people not in the Trash who share an email, or a name and postcode, with another."""
+    live = Person.deleted_at.is_(None)
+    emails = (
+        select(Person.email)
+        .where(live, Person.email.is_not(None), Person.email != "")
+        .group_by(Person.email)
+        .having(func.count() > 1)
+        .subquery()
+    )
+    names = (
+        select(Person.sort_name, Person.postcode)
+        .where(live, Person.postcode.is_not(None), Person.postcode != "", Person.sort_name != "")
+        .group_by(Person.sort_name, Person.postcode)
+        .having(func.count() > 1)
+        .subquery()
+    )
+    ids = set(session.scalars(select(Person.id).join(emails, emails.c.email == Person.email).where(live)))
+    ids.update(
+        session.scalars(
+            select(Person.id)
+            .join(names, and_(names.c.sort_name == Person.sort_name, names.c.postcode == Person.postcode))
+            .where(live)
+        )
+    )
+    return ids
 
 
 # --- All of the dashboard -----------------------------------------------------------------------

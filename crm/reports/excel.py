@@ -257,7 +257,7 @@ def _bar_height(rows: int) -> int:
 
 
 def _engagement(book: _Book, session: Session, period: Period) -> None:
-    data = aggregates.engagement(session, period)
+    data = aggregates.engagement(session, period, detail=True)
     book.cover(
         [
             "Interactions: every meeting, call, email, letter and event recorded, dated within the period "

@@ -52,7 +52,12 @@ def test_engagement(db: Database) -> None:
     with db.transaction() as session:
         ids = engagement_world(session)
     with db.session() as session:
-        data = aggregates.engagement(session, YEAR_2025, today=D(2026, 1, 10))
+        data = aggregates.engagement(session, YEAR_2025, today=D(2026, 1, 10), detail=True)
+        quick = aggregates.engagement(session, YEAR_2025, today=D(2026, 1, 10))
+    # The dashboard's quicker form counts the same, without the per-person detail.
+    assert quick.chambers == data.chambers and quick.by_party == data.by_party
+    assert [m.interactions for m in quick.months] == [m.interactions for m in data.months]
+    assert {m.with_representatives for m in quick.months} == {None}
     # Current MSPs on 31/12/2025: a b c d g (e left in June; f is in the Trash). Engaged in 2025:
     # a (1 January) and b (31 December); c only the day before and the day after; g's meeting is in
     # the Trash. Not contacted since 10/07/2025: a (1 January), d (never) and g (1 June: the binned
@@ -225,7 +230,7 @@ def test_data_quality_counts_match_the_people_list(db: Database) -> None:
         set_raw(session, q3, postcode="NOT A PC")
         consent.record_consent(session, q3, "events")
         q4 = person(session, "Dup", "Two", email="dup2@example.org", address_line1="1 Rue", country="France")
-        set_raw(session, q4, email="DUP@example.org", postcode="75001")
+        set_raw(session, q4, email="dup@example.org", postcode="75001")
         person(session, "Ann", "Smith", email="a5@example.org", postcode="G1 1AA", mobile="07700 900123")
         person(session, "ANN", "smith", email="a6@example.org", postcode="g11aa", mobile="+44 7700 900123")
         q7 = person(session, "Solo", "Binned", email="solo@example.org")
@@ -259,7 +264,7 @@ def test_data_quality_counts_match_the_people_list(db: Database) -> None:
         "no_address": 6,  # only q1, q3 and q4 have a first line and a postcode or town
         "invalid_postcode": 1,  # q3; q4's French postcode is not a UK one
         "invalid_phone": 2,  # q2's five digits, q10's letter O
-        "possible_duplicate": 4,  # q3 and q4 by email (any case), the two Ann Smiths by postcode
+        "possible_duplicate": 4,  # q3 and q4 by email, the two Ann Smiths (any case) by postcode
         "no_consent": 7,  # all but q1 and q3
         "retention_review": 1,  # q9; q10 was contacted last month
     }
