@@ -20,9 +20,21 @@ from ui.tasks import TaskRunner
 
 def test_title_and_sidebar(main_window: MainWindow) -> None:
     assert main_window.windowTitle() == "Kindred — demo.db"
-    labels = [main_window.sidebar.item(i).text() for i in range(7)]
-    assert labels == ["People", "Organisations", "Networks", "Interactions", "Events", "Follow-ups", "Trash"]
+    labels = [main_window.sidebar.item(i).text() for i in range(8)]
+    assert labels == [
+        "Dashboard",
+        "People",
+        "Organisations",
+        "Networks",
+        "Interactions",
+        "Events",
+        "Follow-ups",
+        "Trash",
+    ]
     assert main_window.people_page.stack.currentIndex() == 0  # the list, not the welcome
+    # A database with people opens on the dashboard.
+    assert main_window.stack.currentWidget() is main_window.pages["dashboard"]
+    assert main_window.sidebar.currentItem() is main_window.sidebar_items["dashboard"]
 
 
 def test_overdue_follow_ups_badge(main_window: MainWindow) -> None:
@@ -275,6 +287,7 @@ def test_tab_goes_along_the_top_bar_then_the_list_then_the_panel(main_window: Ma
             widget = widget.nextInFocusChain()
         return widget
 
+    main_window.show_page("people")  # a database with people opens on the dashboard
     page = main_window.people_page
     stops = [page.search_edit]
     for _ in range(20):
