@@ -71,9 +71,10 @@ def make_chart_view(spec: ChartSpec, palette: QPalette, on_hover: Callable[[str]
     horizontal = spec.kind in ("hbar", "stacked_hbar")
     categories = QBarCategoryAxis()
     # Labels cut to fit beside the bars; the table and the hover text have them in full.
-    categories.append(_axis_labels(spec.categories))
-    if horizontal:
-        categories.setReverse(True)  # the first category at the top, as in the table
+    # Horizontal bars are drawn from the bottom up: reversed, the first category is at the top, as
+    # in the table. ``order`` maps a drawn position back to the category.
+    order = list(range(len(spec.categories)))[:: -1 if horizontal else 1]
+    categories.append(_axis_labels([spec.categories[i] for i in order]))
     values = QValueAxis()
     values.setMin(0)
     if spec.kind in ("stacked", "stacked_hbar"):
@@ -119,13 +120,15 @@ def make_chart_view(spec: ChartSpec, palette: QPalette, on_hover: Callable[[str]
         bars = series_type()
         for i, (name, numbers) in enumerate(spec.series):
             bar_set = QBarSet(name)
-            bar_set.append([float(v) for v in numbers])
+            bar_set.append([float(numbers[i]) for i in order])
             colour = QColor(spec.colours[i % len(spec.colours)])
             bar_set.setColor(colour)
             bar_set.setBorderColor(colour)
             bar_set.hovered.connect(
-                lambda status, index, n=name, v=numbers, s=spec: on_hover(
-                    f"{n}, {s.categories[index]}: {_number(v[index], s.whole_numbers)}" if status else ""
+                lambda status, index, n=name, v=numbers, s=spec, o=order: on_hover(
+                    f"{n}, {s.categories[o[index]]}: {_number(v[o[index]], s.whole_numbers)}"
+                    if status
+                    else ""
                 )
             )
             bars.append(bar_set)

@@ -83,7 +83,7 @@ class ChartCard(QFrame):
         key: str,
         title: str,
         source: str,
-        build: Callable[[Any], tuple[str, list[str], list[tuple[str, list[float]]], str]],
+        build: Callable[[Any], tuple[Any, ...]],
         *,
         empty_message: str = "Nothing to show for this period.",
         parent: QWidget | None = None,
@@ -179,8 +179,10 @@ class ChartCard(QFrame):
         from ui import charts
 
         self.data = data
-        kind, categories, series, value_title = self.build(data)
+        kind, categories, series, value_title, *colours = self.build(data)
         self.spec = charts.ChartSpec(kind, categories, series, value_title=value_title)
+        if colours:
+            self.spec.colours = colours[0]
         self._fill_table()
         if self.chart_view is not None:
             self.body.removeWidget(self.chart_view)
@@ -544,7 +546,7 @@ class DashboardPage(QWidget):
                 (
                     r.person_id,
                     r.name,
-                    _chamber_label(r.chamber),
+                    _member_title(r.chamber),
                     r.party,
                     r.constituency or r.region,
                     r.last_contacted,
@@ -648,7 +650,7 @@ class _TileGroup:
 
 # --- from figures to charts ---------------------------------------------------------------------
 
-Spec = tuple[str, list[str], list[tuple[str, list[float]]], str]
+Spec = tuple[Any, ...]  # kind, categories, series, value title[, colours]
 
 
 MAX_BARS = 15  # categories drawn in a bar chart; the table has them all
@@ -661,8 +663,10 @@ def _month_labels(period: Period) -> list[str]:
     return [f"{m.first:{fmt}}" for m in months]
 
 
-def _chamber_label(chamber: str) -> str:
-    return dict(aggregates.REPRESENTATIVE_CHAMBERS).get(chamber, chamber)
+def _member_title(chamber: str) -> str:
+    """ "MSP", "MS", "MP": the chamber's plural label made singular."""
+    label = dict(aggregates.REPRESENTATIVE_CHAMBERS).get(chamber, chamber)
+    return label[:-1] if label.endswith("s") else label
 
 
 def _interactions_per_month(d: aggregates.Engagement) -> Spec:
@@ -754,4 +758,6 @@ def _follow_ups_by_owner(d: aggregates.FollowUps) -> Spec:
             ("Done (due in the period)", [float(o.done) for o in owners]),
         ],
         "Follow-ups",
+        # Overdue in vermilion, this week in orange, later in sky blue, done in bluish green.
+        ("#D55E00", "#E69F00", "#56B4E9", "#009E73"),
     )
