@@ -388,17 +388,16 @@ def networks(session: Session, period: Period) -> Networks:
 
     # Members on the last day, by nation and by their organisation's sector: one grouped join (the
     # few hundred organisations' sectors are looked up afterwards).
+    # (A membership is unique per person and network, so count(*) counts people.)
     rows = session.execute(
-        _live_memberships(
-            select(
-                Membership.network_id,
-                Person.nation,
-                Person.organisation_id,
-                func.count(func.distinct(Membership.person_id)),
-            )
-            .join(Person, Person.id == Membership.person_id)
-            .where(_member_on(period.end))
-        ).group_by(Membership.network_id, Person.nation, Person.organisation_id)
+        select(Membership.network_id, Person.nation, Person.organisation_id, func.count())
+        .join(Person, Person.id == Membership.person_id)
+        .where(
+            Person.deleted_at.is_(None),
+            Membership.network_id.not_in(select(Network.id).where(Network.deleted_at.is_not(None))),
+            _member_on(period.end),
+        )
+        .group_by(Membership.network_id, Person.nation, Person.organisation_id)
     ).all()
     sectors = dict(session.execute(select(Organisation.id, Organisation.sector)).all())
     by_nation: dict[tuple[str, str], int] = defaultdict(int)
