@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QPalette, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -286,6 +286,8 @@ class DashboardPage(QWidget):
         self._cache: dict[tuple[str, Period], Any] = {}
         self._waiting: dict[tuple[str, Period], list[Callable[[Any], None]]] = {}
         self._outstanding = 0
+        self._painted = False
+        self._refresh_pending = False
         self.cards: dict[str, ChartCard] = {}
         self._build()
 
@@ -480,7 +482,15 @@ class DashboardPage(QWidget):
     # --- loading ------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Count everything again (data may have changed)."""
+        """Count everything again (data may have changed).
+
+        Not before the page has painted once: at start-up the window shows first, and the counting
+        (on worker threads, but sharing the processor) follows.
+        """
+        if not self._painted:
+            self._refresh_pending = True
+            return
+        self._refresh_pending = False
         self._generation += 1
         self._cache.clear()
         self._waiting.clear()
@@ -490,6 +500,13 @@ class DashboardPage(QWidget):
         self._request("data_quality", Period.last_12_months(), self._show_quality)
         self._request("follow_ups", Period.last_12_months(), self._show_follow_up_tiles)
         self._request("engagement", Period.last_12_months(), self._show_representatives)
+
+    def paintEvent(self, event: Any) -> None:
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            if self._refresh_pending:
+                QTimer.singleShot(0, self, self.refresh)
 
     def _load_card(self, card: ChartCard) -> None:
         card.set_loading()
