@@ -88,6 +88,8 @@ def test_shortcuts_find_and_new(qtbot: Any, main_window: MainWindow) -> None:
 
 
 def test_delete_key_in_a_text_field_does_not_delete_people(qtbot: Any, main_window: MainWindow) -> None:
+    main_window.show_page("people")  # a database with people opens on the dashboard
+    qtbot.waitUntil(lambda: not main_window.runner.busy, timeout=20_000)  # its counting done
     page = main_window.people_page
     before = page.model.rowCount()
     page.search_edit.setFocus()
