@@ -148,7 +148,15 @@ def build_parser() -> argparse.ArgumentParser:
     add_json(p)
     p.set_defaults(handler=cmd_backup)
 
-    from crm import cli_correspondence, cli_duplicates, cli_export, cli_import, cli_privacy, cli_roster
+    from crm import (
+        cli_correspondence,
+        cli_duplicates,
+        cli_export,
+        cli_import,
+        cli_privacy,
+        cli_reports,
+        cli_roster,
+    )
 
     cli_import.register(sub)
     cli_export.register(sub)
@@ -156,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_roster.register(sub)
     cli_privacy.register(sub)
     cli_correspondence.register(sub)
+    cli_reports.register(sub)
     return parser
 
 

@@ -25,8 +25,9 @@ from sqlalchemy import (
     select,
     text,
     true,
+    tuple_,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from crm.errors import ValidationError
 from crm.models import (
@@ -81,6 +82,12 @@ class PersonFilter:
     never_contacted: bool | None = None
     in_trash: bool = False
     ids: list[int] | None = None  # an explicit selection
+    # Data-quality checks (the dashboard's tiles open the list with one of these set).
+    invalid_postcode: bool | None = None  # a UK address whose postcode is not a postcode's shape
+    invalid_phone: bool | None = None  # a phone or mobile that is not 10 to 15 digits
+    possible_duplicate: bool | None = None  # shares an email, or name and postcode, with someone
+    has_consent: bool | None = None  # any consent record at all, granted or withdrawn
+    retention_review_due: bool | None = None  # no contact, addition or edit for RETENTION_MONTHS
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, dropping empty fields (for saved views)."""
@@ -250,7 +257,171 @@ def person_ids_select(f: PersonFilter, dialect: str) -> Select[Any]:
         conditions.append(
             Person.last_contacted.is_(None) if f.never_contacted else Person.last_contacted.is_not(None)
         )
+    conditions.extend(_quality_conditions(f, dialect))
     return stmt.where(*conditions)
+
+
+# --- Data quality -------------------------------------------------------------------------------
+# Cheap SQL checks shared by the People list and the dashboard's counts, so a tile's number is
+# exactly the length of the list it opens.
+
+RETENTION_MONTHS = 24
+_UK_COUNTRIES = (
+    "uk",
+    "united kingdom",
+    "great britain",
+    "gb",
+    "england",
+    "scotland",
+    "wales",
+    "northern ireland",
+)
+# A postcode's shape with the space removed: outward code (A9, A99, A9A, AA9, AA99, AA9A), then 9AA.
+_POSTCODE_GLOBS = tuple(
+    outward + "[0-9][A-Z][A-Z]"
+    for outward in (  # the commonest first
+        "[A-Z][A-Z][0-9]",
+        "[A-Z][A-Z][0-9][0-9]",
+        "[A-Z][0-9]",
+        "[A-Z][0-9][0-9]",
+        "[A-Z][0-9][A-Z]",
+        "[A-Z][A-Z][0-9][A-Z]",
+    )
+)
+_POSTCODE_REGEX = (
+    "^(([A-Z][0-9]{1,2}|[A-Z][0-9][A-Z]|[A-Z][A-Z][0-9]{1,2}|[A-Z][A-Z][0-9][A-Z])[0-9][A-Z]{2}|GIR0AA)$"
+)
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` calendar months earlier (the month's last day when it is shorter)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, candidate)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def _filled(column: Any) -> ColumnElement[bool]:
+    return and_(column.is_not(None), column != "")
+
+
+def _strip(expr: Any, characters: str) -> Any:
+    for ch in characters:
+        expr = func.replace(expr, ch, "")
+    return expr
+
+
+def invalid_postcode_condition(dialect: str) -> ColumnElement[bool]:
+    """A UK (or unstated) country with a postcode that is not shaped like a UK postcode."""
+    compact = func.upper(_strip(Person.postcode, " \t"))
+    if dialect == "sqlite":
+        # Kindred stores postcodes as "EH99 1SP": that shape is one GLOB each and settles nearly all;
+        # the rest are compared without spaces, in any case.
+        stored = [Person.postcode.op("GLOB")(g[:-15] + " " + g[-15:]) for g in _POSTCODE_GLOBS]
+        shaped: ColumnElement[bool] = or_(
+            *stored, compact == "GIR0AA", *[compact.op("GLOB")(g) for g in _POSTCODE_GLOBS]
+        )
+    else:
+        shaped = compact.op("~")(_POSTCODE_REGEX)
+    uk = or_(
+        Person.country.is_(None),
+        Person.country == "",
+        func.lower(func.trim(Person.country)).in_(_UK_COUNTRIES),
+    )
+    return and_(_filled(Person.postcode), uk, ~shaped)
+
+
+# The shapes Kindred stores UK numbers in (``normalise_phone``): checked first, one GLOB each, so
+# the costlier digit count runs only for the rest. SQLite stops at the first shape that fits.
+_PHONE_SHAPES = ("0### ### ####", "0## #### ####", "0#### ######", "0#### #####", "0### ### ###")
+
+
+def _bad_number(column: Any, dialect: str) -> ColumnElement[bool]:
+    if dialect != "sqlite":
+        digits = func.regexp_replace(column, "[ ()+.-]", "", "g")
+        return and_(
+            _filled(column), or_(digits.op("~")("[^0-9]"), func.length(digits) < 10, func.length(digits) > 15)
+        )
+    canonical = or_(*[column.op("GLOB")(shape.replace("#", "[0-9]")) for shape in _PHONE_SHAPES])
+    digits = _strip(column, " -()+.")
+    return and_(
+        _filled(column),
+        ~canonical,
+        or_(column.op("GLOB")("*[^0-9 ()+.-]*"), func.length(digits) < 10, func.length(digits) > 15),
+    )
+
+
+def invalid_phone_condition(dialect: str = "sqlite") -> ColumnElement[bool]:
+    """A phone or mobile that, without spaces and punctuation, is not 10 to 15 digits."""
+    return or_(_bad_number(Person.phone, dialect), _bad_number(Person.mobile, dialect))
+
+
+def possible_duplicate_condition() -> ColumnElement[bool]:
+    """Shares an email address, or a name and postcode, with someone else not in the Trash.
+
+    A quick proxy, not the duplicate finder's fuzzy matching. Emails are compared as stored (Kindred
+    stores them in lower case); names by their folded sort key, so "Seán" and "Sean" are the same.
+    Both groupings read the partial indexes of revision 0008 instead of the table.
+    """
+    # Another person: an alias, or SQLAlchemy would correlate the subqueries to the outer person.
+    other = aliased(Person)
+    live = other.deleted_at.is_(None)
+    shared_emails = (
+        select(other.email)
+        .where(live, other.email.is_not(None))
+        .group_by(other.email)
+        .having(func.count() > 1)
+    )
+    shared_names = (
+        select(other.sort_name, other.postcode)
+        .where(live, other.postcode.is_not(None))
+        .group_by(other.sort_name, other.postcode)
+        .having(func.count() > 1)
+    )
+    return or_(
+        and_(_filled(Person.email), Person.email.in_(shared_emails)),
+        and_(
+            _filled(Person.sort_name),
+            _filled(Person.postcode),
+            tuple_(Person.sort_name, Person.postcode).in_(shared_names),
+        ),
+    )
+
+
+def has_consent_condition() -> ColumnElement[bool]:
+    return Person.id.in_(select(Consent.person_id))
+
+
+def retention_review_condition(today: dt.date | None = None) -> ColumnElement[bool]:
+    """No contact, and not added or edited, in the last ``RETENTION_MONTHS`` months."""
+    cutoff = months_before(today or dt.date.today(), RETENTION_MONTHS)
+    cutoff_at = dt.datetime.combine(cutoff, dt.time.min, tzinfo=dt.UTC)
+    return and_(
+        or_(Person.last_contacted.is_(None), Person.last_contacted < cutoff),
+        Person.created_at < cutoff_at,
+        Person.updated_at < cutoff_at,
+    )
+
+
+def _quality_conditions(f: PersonFilter, dialect: str) -> list[ColumnElement[bool]]:
+    checks: list[tuple[bool | None, ColumnElement[bool]]] = []
+    if f.invalid_postcode is not None:
+        checks.append((f.invalid_postcode, invalid_postcode_condition(dialect)))
+    if f.invalid_phone is not None:
+        checks.append((f.invalid_phone, invalid_phone_condition(dialect)))
+    if f.possible_duplicate is not None:
+        checks.append((f.possible_duplicate, possible_duplicate_condition()))
+    if f.has_consent is not None:
+        checks.append((f.has_consent, has_consent_condition()))
+    if f.retention_review_due is not None:
+        checks.append((f.retention_review_due, retention_review_condition()))
+    # "Not X" must also hold where X's columns are empty (NULL would make ~X unknown, not true).
+    return [cond if wanted else ~func.coalesce(cond, false()) for wanted, cond in checks]
 
 
 # Columns the people list can show and sort by: key → (label, SQL expression).

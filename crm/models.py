@@ -178,6 +178,11 @@ class Person(Timestamps, Trashable, Base):
         Index("ix_person_email_lower", func.lower("email")),
         # Covers the default list order and the Trash test, so the list reads in order from it.
         Index("ix_person_sort", "sort_name", "id", "deleted_at"),
+        # The dashboard's "share an email or name" check groups people by these, reading the index
+        # alone (revision 0008). Not partial indexes on "not in the Trash": SQLite would then walk
+        # one of them for every query that skips the Trash, and fetch each row from the table.
+        Index("ix_person_email_deleted", "email", "deleted_at"),
+        Index("ix_person_name_postcode", "sort_name", "postcode", "deleted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -329,6 +334,8 @@ class Membership(Timestamps, Base):
     __table_args__ = (
         UniqueConstraint("person_id", "network_id", name="uq_membership_person_id_network_id"),
         Index("ix_membership_network_person", "network_id", "person_id"),
+        # Members over time: the dashboard groups memberships by these, from the index alone (0008).
+        Index("ix_membership_network_dates", "network_id", "status", "joined_on", "left_on", "person_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -414,6 +421,12 @@ class Suppression(Base):
 
 class Interaction(Timestamps, Trashable, Base):
     __tablename__ = "interaction"
+    __table_args__ = (
+        # Interactions per month count index entries, never rows (revision 0008).
+        Index("ix_interaction_date_deleted", "date", "deleted_at"),
+        # Follow-ups by owner, from the index alone (revision 0008).
+        Index("ix_interaction_follow_ups", "follow_up_on", "follow_up_done", "deleted_at", "owner"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     date: Mapped[dt.date] = mapped_column(Date, index=True)
@@ -448,6 +461,8 @@ class InteractionPerson(Base):
         UniqueConstraint(
             "interaction_id", "person_id", name="uq_interaction_person_interaction_id_person_id"
         ),
+        # A person's interactions without reading the link rows (revision 0008).
+        Index("ix_interaction_person_person_interaction", "person_id", "interaction_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -60,6 +60,7 @@ KEY_ROLE = Qt.ItemDataRole.UserRole + 11
 # Sidebar entries after People: key, label, module, class name. A page whose module is not there
 # (yet) shows a short note instead, so the window never fails to open.
 PAGES: tuple[tuple[str, str, str, str], ...] = (
+    ("dashboard", "Dashboard", "ui.pages.dashboard_page", "DashboardPage"),
     ("organisations", "Organisations", "ui.pages.organisations_page", "OrganisationsPage"),
     ("networks", "Networks", "ui.pages.networks_page", "NetworksPage"),
     ("representatives", "Representatives", "ui.pages.representatives_page", "RepresentativesPage"),
@@ -177,6 +178,10 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._restore_state()
         self.people_page.start()
+        if self.people_page._total:
+            # A database with people opens on the dashboard; its first paint counts as the window's.
+            self.show_page("dashboard").installEventFilter(self)
+            self._people_stale = False  # the list has just loaded
         self.refresh_sidebar_views()
         self.refresh_badge()
         _OPEN_WINDOWS.append(self)
@@ -192,7 +197,10 @@ class MainWindow(QMainWindow):
         self.sidebar.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.sidebar.customContextMenuRequested.connect(self._sidebar_menu)
         self.sidebar_items: dict[str, QListWidgetItem] = {}
-        for key, label in (("people", "People"), *((p[0], p[1]) for p in PAGES)):
+        # The dashboard comes first, before People.
+        entries = [(p[0], p[1]) for p in PAGES]
+        first = [e for e in entries if e[0] == "dashboard"]
+        for key, label in (*first, ("people", "People"), *(e for e in entries if e not in first)):
             item = QListWidgetItem(label)
             item.setData(KEY_ROLE, key)
             self.sidebar.addItem(item)
@@ -204,7 +212,7 @@ class MainWindow(QMainWindow):
         header.setFont(font)
         self.views_header = header
         self.sidebar.addItem(header)
-        self.sidebar.setCurrentRow(0)
+        self.sidebar.setCurrentItem(self.sidebar_items["people"])
         self.sidebar.currentItemChanged.connect(self._sidebar_changed)
 
     def _action(
@@ -402,6 +410,12 @@ class MainWindow(QMainWindow):
                     signal.connect(self.show_person)
             if (export := getattr(page, "export_requested", None)) is not None:
                 export.connect(lambda f, title=label: self.open_export(f, title=f"Export — {title}"))
+            if (people := getattr(page, "people_filter_requested", None)) is not None:
+                people.connect(self.show_people_filtered)
+            if (wanted := getattr(page, "page_requested", None)) is not None:
+                wanted.connect(self.show_page)
+            if (report := getattr(page, "report_written", None)) is not None:
+                report.connect(lambda path: self.statusBar().showMessage(f"Report saved: {path}", 10000))
             if (overdue := getattr(page, "overdue_count_changed", None)) is not None:
                 overdue.connect(self._set_badge)
             if (duplicates := getattr(page, "duplicate_count_changed", None)) is not None:
@@ -413,6 +427,11 @@ class MainWindow(QMainWindow):
         page.setAccessibleName(label)
         self.pages[key] = page
         self._page_index[key] = self.stack.addWidget(page)
+
+    def show_people_filtered(self, person_filter: PersonFilter, name: str) -> None:
+        """The People list with a filter (a dashboard tile), shown in the filter panel."""
+        self.show_page("people")
+        self.people_page.apply_view(name, person_filter)
 
     def show_person(self, person_id: int) -> None:
         self.show_page("people")

@@ -139,6 +139,20 @@ def render(outdir: Path, width: int = 1280, height: int = 800, *, dark: bool = F
     window.resize(width, height)
     window.show()
     _wait_idle(app, runner)
+    # A database with people opens on the dashboard: its top, then its charts further down.
+    dashboard = window.pages.get("dashboard")
+    if dashboard is not None:
+        shot(window, "dashboard")
+        scroll = getattr(dashboard, "scroll_area", None)
+        if scroll is not None:
+            bar = scroll.verticalScrollBar()
+            bar.setValue(bar.maximum() // 3)
+            shot(window, "dashboard-charts")
+            bar.setValue(bar.maximum())
+            shot(window, "dashboard-lists")
+            bar.setValue(0)
+    window.show_page("people")
+    _wait_idle(app, runner)
     page = window.people_page
     page.splitter.setSizes([0, int(width * 0.45), int(width * 0.4)])
 

@@ -20,8 +20,9 @@ from ui.tasks import TaskRunner
 
 def test_title_and_sidebar(main_window: MainWindow) -> None:
     assert main_window.windowTitle() == "Kindred — demo.db"
-    labels = [main_window.sidebar.item(i).text() for i in range(11)]
+    labels = [main_window.sidebar.item(i).text() for i in range(12)]
     assert labels == [
+        "Dashboard",
         "People",
         "Organisations",
         "Networks",
@@ -35,6 +36,9 @@ def test_title_and_sidebar(main_window: MainWindow) -> None:
         "Trash",
     ]
     assert main_window.people_page.stack.currentIndex() == 0  # the list, not the welcome
+    # A database with people opens on the dashboard.
+    assert main_window.stack.currentWidget() is main_window.pages["dashboard"]
+    assert main_window.sidebar.currentItem() is main_window.sidebar_items["dashboard"]
 
 
 def test_overdue_follow_ups_badge(main_window: MainWindow) -> None:
@@ -96,6 +100,8 @@ def test_shortcuts_find_and_new(qtbot: Any, main_window: MainWindow) -> None:
 
 
 def test_delete_key_in_a_text_field_does_not_delete_people(qtbot: Any, main_window: MainWindow) -> None:
+    main_window.show_page("people")  # a database with people opens on the dashboard
+    qtbot.waitUntil(lambda: not main_window.runner.busy, timeout=20_000)  # its counting done
     page = main_window.people_page
     before = page.model.rowCount()
     page.search_edit.setFocus()
@@ -295,6 +301,7 @@ def test_tab_goes_along_the_top_bar_then_the_list_then_the_panel(main_window: Ma
             widget = widget.nextInFocusChain()
         return widget
 
+    main_window.show_page("people")  # a database with people opens on the dashboard
     page = main_window.people_page
     stops = [page.search_edit]
     for _ in range(20):

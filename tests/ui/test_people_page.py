@@ -17,6 +17,7 @@ from ui import dialogs
 
 
 def _page(main_window: Any) -> Any:
+    main_window.show_page("people")  # a database with people opens on the dashboard
     return main_window.people_page
 
 

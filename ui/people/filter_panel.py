@@ -134,6 +134,12 @@ class FilterPanel(QWidget):
         self.contacted_before = _date("Last contacted before, or never")
         self.never_combo = _tri("Never contacted")
         self.in_trash_check = QCheckBox("In the Trash")
+        # Data quality (the dashboard's tiles open the list with one of these).
+        self.invalid_postcode_combo = _tri("Invalid postcode")
+        self.invalid_phone_combo = _tri("Invalid phone")
+        self.duplicate_combo = _tri("Shares an email, or name and postcode, with someone")
+        self.has_consent_combo = _tri("Has a consent record")
+        self.retention_combo = _tri("Due for retention review")
         self.clear_button = QPushButton("Clear filters")
         self.clear_button.clicked.connect(self.clear)
 
@@ -170,17 +176,24 @@ class FilterPanel(QWidget):
         f5.addRow("Before", self.contacted_before)
         f5.addRow("Never", self.never_combo)
         f5.addRow("", self.in_trash_check)
+        quality = QGroupBox("Data quality")
+        f6 = QFormLayout(quality)
+        f6.addRow("Invalid postcode", self.invalid_postcode_combo)
+        f6.addRow("Invalid phone", self.invalid_phone_combo)
+        f6.addRow("Shares email/name", self.duplicate_combo)
+        f6.addRow("Consent recorded", self.has_consent_combo)
+        f6.addRow("Retention review", self.retention_combo)
         bottom = QHBoxLayout()
         bottom.addStretch(1)
         bottom.addWidget(self.clear_button)
-        f5.addRow(bottom)
+        f6.addRow(bottom)
 
         # One label width for every group, so the controls line up down the panel.
-        align_form_labels((f1, f2, f3, f4, f5))
+        align_form_labels((f1, f2, f3, f4, f5, f6))
         # A column of groups: the panel sits beside the list, so it scrolls down, never sideways.
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 4, 0)
-        for box in (who, groups, elected, comms, contact):
+        for box in (who, groups, elected, comms, contact, quality):
             layout.addWidget(box)
         layout.addStretch(1)
 
@@ -268,6 +281,11 @@ class FilterPanel(QWidget):
             else dt.date(before.year(), before.month(), before.day()),
             never_contacted=self.never_combo.currentData(),
             in_trash=self.in_trash_check.isChecked(),
+            invalid_postcode=self.invalid_postcode_combo.currentData(),
+            invalid_phone=self.invalid_phone_combo.currentData(),
+            possible_duplicate=self.duplicate_combo.currentData(),
+            has_consent=self.has_consent_combo.currentData(),
+            retention_review_due=self.retention_combo.currentData(),
         )
 
     def set_filter(self, f: PersonFilter) -> None:
@@ -296,6 +314,11 @@ class FilterPanel(QWidget):
                 (self.can_post_combo, f.can_post),
                 (self.dnc_combo, f.do_not_contact),
                 (self.never_combo, f.never_contacted),
+                (self.invalid_postcode_combo, f.invalid_postcode),
+                (self.invalid_phone_combo, f.invalid_phone),
+                (self.duplicate_combo, f.possible_duplicate),
+                (self.has_consent_combo, f.has_consent),
+                (self.retention_combo, f.retention_review_due),
             ):
                 box.setCurrentIndex(max(box.findData(value), 0) if value is not None else 0)
             _set_text(self.consent_combo, f.consent_purpose)
