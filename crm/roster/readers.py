@@ -209,6 +209,12 @@ def _finish(
             continue
         _place(chamber, area, row)
         rows.append(row)
+    if not rows:
+        # An empty roster would record every sitting member as having left: refuse it instead.
+        elsewhere = f" (its {other_chambers:,} rows are members of another chamber)" if other_chambers else ""
+        raise RosterError(
+            f"{file_name} lists no members of the {chamber}{elsewhere}: check the file and the chamber chosen."
+        )
     if other_chambers:
         warnings.append(f"{other_chambers} rows of other chambers left out.")
     terms = {r.term for r in rows if r.term}

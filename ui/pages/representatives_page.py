@@ -224,8 +224,6 @@ class RepresentativesPage(QWidget):
         from ui.roster_dialog import RosterDialog
 
         dialog = RosterDialog(self.runner, self)
-        if self.chamber:
-            dialog.chamber_box.setCurrentIndex(0)
         dialog.data_changed.connect(self._roster_changed)
         self.dialog = dialog
         dialog.open()
