@@ -35,9 +35,8 @@ def role_is_current(today: dt.date | None = None) -> ColumnElement[bool]:
 def membership_is_current(today: dt.date | None = None) -> ColumnElement[bool]:
     """SQL: the network membership has not ended (not "left", no leaving date passed)."""
     today = today or dt.date.today()
-    return and_(
-        func.lower(Membership.status) != "left", or_(Membership.left_on.is_(None), Membership.left_on > today)
-    )
+    # Statuses are stored lower-case (the services and the importer see to it).
+    return and_(Membership.status != "left", or_(Membership.left_on.is_(None), Membership.left_on > today))
 
 
 def type_condition(types: Sequence[str], *, current_only: bool = True) -> ColumnElement[bool]:
