@@ -480,3 +480,22 @@ def test_a_list_of_councillors_must_name_its_council(tmp_path: Path) -> None:
     with pytest.raises(RosterError, match="does not say which council"):
         read_roster(path, "Local council")
     assert read_roster(path, "Fife Council").chamber == "Fife Council"
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("Scottish National Party", "SNP", True),
+        ("Scottish Conservative and Unionist Party", "Conservative", True),
+        ("Labour (Co-op)", "Labour", True),
+        ("Plaid Cymru - The Party of Wales", "Plaid Cymru", True),
+        ("Liberal Democrat", "Scottish Liberal Democrats", True),
+        ("Scottish Greens", "Scottish Green Party", True),
+        ("Independent", "Scottish National Party", False),
+        ("Alba Party", "SNP", False),
+    ],
+)
+def test_party_names_compared_loosely(a: str, b: str, same: bool) -> None:
+    from crm.roster.reconcile import _party_key
+
+    assert (_party_key(a) == _party_key(b)) is same
