@@ -227,7 +227,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "&Import spreadsheet…", lambda: self.open_import())
         self._action(file_menu, "Import &history…", self.open_import_history)
-        self._action(file_menu, "Update &representatives…", self.open_roster_update)
+        self._action(file_menu, "&Update representatives…", self.open_roster_update)
         self._action(file_menu, "&Export…", lambda: self.open_export())
         file_menu.addSeparator()
         self._action(file_menu, "&Back up database…", self.back_up)
