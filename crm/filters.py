@@ -210,7 +210,7 @@ def person_ids_select(f: PersonFilter, dialect: str) -> Select[Any]:
         if f.current_roles_only:
             role = role.where(current.role_is_current())
         if f.chamber:
-            role = role.where(_ci_equal(ElectedRole.chamber, f.chamber))
+            role = role.where(current.chamber_condition(f.chamber))
         if f.party:
             role = role.where(_ci_equal(ElectedRole.party, f.party))
         if f.constituency:

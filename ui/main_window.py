@@ -239,7 +239,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "&Import spreadsheet…", lambda: self.open_import())
         self._action(file_menu, "Import &history…", self.open_import_history)
-        self._action(file_menu, "Update &representatives…", self.open_roster_update)
+        self._action(file_menu, "&Update representatives…", self.open_roster_update)
         self._action(file_menu, "&Export…", lambda: self.open_export())
         self._add_correspondence_actions(file_menu)
         file_menu.addSeparator()

@@ -97,10 +97,13 @@ class RosterDialog(QDialog):
         row.addWidget(self.path_edit, 1)
         row.addWidget(self.browse_button)
         self.chamber_box = QComboBox()
+        self.chamber_box.setEditable(True)  # a council is typed by name: "Fife Council"
         self.chamber_box.setAccessibleName("Which parliament or council these are members of")
         self.chamber_box.addItem(_FROM_FILE, None)
         for chamber in CHAMBERS:
-            self.chamber_box.addItem(chamber, chamber)
+            if chamber != "Local council":  # a council is named, not chosen
+                self.chamber_box.addItem(chamber, chamber)
+        self.chamber_box.setToolTip("Choose a parliament, or type a council's name, for example Fife Council")
         self.as_of_check = QCheckBox("Members missing from the list left on")
         self.as_of_check.setToolTip("Otherwise the list's own date, or today")
         self.as_of_edit = QDateEdit(QDate.currentDate())
@@ -147,6 +150,15 @@ class RosterDialog(QDialog):
         if path:
             self.path_edit.setText(path)
 
+    def chosen_chamber(self) -> str | None:
+        """The chamber chosen or typed; ``None`` for "as the file says"."""
+        text = self.chamber_box.currentText().strip()
+        if not text or text == _FROM_FILE:
+            return None
+        found = self.chamber_box.findText(text)
+        data = self.chamber_box.itemData(found) if found >= 0 else None
+        return str(data) if data else text
+
     def _as_of(self) -> dt.date | None:
         if not self.as_of_check.isChecked():
             return None
@@ -158,7 +170,7 @@ class RosterDialog(QDialog):
         path = self.path_edit.text().strip()
         if not path:
             return None
-        chamber = self.chamber_box.currentData()
+        chamber = self.chosen_chamber()
         as_of = self._as_of()
         self.choose_status.setText(f"Reading {Path(path).name}…")
         self.check_button.setEnabled(False)
@@ -176,7 +188,13 @@ class RosterDialog(QDialog):
 
             if isinstance(exc, UserError):
                 message = str(exc)
-                if "does not say which chamber" in message:
+                if "does not say which council" in message:
+                    message = (
+                        f"{Path(path).name} lists councillors but does not say which council: type the council's "
+                        "name above (for example Fife Council), then Check changes again."
+                    )
+                    self.chamber_box.setFocus()
+                elif "does not say which chamber" in message:
                     # Ask in plain words rather than quote the command line's advice.
                     message = (
                         f"{Path(path).name} does not say which parliament or council its members sit in: "

@@ -121,6 +121,9 @@ def _key(name: str) -> str:
 def normalise_chamber(name: str | None) -> str | None:
     """Kindred's name for a chamber, or ``None`` when the name is not one it knows.
 
+    A council keeps its own name ("Glasgow City Council"): each council is a chamber of its own,
+    so refreshing one council's councillors leaves every other council's alone.
+
     >>> normalise_chamber("National Assembly for Wales")
     'Senedd'
     """
@@ -131,9 +134,20 @@ def normalise_chamber(name: str | None) -> str | None:
         return None
     if key in _ALIASES:
         return _ALIASES[key]
-    if key.endswith(" council") or key.startswith("council of ") or " council " in key:
-        return LOCAL_COUNCIL
+    if is_council(key):
+        return " ".join(str(name).split())
     return None
+
+
+def is_council(chamber: str) -> bool:
+    """A local council ("Fife Council", "Comhairle nan Eilean Siar", "Local council")."""
+    key = _key(chamber)
+    return key == "local council" or "council" in key.split() or key.startswith("comhairle ")
+
+
+def chamber_kind(chamber: str) -> str:
+    """The kind of chamber: itself for a parliament, :data:`LOCAL_COUNCIL` for any council."""
+    return LOCAL_COUNCIL if is_council(chamber) else (normalise_chamber(chamber) or chamber)
 
 
 def chamber_of_file_name(text: str) -> str | None:

@@ -35,9 +35,8 @@ def role_is_current(today: dt.date | None = None) -> ColumnElement[bool]:
 def membership_is_current(today: dt.date | None = None) -> ColumnElement[bool]:
     """SQL: the network membership has not ended (not "left", no leaving date passed)."""
     today = today or dt.date.today()
-    return and_(
-        func.lower(Membership.status) != "left", or_(Membership.left_on.is_(None), Membership.left_on > today)
-    )
+    # Statuses are stored lower-case (the services and the importer see to it).
+    return and_(Membership.status != "left", or_(Membership.left_on.is_(None), Membership.left_on > today))
 
 
 def type_condition(types: Sequence[str], *, current_only: bool = True) -> ColumnElement[bool]:
@@ -53,13 +52,31 @@ def type_condition(types: Sequence[str], *, current_only: bool = True) -> Column
         if chamber is None:
             continue
         typed = Person.id.in_(select(PersonType.person_id).where(PersonType.type == t))
-        any_role = select(ElectedRole.person_id).where(ElectedRole.chamber == chamber)
+        any_role = select(ElectedRole.person_id).where(_in_chamber_kind(chamber))
         if current_only:
             current = any_role.where(role_is_current())
             parts.append(or_(Person.id.in_(current), and_(typed, Person.id.not_in(any_role))))
         else:
             parts.append(or_(typed, Person.id.in_(any_role)))
     return or_(*parts) if len(parts) > 1 else parts[0]
+
+
+def _in_chamber_kind(chamber: str) -> ColumnElement[bool]:
+    """SQL: the role is in this chamber, or for councillors in any council."""
+    if chamber == chambers.LOCAL_COUNCIL:
+        return or_(ElectedRole.chamber == chamber, func.lower(ElectedRole.chamber).like("%council%"))
+    return ElectedRole.chamber == chamber
+
+
+def chamber_condition(name: str) -> ColumnElement[bool]:
+    """SQL on ElectedRole for a chamber filter: its names understood ("Holyrood", "Welsh
+    Parliament"), and "Local council" meaning any council."""
+    chamber = chambers.normalise_chamber(name)
+    if chamber is None:
+        return func.lower(ElectedRole.chamber) == name.strip().lower()
+    if chamber == chambers.LOCAL_COUNCIL:
+        return _in_chamber_kind(chamber)
+    return func.lower(ElectedRole.chamber) == chamber.lower()
 
 
 def type_display_expression() -> Any:
@@ -73,10 +90,8 @@ def type_display_expression() -> Any:
     )
     whens = []
     for t, chamber in ELECTED_TYPES.items():
-        had = exists().where(ElectedRole.person_id == Person.id, ElectedRole.chamber == chamber)
-        now = exists().where(
-            ElectedRole.person_id == Person.id, ElectedRole.chamber == chamber, role_is_current()
-        )
+        had = exists().where(ElectedRole.person_id == Person.id, _in_chamber_kind(chamber))
+        now = exists().where(ElectedRole.person_id == Person.id, _in_chamber_kind(chamber), role_is_current())
         whens.append((and_(first == t, had, ~now), f"former_{t}"))
     return case(*whens, else_=first)
 
@@ -113,7 +128,7 @@ def former_members(session: Session, today: dt.date | None = None) -> dict[int, 
     current_chambers: dict[int, set[str]] = defaultdict(set)
     former: dict[int, set[str]] = defaultdict(set)
     for pid, chamber in rows:
-        former[pid].add(chambers.normalise_chamber(chamber) or chamber)
+        former[pid].add(chambers.chamber_kind(chamber))
     if not former:
         return {}
     # A former MS who now sits in the Commons is still an MP (and "MS" letters of another chamber
@@ -121,7 +136,7 @@ def former_members(session: Session, today: dt.date | None = None) -> dict[int, 
     for pid, chamber in session.execute(
         select(ElectedRole.person_id, ElectedRole.chamber).where(role_is_current(today)).distinct()
     ):
-        current_chambers[pid].add(chambers.normalise_chamber(chamber) or chamber)
+        current_chambers[pid].add(chambers.chamber_kind(chamber))
     out: dict[int, FormerIn] = {}
     for pid, chambers_left in former.items():
         keep = {
@@ -190,15 +205,17 @@ def standing_of(session: Session, person_id: int, today: dt.date | None = None) 
     former: list[str] = []
     seen: set[str] = set()
     for chamber, party, constituency, region, end in roles:
-        name = chambers.normalise_chamber(chamber) or chamber
+        name = chambers.chamber_kind(chamber)
         if end is None or end > today:
             noun = chambers.MEMBER_NOUN.get(name, f"Member of the {name}")
+            if name == chambers.LOCAL_COUNCIL and chamber != name:
+                noun = f"Councillor on {chamber}"
             seat = constituency or region
             text = noun + (f" for {seat}" if seat else "") + (f" ({party})" if party else "")
             current.append(text)
             seen.add(name)
     for chamber, *_rest in roles:
-        name = chambers.normalise_chamber(chamber) or chamber
+        name = chambers.chamber_kind(chamber)
         if name not in seen:
             seen.add(name)
             former.append(chambers.former_label(name))

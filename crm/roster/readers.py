@@ -160,7 +160,18 @@ def _place(chamber: str, area: str | None, row: RosterRow) -> None:
 
 
 def _resolve_chamber(given: str | None, found: Iterable[str | None], file_name: str) -> str:
-    """The chamber: the one asked for, else the one the file names."""
+    """The chamber: the one asked for, else the one the file names. A council must be named: a
+    roster of "councillors" cannot say which of Scotland's 32 councils it lists."""
+    chamber = _resolve_any_chamber(given, found, file_name)
+    if chamber == chambers.LOCAL_COUNCIL:
+        raise RosterError(
+            f"{file_name} lists councillors but does not say which council: "
+            'name it with --chamber (for example "Glasgow City Council").'
+        )
+    return chamber
+
+
+def _resolve_any_chamber(given: str | None, found: Iterable[str | None], file_name: str) -> str:
     if given:
         chamber = chambers.normalise_chamber(given)
         if chamber is None:
@@ -209,6 +220,12 @@ def _finish(
             continue
         _place(chamber, area, row)
         rows.append(row)
+    if not rows:
+        # An empty roster would record every sitting member as having left: refuse it instead.
+        elsewhere = f" (its {other_chambers:,} rows are members of another chamber)" if other_chambers else ""
+        raise RosterError(
+            f"{file_name} lists no members of the {chamber}{elsewhere}: check the file and the chamber chosen."
+        )
     if other_chambers:
         warnings.append(f"{other_chambers} rows of other chambers left out.")
     terms = {r.term for r in rows if r.term}

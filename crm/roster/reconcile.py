@@ -72,7 +72,15 @@ _PARTY_ALIASES = {
     "snp": "national",
     "scottish national": "national",
     "lab": "labour",
-    "labour co op": "labour co op",
+    # Labour and Co-operative members sit with Labour: the same group, not a party change.
+    "labour co op": "labour",
+    "labour co operative": "labour",
+    "labour and co operative": "labour",
+    "plaid cymru wales": "plaid cymru",
+    "dup": "democratic unionist",
+    "sf": "sinn fein",
+    "alba": "alba",
+    "reform": "reform",
     "con": "conservative",
     "conservative unionist": "conservative",
     "conservative and unionist": "conservative",
@@ -302,7 +310,8 @@ def plan_refresh(
     """Work out what refreshing ``roster`` would change; changes nothing."""
     as_of = as_of or roster.as_of or dt.date.today()
     chamber = roster.chamber
-    member_type = chambers.TYPE_OF_CHAMBER.get(chamber)
+    kind = chambers.chamber_kind(chamber)
+    member_type = chambers.TYPE_OF_CHAMBER.get(kind)
     groups, duplicates = _group_rows(roster.rows, as_of)
     _tick(progress, should_cancel, 1, 4)
 
@@ -464,11 +473,11 @@ def plan_refresh(
         start = row.start_date or as_of
         if pid is None:
             person = {
-                "title": row.title,
                 "first_name": row.first_name,
                 "last_name": row.last_name or row.name,
                 "email": row.email,
-                "post_nominals": chambers.POST_NOMINALS.get(chamber, (None,))[0],
+                "title": row.title or ("Cllr" if kind == chambers.LOCAL_COUNCIL else None),
+                "post_nominals": chambers.POST_NOMINALS.get(kind, (None,))[0],
                 "nation": _NATION_OF_CHAMBER.get(chamber),
                 "source": f"Roster: {roster.file_name}"[:300],
             }
@@ -596,8 +605,10 @@ def plan_refresh(
         )
     # People typed as members of this chamber with no role in it at all, whom the roster does not
     # list: recorded as former members (a role ended at ``as_of``), so "MSP" lists stop taking them.
-    noun = chambers.MEMBER_NOUN.get(chamber, "member")
-    for pid in sorted(typed - set(roles) - matched_people - protected) if roster.complete else ():
+    noun = chambers.MEMBER_NOUN.get(kind, "member")
+    # Not for councils: a councillor with no role may sit on any of them.
+    typed_only = roster.complete and kind != chambers.LOCAL_COUNCIL
+    for pid in sorted(typed - set(roles) - matched_people - protected) if typed_only else ():
         known = people.get(pid)
         if known is None:
             continue
@@ -756,7 +767,7 @@ def _match_by_surname_and_seat(
 def _write(session: Session, plan: RefreshPlan, batch_id: int) -> None:
     a = plan.actions
     chamber = plan.roster.chamber
-    member_type = chambers.TYPE_OF_CHAMBER.get(chamber)
+    member_type = chambers.TYPE_OF_CHAMBER.get(chambers.chamber_kind(chamber))
     new_ids = bulk_insert_people(session, [p for _, p, _, _ in a.new_people], batch_id=batch_id)
     real: dict[int, int] = {
         -1 - index: pid for (index, _, _, _), pid in zip(a.new_people, new_ids, strict=True)

@@ -141,6 +141,9 @@ def update_membership(
             left_on = dt.date.today()
     if left_on is not None:
         changes["left_on"] = left_on
+    elif changes.get("status", "left") != "left" and membership.left_on is not None:
+        # Back in the network (or the removal undone): they have not left, whatever the old date said.
+        changes["left_on"] = None
     for key, new in changes.items():
         old = getattr(membership, key)
         if old != new:
@@ -165,6 +168,8 @@ def set_status(session: Session, network_id: int, person_ids: Sequence[int], sta
             values: dict[str, Any] = {"status": status, "updated_at": utcnow()}
             if status == "left":
                 values["left_on"] = dt.date.today()
+            else:
+                values["left_on"] = None  # back in the network: no longer counted as having left
             session.execute(
                 update(Membership).where(Membership.id.in_([r[0] for r in rows])).values(**values)
             )

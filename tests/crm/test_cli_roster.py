@@ -128,3 +128,17 @@ def test_import_undo_sends_a_roster_refresh_to_roster_undo(
     finally:
         database.dispose()
     assert _count(db, capsys, "--type", "msp") == 0
+
+
+def test_the_wrong_chamber_for_a_file_changes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "k.db")
+    assert _run(capsys, "--db", db, "roster", str(EP), "--as-of", "2024-01-01", "--json")[0] == 0
+    code, out = _run(capsys, "--db", db, "roster", str(EP), "--chamber", "Senedd", "--json")
+    assert code == 1 and "lists no members of the Senedd" in out["error"]
+    vacant = tmp_path / "vacant.csv"
+    vacant.write_text("Name,Party,Constituency\nVacant,,Falkirk East\n", encoding="utf-8")
+    code, out = _run(capsys, "--db", db, "roster", str(vacant), "--chamber", "Scottish Parliament", "--json")
+    assert code == 1 and "lists no members" in out["error"]
+    assert _count(db, capsys, "--type", "msp") == 10

@@ -173,7 +173,7 @@ class RepresentativesPage(QWidget):
         if generation != self._generation:
             return
         self._members = members
-        noun = chambers.MEMBER_NOUN.get(chamber, "member")
+        noun = chambers.MEMBER_NOUN.get(chambers.chamber_kind(chamber), "member")
         rows = [
             (
                 m.person_id,
@@ -184,7 +184,7 @@ class RepresentativesPage(QWidget):
                 m.start_date,
                 None if m.current else m.end_date,
                 m.email or "",
-                noun if m.current else chambers.former_label(chamber),
+                noun if m.current else chambers.former_label(chambers.chamber_kind(chamber)),
             )
             for m in members
         ]
@@ -224,8 +224,6 @@ class RepresentativesPage(QWidget):
         from ui.roster_dialog import RosterDialog
 
         dialog = RosterDialog(self.runner, self)
-        if self.chamber:
-            dialog.chamber_box.setCurrentIndex(0)
         dialog.data_changed.connect(self._roster_changed)
         self.dialog = dialog
         dialog.open()

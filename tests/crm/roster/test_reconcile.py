@@ -438,3 +438,64 @@ def test_representatives_and_party_counts(db: Database, tmp_path: Path) -> None:
         assert [(m.name, m.end_date) for m in former] == [(members[0].name, dt.date(2024, 1, 1))]
         assert sum(n for _p, n in current.party_counts(everyone)) == 8
         assert current.chamber_counts(s) == [(SP, 8)]
+
+
+def test_each_council_is_refreshed_on_its_own(db: Database, tmp_path: Path) -> None:
+    fife = tmp_path / "fife.csv"
+    fife.write_text(
+        "Councillor,Party,Ward\nAnn Ward,Labour,Kirkcaldy Central\nBob Reid,SNP,Glenrothes West\n",
+        encoding="utf-8",
+    )
+    glasgow = tmp_path / "glasgow.csv"
+    glasgow.write_text("Councillor,Party,Ward\nCara Bell,Green,Anderston\n", encoding="utf-8")
+    _refresh(db, fife, dt.date(2022, 5, 6), chamber="Fife Council")
+    _refresh(db, glasgow, dt.date(2022, 5, 6), chamber="Glasgow City Council")
+    with db.transaction() as s:
+        typed = people_service.create_person(
+            s, first_name="Typed", last_name="Councillor", types=["councillor"]
+        ).id
+    fife.write_text("Councillor,Party,Ward\nAnn Ward,Labour,Kirkcaldy Central\n", encoding="utf-8")
+    out = _refresh(db, fife, dt.date(2024, 1, 1), chamber="Fife Council").as_dict()
+    assert (out["ended"], out["continuing"]) == (1, 1)  # Bob Reid; Glasgow and the typed councillor untouched
+    assert _current(db, "Glasgow City Council") == {"Cara Bell": ("Green", "Anderston", dt.date(2022, 5, 6))}
+    with db.session() as s:
+        assert count_people(s, PersonFilter(types=["councillor"])) == 3  # Ann, Cara, and the typed one
+        assert count_people(s, PersonFilter(chamber="Local council")) == 2
+        assert count_people(s, PersonFilter(chamber="Fife Council")) == 1
+        ann = s.scalars(select(Person).where(Person.last_name == "Ward")).one()
+        assert ann.title == "Cllr"
+        from crm.roster import current
+
+        assert current.standing_of(s, ann.id) == ["Councillor on Fife Council for Kirkcaldy Central (Labour)"]
+        assert s.scalars(select(ElectedRole).where(ElectedRole.person_id == typed)).all() == []
+
+
+def test_a_list_of_councillors_must_name_its_council(tmp_path: Path) -> None:
+    from crm.roster.readers import RosterError
+
+    path = tmp_path / "councillors.csv"
+    path.write_text("Councillor,Party,Ward\nAnn Ward,Labour,Kirkcaldy Central\n", encoding="utf-8")
+    with pytest.raises(RosterError, match="does not say which council"):
+        read_roster(path)
+    with pytest.raises(RosterError, match="does not say which council"):
+        read_roster(path, "Local council")
+    assert read_roster(path, "Fife Council").chamber == "Fife Council"
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("Scottish National Party", "SNP", True),
+        ("Scottish Conservative and Unionist Party", "Conservative", True),
+        ("Labour (Co-op)", "Labour", True),
+        ("Plaid Cymru - The Party of Wales", "Plaid Cymru", True),
+        ("Liberal Democrat", "Scottish Liberal Democrats", True),
+        ("Scottish Greens", "Scottish Green Party", True),
+        ("Independent", "Scottish National Party", False),
+        ("Alba Party", "SNP", False),
+    ],
+)
+def test_party_names_compared_loosely(a: str, b: str, same: bool) -> None:
+    from crm.roster.reconcile import _party_key
+
+    assert (_party_key(a) == _party_key(b)) is same
