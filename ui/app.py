@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 _STARTED = time.perf_counter()
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QWidget
+    from PySide6.QtWidgets import QApplication, QWidget
 
     from crm.db import Database
 
@@ -127,6 +127,13 @@ def _follow_dark_mode(app: object) -> None:
         app.setStyle("Fusion")
 
 
+def configure_application(app: QApplication) -> None:
+    """What every Kindred QApplication needs, the real one and the tests' alike."""
+    from ui.wheel_guard import install_wheel_guard
+
+    install_wheel_guard(app)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.version:
@@ -149,6 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setOrganizationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("kindred")
+    configure_application(app)
     _follow_dark_mode(app)
     try:
         from ui.resources import app_icon

@@ -101,7 +101,11 @@ def render(outdir: Path, width: int = 1280, height: int = 800, *, dark: bool = F
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
+    from ui.wheel_guard import install_wheel_guard
+
     app = QApplication.instance() or QApplication(["kindred-screenshots"])
+    assert isinstance(app, QApplication)
+    install_wheel_guard(app)
     if dark:
         _dark_palette(app)
     for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
