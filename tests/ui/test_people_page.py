@@ -246,3 +246,20 @@ def test_bulk_add_to_an_event(qtbot: Any, main_window: Any) -> None:
     with main_window.db.session() as session:
         statuses = {pid: status for _a, pid, _n, status, _notes in events.attendance(session, event_id)}
     assert all(statuses[pid] == "attended" for pid in chosen)
+
+
+def test_no_sort_arrow_over_results_ranked_by_relevance(qtbot: Any, main_window: Any) -> None:
+    page = _page(main_window)
+    header = page.table.horizontalHeader()
+    with qtbot.waitSignal(page.model.ids_loaded, timeout=10_000):
+        header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+    page.model._user_sorted = False  # as after start-up: name order, nothing chosen
+    with qtbot.waitSignal(page.model.ids_loaded, timeout=10_000):
+        qtbot.keyClicks(page.search_edit, "floinn")
+    assert header.sortIndicatorSection() == -1
+    assert page.model.ranked
+    # Choosing a column sorts the results by it, and then the arrow says so.
+    with qtbot.waitSignal(page.model.ids_loaded, timeout=10_000):
+        header.setSortIndicator(0, Qt.SortOrder.DescendingOrder)
+    assert not page.model.ranked
+    assert header.sortIndicatorSection() == 0

@@ -131,6 +131,11 @@ class PeopleModel(QAbstractTableModel):
         self._user_sorted = True
         return self.reload()
 
+    @property
+    def ranked(self) -> bool:
+        """The rows are in order of relevance to a search, not by any column."""
+        return self._effective_sort() == "rank"
+
     def _effective_sort(self) -> str:
         # A search shows the best matches first until the user picks a column to sort by.
         if self._filter.text and not self._user_sorted and self.runner.db.is_sqlite:

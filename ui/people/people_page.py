@@ -242,6 +242,8 @@ class PeoplePage(QWidget):
         self.table = PeopleTable()
         self.table.setModel(self.model)
         self.table.horizontalHeader().sortIndicatorChanged.connect(self._sort_changed)
+        self.model.first_screen_loaded.connect(self._show_sort_order)
+        self.model.ids_loaded.connect(self._show_sort_order)
         self.table.horizontalHeader().customContextMenuRequested.connect(self._header_menu)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
@@ -488,6 +490,15 @@ class PeoplePage(QWidget):
         for action in self.bulk_actions.values():
             action.setEnabled(bool(n))
         self.actions_button.setText(f"Actions ({n:,})" if n and n > 1 else "Actions")
+
+    def _show_sort_order(self, *_args: Any) -> None:
+        """No arrow over results ranked by relevance: no column orders them."""
+        header = self.table.horizontalHeader()
+        if self.model.ranked and header.sortIndicatorSection() != -1:
+            header.blockSignals(True)
+            header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+            header.blockSignals(False)
+            header.viewport().update()
 
     def _sort_changed(self, section: int, order: Qt.SortOrder) -> None:
         if 0 <= section < self.model.columnCount():

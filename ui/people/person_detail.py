@@ -480,6 +480,8 @@ class PersonDetail(QWidget):
                 )
                 self._org_model.setStringList(org_names)
                 if person_id is None:
+                    # A new person starts at the start: their details, not the tab last used.
+                    self.tabs.setCurrentIndex(0)
                     snap: Snapshot = {f: None for f in PERSON_FIELDS}
                     snap.update({f: False for f in _BOOL_FIELDS}, organisation_id=None, types=[], tags=[])
                     org_name = ""
@@ -528,6 +530,8 @@ class PersonDetail(QWidget):
         if person_id is None:
             for table in (self.membership_table, self.roles_table, self.consent_table, self.timeline_table):
                 table.setRowCount(0)
+            # A new person has no history: no count left over from whoever was shown before.
+            self.tabs.setTabText(4, "Timeline")
             return
         rows = session.execute(
             select(
