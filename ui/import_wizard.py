@@ -203,7 +203,7 @@ class FilePage(_Page):
     def __init__(self) -> None:
         super().__init__(
             "Choose a file",
-            "A contact list as .xlsx, .xlsm, .xls, .ods, .csv or .txt. Nothing is changed until the last step.",
+            "A contact list as .xlsx, .xlsm, .xlsb, .xls, .ods, .csv or .txt. Nothing is changed until the last step.",
         )
         self.path_edit = QLineEdit()
         self.path_edit.setPlaceholderText("File to import")

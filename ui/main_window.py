@@ -53,7 +53,7 @@ from ui.tasks import TaskContext, TaskRunner, emit
 SETTINGS_ORG = "Kindred"
 SETTINGS_APP = "Kindred"
 RECENT_LIMIT = 8
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".tsv", ".txt")
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".csv", ".tsv", ".txt")
 BADGE_ROLE = Qt.ItemDataRole.UserRole + 10
 KEY_ROLE = Qt.ItemDataRole.UserRole + 11
 
