@@ -63,7 +63,7 @@ def _strip_password(target: str) -> str:
 
 
 def recent_databases() -> list[str]:
-    from ui.main_window import settings
+    from ui.settings import settings
 
     value = settings().value("recent_databases", [])
     if isinstance(value, str):
@@ -75,7 +75,8 @@ def remember_recent(target: str | None) -> None:
     """Most recent first; team database addresses are kept without their password."""
     from crm.db import resolve_url
 
-    from ui.main_window import RECENT_LIMIT, settings
+    from ui.main_window import RECENT_LIMIT
+    from ui.settings import settings
 
     if target is None:
         url = resolve_url(None)

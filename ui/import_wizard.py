@@ -63,7 +63,7 @@ from crm.importing import (
 from crm.importing.reader import SUPPORTED_SUFFIXES, column_letter
 from crm.models import CONSENT_PURPOSES, LAWFUL_BASES, MEMBERSHIP_ROLES, STAKEHOLDER_LABELS
 
-from ui import dialogs
+from ui import dialogs, preferences
 from ui.tasks import Task, TaskContext, TaskRunner, emit
 
 PREVIEW_ROWS = 5
@@ -79,7 +79,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, dt.date):
-        return value.strftime("%d/%m/%Y")
+        return preferences.format_date(value)
     text = str(value)
     return text if len(text) <= 120 else text[:120] + "…"
 
@@ -601,7 +601,7 @@ class OptionsPage(_Page):
         self.basis.setAccessibleName("Lawful basis")
         self.consent_date = QDateEdit(QDate.currentDate())
         self.consent_date.setCalendarPopup(True)
-        self.consent_date.setDisplayFormat("dd/MM/yyyy")
+        self.consent_date.setDisplayFormat(preferences.qt_date_format())
         self.consent_date.setAccessibleName("Consent given on")
         self.consent_source = QLineEdit()
         self.consent_source.setPlaceholderText("How it was given, e.g. tick box on the sign-up form")

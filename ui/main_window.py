@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -46,12 +46,11 @@ from crm.db import Database
 from crm.filters import PersonFilter
 from crm.services import interactions, views
 
-from ui import dialogs
+from ui import dialogs, preferences
 from ui.people.people_page import PeoplePage
+from ui.settings import settings
 from ui.tasks import TaskContext, TaskRunner, emit
 
-SETTINGS_ORG = "Kindred"
-SETTINGS_APP = "Kindred"
 RECENT_LIMIT = 8
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".csv", ".tsv", ".txt")
 BADGE_ROLE = Qt.ItemDataRole.UserRole + 10
@@ -69,10 +68,6 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
 )
 
 _OPEN_WINDOWS: list[MainWindow] = []
-
-
-def settings() -> QSettings:
-    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, SETTINGS_ORG, SETTINGS_APP)
 
 
 class _BadgeDelegate(QStyledItemDelegate):
@@ -136,6 +131,7 @@ class MainWindow(QMainWindow):
         self.runner = runner
         self.db: Database = runner.db
         self.owns_database = owns_database
+        preferences.apply(preferences.load())
         self.undo_stack = QUndoStack(self)
         self.pages: dict[str, QWidget] = {}
         self._page_index: dict[str, int] = {}
@@ -249,6 +245,11 @@ class MainWindow(QMainWindow):
         self.trash_action = self._action(
             edit, "Move to &Trash", self.trash_selected, QKeySequence.StandardKey.Delete
         )
+        edit.addSeparator()
+        self.preferences_action = self._action(
+            edit, "&Preferences…", self.open_preferences, QKeySequence.StandardKey.Preferences
+        )
+        self.preferences_action.setMenuRole(QAction.MenuRole.PreferencesRole)
 
         view = bar.addMenu("&View")
         filters_action = view.addAction("&Filters")
@@ -665,6 +666,16 @@ class MainWindow(QMainWindow):
             )
 
         self.runner.run(work, on_done=done, label="Loading sample data…", parent_widget=self, write=True)
+
+    def open_preferences(self) -> QDialog:
+        from ui.preferences import PreferencesDialog
+
+        dialog = PreferencesDialog(self)
+        # Dates already on show are redrawn in the new format.
+        dialog.accepted.connect(self.refresh_all)
+        self.active_dialog = dialog
+        dialog.open()
+        return dialog
 
     def about(self) -> None:
         where = self.db.location

@@ -48,6 +48,16 @@ def qapp(qapp: QApplication) -> QApplication:
     return qapp
 
 
+@pytest.fixture(autouse=True)
+def _default_preferences() -> Iterator[None]:
+    """Preferences are process-wide once applied: each test starts and ends with the defaults."""
+    from ui import preferences
+
+    preferences.apply(preferences.Preferences())
+    yield
+    preferences.apply(preferences.Preferences())
+
+
 def _settle(runner: TaskRunner) -> None:
     """Let running work finish and deliver its queued callbacks before the database closes."""
     runner.wait_for_all()

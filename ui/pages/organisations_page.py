@@ -29,7 +29,7 @@ from crm.models import NATIONS, PARTNER_STATUSES, SECTORS, Organisation
 from crm.services import organisations
 from crm.validation import check_length, normalise_email, normalise_phone, normalise_postcode
 
-from ui import dialogs
+from ui import dialogs, preferences
 from ui.pages.common import (
     Column,
     EmptyState,
@@ -374,6 +374,8 @@ class OrganisationsPage(QWidget):
         loaded: dict[str, str] = {}
         for key, _label in FIELDS:
             value = "" if values is None or values.get(key) is None else str(values[key])
+            if new and key == "nation":
+                value = preferences.current().default_nation  # the user's own, from Preferences
             widget = self.inputs[key]
             widget.blockSignals(True)
             if isinstance(widget, QComboBox):

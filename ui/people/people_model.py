@@ -28,6 +28,7 @@ from crm import filters
 from crm.filters import PersonFilter
 from crm.models import STAKEHOLDER_LABELS, StakeholderType
 
+from ui import preferences
 from ui.tasks import Task, TaskContext, TaskRunner, emit
 
 PAGE_SIZE = 250
@@ -48,10 +49,8 @@ def available_columns() -> dict[str, str]:
 def _display(key: str, value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, dt.datetime):
-        return value.strftime("%d/%m/%Y %H:%M")
     if isinstance(value, dt.date):
-        return value.strftime("%d/%m/%Y")
+        return preferences.format_date(value)
     if key == "type":
         try:
             return STAKEHOLDER_LABELS[StakeholderType(value)]

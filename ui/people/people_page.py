@@ -47,7 +47,7 @@ from crm.models import MEMBERSHIP_ROLES, MEMBERSHIP_STATUSES, AttendanceStatus, 
 from crm.services import events, networks, people, tags, views
 from crm.util import chunked
 
-from ui import dialogs
+from ui import dialogs, preferences
 from ui.people.filter_panel import FilterPanel
 from ui.people.people_model import DEFAULT_COLUMNS, PeopleModel, available_columns
 from ui.people.person_detail import PersonDetail, _FormDialog
@@ -771,7 +771,11 @@ class PeoplePage(QWidget):
             f"Put {_people(len(ids))} on an event's list, or mark them as attended or sent apologies.",
         )
         event = dialog.combo(
-            "&Event", [f"{name} ({starts:%d/%m/%Y})" if starts else name for _e, name, starts in choices]
+            "&Event",
+            [
+                f"{name} ({preferences.format_date(starts)})" if starts else name
+                for _e, name, starts in choices
+            ],
         )
         for i, (eid, _name, _starts) in enumerate(choices):
             event.setItemData(i, eid)

@@ -58,7 +58,7 @@ from crm.models import (
 from crm.services import consent, interactions, networks, people, roles
 from crm.validation import normalise_email, normalise_phone, normalise_postcode
 
-from ui import dialogs
+from ui import dialogs, preferences
 from ui.tasks import TaskContext, TaskRunner, emit
 from ui.undo import CreatePersonCommand, EditPersonCommand, Snapshot, apply_snapshot, person_snapshot
 from ui.widgets import align_form_labels
@@ -74,7 +74,7 @@ TITLES = ("", "Ms", "Mr", "Mrs", "Miss", "Mx", "Dr", "Prof", "Cllr", "Rev", "Sir
 
 
 def _date_text(value: dt.date | None) -> str:
-    return value.strftime("%d/%m/%Y") if value else ""
+    return preferences.format_date(value) if value else ""
 
 
 def _pydate(value: QDate) -> dt.date:
@@ -167,7 +167,7 @@ class _FormDialog(QDialog):
     def date(self, label: str, *, optional: bool = False) -> QDateEdit:
         edit = QDateEdit(QDate.currentDate())
         edit.setCalendarPopup(True)
-        edit.setDisplayFormat("dd/MM/yyyy")
+        edit.setDisplayFormat(preferences.qt_date_format())
         edit.setAccessibleName(label.replace("&", ""))
         if optional:
             edit.setMinimumDate(QDate(1900, 1, 1))
@@ -483,6 +483,7 @@ class PersonDetail(QWidget):
                     # A new person starts at the start: their details, not the tab last used.
                     self.tabs.setCurrentIndex(0)
                     snap: Snapshot = {f: None for f in PERSON_FIELDS}
+                    snap["nation"] = preferences.current().default_nation or None
                     snap.update({f: False for f in _BOOL_FIELDS}, organisation_id=None, types=[], tags=[])
                     org_name = ""
                     self._fill_related(session, None)
