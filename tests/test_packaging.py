@@ -318,10 +318,9 @@ def test_the_bundle_launcher_starts_the_same_main_as_the_kindred_command() -> No
 
 def test_a_wheel_ships_the_icons_and_resources(tmp_path: Path) -> None:
     """``pip install .`` (not editable) must carry what the window loads at run time."""
+    import shutil
     import subprocess
     import zipfile
-
-    import shutil
 
     # A copy of the source, so the build's own folders stay out of the checkout.
     source = tmp_path / "src"
