@@ -138,7 +138,9 @@ def add_filter_options(parser: argparse.ArgumentParser) -> None:
         metavar="PURPOSE",
         help="with consent or a lawful basis for this purpose (e.g. newsletter)",
     )
-    g.add_argument("--contacted-before", type=_date, metavar="DATE", help="last contacted before DATE, or never")
+    g.add_argument(
+        "--contacted-before", type=_date, metavar="DATE", help="last contacted before DATE, or never"
+    )
     g.add_argument("--contacted-after", type=_date, metavar="DATE", help="last contacted on or after DATE")
     g.add_argument(
         "--trash", action="store_true", help="people in the Trash instead (default: not in the Trash)"

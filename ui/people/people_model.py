@@ -156,7 +156,7 @@ class PeopleModel(QAbstractTableModel):
 
         def first_screen(ctx: TaskContext) -> list[int]:
             with ctx.db.session() as session:
-                return filters.person_ids(
+                return filters.first_screen_ids(
                     session, person_filter, sort=sort, descending=descending, limit=FIRST_SCREEN
                 )
 
@@ -171,7 +171,7 @@ class PeopleModel(QAbstractTableModel):
         the rest in the background."""
         self._generation += 1
         with self.runner.db.session() as session:
-            ids = filters.person_ids(
+            ids = filters.first_screen_ids(
                 session,
                 self._filter,
                 sort=self._effective_sort(),

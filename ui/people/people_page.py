@@ -57,7 +57,8 @@ from ui.undo import TrashPeopleCommand
 SEARCH_DEBOUNCE_MS = 150
 BULK_CHUNK = 2_000
 CONFIRM_TRASH_ABOVE = 50
-MIN_SEARCH_LENGTH = 2
+# One letter searches as you type too: its first screen comes from the search index at once.
+MIN_SEARCH_LENGTH = 1
 
 
 def _people(n: int) -> str:
@@ -357,8 +358,9 @@ class PeoplePage(QWidget):
     def apply_filter(self, *, short_search: bool = False) -> Task[list[int]]:
         """Re-run the query with what the search box and filter panel say now.
 
-        A single typed character does not search until Enter is pressed: it would match half of
-        a large list and make the next, more useful keystroke wait.
+        Every keystroke searches (after a short pause): even one letter, which matches half of a
+        large list, shows its first screen at once from the search index (the rest and the count
+        follow in the background). ``short_search`` is kept for Enter, which searches at once.
         """
         self._debounce.stop()
         f = self.current_filter()
