@@ -398,7 +398,7 @@ def first_screen_ids(
     text_only = dataclasses.replace(f, text=None)
     if not tokens or sort != "rank" or _dialect(session) != "sqlite" or not text_only.is_empty():
         return person_ids(session, f, sort=sort, descending=descending, limit=limit)
-    hits = list(
+    hits: list[int] = list(
         session.scalars(
             select(literal_column("rowid"))
             .select_from(text("person_fts"))
