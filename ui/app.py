@@ -130,9 +130,9 @@ def _follow_dark_mode(app: object) -> None:
 
 def configure_application(app: QApplication) -> None:
     """What every Kindred QApplication needs, the real one and the tests' alike."""
-    from ui.wheel_guard import install_wheel_guard
+    from ui.app_filter import install_app_filter
 
-    install_wheel_guard(app)
+    install_app_filter(app)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -26,7 +26,7 @@ OFFSCREEN_NOISE = "This plugin does not support"
 
 _MINE = {
     "test_person_detail.py",
-    "test_wheel_guard.py",
+    "test_app_filter.py",
     "test_people_page.py",
     "test_main_window.py",
     "test_people_model.py",

@@ -53,12 +53,14 @@ from ui.people.people_model import DEFAULT_COLUMNS, PeopleModel, available_colum
 from ui.people.person_detail import PersonDetail, _FormDialog
 from ui.tasks import Task, TaskContext, TaskRunner, emit
 from ui.undo import TrashPeopleCommand
+from ui.widgets import compact_combos
 
 SEARCH_DEBOUNCE_MS = 150
 BULK_CHUNK = 2_000
 CONFIRM_TRASH_ABOVE = 50
 # One letter searches as you type too: its first screen comes from the search index at once.
 MIN_SEARCH_LENGTH = 1
+LIST_MIN_WIDTH = 400
 
 
 def _people(n: int) -> str:
@@ -236,7 +238,8 @@ class PeoplePage(QWidget):
         self.filter_scroll.setWidget(self.filter_panel)
         self.filter_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.filter_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.filter_scroll.setMinimumWidth(self.filter_panel.sizeHint().width() + 20)
+        compact_combos(self.filter_panel, 7)
+        self.filter_scroll.setMinimumWidth(self.filter_panel.minimumSizeHint().width() + 16)
         self.filter_scroll.setAccessibleName("Filters")
         self.filter_scroll.hide()
 
@@ -273,6 +276,8 @@ class PeoplePage(QWidget):
         self.splitter.setStretchFactor(2, 2)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setSizes([0, 560, 440])
+        # Enough of the list to read a name, an organisation and a job title.
+        self.list_stack.setMinimumWidth(LIST_MIN_WIDTH)
 
         list_page = QWidget()
         body = QVBoxLayout(list_page)
@@ -565,7 +570,20 @@ class PeoplePage(QWidget):
     def _toggle_filters(self, on: bool) -> None:
         if on:
             self.filter_panel.refresh_choices()
+        if on == self.filter_scroll.isVisible():
+            return
+        sizes = self.splitter.sizes()
         self.filter_scroll.setVisible(on)
+        total = sum(sizes[1:]) + (sizes[0] if not on else 0)
+        if total <= 0:
+            return  # not laid out yet: the splitter shares the space itself
+        # The filters take their width from the list and the person panel alike, so neither is
+        # squeezed (QSplitter would take it all from its neighbour, the list).
+        panel = self.filter_scroll.minimumWidth() if on else 0
+        rest = total - panel
+        share = sizes[1] / max(sizes[1] + sizes[2], 1)
+        list_width = max(LIST_MIN_WIDTH, round(rest * share))
+        self.splitter.setSizes([panel, list_width, max(rest - list_width, 0)])
 
     # --- people -------------------------------------------------------------------------------
 

@@ -61,7 +61,7 @@ from crm.validation import normalise_email, normalise_phone, normalise_postcode
 from ui import dialogs, preferences
 from ui.tasks import TaskContext, TaskRunner, emit
 from ui.undo import CreatePersonCommand, EditPersonCommand, Snapshot, apply_snapshot, person_snapshot
-from ui.widgets import align_form_labels
+from ui.widgets import align_form_labels, compact_combos
 
 _TEXT_FIELDS = tuple(
     f for f in PERSON_FIELDS if f not in ("notes", "do_not_contact", "email_opt_out", "post_opt_out")
@@ -81,7 +81,7 @@ def _pydate(value: QDate) -> dt.date:
     return dt.date(value.year(), value.month(), value.day())
 
 
-def _table(headers: list[str], name: str, empty: str = "", stretch: int = 0) -> QTableWidget:
+def _table(headers: list[str], name: str, empty: str = "") -> QTableWidget:
     """A read-only table; ``empty`` is shown instead while it has no rows."""
     table = QTableWidget(0, len(headers))
     table.setProperty("emptyText", empty)
@@ -92,9 +92,11 @@ def _table(headers: list[str], name: str, empty: str = "", stretch: int = 0) -> 
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     header = table.horizontalHeader()
-    header.setStretchLastSection(False)
+    # Every column as wide as its text ("Pentlands", never "P…"); the last takes what is left. In
+    # a narrow panel the table scrolls sideways rather than cutting a value short.
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    header.setStretchLastSection(True)
+    table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
     table.setAlternatingRowColors(True)
     return table
 
@@ -249,6 +251,8 @@ class PersonDetail(QWidget):
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
+        # Every tab always in view: the panel is never narrower than its tabs (no scroll arrows).
+        self.tabs.setUsesScrollButtons(False)
         self.tabs.addTab(self._build_details(), "Details")
         self.tabs.addTab(self._build_networks(), "Networks")
         self.tabs.addTab(self._build_roles(), "Elected roles")
@@ -335,7 +339,8 @@ class PersonDetail(QWidget):
             check.setAccessibleName(f"Stakeholder type {kind.label}")
             check.toggled.connect(self._mark_dirty)
             self.type_checks[kind.value] = check
-            grid.addWidget(check, i // 3, i % 3)
+            # Two columns, so the form fits a narrow panel (1280 × 800 with the filters open).
+            grid.addWidget(check, i // 2, i % 2)
 
         prefs = QGroupBox("Tags and communication")
         pform = QFormLayout(prefs)
@@ -345,18 +350,20 @@ class PersonDetail(QWidget):
         self.tags_edit.textEdited.connect(self._mark_dirty)
         pform.addRow("Tags", self.tags_edit)
         self.bool_checks: dict[str, QCheckBox] = {}
-        checks = QHBoxLayout()
-        for key, label in (
-            ("do_not_contact", "Do not contact"),
-            ("email_opt_out", "No email"),
-            ("post_opt_out", "No post"),
+        checks = QGridLayout()
+        for i, (key, label) in enumerate(
+            (
+                ("do_not_contact", "Do not contact"),
+                ("email_opt_out", "No email"),
+                ("post_opt_out", "No post"),
+            )
         ):
             check = QCheckBox(label)
             check.setAccessibleName(label)
             check.toggled.connect(self._mark_dirty)
             self.bool_checks[key] = check
-            checks.addWidget(check)
-        checks.addStretch(1)
+            checks.addWidget(check, i // 2, i % 2)
+        checks.setColumnStretch(2, 1)
         pform.addRow("Preferences", checks)
 
         other = QGroupBox("Notes")
@@ -374,10 +381,14 @@ class PersonDetail(QWidget):
         # One label width for every group, so the fields line up down the whole form.
         align_form_labels([form, cform, aform, pform, oform])
         outer.addStretch(1)
+        compact_combos(page, 8)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        # The form narrows with the panel; it never scrolls sideways.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(page)
+        self.details_scroll = scroll
         return scroll
 
     def _build_networks(self) -> QWidget:
@@ -407,7 +418,6 @@ class PersonDetail(QWidget):
             ["Chamber", "Party", "Seat", "Role", "Dates"],
             "Elected roles",
             "No elected roles. Add a seat or office with “Add role…”; ended roles stay here as history.",
-            stretch=2,
         )
         buttons = QHBoxLayout()
         self.add_role_button = QPushButton("Add role…")
@@ -429,7 +439,6 @@ class PersonDetail(QWidget):
             ["Purpose", "Basis", "Recorded", "Source", "Withdrawn"],
             "Consent records",
             "No consent recorded. Record who agreed to what, when and how with “Record consent…”.",
-            stretch=3,
         )
         buttons = QHBoxLayout()
         self.add_consent_button = QPushButton("Record consent…")
@@ -451,9 +460,7 @@ class PersonDetail(QWidget):
             ["Date", "Kind", "Subject", "Owner", "Follow-up"],
             "Timeline of interactions",
             "No interactions yet. Log a meeting, call, email or letter with “Log interaction…”.",
-            stretch=2,
         )
-        self.timeline_table.horizontalHeader().setStretchLastSection(False)
         buttons = QHBoxLayout()
         log = QPushButton("Log interaction…")
         log.clicked.connect(self.open_log_interaction)

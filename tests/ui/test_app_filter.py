@@ -1,10 +1,11 @@
-"""The mouse wheel scrolls forms; it never changes a combo box, spin box or date field without focus."""
+"""The application filter: the mouse wheel never changes an unfocused combo box, spin box or date
+field; text cut short in a list shows in full as a tooltip."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QDate, QPoint, QPointF, Qt
+from PySide6.QtCore import QDate, QEvent, QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDateEdit, QLineEdit, QScrollArea, QSpinBox, QVBoxLayout, QWidget
 
@@ -74,3 +75,33 @@ def test_a_focused_field_still_takes_the_wheel(qtbot: Any) -> None:
     qtbot.waitUntil(spin.hasFocus)
     _wheel(spin, 1)
     assert spin.value() == 1
+
+
+def test_text_cut_short_in_a_list_shows_in_full_as_a_tooltip(qtbot: Any) -> None:
+    from PySide6.QtGui import QStandardItem, QStandardItemModel
+    from PySide6.QtWidgets import QTableView
+
+    from ui.app_filter import elided_text
+
+    model = QStandardItemModel(2, 1)
+    long_name = "Kindness Leadership Network: first meeting of the new cohort in Dunfermline"
+    model.setItem(0, 0, QStandardItem(long_name))
+    model.setItem(1, 0, QStandardItem("Short"))
+    view = QTableView()
+    view.setModel(model)
+    view.setColumnWidth(0, 120)
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitExposed(view)
+    assert elided_text(view, model.index(0, 0)) == long_name
+    assert elided_text(view, model.index(1, 0)) is None  # fits: no tooltip
+    # The tooltip is really shown when the pointer rests on the cell.
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QToolTip
+
+    rect = view.visualRect(model.index(0, 0))
+    event = QHelpEvent(QEvent.Type.ToolTip, rect.center(), view.viewport().mapToGlobal(rect.center()))
+    QApplication.sendEvent(view.viewport(), event)
+    qtbot.waitUntil(QToolTip.isVisible, timeout=5_000)
+    assert QToolTip.text() == long_name
+    QToolTip.hideText()
