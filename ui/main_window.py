@@ -162,7 +162,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.stack)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setCollapsible(1, False)
-        self.splitter.setSizes([190, 1090])
+        self.splitter.setSizes([160, 1120])
         self.setCentralWidget(self.splitter)
         self._build_menus()
         self._build_status_bar()
@@ -178,7 +178,10 @@ class MainWindow(QMainWindow):
         self.sidebar = QListWidget()
         self.sidebar.setAccessibleName("Sections")
         self.sidebar.setItemDelegate(_BadgeDelegate(self.sidebar))
-        self.sidebar.setMinimumWidth(160)
+        self.sidebar.setMinimumWidth(130)
+        # Labels and badges fit the narrowest sidebar; it never scrolls sideways.
+        self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.sidebar.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.sidebar.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.sidebar.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.sidebar.customContextMenuRequested.connect(self._sidebar_menu)
@@ -262,6 +265,12 @@ class MainWindow(QMainWindow):
         self._action(view, "&Refresh", self.refresh_all, QKeySequence.StandardKey.Refresh)
 
         help_menu = bar.addMenu("&Help")
+        self.help_action = self._action(
+            help_menu, "Kindred &help", self.open_help, QKeySequence.StandardKey.HelpContents
+        )
+        self._action(help_menu, "&Keyboard shortcuts", self.open_shortcuts)
+        self._action(help_menu, "Show the &data folder", self.show_data_folder)
+        help_menu.addSeparator()
         self._action(help_menu, "&About Kindred", self.about)
 
     def _build_status_bar(self) -> None:
@@ -677,6 +686,37 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    def open_help(self) -> QDialog:
+        from ui.help import HelpDialog
+
+        dialog = HelpDialog(self)
+        self.active_dialog = dialog
+        dialog.show()  # modeless: the guide stays open beside the window
+        return dialog
+
+    def open_shortcuts(self) -> QDialog:
+        from ui.help import ShortcutsDialog
+
+        dialog = ShortcutsDialog(self.menuBar(), self)
+        self.active_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def data_folder(self) -> Path:
+        """The folder holding this database (a SQLite file), else Kindred's own data folder."""
+        from crm.db import default_data_dir
+
+        folder = self.db.path.parent if self.db.path is not None else default_data_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def show_data_folder(self) -> Path:
+        """Open the data folder in the file manager (Explorer, Finder…)."""
+        folder = self.data_folder()
+        if not open_folder(folder):
+            dialogs.show_info(self, "Data folder", f"Kindred keeps its data in {folder}")
+        return folder
+
     def about(self) -> None:
         where = self.db.location
         kind = "SQLite file" if self.db.is_sqlite else "team database (PostgreSQL)"
@@ -721,6 +761,14 @@ class MainWindow(QMainWindow):
         if path:
             event.acceptProposedAction()
             self.open_import(path)
+
+
+def open_folder(folder: Path) -> bool:
+    """Show a folder in the system's file manager; a seam tests replace (it opens a window)."""
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
 
 def first_paint_report(window: MainWindow, started: float) -> None:
