@@ -47,6 +47,7 @@ from crm.filters import PersonFilter
 from crm.services import interactions, views
 
 from ui import dialogs, preferences
+from ui.dialogs import FormDialog
 from ui.people.people_page import PeoplePage
 from ui.settings import settings
 from ui.tasks import TaskContext, TaskRunner, emit
@@ -543,9 +544,7 @@ class MainWindow(QMainWindow):
         return self.switch_database(path) if path else None
 
     def connect_team_database(self) -> QDialog:
-        from ui.people.person_detail import _FormDialog
-
-        dialog = _FormDialog("Connect to team database", self)
+        dialog = FormDialog("Connect to team database", self)
         url = dialog.line("&Address")
         url.setPlaceholderText("postgresql://user:password@server/kindred")
         note = QLabel(

@@ -48,9 +48,10 @@ from crm.services import events, networks, people, tags, views
 from crm.util import chunked
 
 from ui import dialogs, preferences
+from ui.dialogs import FormDialog
 from ui.people.filter_panel import FilterPanel
 from ui.people.people_model import DEFAULT_COLUMNS, PeopleModel, available_columns
-from ui.people.person_detail import PersonDetail, _FormDialog
+from ui.people.person_detail import PersonDetail
 from ui.tasks import Task, TaskContext, TaskRunner, emit
 from ui.undo import TrashPeopleCommand
 from ui.widgets import compact_combos
@@ -684,7 +685,7 @@ class PeoplePage(QWidget):
         ids = self.selected_ids()
         if not ids:
             return None
-        dialog = _FormDialog(
+        dialog = FormDialog(
             "Add to network",
             self,
             f"Add {_people(len(ids))} to a network. Anyone already in it keeps their role and status; "
@@ -716,7 +717,7 @@ class PeoplePage(QWidget):
         ids = self.selected_ids()
         if not ids:
             return None
-        dialog = _FormDialog(
+        dialog = FormDialog(
             "Change membership status",
             self,
             f"Change the status of {_people(len(ids))} in one network (those not in it are left alone).",
@@ -743,7 +744,7 @@ class PeoplePage(QWidget):
         ids = self.selected_ids()
         if not ids:
             return None
-        dialog = _FormDialog("Add tag", self, f"Tag {_people(len(ids))}. Type a new tag or pick one.")
+        dialog = FormDialog("Add tag", self, f"Tag {_people(len(ids))}. Type a new tag or pick one.")
         tag = dialog.combo("&Tag", self._tag_names(), editable=True)
         tag.setCurrentText("")
 
@@ -762,7 +763,7 @@ class PeoplePage(QWidget):
         ids = self.selected_ids()
         if not ids:
             return None
-        dialog = _FormDialog("Remove tag", self, f"Remove a tag from {_people(len(ids))}.")
+        dialog = FormDialog("Remove tag", self, f"Remove a tag from {_people(len(ids))}.")
         tag = dialog.combo("&Tag", self._tag_names())
 
         def accept() -> None:
@@ -785,7 +786,7 @@ class PeoplePage(QWidget):
         if not choices:
             dialogs.show_info(self, "Add to event", "There are no events yet: create one on the Events page.")
             return None
-        dialog = _FormDialog(
+        dialog = FormDialog(
             "Add to event",
             self,
             f"Put {_people(len(ids))} on an event's list, or mark them as attended or sent apologies.",
@@ -829,7 +830,7 @@ class PeoplePage(QWidget):
     # --- saved views --------------------------------------------------------------------------
 
     def open_save_view(self) -> QDialog:
-        dialog = _FormDialog(
+        dialog = FormDialog(
             "Save view", self, "A saved view keeps these filters and appears in the sidebar and in exports."
         )
         name = dialog.line("&Name")

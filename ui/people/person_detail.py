@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QCompleter,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -59,6 +58,7 @@ from crm.services import consent, interactions, networks, people, roles
 from crm.validation import normalise_email, normalise_phone, normalise_postcode
 
 from ui import dialogs, preferences
+from ui.dialogs import FormDialog
 from ui.tasks import TaskContext, TaskRunner, emit
 from ui.undo import CreatePersonCommand, EditPersonCommand, Snapshot, apply_snapshot, person_snapshot
 from ui.widgets import align_form_labels, compact_combos
@@ -129,54 +129,6 @@ def _fill(table: QTableWidget, rows: list[tuple[Any, list[str]]]) -> None:
             item = QTableWidgetItem(value)
             item.setData(Qt.ItemDataRole.UserRole, key)
             table.setItem(r, c, item)
-
-
-class _FormDialog(QDialog):
-    """A small modal form (add to network, add a role, record consent)."""
-
-    def __init__(self, title: str, parent: QWidget | None, intro: str = "") -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.setMinimumWidth(420)
-        self.form = QFormLayout()
-        self.intro = QLabel(intro)
-        self.intro.setWordWrap(True)
-        self.intro.setVisible(bool(intro))
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.intro)
-        layout.addLayout(self.form)
-        layout.addWidget(self.buttons)
-
-    def combo(self, label: str, items: list[str] | tuple[str, ...], *, editable: bool = False) -> QComboBox:
-        box = QComboBox()
-        box.setEditable(editable)
-        box.addItems(list(items))
-        box.setAccessibleName(label.replace("&", ""))
-        self.form.addRow(label, box)
-        return box
-
-    def line(self, label: str) -> QLineEdit:
-        edit = QLineEdit()
-        edit.setAccessibleName(label.replace("&", ""))
-        self.form.addRow(label, edit)
-        return edit
-
-    def date(self, label: str, *, optional: bool = False) -> QDateEdit:
-        edit = QDateEdit(QDate.currentDate())
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat(preferences.qt_date_format())
-        edit.setAccessibleName(label.replace("&", ""))
-        if optional:
-            edit.setMinimumDate(QDate(1900, 1, 1))
-            edit.setSpecialValueText("—")
-            edit.setDate(edit.minimumDate())
-        self.form.addRow(label, edit)
-        return edit
 
 
 def optional_date(edit: QDateEdit) -> dt.date | None:
@@ -843,7 +795,7 @@ class PersonDetail(QWidget):
     def open_add_to_network(self) -> QDialog:
         with self.runner.db.session() as session:
             names = [n for _id, n, _count in networks.list_networks(session)]
-        dialog = _FormDialog("Add to network", self)
+        dialog = FormDialog("Add to network", self)
         network = dialog.combo("&Network", names)
         role = dialog.combo("&Role", MEMBERSHIP_ROLES, editable=True)
         status = dialog.combo("&Status", MEMBERSHIP_STATUSES)
@@ -867,7 +819,7 @@ class PersonDetail(QWidget):
             dialogs.show_info(self, "Kindred", "Select a membership first.")
             return None
         membership_id = _cell(self.membership_table, row, 0).data(Qt.ItemDataRole.UserRole)
-        dialog = _FormDialog("Change membership", self)
+        dialog = FormDialog("Change membership", self)
         role = dialog.combo("&Role", MEMBERSHIP_ROLES, editable=True)
         role.setCurrentText(_cell(self.membership_table, row, 1).text().lower())
         status = dialog.combo("&Status", MEMBERSHIP_STATUSES)
@@ -883,7 +835,7 @@ class PersonDetail(QWidget):
         return self._open(dialog, accept)
 
     def open_add_role(self) -> QDialog:
-        dialog = _FormDialog("Add elected role", self)
+        dialog = FormDialog("Add elected role", self)
         chamber = dialog.combo("&Chamber", CHAMBERS, editable=True)
         party = dialog.line("&Party")
         constituency = dialog.line("C&onstituency")
@@ -917,7 +869,7 @@ class PersonDetail(QWidget):
         self._run_change(lambda s: roles.end_role(s, role_id), tab=2)
 
     def open_record_consent(self) -> QDialog:
-        dialog = _FormDialog("Record consent", self)
+        dialog = FormDialog("Record consent", self)
         purpose = dialog.combo("&Purpose", CONSENT_PURPOSES, editable=True)
         basis = dialog.combo("&Lawful basis", LAWFUL_BASES)
         source = dialog.line("&How given")
