@@ -52,7 +52,6 @@ from ui.people.people_page import PeoplePage
 from ui.settings import settings
 from ui.tasks import TaskContext, TaskRunner, emit
 
-RECENT_LIMIT = 8
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".csv", ".tsv", ".txt")
 BADGE_ROLE = Qt.ItemDataRole.UserRole + 10
 KEY_ROLE = Qt.ItemDataRole.UserRole + 11
@@ -563,7 +562,7 @@ class MainWindow(QMainWindow):
 
     def switch_database(self, target: str) -> MainWindow | None:
         """Open another database in a new window and close this one."""
-        from ui.app import open_or_report, remember_recent
+        from ui.databases import open_or_report, remember_recent
 
         if self.people_page.detail.is_dirty() and not self.people_page.detail.maybe_leave():
             return None
@@ -579,7 +578,7 @@ class MainWindow(QMainWindow):
         return window
 
     def _fill_recent_menu(self) -> None:
-        from ui.app import recent_databases
+        from ui.databases import recent_databases
 
         self.recent_menu.clear()
         entries = recent_databases()
