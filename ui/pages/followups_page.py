@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from crm.services import interactions
+from crm.services.interactions import participant_summaries
 
 from ui.pages.common import (
     Column,
@@ -31,7 +32,7 @@ from ui.pages.common import (
     selected_rows,
     write_undoable,
 )
-from ui.pages.interactions_page import KIND_LABELS, participant_summaries
+from ui.pages.interactions_page import KIND_LABELS
 from ui.tasks import TaskContext, TaskRunner
 
 # Row fields: id, due, state text, subject, people, owner, kind, date, notes, days overdue.
