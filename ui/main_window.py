@@ -47,6 +47,7 @@ from crm.filters import PersonFilter
 from crm.services import interactions, views
 
 from ui import dialogs, preferences
+from ui.changes import Change, ChangeHub
 from ui.dialogs import FormDialog
 from ui.people.people_page import PeoplePage
 from ui.settings import settings
@@ -132,6 +133,9 @@ class MainWindow(QMainWindow):
         self.db: Database = runner.db
         self.owns_database = owns_database
         preferences.apply(preferences.load())
+        # The one "data changed" signal: pages announce their writes here (ui.changes).
+        self.changes = ChangeHub(self)
+        self.changes.data_changed.connect(self._data_changed)
         self.undo_stack = QUndoStack(self)
         self.pages: dict[str, QWidget] = {}
         self._page_index: dict[str, int] = {}
@@ -147,7 +151,7 @@ class MainWindow(QMainWindow):
         self.people_page.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.people_page.import_requested.connect(lambda: self.open_import())
         self.people_page.sample_requested.connect(self.load_sample_data)
-        self.people_page.people_changed.connect(self._people_changed)
+        self.people_page.people_changed.connect(lambda: self.changes.announce(Change(people=True)))
         # The first paint of whichever the people page shows: the list, or the welcome.
         self.people_page.table.viewport().installEventFilter(self)
         self.people_page.welcome.installEventFilter(self)
@@ -407,10 +411,6 @@ class MainWindow(QMainWindow):
                 export.connect(lambda f, title=label: self.open_export(f, title=f"Export — {title}"))
             if (overdue := getattr(page, "overdue_count_changed", None)) is not None:
                 overdue.connect(self._set_badge)
-            for name in ("restored", "changed", "data_changed"):
-                signal = getattr(page, name, None)
-                if signal is not None:
-                    signal.connect(self._people_changed)
         page.setAccessibleName(label)
         self.pages[key] = page
         self._page_index[key] = self.stack.addWidget(page)
@@ -419,7 +419,10 @@ class MainWindow(QMainWindow):
         self.show_page("people")
         self.people_page.show_person(person_id)
 
-    def _people_changed(self) -> None:
+    def _data_changed(self, _change: Change) -> None:
+        """Something was written (``ui.changes``): the People list is refreshed when next shown
+        (every write may touch what it shows: names, organisations, last contacted), and the
+        follow-ups badge now."""
         self._people_stale = self.stack.currentWidget() is not self.people_page
         self.refresh_badge()
 

@@ -31,6 +31,7 @@ from crm.models import AttendanceStatus
 from crm.services import events, networks, views
 
 from ui import dialogs, preferences
+from ui.changes import Change, announce_on
 from ui.pages import common
 from ui.pages.common import (
     Column,
@@ -208,6 +209,7 @@ class EventsPage(QWidget):
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        announce_on(self.data_changed, parent, Change(people=True, events=True))
         self.runner = runner
         self._generation = 0
         self._detail_generation = 0

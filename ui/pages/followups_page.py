@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from crm.services import interactions
 from crm.services.interactions import participant_summaries
 
+from ui.changes import Change, announce_on
 from ui.pages.common import (
     Column,
     EmptyState,
@@ -62,6 +63,7 @@ class FollowUpsPage(QWidget):
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        announce_on(self.data_changed, parent, Change(interactions=True))
         self.runner = runner
         self._generation = 0
         self._detail_generation = 0

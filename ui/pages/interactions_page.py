@@ -30,6 +30,7 @@ from crm.services.interactions import (
 )
 
 from ui import dialogs
+from ui.changes import Change, announce_on
 from ui.pages import common
 from ui.pages.common import (
     ID_ROLE,
@@ -171,6 +172,7 @@ class InteractionsPage(QWidget):
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        announce_on(self.data_changed, parent, Change(people=True, interactions=True))
         self.runner = runner
         self._generation = 0
         self._detail_generation = 0

@@ -30,6 +30,7 @@ from crm.services import organisations
 from crm.validation import check_length, normalise_email, normalise_phone, normalise_postcode
 
 from ui import dialogs, preferences
+from ui.changes import Change, announce_on
 from ui.pages.common import (
     Column,
     EmptyState,
@@ -113,6 +114,7 @@ class OrganisationsPage(QWidget):
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        announce_on(self.data_changed, parent, Change(people=True, organisations=True))
         self.runner = runner
         self._generation = 0
         self._detail_generation = 0
