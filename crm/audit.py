@@ -14,8 +14,20 @@ from sqlalchemy.orm import Session
 from crm.bulk import insert_rows
 from crm.models import AuditEntry, table_of, utcnow
 
+_acting_user: str | None = None
+
+
+def set_acting_user(name: str | None) -> None:
+    """Record changes under this person's name (the user's own, from Preferences) rather than
+    the computer's login name; ``None`` or blank goes back to the login name."""
+    global _acting_user
+    _acting_user = name.strip() if name and name.strip() else None
+
 
 def current_user() -> str:
+    """Who is making changes: the name set with :func:`set_acting_user`, else the login name."""
+    if _acting_user is not None:
+        return _acting_user
     try:
         return getpass.getuser()
     except Exception:  # no login name (some services and containers)

@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from crm import __version__
-from crm.cli_common import Parser, add_filter_options, add_json, filter_from_args, open_db
+from crm.cli_common import (
+    HelpFormatter,
+    Parser,
+    add_filter_options,
+    add_json,
+    filter_from_args,
+    help_epilog,
+    open_db,
+)
 from crm.errors import UserError
 
 Handler = Callable[[argparse.Namespace], dict[str, Any]]
@@ -133,7 +141,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_json(p)
     p.set_defaults(handler=cmd_demo)
 
-    p = sub.add_parser("count", help="count people matching a filter")
+    p = sub.add_parser(
+        "count",
+        help="count people matching a filter",
+        epilog=help_epilog(),
+        formatter_class=HelpFormatter,
+    )
     add_filter_options(p)
     p.add_argument("--view", metavar="NAME", help="use a saved view instead of the options")
     add_json(p)
@@ -153,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
         cli_duplicates,
         cli_export,
         cli_import,
+        cli_imports,
         cli_privacy,
         cli_reports,
         cli_roster,
@@ -160,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_import.register(sub)
     cli_export.register(sub)
+    cli_imports.register(sub)
     cli_duplicates.register(sub)
     cli_roster.register(sub)
     cli_privacy.register(sub)
@@ -188,5 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if wants_json:
         print(json.dumps(result, default=str, ensure_ascii=False))
     else:
-        print(args.human(result) if hasattr(args, "human") else _human(args.command, result))
+        # A command group may say how its results read for people (``set_defaults(human=...)``).
+        human: Callable[[dict[str, Any]], str] | None = getattr(args, "human", None)
+        print(human(result) if human is not None else _human(args.command, result))
     return 2 if result.get("error") else 0

@@ -34,13 +34,49 @@ def _date(value: str) -> dt.date:
     raise argparse.ArgumentTypeError(f"{value!r} is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """Wraps each paragraph of a description or epilog on its own (argparse runs them together)."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        import textwrap
+
+        return "\n\n".join(
+            textwrap.fill(" ".join(part.split()), width, initial_indent=indent, subsequent_indent=indent)
+            for part in text.split("\n\n")
+        )
+
+
+DATE_HELP = "Dates are YYYY-MM-DD (2026-03-31) or DD/MM/YYYY (31/03/2026)."
+
+
+def stakeholder_types_help() -> str:
+    """The stakeholder types a ``--type`` option takes, for help texts."""
+    from crm.models import STAKEHOLDER_LABELS
+
+    return ", ".join(f"{t.value} ({label})" for t, label in STAKEHOLDER_LABELS.items())
+
+
+def help_epilog(*, types: bool = True, dates: bool = True) -> str:
+    """The notes under a command's options: stakeholder types and date formats."""
+    parts = []
+    if types:
+        parts.append(f"Stakeholder types: {stakeholder_types_help()}.")
+    if dates:
+        parts.append(DATE_HELP)
+    return "\n\n".join(parts)
+
+
 def add_json(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--json", action="store_true", help='print one JSON object (errors too, as {"error": …})'
+    )
 
 
 def add_filter_options(parser: argparse.ArgumentParser) -> None:
     """The filter options shared by ``count`` and ``export``."""
-    g = parser.add_argument_group("filter")
+    g = parser.add_argument_group(
+        "filter", "Who to include (default: everyone not in the Trash; all options must match)."
+    )
     g.add_argument("--search", metavar="TEXT", help="names, email, organisation, town (accents ignored)")
     g.add_argument(
         "--type",
@@ -48,30 +84,67 @@ def add_filter_options(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="TYPE",
-        help="stakeholder type, e.g. msp (repeatable: any of)",
+        help="stakeholder type, e.g. msp (repeatable: any of them; the types are listed below)",
     )
-    g.add_argument("--network", metavar="NAME")
-    g.add_argument("--network-role", metavar="ROLE")
-    g.add_argument("--network-status", metavar="STATUS")
+    g.add_argument("--network", metavar="NAME", help="current members of this network")
+    g.add_argument("--network-role", metavar="ROLE", help="with this role in --network (e.g. co-chair)")
     g.add_argument(
-        "--tag", dest="tags", action="append", default=[], metavar="TAG", help="repeatable: all of"
+        "--network-status",
+        metavar="STATUS",
+        help="with this membership status in --network: active, invited, paused or left",
     )
-    g.add_argument("--organisation", metavar="NAME")
-    g.add_argument("--sector", metavar="SECTOR")
-    g.add_argument("--nation", metavar="NATION")
-    g.add_argument("--region", metavar="REGION")
-    g.add_argument("--chamber", metavar="CHAMBER")
-    g.add_argument("--party", metavar="PARTY")
-    g.add_argument("--constituency", metavar="NAME")
-    g.add_argument("--former", action="store_true", help="include former elected roles")
-    g.add_argument("--has-email", action="store_true", default=None)
-    g.add_argument("--has-address", action="store_true", default=None)
-    g.add_argument("--can-email", action="store_true", default=None)
-    g.add_argument("--can-post", action="store_true", default=None)
-    g.add_argument("--consent", metavar="PURPOSE", help="has consent for this purpose")
-    g.add_argument("--contacted-before", type=_date, metavar="DATE")
-    g.add_argument("--contacted-after", type=_date, metavar="DATE")
-    g.add_argument("--trash", action="store_true", help="people in the Trash instead")
+    g.add_argument(
+        "--tag",
+        dest="tags",
+        action="append",
+        default=[],
+        metavar="TAG",
+        help="tagged with TAG (repeatable: all of them)",
+    )
+    g.add_argument("--organisation", metavar="NAME", help="working for this organisation")
+    g.add_argument("--sector", metavar="SECTOR", help="whose organisation is in this sector")
+    g.add_argument(
+        "--nation", metavar="NATION", help="England, Scotland, Wales, Northern Ireland or 'Outside the UK'"
+    )
+    g.add_argument("--region", metavar="REGION", help="e.g. Lothian, South Wales")
+    g.add_argument(
+        "--chamber", metavar="CHAMBER", help="elected to this chamber (e.g. 'Scottish Parliament', Senedd)"
+    )
+    g.add_argument("--party", metavar="PARTY", help="elected for this party")
+    g.add_argument("--constituency", metavar="NAME", help="elected for this constituency or ward")
+    g.add_argument(
+        "--former",
+        action="store_true",
+        help="elected roles that have ended count too (default: current only)",
+    )
+    g.add_argument("--has-email", action="store_true", default=None, help="only people with an email address")
+    g.add_argument(
+        "--has-address", action="store_true", default=None, help="only people with a postal address"
+    )
+    g.add_argument(
+        "--can-email",
+        action="store_true",
+        default=None,
+        help="only people who may be emailed (an address, no opt-out, not do-not-contact)",
+    )
+    g.add_argument(
+        "--can-post",
+        action="store_true",
+        default=None,
+        help="only people who may be written to (an address, no opt-out, not do-not-contact)",
+    )
+    g.add_argument(
+        "--consent",
+        metavar="PURPOSE",
+        help="with consent or a lawful basis for this purpose (e.g. newsletter)",
+    )
+    g.add_argument(
+        "--contacted-before", type=_date, metavar="DATE", help="last contacted before DATE, or never"
+    )
+    g.add_argument("--contacted-after", type=_date, metavar="DATE", help="last contacted on or after DATE")
+    g.add_argument(
+        "--trash", action="store_true", help="people in the Trash instead (default: not in the Trash)"
+    )
 
 
 def filter_from_args(args: argparse.Namespace) -> Any:

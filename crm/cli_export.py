@@ -8,18 +8,34 @@ from typing import Any
 
 
 def register(sub: Any) -> None:
-    from crm.cli_common import add_filter_options, add_json
+    from crm.cli_common import HelpFormatter, add_filter_options, add_json, help_epilog
 
-    p = sub.add_parser("export", help="export a mailing list to .xlsx or .csv")
-    p.add_argument("out", metavar="OUT.xlsx|OUT.csv")
+    p = sub.add_parser(
+        "export",
+        help="export a mailing list to .xlsx or .csv",
+        description="Export people to a workbook (or CSV) for a mail merge. People who asked not to "
+        "be contacted are always left out, and listed on the Excluded sheet with the reason.",
+        epilog=help_epilog(),
+        formatter_class=HelpFormatter,
+    )
+    p.add_argument("out", metavar="OUT.xlsx|OUT.csv", help="the file to write; its ending chooses the format")
     add_filter_options(p)
-    p.add_argument("--view", metavar="NAME", help="export a saved view")
-    p.add_argument("--preset", choices=["mail-merge", "email", "full"], default="mail-merge")
+    p.add_argument("--view", metavar="NAME", help="export a saved view instead of the filter options")
+    p.add_argument(
+        "--preset",
+        choices=["mail-merge", "email", "full"],
+        default="mail-merge",
+        help="the columns: mail-merge (names, salutations, address block and lines, email), email "
+        "(name and email) or full (every field, to edit and import back) (default: %(default)s)",
+    )
     p.add_argument(
         "--purpose",
         choices=["email", "post"],
         default=None,
-        help="the channel whose rules apply (default: the preset's own; mail-merge: post, email: email)",
+        help="the channel whose rules apply: email leaves out people with no email address or who opted "
+        "out of email (one row per address); post leaves out people with no usable postal address or "
+        "who opted out of post (default: the preset's own; mail-merge: post, email: email). "
+        "Do-not-contact, the suppression list and the Trash always leave people out",
     )
     p.add_argument(
         "--ignore-channel-rules",

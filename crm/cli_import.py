@@ -9,23 +9,65 @@ from typing import Any
 
 
 def register(sub: Any) -> None:
-    from crm.cli_common import add_json
+    from crm.cli_common import HelpFormatter, add_json, help_epilog
 
-    p = sub.add_parser("import", help="import people from a spreadsheet (.xlsx, .csv, .xls, .ods)")
-    p.add_argument("file", metavar="FILE")
-    p.add_argument("--sheet", metavar="NAME")
-    p.add_argument("--network", metavar="NAME", help="add everyone imported to this network")
-    p.add_argument("--role", metavar="ROLE", help="their role in --network (default member)")
-    p.add_argument("--tag", dest="tags", action="append", default=[], metavar="TAG")
-    p.add_argument("--type", metavar="TYPE", help="stakeholder type for everyone imported")
-    p.add_argument("--on-duplicate", choices=["skip", "fill", "overwrite", "create"], default="fill")
+    p = sub.add_parser(
+        "import",
+        help="import people from a spreadsheet (.xlsx, .xlsm, .xlsb, .xls, .ods, .csv, .txt)",
+        description="Import people from a spreadsheet. Columns are matched by their headings (or by "
+        "a mapping remembered from the window for the same headings); everything happens in one "
+        "transaction, and `kindred-cli import-undo ID` takes it back.",
+        epilog=help_epilog(dates=False)
+        + "\n\nDates in the file may be real spreadsheet dates, YYYY-MM-DD or DD/MM/YYYY.",
+        formatter_class=HelpFormatter,
+    )
+    p.add_argument("file", metavar="FILE", help="the spreadsheet or CSV file to import")
+    p.add_argument(
+        "--sheet",
+        metavar="NAME",
+        help="the sheet to read (default: the visible sheet that looks most like a list of people)",
+    )
+    p.add_argument("--network", metavar="NAME", help="add everyone imported to this network (default: none)")
+    p.add_argument("--role", metavar="ROLE", help="their role in --network (default: member)")
+    p.add_argument(
+        "--tag",
+        dest="tags",
+        action="append",
+        default=[],
+        metavar="TAG",
+        help="tag everyone imported with TAG (repeatable; default: no tags)",
+    )
+    p.add_argument(
+        "--type",
+        metavar="TYPE",
+        help="stakeholder type for everyone imported, e.g. msp (the types are listed below; default: none)",
+    )
+    p.add_argument(
+        "--on-duplicate",
+        choices=["skip", "fill", "overwrite", "create"],
+        default="fill",
+        help="a row matching someone already in Kindred: skip it; fill only their blank fields; "
+        "overwrite their fields with the file's; or create a new person anyway (default: %(default)s)",
+    )
     p.add_argument("--dry-run", action="store_true", help="report what would happen, change nothing")
-    p.add_argument("--report", metavar="OUT.xlsx", help="save rejected and flagged rows here")
+    p.add_argument(
+        "--report",
+        metavar="OUT.xlsx",
+        help="save the rejected and flagged rows to this workbook (default: none)",
+    )
     add_json(p)
     p.set_defaults(handler=cmd_import)
 
-    p = sub.add_parser("import-undo", help="undo an earlier import")
-    p.add_argument("batch_id", metavar="BATCH_ID", type=int)
+    p = sub.add_parser(
+        "import-undo",
+        help="undo an earlier import",
+        description="Undo an earlier import: the people it created are removed, the fields it changed "
+        "get their old values back and its links go. Refused, changing nothing, if later edits touch "
+        "what it did. `kindred-cli imports` lists the imports and their ids.",
+    )
+    p.add_argument(
+        "batch_id", metavar="BATCH_ID", type=int, help="the import's id (see `kindred-cli imports`)"
+    )
     add_json(p)
     p.set_defaults(handler=cmd_import_undo)
 

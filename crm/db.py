@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -227,7 +228,29 @@ def _alembic_config(connection: Any | None = None) -> Any:
     return cfg
 
 
+_REVISION_LINE = re.compile(r"""^(down_revision|revision)\s*(?::[^=]*)?=\s*(.+)$""", re.MULTILINE)
+
+
+def _head_from_files() -> str | None:
+    """The head revision read straight from the revision files, without importing Alembic (a
+    quarter of a second at start-up when the schema is already current); None when unsure."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in MIGRATIONS_DIR.joinpath("versions").glob("*.py"):
+        found = dict(
+            (m.group(1), m.group(2).strip()) for m in _REVISION_LINE.finditer(script.read_text("utf-8"))
+        )
+        if "revision" not in found:
+            return None
+        revisions.add(found["revision"].strip("'\""))
+        parents.update(re.findall(r"""['"]([^'"]+)['"]""", found.get("down_revision", "")))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
 def head_revision() -> str:
+    if (head := _head_from_files()) is not None:
+        return head
     from alembic.script import ScriptDirectory
 
     head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
@@ -310,12 +333,12 @@ def open_database(
 
 def _migrate(engine: Engine, url: URL) -> Path | None:
     """Bring the schema to head. Backs a SQLite file up first when it holds data. Returns the backup."""
-    from alembic import command
-
     current = current_revision(engine)
     head = head_revision()
     if current == head:
         return None
+    from alembic import command
+
     if current is not None and current not in known_revisions():
         raise NewerSchemaError(
             f"{describe_url(url)} was made by a newer version of Kindred (schema {current}). "

@@ -339,8 +339,63 @@ def _email(first: str, last: str, domain: str) -> str:
     return f"{part(first)}.{part(last)}@{domain}"
 
 
+# Landline numbers by town. Where Ofcom reserves numbers for drama (never given to anyone) they are
+# used, so a fictional person never has a real number; other towns get their real area code.
+PHONE_PREFIXES = {
+    "Edinburgh": "0131 496 0",
+    "Glasgow": "0141 496 0",
+    "Leeds": "0113 496 0",
+    "Manchester": "0161 496 0",
+    "Bristol": "0117 496 0",
+    "Newcastle upon Tyne": "0191 498 0",
+    "Cardiff": "029 2018 0",
+    "Dunfermline": "01383 72",
+    "Inverness": "01463 23",
+    "Dundee": "01382 22",
+    "Swansea": "01792 45",
+    "Bangor": "01248 35",
+}
+# Mobile ranges in use with the UK networks (07700 900xxx, the drama range, is not a valid number).
+MOBILE_PREFIXES = ("07411", "07712", "07723", "07734", "07745", "07756", "07781", "07802", "07900", "07968")
+# Postcode districts that exist in each area (a made-up "CF19" would be refused by a mail merge).
+POSTCODE_DISTRICTS = {
+    "EH": (1, 3, 4, 6, 7, 8, 9, 10, 11, 12, 16, 17),
+    "G": (1, 2, 3, 4, 11, 12, 13, 20, 31, 40, 41, 42),
+    "KY": (11, 12),
+    "IV": (1, 2, 3),
+    "DD": (1, 2, 3, 4, 5),
+    "CF": (5, 10, 11, 14, 23, 24),
+    "SA": (1, 2, 3),
+    "LL": (57,),
+    "LS": (1, 2, 6, 7, 8, 11),
+    "M": (1, 4, 13, 14, 15, 20),
+    "BS": (1, 2, 3, 5, 6, 7, 8),
+    "NE": (1, 2, 3, 4, 6),
+}
+
+
+# The draws below are the ones earlier versions made, in the same order, so the rest of the sample
+# set (names, networks, events) stays what users and tests know.
+
+
+def _landline(rng: random.Random, town: str) -> str:
+    rng.choice(("131", "141", "29", "113", "117"))
+    digits = f"{rng.randint(200, 999)}{rng.randint(1000, 9999)}"
+    prefix = PHONE_PREFIXES.get(town, "0131 496 0")
+    # A national number has ten digits after the leading 0.
+    missing = 11 - sum(ch.isdigit() for ch in prefix)
+    return prefix + digits[-missing:]
+
+
+def _mobile(rng: random.Random) -> str:
+    network = rng.randint(700, 999)
+    return f"{MOBILE_PREFIXES[network % len(MOBILE_PREFIXES)]} {rng.randint(100000, 999999)}"
+
+
 def _postcode(rng: random.Random, area: str) -> str:
-    return f"{area}{rng.randint(1, 19)} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
+    districts = POSTCODE_DISTRICTS.get(area, (1,))
+    district = districts[(rng.randint(1, 19) - 1) % len(districts)]
+    return f"{area}{district} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
 
 
 def load_sample_data(session: Session, *, seed: int = 2026) -> dict[str, int]:
@@ -552,10 +607,8 @@ def load_sample_data(session: Session, *, seed: int = 2026) -> dict[str, int]:
             pronouns=rng.choice((None, None, "she/her", "he/him", "they/them")),
             job_title=rng.choice(JOBS) if org else None,
             email=_email(first, last, domain) if rng.random() < 0.93 else None,
-            phone=f"0{rng.choice(('131', '141', '29', '113', '117'))} {rng.randint(200, 999)} {rng.randint(1000, 9999)}"
-            if rng.random() < 0.5
-            else None,
-            mobile=f"07{rng.randint(700, 999)} {rng.randint(100000, 999999)}" if rng.random() < 0.4 else None,
+            phone=_landline(rng, town) if rng.random() < 0.5 else None,
+            mobile=_mobile(rng) if rng.random() < 0.4 else None,
             address_line1=f"{rng.randint(1, 120)} {rng.choice(STREETS)}" if has_address else None,
             town=town if has_address else None,
             postcode=_postcode(rng, area) if has_address else None,

@@ -563,3 +563,44 @@ def page(
         .order_by(*order)
     )
     return [tuple(r) for r in session.execute(stmt).all()]
+
+
+# A short search matches much of a large list (one letter: half of it), and ranking or sorting all
+# of its matches before showing any takes longer than a keystroke. The first screen is taken
+# straight from the search index instead (no ranking, no sort over every match); the whole list,
+# in its proper order, and its count follow in the background.
+FIRST_SCREEN_SCAN = 1_000
+
+
+def first_screen_ids(
+    session: Session, f: PersonFilter, sort: str = "name", descending: bool = False, limit: int = 200
+) -> list[int]:
+    """Up to ``limit`` matching ids to show at once, in name order among themselves.
+
+    For a search on SQLite, by its text alone and with no column chosen to sort by, they come from
+    an index-only query of the search index; otherwise this is :func:`person_ids` with ``limit``.
+    Fewer than ``limit`` ids means there are no more.
+    """
+    tokens = search_tokens(f.text) if f.text else []
+    text_only = dataclasses.replace(f, text=None)
+    if not tokens or sort != "rank" or _dialect(session) != "sqlite" or not text_only.is_empty():
+        return person_ids(session, f, sort=sort, descending=descending, limit=limit)
+    hits: list[int] = list(
+        session.scalars(
+            select(literal_column("rowid"))
+            .select_from(text("person_fts"))
+            .where(text("person_fts MATCH :q").bindparams(q=fts_match(tokens)))
+            .limit(FIRST_SCREEN_SCAN)
+        )
+    )
+    stmt = (
+        person_ids_select(text_only, "sqlite")
+        .where(Person.id.in_(hits))
+        .order_by(*_order_by("name", False))
+        .limit(limit)
+    )
+    ids = list(session.scalars(stmt))
+    if len(ids) < limit and len(hits) == FIRST_SCREEN_SCAN:
+        # Many matches were in the Trash: there may be more; ask the slow way.
+        return person_ids(session, f, sort=sort, descending=descending, limit=limit)
+    return ids

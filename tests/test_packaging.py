@@ -75,7 +75,7 @@ COLLECTED = [
     ("PySide6/translations/qtbase_de.qm", False),
     ("PySide6/opengl32sw.dll", False),
     ("crm/migrations/versions/0001_initial_schema.py", True),
-    ("resources/kindred.svg", True),
+    ("ui/resources/kindred.svg", True),
     ("libpython3.11.so.1.0", True),
 ]
 
@@ -168,8 +168,9 @@ def test_linux_build_makes_a_kindred_folder_with_migrations_resources_and_the_se
     for migration in (ROOT / "crm" / "migrations" / "versions").glob("*.py"):
         assert (f"crm/migrations/versions/{migration.name}", "crm/migrations/versions") in pairs
     assert ("crm/migrations/env.py", "crm/migrations") in pairs
-    assert ("resources/kindred.svg", "resources") in pairs
-    assert ("resources/icons/kindred-16.png", "resources/icons") in pairs
+    assert ("ui/resources/kindred.svg", "ui/resources") in pairs
+    assert ("ui/resources/icons/kindred-16.png", "ui/resources/icons") in pairs
+    assert not any(source.endswith("__init__.py") and dest == "ui/resources" for source, dest in pairs)
     assert not any(source.endswith("make_icons.py") for source, _dest in pairs)
     assert {"ui.selftest", "crm.demo", "alembic.ddl.sqlite"} <= set(analysis.kwargs["hiddenimports"])
 
@@ -247,7 +248,7 @@ def test_macos_build_is_an_app_bundle_with_icns_icon_and_identifier(
     bundle = spec["calls"]["BUNDLE"].kwargs
 
     assert bundle["name"] == "Kindred.app"
-    assert Path(bundle["icon"]) == ROOT / "resources" / "kindred.icns"
+    assert Path(bundle["icon"]) == ROOT / "ui" / "resources" / "kindred.icns"
     assert Path(bundle["icon"]).is_file()
     assert bundle["bundle_identifier"] == "org.kindred.Kindred"
     assert bundle["version"] == crm.__version__
@@ -289,7 +290,7 @@ def test_windows_build_is_kindred_exe_with_icon_version_and_no_console(
 
     assert exe["name"] == "Kindred"
     assert exe["console"] is False
-    assert Path(exe["icon"]) == ROOT / "resources" / "kindred.ico"
+    assert Path(exe["icon"]) == ROOT / "ui" / "resources" / "kindred.ico"
     assert Path(exe["icon"]).is_file()
     details = repr(exe["version"])
     assert f"'ProductVersion', '{crm.__version__}'" in details
@@ -319,3 +320,62 @@ def test_the_bundle_launcher_starts_the_same_main_as_the_kindred_command() -> No
         for alias in node.names
     ]
     assert ("ui.app", "main") in imports
+
+
+def test_a_wheel_ships_the_icons_and_resources(tmp_path: Path) -> None:
+    """``pip install .`` (not editable) must carry what the window loads at run time."""
+    import shutil
+    import subprocess
+    import zipfile
+
+    # A copy of the source, so the build's own folders stay out of the checkout.
+    source = tmp_path / "src"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache")
+    for name in ("crm", "ui"):
+        shutil.copytree(ROOT / name, source / name, ignore=ignore)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(source)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    wheel = next(tmp_path.glob("kindred-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for size in (16, 32, 256):
+        assert f"ui/resources/icons/kindred-{size}.png" in names
+    assert {"ui/resources/kindred.svg", "ui/resources/__init__.py"} <= names
+    assert "crm/migrations/versions/0001_initial_schema.py" in names
+    assert not any(n.startswith("resources/") for n in names)
+
+
+def _debian_package(soname: str) -> str:
+    """libxcb-icccm.so.4 → libxcb-icccm4; libxkbcommon-x11.so.0 → libxkbcommon-x11-0."""
+    name, _, version = soname.partition(".so.")
+    name = name.lower()
+    return f"{name}-{version}" if name[-1].isdigit() else f"{name}{version}"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux libraries")
+def test_readme_lists_every_library_the_linux_window_needs() -> None:
+    """The X11 libraries Qt's xcb plugin links against are missing on many desktops; the README's
+    install line names every one of them."""
+    import re
+    import shutil
+    import subprocess
+
+    import PySide6
+
+    if shutil.which("ldd") is None:
+        pytest.skip("no ldd")
+    qt = Path(PySide6.__file__).parent / "Qt"
+    needed: set[str] = set()
+    for library in (qt / "plugins" / "platforms" / "libqxcb.so", *qt.glob("lib/libQt6XcbQpa.so*")):
+        out = subprocess.run(["ldd", str(library)], capture_output=True, text=True, check=True).stdout
+        needed |= set(re.findall(r"^\s*((?:libxcb|libxkbcommon|libX11-xcb)[\w.-]*\.so\.\d+)", out, re.M))
+    assert "libxcb-icccm.so.4" in needed  # the check itself works
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    install = next(line for line in readme.splitlines() if line.startswith("sudo apt-get install"))
+    missing = sorted(p for p in map(_debian_package, needed) if p not in install.split())
+    assert not missing, f"README's apt-get line lacks {missing}"

@@ -20,9 +20,7 @@ from typing import TYPE_CHECKING
 _STARTED = time.perf_counter()
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QWidget
-
-    from crm.db import Database
+    from PySide6.QtWidgets import QApplication
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,61 +31,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     return parser
-
-
-def open_or_report(target: str | None, parent: QWidget | None) -> Database | None:
-    """Open a database; on failure say why in a message box and return None."""
-    from crm.db import open_database
-    from crm.errors import DatabaseError, NewerSchemaError
-
-    from ui import dialogs
-
-    try:
-        return open_database(target)
-    except NewerSchemaError as exc:
-        dialogs.show_error(parent, "Kindred — newer database", str(exc))
-    except DatabaseError as exc:
-        dialogs.show_error(parent, "Kindred — cannot open the database", str(exc))
-    return None
-
-
-def _strip_password(target: str) -> str:
-    if "://" not in target:
-        return target
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(target).render_as_string(hide_password=True).replace(":***@", "@")
-    except Exception:  # not a URL after all: remember it as typed
-        return target
-
-
-def recent_databases() -> list[str]:
-    from ui.main_window import settings
-
-    value = settings().value("recent_databases", [])
-    if isinstance(value, str):
-        return [value]
-    return [str(v) for v in value] if isinstance(value, list) else []
-
-
-def remember_recent(target: str | None) -> None:
-    """Most recent first; team database addresses are kept without their password."""
-    from crm.db import resolve_url
-
-    from ui.main_window import RECENT_LIMIT, settings
-
-    if target is None:
-        url = resolve_url(None)
-        entry = url.database if url.drivername.startswith("sqlite") and url.database else ""
-    else:
-        entry = _strip_password(str(target))
-    if not entry:
-        return
-    entries = [e for e in recent_databases() if e != entry]
-    s = settings()
-    s.setValue("recent_databases", [entry, *entries][:RECENT_LIMIT])
-    s.sync()
 
 
 def _quick_check(window: object) -> None:
@@ -127,6 +70,13 @@ def _follow_dark_mode(app: object) -> None:
         app.setStyle("Fusion")
 
 
+def configure_application(app: QApplication) -> None:
+    """What every Kindred QApplication needs, the real one and the tests' alike."""
+    from ui.app_filter import install_app_filter
+
+    install_app_filter(app)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.version:
@@ -149,6 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setOrganizationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("kindred")
+    configure_application(app)
     _follow_dark_mode(app)
     try:
         from ui.resources import app_icon
@@ -156,6 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         app.setWindowIcon(app_icon())
     except ImportError:  # an icon is not worth refusing to start over
         pass
+
+    from ui.databases import open_or_report, remember_recent
 
     db = open_or_report(args.db, None)
     if db is None:

@@ -174,7 +174,7 @@ def _nice_top(value: float) -> float:
     """A round upper end for the value axis (5, 10, 20, 50, 100, …), never below 5."""
     if value <= 5:
         return 5
-    step = 10 ** (len(str(int(value))) - 1)
+    step = float(10 ** (len(str(int(value))) - 1))
     for multiple in (1, 2, 2.5, 5, 10):
         if value <= multiple * step:
             return multiple * step

@@ -1,13 +1,28 @@
-"""Message boxes behind one seam, so tests can replace them (pytest-qt: modal dialogs block).
+"""Message boxes behind one seam, so tests can replace them (pytest-qt: modal dialogs block), and
+``FormDialog``, the small form every "Add…" dialog is built from.
 
-Tests monkeypatch these functions; the application calls them, never ``QMessageBox`` directly.
+Tests monkeypatch the message functions; the application calls them, never ``QMessageBox`` directly.
 """
 
 from __future__ import annotations
 
 import logging
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui import preferences
 
 log = logging.getLogger(__name__)
 
@@ -57,3 +72,52 @@ def ask_unsaved_changes(parent: QWidget | None, name: str) -> str:
     if answer == QMessageBox.StandardButton.Discard:
         return "discard"
     return "cancel"
+
+
+class FormDialog(QDialog):
+    """A small modal form of labelled fields with OK and Cancel (add to network, add a role,
+    record consent, connect to a team database); build it with ``combo``, ``line`` and ``date``."""
+
+    def __init__(self, title: str, parent: QWidget | None, intro: str = "") -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(420)
+        self.form = QFormLayout()
+        self.intro = QLabel(intro)
+        self.intro.setWordWrap(True)
+        self.intro.setVisible(bool(intro))
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.intro)
+        layout.addLayout(self.form)
+        layout.addWidget(self.buttons)
+
+    def combo(self, label: str, items: list[str] | tuple[str, ...], *, editable: bool = False) -> QComboBox:
+        box = QComboBox()
+        box.setEditable(editable)
+        box.addItems(list(items))
+        box.setAccessibleName(label.replace("&", ""))
+        self.form.addRow(label, box)
+        return box
+
+    def line(self, label: str) -> QLineEdit:
+        edit = QLineEdit()
+        edit.setAccessibleName(label.replace("&", ""))
+        self.form.addRow(label, edit)
+        return edit
+
+    def date(self, label: str, *, optional: bool = False) -> QDateEdit:
+        edit = QDateEdit(QDate.currentDate())
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat(preferences.qt_date_format())
+        edit.setAccessibleName(label.replace("&", ""))
+        if optional:
+            edit.setMinimumDate(QDate(1900, 1, 1))
+            edit.setSpecialValueText("—")
+            edit.setDate(edit.minimumDate())
+        self.form.addRow(label, edit)
+        return edit

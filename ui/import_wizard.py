@@ -63,7 +63,7 @@ from crm.importing.reader import SUPPORTED_SUFFIXES, column_letter
 from crm.models import CONSENT_PURPOSES, LAWFUL_BASES, MEMBERSHIP_ROLES, STAKEHOLDER_LABELS
 from crm.roster.reconcile import undo_batch
 
-from ui import dialogs
+from ui import dialogs, preferences
 from ui.import_consent import ConsentColumnBox, consent_summary
 from ui.tasks import Task, TaskContext, TaskRunner, emit
 
@@ -80,7 +80,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, dt.date):
-        return value.strftime("%d/%m/%Y")
+        return preferences.format_date(value)
     text = str(value)
     return text if len(text) <= 120 else text[:120] + "…"
 
@@ -204,7 +204,7 @@ class FilePage(_Page):
     def __init__(self) -> None:
         super().__init__(
             "Choose a file",
-            "A contact list as .xlsx, .xlsm, .xls, .ods, .csv or .txt. Nothing is changed until the last step.",
+            "A contact list as .xlsx, .xlsm, .xlsb, .xls, .ods, .csv or .txt. Nothing is changed until the last step.",
         )
         self.path_edit = QLineEdit()
         self.path_edit.setPlaceholderText("File to import")
@@ -218,11 +218,36 @@ class FilePage(_Page):
         layout.addWidget(self.status)
         layout.addStretch(1)
         self.browse.clicked.connect(self._choose)
+        # A pasted or typed path is read as soon as it names a file, without waiting for Enter;
+        # a short pause first, so typing a path does not read every file it passes on the way.
+        self._requested = ""
+        self._typed = QTimer(self)
+        self._typed.setSingleShot(True)
+        self._typed.setInterval(250)
+        self._typed.timeout.connect(self._typed_path)
+        self.path_edit.textChanged.connect(lambda _t: self._typed.start())
         self.path_edit.editingFinished.connect(self._edited)
 
-    def _edited(self) -> None:
+    def _showing(self) -> bool:
         # Focus leaving the box as the wizard closes also ends editing: ignore that.
-        if isinstance(self.wizard(), ImportWizard) and self.isVisible():
+        return isinstance(self.wizard(), ImportWizard) and self.isVisible()
+
+    def _typed_path(self) -> None:
+        """The text changed and rested: read it if it names a file; otherwise Next waits."""
+        if not self._showing():
+            return
+        text = self.path_edit.text().strip()
+        if text and text == self._requested:
+            return  # already read, or being read
+        if text and Path(text).expanduser().is_file():
+            self.load(Path(text).expanduser())
+        elif self.w.table is None or str(self.w.table.path) != text:
+            self.set_ready(False)
+
+    def _edited(self) -> None:
+        """Enter (or leaving the box): read the path, or say plainly why it cannot be read."""
+        self._typed.stop()
+        if self._showing():
             self.load(self.path_edit.text())
 
     def _choose(self) -> None:
@@ -239,6 +264,7 @@ class FilePage(_Page):
             return None
         if self.w.table is not None and str(self.w.table.path) == text and sheet is None:
             return None
+        self._requested = text
         self.set_ready(False)
         self.show_status(f"Reading {Path(text).name}…")
         return self.w.read(Path(text), sheet, page=self)
@@ -609,7 +635,7 @@ class OptionsPage(_Page):
         self.basis.setAccessibleName("Lawful basis")
         self.consent_date = QDateEdit(QDate.currentDate())
         self.consent_date.setCalendarPopup(True)
-        self.consent_date.setDisplayFormat("dd/MM/yyyy")
+        self.consent_date.setDisplayFormat(preferences.qt_date_format())
         self.consent_date.setAccessibleName("Consent given on")
         self.consent_source = QLineEdit()
         self.consent_source.setPlaceholderText("How it was given, e.g. tick box on the sign-up form")

@@ -32,7 +32,7 @@ from crm.filters import PersonFilter
 from crm.models import InteractionKind
 from crm.services import interactions
 
-from ui import dialogs
+from ui import dialogs, preferences
 from ui.tasks import TaskContext, TaskRunner, emit
 
 # Above this many participants the dialog shows a count instead of a list of names.
@@ -79,7 +79,7 @@ class InteractionDialog(QDialog):
 
         self.date_edit = QDateEdit(_qdate(dt.date.today()))
         self.date_edit.setCalendarPopup(True)
-        self.date_edit.setDisplayFormat("dd/MM/yyyy")
+        self.date_edit.setDisplayFormat(preferences.qt_date_format())
         self.date_edit.setAccessibleName("Date")
         self.kind_combo = QComboBox()
         for kind, label in KIND_LABELS.items():
@@ -104,7 +104,7 @@ class InteractionDialog(QDialog):
         self.follow_up_check = QCheckBox("Follow up on")
         self.follow_up_date = QDateEdit(_qdate(dt.date.today() + dt.timedelta(days=14)))
         self.follow_up_date.setCalendarPopup(True)
-        self.follow_up_date.setDisplayFormat("dd/MM/yyyy")
+        self.follow_up_date.setDisplayFormat(preferences.qt_date_format())
         self.follow_up_date.setEnabled(False)
         self.follow_up_date.setAccessibleName("Follow-up date")
         self.follow_up_check.toggled.connect(self.follow_up_date.setEnabled)

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, QRect, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -46,14 +46,14 @@ from crm.db import Database
 from crm.filters import PersonFilter
 from crm.services import interactions, views
 
-from ui import dialogs
+from ui import dialogs, preferences
+from ui.changes import Change, ChangeHub
+from ui.dialogs import FormDialog
 from ui.people.people_page import PeoplePage
+from ui.settings import settings
 from ui.tasks import TaskContext, TaskRunner, emit
 
-SETTINGS_ORG = "Kindred"
-SETTINGS_APP = "Kindred"
-RECENT_LIMIT = 8
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".tsv", ".txt")
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".csv", ".tsv", ".txt")
 BADGE_ROLE = Qt.ItemDataRole.UserRole + 10
 KEY_ROLE = Qt.ItemDataRole.UserRole + 11
 
@@ -74,10 +74,6 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
 )
 
 _OPEN_WINDOWS: list[MainWindow] = []
-
-
-def settings() -> QSettings:
-    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, SETTINGS_ORG, SETTINGS_APP)
 
 
 class _BadgeDelegate(QStyledItemDelegate):
@@ -141,6 +137,10 @@ class MainWindow(QMainWindow):
         self.runner = runner
         self.db: Database = runner.db
         self.owns_database = owns_database
+        preferences.apply(preferences.load())
+        # The one "data changed" signal: pages announce their writes here (ui.changes).
+        self.changes = ChangeHub(self)
+        self.changes.data_changed.connect(self._data_changed)
         self.undo_stack = QUndoStack(self)
         self.pages: dict[str, QWidget] = {}
         self._page_index: dict[str, int] = {}
@@ -156,7 +156,7 @@ class MainWindow(QMainWindow):
         self.people_page.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.people_page.import_requested.connect(lambda: self.open_import())
         self.people_page.sample_requested.connect(self.load_sample_data)
-        self.people_page.people_changed.connect(self._people_changed)
+        self.people_page.people_changed.connect(lambda: self.changes.announce(Change(people=True)))
         self.people_page.find_duplicates_requested.connect(self.find_duplicates_of)
         # The first paint of whichever the people page shows: the list, or the welcome.
         self.people_page.table.viewport().installEventFilter(self)
@@ -172,7 +172,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.stack)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setCollapsible(1, False)
-        self.splitter.setSizes([190, 1090])
+        self.splitter.setSizes([160, 1120])
         self.setCentralWidget(self.splitter)
         self._build_menus()
         self._build_status_bar()
@@ -192,7 +192,10 @@ class MainWindow(QMainWindow):
         self.sidebar = QListWidget()
         self.sidebar.setAccessibleName("Sections")
         self.sidebar.setItemDelegate(_BadgeDelegate(self.sidebar))
-        self.sidebar.setMinimumWidth(160)
+        self.sidebar.setMinimumWidth(130)
+        # Labels and badges fit the narrowest sidebar; it never scrolls sideways.
+        self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.sidebar.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.sidebar.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.sidebar.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.sidebar.customContextMenuRequested.connect(self._sidebar_menu)
@@ -264,6 +267,11 @@ class MainWindow(QMainWindow):
         self.trash_action = self._action(
             edit, "Move to &Trash", self.trash_selected, QKeySequence.StandardKey.Delete
         )
+        edit.addSeparator()
+        self.preferences_action = self._action(
+            edit, "&Preferences…", self.open_preferences, QKeySequence.StandardKey.Preferences
+        )
+        self.preferences_action.setMenuRole(QAction.MenuRole.PreferencesRole)
 
         view = bar.addMenu("&View")
         filters_action = view.addAction("&Filters")
@@ -276,6 +284,12 @@ class MainWindow(QMainWindow):
         self._action(view, "&Refresh", self.refresh_all, QKeySequence.StandardKey.Refresh)
 
         help_menu = bar.addMenu("&Help")
+        self.help_action = self._action(
+            help_menu, "Kindred &help", self.open_help, QKeySequence.StandardKey.HelpContents
+        )
+        self._action(help_menu, "&Keyboard shortcuts", self.open_shortcuts)
+        self._action(help_menu, "Show the &data folder", self.show_data_folder)
+        help_menu.addSeparator()
         self._action(help_menu, "&About Kindred", self.about)
 
     def _build_status_bar(self) -> None:
@@ -420,10 +434,11 @@ class MainWindow(QMainWindow):
                 overdue.connect(self._set_badge)
             if (duplicates := getattr(page, "duplicate_count_changed", None)) is not None:
                 duplicates.connect(self.set_duplicates_badge)
+            # Pages that say "I wrote" with a signal of their own (merges, suppression, retention,
+            # roster refreshes) are announced on the window's one change signal for them.
             for name in ("restored", "changed", "data_changed"):
-                signal = getattr(page, name, None)
-                if signal is not None:
-                    signal.connect(self._people_changed)
+                if (wrote := getattr(page, name, None)) is not None:
+                    wrote.connect(lambda *_args: self.changes.announce(Change(people=True)))
         page.setAccessibleName(label)
         self.pages[key] = page
         self._page_index[key] = self.stack.addWidget(page)
@@ -437,7 +452,10 @@ class MainWindow(QMainWindow):
         self.show_page("people")
         self.people_page.show_person(person_id)
 
-    def _people_changed(self) -> None:
+    def _data_changed(self, _change: Change) -> None:
+        """Something was written (``ui.changes``): the People list is refreshed when next shown
+        (every write may touch what it shows: names, organisations, last contacted), and the
+        follow-ups badge now."""
         self._people_stale = self.stack.currentWidget() is not self.people_page
         self.refresh_badge()
 
@@ -583,9 +601,7 @@ class MainWindow(QMainWindow):
         return self.switch_database(path) if path else None
 
     def connect_team_database(self) -> QDialog:
-        from ui.people.person_detail import _FormDialog
-
-        dialog = _FormDialog("Connect to team database", self)
+        dialog = FormDialog("Connect to team database", self)
         url = dialog.line("&Address")
         url.setPlaceholderText("postgresql://user:password@server/kindred")
         note = QLabel(
@@ -604,7 +620,7 @@ class MainWindow(QMainWindow):
 
     def switch_database(self, target: str) -> MainWindow | None:
         """Open another database in a new window and close this one."""
-        from ui.app import open_or_report, remember_recent
+        from ui.databases import open_or_report, remember_recent
 
         if self.people_page.detail.is_dirty() and not self.people_page.detail.maybe_leave():
             return None
@@ -620,7 +636,7 @@ class MainWindow(QMainWindow):
         return window
 
     def _fill_recent_menu(self) -> None:
-        from ui.app import recent_databases
+        from ui.databases import recent_databases
 
         self.recent_menu.clear()
         entries = recent_databases()
@@ -726,6 +742,47 @@ class MainWindow(QMainWindow):
             )
 
         self.runner.run(work, on_done=done, label="Loading sample data…", parent_widget=self, write=True)
+
+    def open_preferences(self) -> QDialog:
+        from ui.preferences import PreferencesDialog
+
+        dialog = PreferencesDialog(self)
+        # Dates already on show are redrawn in the new format.
+        dialog.accepted.connect(self.refresh_all)
+        self.active_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def open_help(self) -> QDialog:
+        from ui.help import HelpDialog
+
+        dialog = HelpDialog(self)
+        self.active_dialog = dialog
+        dialog.show()  # modeless: the guide stays open beside the window
+        return dialog
+
+    def open_shortcuts(self) -> QDialog:
+        from ui.help import ShortcutsDialog
+
+        dialog = ShortcutsDialog(self.menuBar(), self)
+        self.active_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def data_folder(self) -> Path:
+        """The folder holding this database (a SQLite file), else Kindred's own data folder."""
+        from crm.db import default_data_dir
+
+        folder = self.db.path.parent if self.db.path is not None else default_data_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def show_data_folder(self) -> Path:
+        """Open the data folder in the file manager (Explorer, Finder…)."""
+        folder = self.data_folder()
+        if not open_folder(folder):
+            dialogs.show_info(self, "Data folder", f"Kindred keeps its data in {folder}")
+        return folder
 
     def about(self) -> None:
         where = self.db.location
@@ -873,6 +930,14 @@ class MainWindow(QMainWindow):
         from ui.correspondence import save_calendar_feed
 
         return save_calendar_feed(self.runner, self)
+
+
+def open_folder(folder: Path) -> bool:
+    """Show a folder in the system's file manager; a seam tests replace (it opens a window)."""
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
 
 def first_paint_report(window: MainWindow, started: float) -> None:

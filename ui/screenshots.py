@@ -1,6 +1,10 @@
 """Render Kindred's main screens with the sample data to PNG files, offscreen.
 
-    python -m ui.screenshots OUTDIR [--size 1280x800]
+    python -m ui.screenshots OUTDIR [--size 1280x800] [--scale 1.5] [--check]
+
+By default every screen is rendered at 1280×800 and at 1920×1080, each size in a folder of its own;
+``--check`` also checks that each main window screen fits (no sideways scrolling, every tab in
+sight, the list not squeezed by the filters) and exits 1 naming what does not.
 
 Everything happens in a throwaway folder (database, settings), never in the user's own. The import
 wizard and export dialog are included when this copy of Kindred has them.
@@ -91,8 +95,52 @@ def _dark_palette(app: object) -> None:
     app.setPalette(palette)
 
 
-def render(outdir: Path, width: int = 1280, height: int = 800, *, dark: bool = False) -> list[Path]:
-    """Write the screenshots; returns the files written."""
+def layout_problems(window: QWidget) -> list[str]:
+    """What does not fit in the main window as it is shown now: horizontal scroll bars where there
+    should be none, tabs out of sight, a list squeezed by the filters, cut-short roles."""
+    from PySide6.QtWidgets import QAbstractItemView
+
+    from ui.main_window import MainWindow
+    from ui.people.people_page import LIST_MIN_WIDTH
+
+    assert isinstance(window, MainWindow)
+    problems: list[str] = []
+    size = f"{window.width()}×{window.height()}"
+    if window.sidebar.horizontalScrollBar().isVisible():
+        problems.append(f"{size}: the sidebar scrolls sideways")
+    page = window.people_page
+    if page.detail.isVisible():
+        detail = page.detail
+        scroll = detail.details_scroll
+        form = scroll.widget()
+        if (
+            scroll.isVisible()
+            and form is not None
+            and form.minimumSizeHint().width() > scroll.viewport().width()
+        ):
+            problems.append(f"{size}: the person panel's fields are wider than the panel")
+        bar = detail.tabs.tabBar()
+        for i in range(bar.count()):
+            if bar.tabRect(i).right() > bar.width():
+                problems.append(f"{size}: the person panel's tab {bar.tabText(i)!r} is out of sight")
+        if page.list_stack.isVisible() and page.list_stack.width() < LIST_MIN_WIDTH:
+            problems.append(f"{size}: the people list is squeezed to {page.list_stack.width()} px")
+        roles = detail.roles_table
+        for column in range(roles.columnCount()):
+            if roles.rowCount() and roles.columnWidth(column) < roles.sizeHintForColumn(column):
+                name = roles.horizontalHeaderItem(column)
+                problems.append(f"{size}: elected roles' {name.text() if name else column} is cut short")
+    for view in window.findChildren(QAbstractItemView):
+        if view.isVisible() and view.property("noSideScroll") and view.horizontalScrollBar().isVisible():
+            problems.append(f"{size}: {view.accessibleName() or type(view).__name__} scrolls sideways")
+    return problems
+
+
+def render(
+    outdir: Path, width: int = 1280, height: int = 800, *, dark: bool = False, check: bool = False
+) -> list[Path]:
+    """Write the screenshots; returns the files written. With ``check``, the layout of each main
+    window screen is checked too; problems are printed and raise ``LayoutProblem`` at the end."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     work = Path(tempfile.mkdtemp(prefix="kindred-shots-"))
     os.environ["KINDRED_DATA_DIR"] = str(work / "data")
@@ -101,7 +149,11 @@ def render(outdir: Path, width: int = 1280, height: int = 800, *, dark: bool = F
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
+    from ui.app_filter import install_app_filter
+
     app = QApplication.instance() or QApplication(["kindred-screenshots"])
+    assert isinstance(app, QApplication)
+    install_app_filter(app)
     if dark:
         _dark_palette(app)
     for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
@@ -116,11 +168,19 @@ def render(outdir: Path, width: int = 1280, height: int = 800, *, dark: bool = F
     outdir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
 
+    problems: list[str] = []
+
     def shot(widget: QWidget, name: str) -> None:
         _settle(app)
         path = outdir / f"{name}.png"
         widget.grab().save(str(path))
         written.append(path)
+        if check and isinstance(widget, MainWindow):
+            problems.extend(f"{name}: {p}" for p in layout_problems(widget))
+            if widget.width() > width or widget.height() > height:
+                problems.append(
+                    f"{name}: the window cannot shrink to {width}×{height} ({widget.width()}×{widget.height()})"
+                )
 
     # An empty database first: the welcome screen.
     empty = open_database(work / "empty.db")
@@ -235,6 +295,9 @@ def render(outdir: Path, width: int = 1280, height: int = 800, *, dark: bool = F
     extras: list[tuple[str, Callable[[], QWidget | None]]] = [
         ("import-wizard", lambda: _import_wizard(window, work)),
         ("export-dialog", lambda: window.open_export()),
+        ("help", window.open_help),
+        ("keyboard-shortcuts", window.open_shortcuts),
+        ("preferences", window.open_preferences),
     ]
     for name, make in extras:
         try:
@@ -257,6 +320,8 @@ def render(outdir: Path, width: int = 1280, height: int = 800, *, dark: bool = F
 
     window.close()
     db.dispose()
+    if problems:
+        raise LayoutProblem("\n".join(problems))
     return written
 
 
@@ -575,6 +640,10 @@ def _privacy_pages(
     dialog.close()
 
 
+class LayoutProblem(Exception):
+    """Something on a screen does not fit (``render(check=True)``)."""
+
+
 def _wizard_pages(app: object, runner: object, wizard: object, shot: Callable[[QWidget, str], None]) -> None:
     """The import wizard's pages up to the dry-run summary (nothing is imported)."""
     from PySide6.QtWidgets import QWizard
@@ -609,16 +678,44 @@ def _import_wizard(window: object, work: Path) -> QWidget | None:
     return window.open_import(str(sheet))
 
 
+SIZES = ("1280x800", "1920x1080")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Render Kindred's main screens to PNG files.")
     parser.add_argument("outdir", type=Path)
-    parser.add_argument("--size", default="1280x800", help="window size, WIDTHxHEIGHT")
+    parser.add_argument(
+        "--size",
+        action="append",
+        help="screen size, WIDTHxHEIGHT (repeatable; default: 1280x800 and 1920x1080, each in a folder of its own)",
+    )
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=None,
+        help="display scaling, e.g. 1.25 or 1.5 (QT_SCALE_FACTOR): the window is the screen size divided by it",
+    )
     parser.add_argument("--dark", action="store_true", help="render with a dark palette")
+    parser.add_argument(
+        "--check", action="store_true", help="check the layout too; exit 1 naming what does not fit"
+    )
     args = parser.parse_args(argv)
-    width, height = (int(v) for v in args.size.lower().split("x"))
-    for path in render(args.outdir, width, height, dark=args.dark):
-        print(path)
-    return 0
+    if args.scale:
+        os.environ["QT_SCALE_FACTOR"] = str(args.scale)  # before the QApplication exists
+    sizes = args.size or list(SIZES)
+    failed = False
+    for size in sizes:
+        width, height = (int(v) for v in size.lower().split("x"))
+        if args.scale:
+            width, height = round(width / args.scale), round(height / args.scale)
+        outdir = args.outdir / size if len(sizes) > 1 else args.outdir
+        try:
+            for path in render(outdir, width, height, dark=args.dark, check=args.check):
+                print(path)
+        except LayoutProblem as exc:
+            print(exc, file=sys.stderr)
+            failed = True
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -294,6 +294,10 @@ def _ensure_application() -> Any:
         app.setApplicationName(APP_NAME)
         app.setOrganizationName(APP_NAME)
         app.setWindowIcon(app_icon())
+    from ui.app_filter import install_app_filter
+
+    if isinstance(app, QApplication):
+        install_app_filter(app)
     return app
 
 

@@ -50,6 +50,8 @@ _COLUMN_LIST: tuple[Column, ...] = (
     Column("salutation_informal", "Informal salutation", width=20),
     Column("salutation_formal", "Formal salutation", width=22),
     Column("addressee", "Addressee", width=30),
+    # The whole address in one cell, one line per line (Word's merge field keeps the breaks).
+    Column("address_block", "Address block", width=34),
     Column("post_nominals", "Post-nominals", width=10),
     Column("pronouns", "Pronouns", width=10),
     Column("job_title", "Job title", width=22),
@@ -81,7 +83,17 @@ _COLUMN_LIST: tuple[Column, ...] = (
 COLUMNS: dict[str, Column] = {c.key: c for c in _COLUMN_LIST}
 
 # Columns built in Python from several fields rather than read from one SQL column.
-COMPOSED = frozenset({"full_name", "salutation_informal", "salutation_formal", "addressee"})
+COMPOSED = frozenset({"full_name", "salutation_informal", "salutation_formal", "addressee", "address_block"})
+# The fields an address block is made from, beside the names.
+ADDRESS_BLOCK_FIELDS = (
+    "organisation",
+    "address_line1",
+    "address_line2",
+    "address_line3",
+    "town",
+    "postcode",
+    "country",
+)
 
 MAIL_MERGE = (
     "title",
@@ -91,6 +103,7 @@ MAIL_MERGE = (
     "salutation_informal",
     "salutation_formal",
     "addressee",
+    "address_block",
     "job_title",
     "organisation",
     "address_line1",
@@ -244,6 +257,52 @@ def formal_salutation(title: str | None, first: str | None, last: str | None) ->
 def addressee(title: str | None, first: str | None, last: str | None, post_nominals: str | None) -> str:
     """The name line of an address: "Ms Claudia Beamish MSP"."""
     return _join(title, first, last, post_nominals)
+
+
+# Letters posted within the UK leave the country off (Royal Mail); these name the home country.
+HOME_COUNTRIES = frozenset(
+    {
+        "united kingdom",
+        "uk",
+        "u.k.",
+        "gb",
+        "great britain",
+        "britain",
+        "england",
+        "scotland",
+        "wales",
+        "northern ireland",
+        "united kingdom of great britain and northern ireland",
+    }
+)
+# Excel's own line break inside a cell (Alt+Enter); Word's merge shows each as a new line.
+ADDRESS_LINE_BREAK = "\n"
+
+
+def address_block(
+    name_line: str | None,
+    organisation: str | None,
+    lines: Sequence[str | None],
+    town: str | None,
+    postcode: str | None,
+    country: str | None,
+) -> str:
+    """The whole postal address as Royal Mail sets it out, one item a line: the addressee, the
+    organisation, the address lines, the town, the postcode on a line of its own, and the country
+    only for an address abroad (in capitals). Blank items and an organisation already written as
+    the first address line are left out. No usable address (no line, town or postcode): ``""``."""
+    place = [clean for value in (*lines, town, postcode) if (clean := (value or "").strip())]
+    if not place:
+        return ""
+    out = [clean for value in (name_line,) if (clean := (value or "").strip())]
+    org = (organisation or "").strip()
+    if org and org.casefold() != place[0].casefold():
+        out.append(org)
+    out.extend(place)
+    abroad = (country or "").strip()
+    if abroad and abroad.casefold() not in HOME_COUNTRIES:
+        out.append(abroad.upper())
+    return ADDRESS_LINE_BREAK.join(out)
 
 
 def compose_names(

@@ -39,7 +39,7 @@ from crm.bulk import insert_rows
 from crm.db import Database
 from crm.errors import Cancelled, NotFoundError, ValidationError
 from crm.exporting import columns as colmod
-from crm.exporting.columns import COLUMNS, COMPOSED, Kind, NameParts
+from crm.exporting.columns import ADDRESS_BLOCK_FIELDS, COLUMNS, COMPOSED, Kind, NameParts
 from crm.exporting.writers import open_writer
 from crm.filters import PersonFilter, person_ids_select
 from crm.models import (
@@ -283,7 +283,10 @@ def build_query(
 ) -> tuple[Select[Any], dict[str, int]]:
     """The streamed query and the position of each field in its rows."""
     keys: list[str] = list(_BASE_FIELDS)
-    for key in columns:
+    wanted = list(columns)
+    if "address_block" in wanted:
+        wanted += ADDRESS_BLOCK_FIELDS
+    for key in wanted:
         if key not in COMPOSED and key not in keys:
             keys.append(key)
     exprs = [_sql_expression(k, dialect).label(f"c_{k}") for k in keys]
@@ -345,7 +348,13 @@ class _RowMaker:
         self.getter = itemgetter(*[pos["blank"] if k in COMPOSED else pos[k] for k in self.columns])
         self.single = len(self.columns) == 1
         # (position in the row, index into compose_names' result)
-        self.composed = [(i, _COMPOSED_ORDER.index(k)) for i, k in enumerate(self.columns) if k in COMPOSED]
+        self.composed = [
+            (i, _COMPOSED_ORDER.index(k))
+            for i, k in enumerate(self.columns)
+            if k in COMPOSED and k != "address_block"
+        ]
+        self.blocks = [i for i, k in enumerate(self.columns) if k == "address_block"]
+        self.i_block = [pos[k] for k in ADDRESS_BLOCK_FIELDS] if self.blocks else []
         # Former members, and what they are no longer called (set by the export when names show).
         self.former: dict[int, FormerIn] = {}
         self.title_columns = [i for i, k in enumerate(self.columns) if k == "title"]
@@ -380,9 +389,19 @@ class _RowMaker:
                 out[i] = title
             for i in self.letter_columns:
                 out[i] = post
+        if self.blocks:
+            # The block's name line is addressed as the letter is: a former MSP is no "… MSP".
+            name_line = colmod.addressee(title, r[self.i_first], r[self.i_last], post)
+            self._fill_blocks(out, r, name_line)
         for i in self.bools:
             out[i] = "Yes" if out[i] else "No"
         return out
+
+    def _fill_blocks(self, out: list[Any], r: Any, name_line: str) -> None:
+        org, line1, line2, line3, town, postcode, country = (r[i] for i in self.i_block)
+        block = colmod.address_block(name_line, org, (line1, line2, line3), town, postcode, country)
+        for i in self.blocks:
+            out[i] = block
 
     def joint_values(self, rows: Sequence[Any]) -> list[Any]:
         """One row for several people at one address: names joined, the rest from the first.
@@ -403,6 +422,9 @@ class _RowMaker:
                 else:
                     name = colmod.addressee(first.title, first.first, first.last, first.post_nominals)
                     out[i] = f"{name} and colleagues"
+            if self.blocks:
+                name = colmod.addressee(first.title, first.first, first.last, first.post_nominals)
+                self._fill_blocks(out, rows[0], f"{name} and colleagues")
             return out
         for i, which in self.composed:
             key = _COMPOSED_ORDER[which]
@@ -414,6 +436,8 @@ class _RowMaker:
                 out[i] = colmod.joint_formal(parts)
             else:
                 out[i] = colmod.joint_addressee(parts)
+        if self.blocks:
+            self._fill_blocks(out, rows[0], colmod.joint_addressee(parts))
         return out
 
     def name_parts(self, r: Any) -> NameParts:

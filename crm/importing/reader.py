@@ -1,6 +1,6 @@
 """Reading contact lists safely: file checks before parsing, then rows of raw values.
 
-Spreadsheets (``.xlsx``/``.xlsm``/``.xls``/``.ods``) are read with python-calamine (about 1 s for
+Spreadsheets (``.xlsx``/``.xlsm``/``.xlsb``/``.xls``/``.ods``) are read with python-calamine (about 1 s for
 100,000 × 16 cells, against 6.6–9.9 s for openpyxl read-only); it parses XML in Rust without
 entity expansion, so billion-laughs files cannot blow up. Before any parsing a file is checked:
 its size, its first bytes against its extension, and for zip containers every member's size and
@@ -16,8 +16,9 @@ import csv
 import datetime as dt
 import hashlib
 import re
+import struct
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,7 @@ HEADER_SCAN_ROWS = 30
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
 SUPPORTED_SUFFIXES = SPREADSHEET_SUFFIXES + TEXT_SUFFIXES
 
@@ -69,7 +70,7 @@ class Table:
     """
 
     path: Path
-    kind: str  # xlsx, xls, ods or csv
+    kind: str  # xlsx, xlsb, xls, ods or csv
     sha256: str
     rows: list[tuple[int, list[Cell]]]
     sheets: list[SheetInfo] = field(default_factory=list)
@@ -184,15 +185,14 @@ def check_file(path: Path) -> str:
     if path.is_dir():
         raise FileProblem(f"{name} is a folder, not a file.")
     suffix = path.suffix.lower()
-    if suffix in (".xlsb", ".numbers"):
-        kind = "an Excel binary workbook (.xlsb)" if suffix == ".xlsb" else "a Numbers spreadsheet"
+    if suffix == ".numbers":
         raise FileProblem(
-            f"{name} is {kind}, which Kindred cannot read: open it and save it as an Excel Workbook "
-            "(.xlsx), then import that."
+            f"{name} is a Numbers spreadsheet, which Kindred cannot read: open it and export it as an "
+            "Excel Workbook (.xlsx), then import that."
         )
     if suffix not in SUPPORTED_SUFFIXES:
         raise FileProblem(
-            f"{name}: Kindred imports .xlsx, .xlsm, .xls, .ods, .csv and .txt files, not {suffix or 'this kind of file'}."
+            f"{name}: Kindred imports .xlsx, .xlsm, .xlsb, .xls, .ods, .csv and .txt files, not {suffix or 'this kind of file'}."
         )
     size = path.stat().st_size
     if size == 0:
@@ -228,8 +228,8 @@ def check_file(path: Path) -> str:
             )
     if suffix == ".xls":
         if head.startswith(ZIP_MAGIC):
-            _check_zip(path)
-            return "xlsx"  # a modern workbook with an old name; calamine reads it by content
+            # A modern workbook with an old name; calamine reads it by content.
+            return _check_zip(path)
         if _looks_like_text(head):
             raise FileProblem(
                 f"{name} is not an Excel workbook: it looks like a text (CSV) file with a {suffix} name. "
@@ -242,8 +242,8 @@ def check_file(path: Path) -> str:
                 f"{name} is not an Excel workbook: it looks like a text (CSV) file with a {suffix} name."
             )
         raise FileProblem(f"{name} is not a spreadsheet, or it is corrupt (it is not a zip container).")
-    _check_zip(path)
-    return "ods" if suffix == ".ods" else "xlsx"
+    kind = _check_zip(path)
+    return "ods" if suffix == ".ods" else kind
 
 
 def _ole_is_encrypted(head: bytes) -> bool:
@@ -276,7 +276,8 @@ def _looks_like_text(head: bytes) -> bool:
     return b"\x00" not in sample and sum(32 <= b < 127 or b in b"\r\n\t" for b in sample) > 0.9 * len(sample)
 
 
-def _check_zip(path: Path) -> None:
+def _check_zip(path: Path) -> str:
+    """Safety checks on a zip container; its kind: "xlsx", or "xlsb" for a binary workbook."""
     name = path.name
     try:
         with zipfile.ZipFile(path) as zf:
@@ -302,15 +303,16 @@ def _check_zip(path: Path) -> None:
     if path.suffix.lower() == ".ods":
         if "content.xml" not in names:
             raise FileProblem(f"{name} is not an OpenDocument spreadsheet (no content.xml inside).")
-    elif "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+        return "ods"
+    if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
         if "word/document.xml" in names:
             raise FileProblem(f"{name} is a Word document, not a spreadsheet.")
         raise FileProblem(f"{name} is not an Excel workbook (it is a zip file without a workbook inside).")
-    elif "xl/workbook.bin" in names:
-        raise FileProblem(f"{name} is an Excel binary workbook (.xlsb): {_SAVE_AS_XLSX}")
-
-
-_SAVE_AS_XLSX = "open it in Excel, save it as an Excel Workbook (.xlsx) and import that."
+    if "xl/workbook.bin" in names:
+        return "xlsb"  # whatever its name says: calamine is given the bytes and reads it by content
+    if path.suffix.lower() == ".xlsb":
+        raise FileProblem(f"{name} is not an Excel binary workbook (it has no workbook.bin inside).")
+    return "xlsx"
 
 
 # --- Reading ------------------------------------------------------------------------------------
@@ -332,9 +334,12 @@ def _open_workbook(path: Path) -> Any:
     import python_calamine as pc
 
     try:
-        if path.suffix.lower() == ".xls" and _starts_with(path, ZIP_MAGIC):
-            # A modern workbook saved with an old name: calamine goes by the name unless given the
-            # bytes, which it reads by their content.
+        suffix = path.suffix.lower()
+        if (suffix == ".xls" and _starts_with(path, ZIP_MAGIC)) or (
+            suffix in (".xlsx", ".xlsm") and _is_xlsb(path)
+        ):
+            # A workbook saved with another kind's name: calamine goes by the name unless given
+            # the bytes, which it reads by their content.
             with path.open("rb") as fh:
                 return pc.CalamineWorkbook.from_filelike(fh)
         return pc.CalamineWorkbook.from_path(str(path))
@@ -469,6 +474,11 @@ def _read_workbook(path: Path, kind: str, digest: str, sheet: str | None) -> Tab
         best_score = -1.0
         for info in candidates:
             scan = _scan_sheet_xml(path, info.name) if kind == "xlsx" else None
+            if kind == "xlsb":
+                scan = _scan_sheet_bin(path, info.name)
+                if scan.grid_bound > GRID_CELLS_LIMIT:
+                    # No streaming reader for .xlsb: say what to fix instead.
+                    raise _far_cell(f"{path.name}: sheet {info.name!r}")
             if scan is not None and scan.grid_bound > GRID_CELLS_LIMIT:
                 rows = _stream_rows(path, info.name)
                 merged: list[Any] = []
@@ -477,7 +487,7 @@ def _read_workbook(path: Path, kind: str, digest: str, sheet: str | None) -> Tab
                     ws = wb.get_sheet_by_name(info.name)
                 except pc.PasswordError as exc:
                     raise FileProblem(f"{path.name} is password-protected.") from exc
-                except (pc.CalamineError, pc.XmlError, pc.ZipError, ValueError) as exc:
+                except (pc.CalamineError, pc.XmlError, pc.ZipError, ValueError, OSError) as exc:
                     if "cell limit" in str(exc).lower():
                         raise _far_cell(f"{path.name}: sheet {info.name!r}") from exc
                     raise FileProblem(f"{path.name}: sheet {info.name!r} is corrupt ({exc}).") from exc
@@ -693,6 +703,130 @@ def _stream_rows(path: Path, sheet: str) -> list[tuple[int, list[Cell]]]:
     if cells > MAX_CELLS:
         raise FileProblem(f"{path.name}: sheet {sheet!r} is too large to import ({cells:,} cells).")
     return rows
+
+
+def _is_xlsb(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return "xl/workbook.bin" in zf.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+# .xlsb (MS-XLSB) records: a type and a size, each 7 bits a byte with the high bit saying "more".
+_BRT_ROW_HDR = 0
+_BRT_CELLS = frozenset(range(1, 12))  # blank, RK, error, bool, real, string, shared string, formulas
+_BRT_ERRORS = frozenset({3, 11})  # BrtCellError, BrtFmlaError
+_BRT_BUNDLE_SH = 156  # a sheet in workbook.bin: state, tab id, relationship id, name
+_XLSB_ERROR_CODES = {
+    0x00: "#NULL!",
+    0x07: "#DIV/0!",
+    0x0F: "#VALUE!",
+    0x17: "#REF!",
+    0x1D: "#NAME?",
+    0x24: "#NUM!",
+    0x2A: "#N/A",
+    0x2B: "#GETTING_DATA",
+}
+# A sheet part larger than this is more than any contact list (100,000 × 16 cells is about 30 MB).
+MAX_XLSB_SHEET_BYTES = 512 * 1024 * 1024
+
+
+def _records(data: bytes | memoryview, start: int = 0) -> Iterator[tuple[int, int, int]]:
+    """(type, payload offset, payload size) of each whole record in ``data`` from ``start``; stops
+    before a record cut off at the end (the caller reads on and resumes there)."""
+    i, n = start, len(data)
+    while i < n:
+        kind = data[i]
+        i += 1
+        if kind & 0x80:
+            if i >= n:
+                return
+            kind = (kind & 0x7F) | ((data[i] & 0x7F) << 7)
+            i += 1
+        size = shift = 0
+        for _ in range(4):
+            if i >= n:
+                return
+            byte = data[i]
+            i += 1
+            size |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                break
+        if i + size > n:
+            return
+        yield kind, i, size
+        i += size
+
+
+def _xlsb_sheet_member(zf: zipfile.ZipFile, sheet: str) -> str | None:
+    from defusedxml import ElementTree
+
+    try:
+        book = zf.read("xl/workbook.bin")
+        rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.bin.rels"))
+    except KeyError:
+        return None
+    rel_id = None
+    for kind, at, size in _records(book):
+        if kind != _BRT_BUNDLE_SH or size < 12:
+            continue
+        payload = book[at : at + size]
+        rel_len = struct.unpack_from("<I", payload, 8)[0]
+        rel_end = 12 + (0 if rel_len == 0xFFFFFFFF else rel_len * 2)
+        if rel_end + 4 > size:
+            continue
+        name_len = struct.unpack_from("<I", payload, rel_end)[0]
+        name = payload[rel_end + 4 : rel_end + 4 + name_len * 2].decode("utf-16-le", "replace")
+        if name == sheet and rel_len != 0xFFFFFFFF:
+            rel_id = payload[12:rel_end].decode("utf-16-le", "replace")
+            break
+    for el in rels.iter():
+        if rel_id is not None and el.get("Id") == rel_id:
+            target = el.get("Target", "").lstrip("/")
+            return target if target.startswith("xl/") else f"xl/{target}"
+    return None
+
+
+def _scan_sheet_bin(path: Path, sheet: str) -> SheetScan:
+    """One streamed pass over an .xlsb sheet's records: the grid its cells span (calamine lays
+    that out whole, and a lone cell far away would ask for hundreds of gigabytes), and the cells
+    showing an error."""
+    scan = SheetScan()
+    row = 0
+    first_row = first_col = 1 << 32
+    last_row = last_col = -1
+    try:
+        with zipfile.ZipFile(path) as zf:
+            member = _xlsb_sheet_member(zf, sheet)
+            if member is None:
+                return scan
+            if zf.getinfo(member).file_size > MAX_XLSB_SHEET_BYTES:
+                scan.grid_bound = GRID_CELLS_LIMIT + 1
+                return scan
+            pending = b""
+            with zf.open(member) as fh:
+                while block := fh.read(4 * 1024 * 1024):
+                    data = pending + block
+                    end = 0
+                    for kind, at, size in _records(data):
+                        end = at + size
+                        if kind == _BRT_ROW_HDR and size >= 4:
+                            row = struct.unpack_from("<I", data, at)[0]
+                        elif kind in _BRT_CELLS and size >= 4:
+                            col = struct.unpack_from("<I", data, at)[0]
+                            first_row, last_row = min(first_row, row), max(last_row, row)
+                            first_col, last_col = min(first_col, col), max(last_col, col)
+                            if kind in _BRT_ERRORS and size >= 9:
+                                shown = _XLSB_ERROR_CODES.get(data[at + 8], "#ERROR")
+                                scan.problems[(row + 1, col)] = f"the cell shows the error {shown}"
+                    pending = data[end:]
+    except (zipfile.BadZipFile, KeyError, OSError, struct.error):
+        return scan  # calamine will say what is wrong with it
+    if last_row >= 0:
+        scan.grid_bound = (last_row - first_row + 1) * (last_col - first_col + 1)
+    return scan
 
 
 def _sheet_member(zf: zipfile.ZipFile, sheet: str | None) -> str | None:

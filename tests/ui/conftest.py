@@ -24,13 +24,38 @@ from ui.tasks import Task, TaskRunner
 OFFSCREEN_NOISE = "This plugin does not support"
 
 
-_MINE = {"test_person_detail.py", "test_people_page.py", "test_main_window.py", "test_people_model.py"}
+_MINE = {
+    "test_person_detail.py",
+    "test_app_filter.py",
+    "test_people_page.py",
+    "test_main_window.py",
+    "test_people_model.py",
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "main_window" in getattr(item, "fixturenames", ()) or item.path.name in _MINE:
             item.add_marker(pytest.mark.qt_log_ignore(OFFSCREEN_NOISE))
+
+
+@pytest.fixture(scope="session")
+def qapp(qapp: QApplication) -> QApplication:
+    """pytest-qt's application, set up as Kindred sets up its own (the wheel guard)."""
+    from ui.app import configure_application
+
+    configure_application(qapp)
+    return qapp
+
+
+@pytest.fixture(autouse=True)
+def _default_preferences() -> Iterator[None]:
+    """Preferences are process-wide once applied: each test starts and ends with the defaults."""
+    from ui import preferences
+
+    preferences.apply(preferences.Preferences())
+    yield
+    preferences.apply(preferences.Preferences())
 
 
 def _settle(runner: TaskRunner) -> None:

@@ -343,3 +343,19 @@ def test_list_of_msps_gets_their_type_and_roles(qtbot: Any, runner: TaskRunner, 
         _next(qtbot, w)
     qtbot.waitUntil(lambda: w.import_result is not None, timeout=10_000)
     assert _count(runner, ElectedRole) == 1
+
+
+def test_a_pasted_path_enables_next_without_enter(qtbot: Any, runner: TaskRunner, contacts: Path) -> None:
+    w = ImportWizard(runner, None)
+    qtbot.addWidget(w)
+    w.show()
+    next_button = w.button(QWizard.WizardButton.NextButton)
+    assert not next_button.isEnabled()
+    w.file_page.path_edit.setFocus()
+    w.file_page.path_edit.insert(str(contacts))  # a paste: no Enter, focus stays in the box
+    qtbot.waitUntil(next_button.isEnabled, timeout=10_000)
+    assert "rows under the headings" in w.file_page.status.text()
+    # Changing it to something that is not a file disables Next again.
+    w.file_page.path_edit.insert("-not-there")
+    qtbot.waitUntil(lambda: not next_button.isEnabled(), timeout=10_000)
+    runner.wait_for_all()

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit
 
 from crm.db import open_database
 
-from ui import app, dialogs
+from ui import app, databases, dialogs
 from ui.main_window import MainWindow
 from ui.tasks import TaskRunner
 
@@ -185,7 +185,7 @@ def test_open_another_database_replaces_the_window(
     assert new.windowTitle() == "Kindred — team.db"
     assert target.exists()
     assert not main_window.isVisible()
-    assert app.recent_databases()[0] == str(target)
+    assert databases.recent_databases()[0] == str(target)
     new.close()
 
 
@@ -196,7 +196,7 @@ def test_a_database_that_cannot_open_is_explained(
     bad.write_text("these are my notes, not a database")
     errors: list[str] = []
     monkeypatch.setattr(dialogs, "show_error", lambda _p, _t, text: errors.append(text))
-    assert app.open_or_report(str(bad), None) is None
+    assert databases.open_or_report(str(bad), None) is None
     assert "not a Kindred database" in errors[0]
 
 
@@ -240,9 +240,9 @@ def test_team_database_address_that_fails_is_explained(
 
 
 def test_recent_databases_menu_lists_what_was_opened(main_window: MainWindow, tmp_path: Path) -> None:
-    app.remember_recent(str(tmp_path / "a.db"))
-    app.remember_recent("postgresql://kindred:secret@db.example.org/kindred")
-    entries = app.recent_databases()
+    databases.remember_recent(str(tmp_path / "a.db"))
+    databases.remember_recent("postgresql://kindred:secret@db.example.org/kindred")
+    entries = databases.recent_databases()
     assert entries[:2] == ["postgresql://kindred@db.example.org/kindred", str(tmp_path / "a.db")]
     main_window._fill_recent_menu()
     texts = [a.text() for a in main_window.recent_menu.actions()]
@@ -272,7 +272,7 @@ def test_kindred_starts_creates_its_database_and_paints(tmp_path: Path) -> None:
     report = json.loads(next(line for line in done.stdout.splitlines() if line.startswith("{")))
     assert report["in_process_s"] > 0
     assert target.exists()
-    assert app.recent_databases() == []  # the child kept its settings in its own config folder
+    assert databases.recent_databases() == []  # the child kept its settings in its own config folder
 
 
 def test_opening_a_person_from_another_page_clears_a_filter_that_hides_them(

@@ -159,8 +159,7 @@ def test_move_to_trash(
 def test_paged_query_and_search_on_every_database(db: Database) -> None:
     """The list's SQL (keyset pages, search by words and by participant) on SQLite and PostgreSQL."""
     from crm.services import people
-
-    from ui.pages.interactions_page import InteractionQuery, count_interactions, fetch_page
+    from crm.services.interactions import InteractionQuery, count_interactions, fetch_page
 
     with db.transaction() as session:
         sean = people.create_person(session, first_name="Seán", last_name="Ó Floinn").id

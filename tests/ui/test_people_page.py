@@ -221,15 +221,19 @@ def test_dialog_cancel_changes_nothing(qtbot: Any, main_window: Any) -> None:
     assert not main_window.runner.busy
 
 
-def test_one_letter_searches_only_on_enter(qtbot: Any, main_window: Any) -> None:
+def test_one_letter_searches_as_you_type(qtbot: Any, main_window: Any) -> None:
     page = _page(main_window)
     everyone = page.model.rowCount()
     with qtbot.waitSignal(page.model.ids_loaded, timeout=10_000):
         qtbot.keyClicks(page.search_edit, "z")
-    assert page.model.rowCount() == everyone
+    matches = page.model.rowCount()
+    assert 0 < matches < everyone
+    with main_window.db.session() as session:
+        assert matches == count_people(session, PersonFilter(text="z"))
+    # Enter still searches at once.
     with qtbot.waitSignal(page.model.ids_loaded, timeout=10_000):
         qtbot.keyClick(page.search_edit, Qt.Key.Key_Return)
-    assert 0 < page.model.rowCount() < everyone
+    assert page.model.rowCount() == matches
 
 
 def test_bulk_add_to_an_event(qtbot: Any, main_window: Any) -> None:
@@ -247,3 +251,20 @@ def test_bulk_add_to_an_event(qtbot: Any, main_window: Any) -> None:
     with main_window.db.session() as session:
         statuses = {pid: status for _a, pid, _n, status, _notes in events.attendance(session, event_id)}
     assert all(statuses[pid] == "attended" for pid in chosen)
+
+
+def test_no_sort_arrow_over_results_ranked_by_relevance(qtbot: Any, main_window: Any) -> None:
+    page = _page(main_window)
+    header = page.table.horizontalHeader()
+    with qtbot.waitSignal(page.model.ids_loaded, timeout=10_000):
+        header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+    page.model._user_sorted = False  # as after start-up: name order, nothing chosen
+    with qtbot.waitSignal(page.model.ids_loaded, timeout=10_000):
+        qtbot.keyClicks(page.search_edit, "floinn")
+    assert header.sortIndicatorSection() == -1
+    assert page.model.ranked
+    # Choosing a column sorts the results by it, and then the arrow says so.
+    with qtbot.waitSignal(page.model.ids_loaded, timeout=10_000):
+        header.setSortIndicator(0, Qt.SortOrder.DescendingOrder)
+    assert not page.model.ranked
+    assert header.sortIndicatorSection() == 0

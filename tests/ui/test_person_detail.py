@@ -216,3 +216,21 @@ def test_interaction_with_several_participants(qtbot: Any, main_window: Any) -> 
         assert {pid for pid, _name in interactions.participants(session, blocker.args[0])} == set(
             dialog.participant_ids()
         )
+
+
+def test_a_new_person_opens_on_details_with_no_stale_timeline_count(qtbot: Any, main_window: Any) -> None:
+    page = main_window.people_page
+    detail = page.detail
+    qtbot.waitUntil(lambda: detail.person_id is not None, timeout=10_000)
+    detail.tabs.setCurrentIndex(4)
+    dialog = detail.open_log_interaction()
+    assert dialog is not None
+    dialog.subject_edit.setText("Coffee")
+    with qtbot.waitSignal(detail.interaction_logged, timeout=10_000):
+        dialog.save_button.click()
+    assert detail.tabs.currentIndex() == 4
+    assert detail.tabs.tabText(4).startswith("Timeline (")
+    main_window.new_person_action.trigger()
+    assert detail.person_id is None
+    assert detail.tabs.currentIndex() == 0
+    assert detail.tabs.tabText(4) == "Timeline"

@@ -17,9 +17,9 @@ from ui.resources import ICON_SIZES, app_icon, resource_path, resources_dir
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_from_the_source_tree_resources_are_the_top_level_folder() -> None:
-    assert resources_dir() == ROOT / "resources"
-    assert resource_path("kindred.svg") == ROOT / "resources" / "kindred.svg"
+def test_from_the_source_tree_resources_are_the_ui_resources_package() -> None:
+    assert resources_dir() == ROOT / "ui" / "resources"
+    assert resource_path("kindred.svg") == ROOT / "ui" / "resources" / "kindred.svg"
     assert resource_path("icons/kindred-16.png").is_file()
 
 
@@ -27,10 +27,10 @@ def test_in_a_bundle_resources_are_found_below_its_internal_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bundled = tmp_path / "_internal"
-    shutil.copytree(ROOT / "resources" / "icons", bundled / "resources" / "icons")
+    shutil.copytree(ROOT / "ui" / "resources" / "icons", bundled / "ui" / "resources" / "icons")
     monkeypatch.setattr(sys, "_MEIPASS", str(bundled), raising=False)
 
-    assert resource_path("icons/kindred-32.png") == bundled / "resources" / "icons" / "kindred-32.png"
+    assert resource_path("icons/kindred-32.png") == bundled / "ui" / "resources" / "icons" / "kindred-32.png"
     with pytest.raises(FileNotFoundError, match=r"kindred\.svg"):
         resource_path("kindred.svg")  # not copied above: the message names what is missing
 
@@ -55,20 +55,20 @@ def test_a_missing_icon_gives_an_empty_icon_rather_than_a_crash(
 
 def test_every_icon_file_the_build_uses_is_committed() -> None:
     for name in ("kindred.svg", "kindred.ico", "kindred.icns"):
-        assert (ROOT / "resources" / name).stat().st_size > 0, name
+        assert (ROOT / "ui" / "resources" / name).stat().st_size > 0, name
     for size in (*ICON_SIZES, 1024):
-        assert (ROOT / "resources" / "icons" / f"kindred-{size}.png").is_file(), size
+        assert (ROOT / "ui" / "resources" / "icons" / f"kindred-{size}.png").is_file(), size
 
 
 def test_the_windows_icon_holds_16_to_256_px_and_the_macos_icon_up_to_1024_px() -> None:
-    ico = (ROOT / "resources" / "kindred.ico").read_bytes()
+    ico = (ROOT / "ui" / "resources" / "kindred.ico").read_bytes()
     reserved, kind, count = struct.unpack_from("<HHH", ico)
     # Each directory entry starts with width and height bytes; 0 means 256.
     widths = {ico[6 + 16 * i] or 256 for i in range(count)}
     assert (reserved, kind) == (0, 1)
     assert widths == {16, 24, 32, 48, 64, 128, 256}
 
-    icns = (ROOT / "resources" / "kindred.icns").read_bytes()
+    icns = (ROOT / "ui" / "resources" / "kindred.icns").read_bytes()
     assert icns[:4] == b"icns"
     assert struct.unpack_from(">I", icns, 4)[0] == len(icns)
     for element in (b"ic11", b"ic12", b"ic07", b"ic08", b"ic09", b"ic10"):  # 32 px … 1024 px

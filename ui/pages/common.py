@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui import preferences
 from ui.tasks import Task, TaskContext, TaskRunner
 from ui.undo import ServiceCommand
 
@@ -47,14 +48,8 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 
 
 def format_date(value: dt.date | dt.datetime | None) -> str:
-    """UK style, unambiguous: "4 Mar 2026" (a datetime also shows the local time)."""
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        # Kindred stores UTC; SQLite hands it back without a zone. Show it in local time.
-        local = (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone()
-        return f"{local.day} {local:%b %Y, %H:%M}"
-    return f"{value.day} {value:%b %Y}"
+    """In the format chosen in Preferences (a datetime also shows the local time)."""
+    return preferences.format_date(value)
 
 
 def exec_dialog(dialog: QDialog) -> bool:

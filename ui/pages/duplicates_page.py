@@ -520,7 +520,8 @@ class DuplicatesPage(QWidget):
         row = self.table.currentIndex().row()
         if row < 0 or row >= self.model.rowCount():
             return None
-        return self.groups[self.model.row_at(row)[4]]
+        index: int = self.model.row_at(row)[4]
+        return self.groups[index]
 
     def _show_group(self, row: int) -> None:
         if row < 0 or row >= self.model.rowCount():

@@ -30,7 +30,8 @@ from crm.filters import PersonFilter
 from crm.models import AttendanceStatus
 from crm.services import events, networks, views
 
-from ui import dialogs
+from ui import dialogs, preferences
+from ui.changes import Change, announce_on
 from ui.pages import common
 from ui.pages.common import (
     Column,
@@ -87,14 +88,14 @@ class EventDialog(QDialog):
         self.starts_on = QDateEdit()
         self.starts_on.setAccessibleName("Starts on")
         self.starts_on.setCalendarPopup(True)
-        self.starts_on.setDisplayFormat("d MMM yyyy")
+        self.starts_on.setDisplayFormat(preferences.qt_date_format())
         self.starts_on.setDate(_to_qdate(values.get("starts_on") or dt.date.today()))
         self.several_days = QCheckBox("Runs over several days, ending on")
         self.several_days.setAccessibleName("Runs over several days")
         self.ends_on = QDateEdit()
         self.ends_on.setAccessibleName("Ends on")
         self.ends_on.setCalendarPopup(True)
-        self.ends_on.setDisplayFormat("d MMM yyyy")
+        self.ends_on.setDisplayFormat(preferences.qt_date_format())
         ends = values.get("ends_on")
         self.several_days.setChecked(ends is not None)
         self.ends_on.setDate(_to_qdate(ends or values.get("starts_on") or dt.date.today()))
@@ -208,6 +209,7 @@ class EventsPage(QWidget):
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        announce_on(self.data_changed, parent, Change(people=True, events=True))
         self.runner = runner
         self._generation = 0
         self._detail_generation = 0

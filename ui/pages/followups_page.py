@@ -19,7 +19,9 @@ from PySide6.QtWidgets import (
 )
 
 from crm.services import interactions
+from crm.services.interactions import participant_summaries
 
+from ui.changes import Change, announce_on
 from ui.pages.common import (
     Column,
     EmptyState,
@@ -31,7 +33,7 @@ from ui.pages.common import (
     selected_rows,
     write_undoable,
 )
-from ui.pages.interactions_page import KIND_LABELS, participant_summaries
+from ui.pages.interactions_page import KIND_LABELS
 from ui.tasks import TaskContext, TaskRunner
 
 # Row fields: id, due, state text, subject, people, owner, kind, date, notes, days overdue.
@@ -61,6 +63,7 @@ class FollowUpsPage(QWidget):
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        announce_on(self.data_changed, parent, Change(interactions=True))
         self.runner = runner
         self._generation = 0
         self._detail_generation = 0

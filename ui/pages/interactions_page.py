@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
-
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QIcon
@@ -25,11 +20,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crm.filters import search_condition
-from crm.models import Interaction, InteractionKind, InteractionPerson, Person
+from crm.models import InteractionKind
 from crm.services import interactions
+from crm.services.interactions import (
+    InteractionQuery,
+    InteractionRow,
+    count_interactions,
+    fetch_page,
+)
 
 from ui import dialogs
+from ui.changes import Change, announce_on
 from ui.pages import common
 from ui.pages.common import (
     ID_ROLE,
@@ -48,116 +49,9 @@ from ui.pages.common import (
 from ui.tasks import TaskContext, TaskRunner
 
 PAGE_SIZE = 200
-NAMES_SHOWN = 3
 KIND_LABELS = {k.value: k.value.capitalize() for k in InteractionKind}
 
 AnyIndex = QModelIndex | QPersistentModelIndex
-
-
-@dataclass(frozen=True)
-class InteractionQuery:
-    """Which interactions the list shows."""
-
-    text: str | None = None
-    kind: str | None = None
-
-
-@dataclass(frozen=True)
-class InteractionRow:
-    id: int
-    date: dt.date
-    kind: str
-    subject: str
-    people: str
-    owner: str | None
-    follow_up_on: dt.date | None
-    follow_up_done: bool
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def _conditions(query: InteractionQuery, dialect: str) -> list[Any]:
-    conditions: list[Any] = [Interaction.deleted_at.is_(None)]
-    if query.kind:
-        conditions.append(Interaction.kind == query.kind)
-    if query.text:
-        like = _like(query.text)
-        # SQLite's LIKE already ignores case (ASCII), and twice as fast as ILIKE's lower() calls.
-        columns = (Interaction.subject, Interaction.notes, Interaction.topics, Interaction.owner)
-        matches: list[Any] = [
-            c.like(like, escape="\\") if dialect == "sqlite" else c.ilike(like, escape="\\") for c in columns
-        ]
-        # Participants are found the way the People list finds them (the search index, accents
-        # ignored), once for the whole query rather than once per interaction.
-        if (people := search_condition(dialect, query.text)) is not None:
-            matches.append(
-                Interaction.id.in_(
-                    select(InteractionPerson.interaction_id).where(
-                        InteractionPerson.person_id.in_(select(Person.id).where(people))
-                    )
-                )
-            )
-        conditions.append(or_(*matches))
-    return conditions
-
-
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
-
-
-def count_interactions(session: Session, query: InteractionQuery) -> int:
-    return (
-        session.scalar(select(func.count(Interaction.id)).where(*_conditions(query, _dialect(session)))) or 0
-    )
-
-
-def fetch_page(
-    session: Session,
-    query: InteractionQuery,
-    after: tuple[dt.date, int] | None = None,
-    limit: int = PAGE_SIZE,
-) -> list[InteractionRow]:
-    """One page, newest first, starting after ``(date, id)`` of the last row already shown (keyset)."""
-    stmt = select(
-        Interaction.id,
-        Interaction.date,
-        Interaction.kind,
-        Interaction.subject,
-        Interaction.owner,
-        Interaction.follow_up_on,
-        Interaction.follow_up_done,
-    ).where(*_conditions(query, _dialect(session)))
-    if after is not None:
-        date, last_id = after
-        stmt = stmt.where(
-            or_(Interaction.date < date, and_(Interaction.date == date, Interaction.id < last_id))
-        )
-    rows = session.execute(stmt.order_by(Interaction.date.desc(), Interaction.id.desc()).limit(limit)).all()
-    names = participant_summaries(session, [r[0] for r in rows])
-    return [InteractionRow(r[0], r[1], r[2], r[3], names.get(r[0], ""), r[4], r[5], bool(r[6])) for r in rows]
-
-
-def participant_summaries(session: Session, ids: Sequence[int]) -> dict[int, str]:
-    """ "Ann Bell, Rhys Owen and 12 others" for each interaction."""
-    if not ids:
-        return {}
-    names: dict[int, list[str]] = {}
-    for interaction_id, first, last in session.execute(
-        select(InteractionPerson.interaction_id, Person.first_name, Person.last_name)
-        .join(Person, Person.id == InteractionPerson.person_id)
-        .where(InteractionPerson.interaction_id.in_(list(ids)), Person.deleted_at.is_(None))
-        .order_by(Person.last_name, Person.first_name)
-    ):
-        names.setdefault(interaction_id, []).append(" ".join(p for p in (first, last) if p))
-    out: dict[int, str] = {}
-    for interaction_id, people in names.items():
-        shown = ", ".join(people[:NAMES_SHOWN])
-        rest = len(people) - NAMES_SHOWN
-        out[interaction_id] = f"{shown} and {rest} other{'s' if rest != 1 else ''}" if rest > 0 else shown
-    return out
 
 
 def follow_up_text(row: InteractionRow, today: dt.date | None = None) -> str:
@@ -278,6 +172,7 @@ class InteractionsPage(QWidget):
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        announce_on(self.data_changed, parent, Change(people=True, interactions=True))
         self.runner = runner
         self._generation = 0
         self._detail_generation = 0

@@ -26,6 +26,7 @@ from crm.models import MEMBERSHIP_ROLES, MEMBERSHIP_STATUSES
 from crm.services import networks
 
 from ui import dialogs
+from ui.changes import Change, announce_on
 from ui.pages import common
 from ui.pages.common import (
     Column,
@@ -88,6 +89,7 @@ class NetworksPage(QWidget):
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        announce_on(self.data_changed, parent, Change(people=True, networks=True))
         self.runner = runner
         self._generation = 0
         self._members_generation = 0

@@ -30,7 +30,8 @@ from crm.models import NATIONS, PARTNER_STATUSES, SECTORS, Organisation
 from crm.services import organisations
 from crm.validation import check_length, normalise_email, normalise_phone, normalise_postcode
 
-from ui import dialogs
+from ui import dialogs, preferences
+from ui.changes import Change, announce_on
 from ui.pages.common import (
     Column,
     EmptyState,
@@ -115,6 +116,7 @@ class OrganisationsPage(QWidget):
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        announce_on(self.data_changed, parent, Change(people=True, organisations=True))
         self.runner = runner
         self._generation = 0
         self._detail_generation = 0
@@ -385,6 +387,8 @@ class OrganisationsPage(QWidget):
         loaded: dict[str, str] = {}
         for key, _label in FIELDS:
             value = "" if values is None or values.get(key) is None else str(values[key])
+            if new and key == "nation":
+                value = preferences.current().default_nation  # the user's own, from Preferences
             widget = self.inputs[key]
             widget.blockSignals(True)
             if isinstance(widget, QComboBox):

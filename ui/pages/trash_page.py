@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from crm.services import trash
 
 from ui import dialogs
+from ui.changes import Change, announce_on
 from ui.pages.common import (
     Column,
     EmptyState,
@@ -55,6 +56,11 @@ class TrashPage(QWidget):
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        announce_on(
+            self.data_changed,
+            parent,
+            Change(people=True, organisations=True, networks=True, interactions=True, events=True),
+        )
         self.runner = runner
         self._generation = 0
         self._items: list[tuple[Any, ...]] = []

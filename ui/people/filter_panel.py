@@ -36,6 +36,7 @@ from crm.models import (
 )
 from crm.services import networks, tags
 
+from ui import preferences
 from ui.tasks import TaskRunner, emit
 from ui.widgets import align_form_labels
 
@@ -67,7 +68,7 @@ def _date(name: str) -> QDateEdit:
     edit = QDateEdit()
     edit.setAccessibleName(name)
     edit.setCalendarPopup(True)
-    edit.setDisplayFormat("dd/MM/yyyy")
+    edit.setDisplayFormat(preferences.qt_date_format())
     edit.setMinimumDate(_NO_DATE)
     edit.setSpecialValueText(ANY)
     edit.setDate(_NO_DATE)

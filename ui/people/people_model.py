@@ -29,6 +29,7 @@ from crm.filters import PersonFilter
 from crm.models import STAKEHOLDER_LABELS
 from crm.roster import current
 
+from ui import preferences
 from ui.tasks import Task, TaskContext, TaskRunner, emit
 
 PAGE_SIZE = 250
@@ -49,10 +50,8 @@ def available_columns() -> dict[str, str]:
 def _display(key: str, value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, dt.datetime):
-        return value.strftime("%d/%m/%Y %H:%M")
     if isinstance(value, dt.date):
-        return value.strftime("%d/%m/%Y")
+        return preferences.format_date(value)
     if key == "type":
         # "former_msp" when all their Scottish Parliament roles have ended: "Former MSP".
         labels = {t.value: label for t, label in STAKEHOLDER_LABELS.items()}
@@ -131,6 +130,11 @@ class PeopleModel(QAbstractTableModel):
         self._user_sorted = True
         return self.reload()
 
+    @property
+    def ranked(self) -> bool:
+        """The rows are in order of relevance to a search, not by any column."""
+        return self._effective_sort() == "rank"
+
     def _effective_sort(self) -> str:
         # A search shows the best matches first until the user picks a column to sort by.
         if self._filter.text and not self._user_sorted and self.runner.db.is_sqlite:
@@ -152,7 +156,7 @@ class PeopleModel(QAbstractTableModel):
 
         def first_screen(ctx: TaskContext) -> list[int]:
             with ctx.db.session() as session:
-                return filters.person_ids(
+                return filters.first_screen_ids(
                     session, person_filter, sort=sort, descending=descending, limit=FIRST_SCREEN
                 )
 
@@ -167,7 +171,7 @@ class PeopleModel(QAbstractTableModel):
         the rest in the background."""
         self._generation += 1
         with self.runner.db.session() as session:
-            ids = filters.person_ids(
+            ids = filters.first_screen_ids(
                 session,
                 self._filter,
                 sort=self._effective_sort(),

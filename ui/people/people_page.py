@@ -47,17 +47,21 @@ from crm.models import MEMBERSHIP_ROLES, MEMBERSHIP_STATUSES, AttendanceStatus, 
 from crm.services import events, networks, people, tags, views
 from crm.util import chunked
 
-from ui import dialogs
+from ui import dialogs, preferences
+from ui.dialogs import FormDialog
 from ui.people.filter_panel import FilterPanel
 from ui.people.people_model import DEFAULT_COLUMNS, PeopleModel, available_columns
-from ui.people.person_detail import PersonDetail, _FormDialog
+from ui.people.person_detail import PersonDetail
 from ui.tasks import Task, TaskContext, TaskRunner, emit
 from ui.undo import TrashPeopleCommand
+from ui.widgets import compact_combos
 
 SEARCH_DEBOUNCE_MS = 150
 BULK_CHUNK = 2_000
 CONFIRM_TRASH_ABOVE = 50
-MIN_SEARCH_LENGTH = 2
+# One letter searches as you type too: its first screen comes from the search index at once.
+MIN_SEARCH_LENGTH = 1
+LIST_MIN_WIDTH = 400
 
 
 def _people(n: int) -> str:
@@ -236,13 +240,16 @@ class PeoplePage(QWidget):
         self.filter_scroll.setWidget(self.filter_panel)
         self.filter_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.filter_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.filter_scroll.setMinimumWidth(self.filter_panel.sizeHint().width() + 20)
+        compact_combos(self.filter_panel, 7)
+        self.filter_scroll.setMinimumWidth(self.filter_panel.minimumSizeHint().width() + 16)
         self.filter_scroll.setAccessibleName("Filters")
         self.filter_scroll.hide()
 
         self.table = PeopleTable()
         self.table.setModel(self.model)
         self.table.horizontalHeader().sortIndicatorChanged.connect(self._sort_changed)
+        self.model.first_screen_loaded.connect(self._show_sort_order)
+        self.model.ids_loaded.connect(self._show_sort_order)
         self.table.horizontalHeader().customContextMenuRequested.connect(self._header_menu)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
@@ -273,6 +280,8 @@ class PeoplePage(QWidget):
         self.splitter.setStretchFactor(2, 2)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setSizes([0, 560, 440])
+        # Enough of the list to read a name, an organisation and a job title.
+        self.list_stack.setMinimumWidth(LIST_MIN_WIDTH)
 
         list_page = QWidget()
         body = QVBoxLayout(list_page)
@@ -358,8 +367,9 @@ class PeoplePage(QWidget):
     def apply_filter(self, *, short_search: bool = False) -> Task[list[int]]:
         """Re-run the query with what the search box and filter panel say now.
 
-        A single typed character does not search until Enter is pressed: it would match half of
-        a large list and make the next, more useful keystroke wait.
+        Every keystroke searches (after a short pause): even one letter, which matches half of a
+        large list, shows its first screen at once from the search index (the rest and the count
+        follow in the background). ``short_search`` is kept for Enter, which searches at once.
         """
         self._debounce.stop()
         f = self.current_filter()
@@ -502,6 +512,15 @@ class PeoplePage(QWidget):
             action.setEnabled(bool(n))
         self.actions_button.setText(f"Actions ({n:,})" if n and n > 1 else "Actions")
 
+    def _show_sort_order(self, *_args: Any) -> None:
+        """No arrow over results ranked by relevance: no column orders them."""
+        header = self.table.horizontalHeader()
+        if self.model.ranked and header.sortIndicatorSection() != -1:
+            header.blockSignals(True)
+            header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+            header.blockSignals(False)
+            header.viewport().update()
+
     def _sort_changed(self, section: int, order: Qt.SortOrder) -> None:
         if 0 <= section < self.model.columnCount():
             self.model.sort(section, order)
@@ -565,7 +584,20 @@ class PeoplePage(QWidget):
     def _toggle_filters(self, on: bool) -> None:
         if on:
             self.filter_panel.refresh_choices()
+        if on == self.filter_scroll.isVisible():
+            return
+        sizes = self.splitter.sizes()
         self.filter_scroll.setVisible(on)
+        total = sum(sizes[1:]) + (sizes[0] if not on else 0)
+        if total <= 0:
+            return  # not laid out yet: the splitter shares the space itself
+        # The filters take their width from the list and the person panel alike, so neither is
+        # squeezed (QSplitter would take it all from its neighbour, the list).
+        panel = self.filter_scroll.minimumWidth() if on else 0
+        rest = total - panel
+        share = sizes[1] / max(sizes[1] + sizes[2], 1)
+        list_width = max(LIST_MIN_WIDTH, round(rest * share))
+        self.splitter.setSizes([panel, list_width, max(rest - list_width, 0)])
 
     # --- people -------------------------------------------------------------------------------
 
@@ -666,7 +698,7 @@ class PeoplePage(QWidget):
         ids = self.selected_ids()
         if not ids:
             return None
-        dialog = _FormDialog(
+        dialog = FormDialog(
             "Add to network",
             self,
             f"Add {_people(len(ids))} to a network. Anyone already in it keeps their role and status; "
@@ -698,7 +730,7 @@ class PeoplePage(QWidget):
         ids = self.selected_ids()
         if not ids:
             return None
-        dialog = _FormDialog(
+        dialog = FormDialog(
             "Change membership status",
             self,
             f"Change the status of {_people(len(ids))} in one network (those not in it are left alone).",
@@ -725,7 +757,7 @@ class PeoplePage(QWidget):
         ids = self.selected_ids()
         if not ids:
             return None
-        dialog = _FormDialog("Add tag", self, f"Tag {_people(len(ids))}. Type a new tag or pick one.")
+        dialog = FormDialog("Add tag", self, f"Tag {_people(len(ids))}. Type a new tag or pick one.")
         tag = dialog.combo("&Tag", self._tag_names(), editable=True)
         tag.setCurrentText("")
 
@@ -744,7 +776,7 @@ class PeoplePage(QWidget):
         ids = self.selected_ids()
         if not ids:
             return None
-        dialog = _FormDialog("Remove tag", self, f"Remove a tag from {_people(len(ids))}.")
+        dialog = FormDialog("Remove tag", self, f"Remove a tag from {_people(len(ids))}.")
         tag = dialog.combo("&Tag", self._tag_names())
 
         def accept() -> None:
@@ -767,13 +799,17 @@ class PeoplePage(QWidget):
         if not choices:
             dialogs.show_info(self, "Add to event", "There are no events yet: create one on the Events page.")
             return None
-        dialog = _FormDialog(
+        dialog = FormDialog(
             "Add to event",
             self,
             f"Put {_people(len(ids))} on an event's list, or mark them as attended or sent apologies.",
         )
         event = dialog.combo(
-            "&Event", [f"{name} ({starts:%d/%m/%Y})" if starts else name for _e, name, starts in choices]
+            "&Event",
+            [
+                f"{name} ({preferences.format_date(starts)})" if starts else name
+                for _e, name, starts in choices
+            ],
         )
         for i, (eid, _name, _starts) in enumerate(choices):
             event.setItemData(i, eid)
@@ -807,7 +843,7 @@ class PeoplePage(QWidget):
     # --- saved views --------------------------------------------------------------------------
 
     def open_save_view(self) -> QDialog:
-        dialog = _FormDialog(
+        dialog = FormDialog(
             "Save view", self, "A saved view keeps these filters and appears in the sidebar and in exports."
         )
         name = dialog.line("&Name")

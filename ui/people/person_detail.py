@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QCompleter,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -60,12 +59,13 @@ from crm.roster import current
 from crm.services import consent, interactions, networks, people, roles
 from crm.validation import normalise_email, normalise_phone, normalise_postcode
 
-from ui import dialogs
+from ui import dialogs, preferences
+from ui.dialogs import FormDialog
 from ui.pages.history_view import HistoryView
 from ui.privacy_actions import start_erasure, start_subject_access
 from ui.tasks import Task, TaskContext, TaskRunner, emit
 from ui.undo import CreatePersonCommand, EditPersonCommand, Snapshot, apply_snapshot, person_snapshot
-from ui.widgets import align_form_labels
+from ui.widgets import align_form_labels, compact_combos
 
 _TEXT_FIELDS = tuple(
     f for f in PERSON_FIELDS if f not in ("notes", "do_not_contact", "email_opt_out", "post_opt_out")
@@ -78,14 +78,14 @@ TITLES = ("", "Ms", "Mr", "Mrs", "Miss", "Mx", "Dr", "Prof", "Cllr", "Rev", "Sir
 
 
 def _date_text(value: dt.date | None) -> str:
-    return value.strftime("%d/%m/%Y") if value else ""
+    return preferences.format_date(value) if value else ""
 
 
 def _pydate(value: QDate) -> dt.date:
     return dt.date(value.year(), value.month(), value.day())
 
 
-def _table(headers: list[str], name: str, empty: str = "", stretch: int = 0) -> QTableWidget:
+def _table(headers: list[str], name: str, empty: str = "") -> QTableWidget:
     """A read-only table; ``empty`` is shown instead while it has no rows."""
     table = QTableWidget(0, len(headers))
     table.setProperty("emptyText", empty)
@@ -96,9 +96,11 @@ def _table(headers: list[str], name: str, empty: str = "", stretch: int = 0) -> 
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     header = table.horizontalHeader()
-    header.setStretchLastSection(False)
+    # Every column as wide as its text ("Pentlands", never "P…"); the last takes what is left. In
+    # a narrow panel the table scrolls sideways rather than cutting a value short.
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    header.setStretchLastSection(True)
+    table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
     table.setAlternatingRowColors(True)
     return table
 
@@ -131,54 +133,6 @@ def _fill(table: QTableWidget, rows: list[tuple[Any, list[str]]]) -> None:
             item = QTableWidgetItem(value)
             item.setData(Qt.ItemDataRole.UserRole, key)
             table.setItem(r, c, item)
-
-
-class _FormDialog(QDialog):
-    """A small modal form (add to network, add a role, record consent)."""
-
-    def __init__(self, title: str, parent: QWidget | None, intro: str = "") -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.setMinimumWidth(420)
-        self.form = QFormLayout()
-        self.intro = QLabel(intro)
-        self.intro.setWordWrap(True)
-        self.intro.setVisible(bool(intro))
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.intro)
-        layout.addLayout(self.form)
-        layout.addWidget(self.buttons)
-
-    def combo(self, label: str, items: list[str] | tuple[str, ...], *, editable: bool = False) -> QComboBox:
-        box = QComboBox()
-        box.setEditable(editable)
-        box.addItems(list(items))
-        box.setAccessibleName(label.replace("&", ""))
-        self.form.addRow(label, box)
-        return box
-
-    def line(self, label: str) -> QLineEdit:
-        edit = QLineEdit()
-        edit.setAccessibleName(label.replace("&", ""))
-        self.form.addRow(label, edit)
-        return edit
-
-    def date(self, label: str, *, optional: bool = False) -> QDateEdit:
-        edit = QDateEdit(QDate.currentDate())
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("dd/MM/yyyy")
-        edit.setAccessibleName(label.replace("&", ""))
-        if optional:
-            edit.setMinimumDate(QDate(1900, 1, 1))
-            edit.setSpecialValueText("—")
-            edit.setDate(edit.minimumDate())
-        self.form.addRow(label, edit)
-        return edit
 
 
 def optional_date(edit: QDateEdit) -> dt.date | None:
@@ -268,6 +222,8 @@ class PersonDetail(QWidget):
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
+        # Every tab always in view: the panel is never narrower than its tabs (no scroll arrows).
+        self.tabs.setUsesScrollButtons(False)
         self.tabs.addTab(self._build_details(), "Details")
         self.tabs.addTab(self._build_networks(), "Networks")
         self.tabs.addTab(self._build_roles(), "Elected roles")
@@ -356,7 +312,8 @@ class PersonDetail(QWidget):
             check.setAccessibleName(f"Stakeholder type {kind.label}")
             check.toggled.connect(self._mark_dirty)
             self.type_checks[kind.value] = check
-            grid.addWidget(check, i // 3, i % 3)
+            # Two columns, so the form fits a narrow panel (1280 × 800 with the filters open).
+            grid.addWidget(check, i // 2, i % 2)
 
         prefs = QGroupBox("Tags and communication")
         pform = QFormLayout(prefs)
@@ -366,18 +323,20 @@ class PersonDetail(QWidget):
         self.tags_edit.textEdited.connect(self._mark_dirty)
         pform.addRow("Tags", self.tags_edit)
         self.bool_checks: dict[str, QCheckBox] = {}
-        checks = QHBoxLayout()
-        for key, label in (
-            ("do_not_contact", "Do not contact"),
-            ("email_opt_out", "No email"),
-            ("post_opt_out", "No post"),
+        checks = QGridLayout()
+        for i, (key, label) in enumerate(
+            (
+                ("do_not_contact", "Do not contact"),
+                ("email_opt_out", "No email"),
+                ("post_opt_out", "No post"),
+            )
         ):
             check = QCheckBox(label)
             check.setAccessibleName(label)
             check.toggled.connect(self._mark_dirty)
             self.bool_checks[key] = check
-            checks.addWidget(check)
-        checks.addStretch(1)
+            checks.addWidget(check, i // 2, i % 2)
+        checks.setColumnStretch(2, 1)
         pform.addRow("Preferences", checks)
 
         other = QGroupBox("Notes")
@@ -395,10 +354,14 @@ class PersonDetail(QWidget):
         # One label width for every group, so the fields line up down the whole form.
         align_form_labels([form, cform, aform, pform, oform])
         outer.addStretch(1)
+        compact_combos(page, 8)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        # The form narrows with the panel; it never scrolls sideways.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(page)
+        self.details_scroll = scroll
         return scroll
 
     def _build_networks(self) -> QWidget:
@@ -428,7 +391,6 @@ class PersonDetail(QWidget):
             ["Chamber", "Party", "Seat", "Role", "Dates"],
             "Elected roles",
             "No elected roles. Add a seat or office with “Add role…”; ended roles stay here as history.",
-            stretch=2,
         )
         buttons = QHBoxLayout()
         self.add_role_button = QPushButton("Add role…")
@@ -458,7 +420,6 @@ class PersonDetail(QWidget):
             ["Purpose", "Basis", "Recorded", "Source", "Withdrawn"],
             "Consent records",
             "No consent recorded. Record who agreed to what, when and how with “Record consent…”.",
-            stretch=3,
         )
         buttons = QHBoxLayout()
         self.add_consent_button = QPushButton("Record consent…")
@@ -480,9 +441,7 @@ class PersonDetail(QWidget):
             ["Date", "Kind", "Subject", "Owner", "Follow-up"],
             "Timeline of interactions",
             "No interactions yet. Log a meeting, call, email or letter with “Log interaction…”.",
-            stretch=2,
         )
-        self.timeline_table.horizontalHeader().setStretchLastSection(False)
         buttons = QHBoxLayout()
         log = QPushButton("Log interaction…")
         log.clicked.connect(self.open_log_interaction)
@@ -513,7 +472,10 @@ class PersonDetail(QWidget):
                 )
                 self._org_model.setStringList(org_names)
                 if person_id is None:
+                    # A new person starts at the start: their details, not the tab last used.
+                    self.tabs.setCurrentIndex(0)
                     snap: Snapshot = {f: None for f in PERSON_FIELDS}
+                    snap["nation"] = preferences.current().default_nation or None
                     snap.update({f: False for f in _BOOL_FIELDS}, organisation_id=None, types=[], tags=[])
                     org_name = ""
                     self._fill_related(session, None)
@@ -566,6 +528,8 @@ class PersonDetail(QWidget):
                 table.setRowCount(0)
             self.standing_label.setVisible(False)
             self.identifiers_label.setText("")
+            # A new person has no history: no count left over from whoever was shown before.
+            self.tabs.setTabText(4, "Timeline")
             return
         standing = current.standing_of(session, person_id)
         self.standing_label.setText(" · ".join(standing))
@@ -907,7 +871,7 @@ class PersonDetail(QWidget):
     def open_add_to_network(self) -> QDialog:
         with self.runner.db.session() as session:
             names = [n for _id, n, _count in networks.list_networks(session)]
-        dialog = _FormDialog("Add to network", self)
+        dialog = FormDialog("Add to network", self)
         network = dialog.combo("&Network", names)
         role = dialog.combo("&Role", MEMBERSHIP_ROLES, editable=True)
         status = dialog.combo("&Status", MEMBERSHIP_STATUSES)
@@ -931,7 +895,7 @@ class PersonDetail(QWidget):
             dialogs.show_info(self, "Kindred", "Select a membership first.")
             return None
         membership_id = _cell(self.membership_table, row, 0).data(Qt.ItemDataRole.UserRole)
-        dialog = _FormDialog("Change membership", self)
+        dialog = FormDialog("Change membership", self)
         role = dialog.combo("&Role", MEMBERSHIP_ROLES, editable=True)
         role.setCurrentText(_cell(self.membership_table, row, 1).text().lower())
         status = dialog.combo("&Status", MEMBERSHIP_STATUSES)
@@ -947,7 +911,7 @@ class PersonDetail(QWidget):
         return self._open(dialog, accept)
 
     def open_add_role(self) -> QDialog:
-        dialog = _FormDialog("Add elected role", self)
+        dialog = FormDialog("Add elected role", self)
         chamber = dialog.combo("&Chamber", CHAMBERS, editable=True)
         party = dialog.line("&Party")
         constituency = dialog.line("C&onstituency")
@@ -981,7 +945,7 @@ class PersonDetail(QWidget):
         self._run_change(lambda s: roles.end_role(s, role_id), tab=2)
 
     def open_record_consent(self) -> QDialog:
-        dialog = _FormDialog("Record consent", self)
+        dialog = FormDialog("Record consent", self)
         purpose = dialog.combo("&Purpose", CONSENT_PURPOSES, editable=True)
         basis = dialog.combo("&Lawful basis", LAWFUL_BASES)
         source = dialog.line("&How given")

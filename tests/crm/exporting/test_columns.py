@@ -117,3 +117,20 @@ def test_the_fast_per_row_path_agrees_with_the_salutation_functions() -> None:
             formal_salutation(title, first, last),
             addressee(title, first, last, post),
         ), (title, first, preferred, last, post)
+
+
+def test_address_block_is_set_out_as_royal_mail_advises() -> None:
+    from crm.exporting.columns import address_block
+
+    block = address_block(
+        "Ms Ann Lee", "Kindness Trust", ("2 Mill Lane", "", None), "Bristol", "BS1 4DJ", "United Kingdom"
+    )
+    assert block == "Ms Ann Lee\nKindness Trust\n2 Mill Lane\nBristol\nBS1 4DJ"  # no home country
+    abroad = address_block("Dr Jo Roe", None, ("Rue de la Loi 16",), "Brussels", "1000", "Belgium")
+    assert abroad.splitlines() == ["Dr Jo Roe", "Rue de la Loi 16", "Brussels", "1000", "BELGIUM"]
+    # An organisation already written as the first line is not repeated; no address, no block.
+    same = address_block(
+        "Ms A", "The Scottish Parliament", ("The Scottish Parliament",), "Edinburgh", "EH99 1SP", "Scotland"
+    )
+    assert same.splitlines() == ["Ms A", "The Scottish Parliament", "Edinburgh", "EH99 1SP"]
+    assert address_block("Mr B", "Acme", (None, None, None), None, None, "United Kingdom") == ""

@@ -344,3 +344,21 @@ def test_colleagues_at_a_workplace_each_get_their_own_letter(db: Database, tmp_p
     result = export_people(db, PersonFilter(), out, purpose="post", joint_salutation=True)
     assert result.exported == 2
     assert sorted(r["Formal salutation"] for r in read_sheet(out)) == ["Dear Mr Munro", "Dear Ms Beamish"]
+
+
+def test_mail_merge_has_one_address_block_beside_the_separate_lines(
+    db: Database, cast: Cast, tmp_path: Path
+) -> None:
+    out = tmp_path / "merge.xlsx"
+    export_people(db, PersonFilter(), out, preset="mail-merge")
+    rows = by_email(read_sheet(out))
+    claudia = rows["claudia.beamish@parliament.scot.example"]
+    assert claudia["Address block"] == (
+        "Ms Claudia Beamish MSP\nThe Scottish Parliament\nEdinburgh\nEH99 1SP"
+    )
+    assert claudia["Address line 1"] == "The Scottish Parliament"  # the separate lines stay
+    # Letters to a household: one block, names joined like the addressee.
+    out = tmp_path / "joint.xlsx"
+    export_people(db, PersonFilter(), out, purpose="post", joint_salutation=True)
+    row = next(r for r in read_sheet(out) if r["Address line 1"] == "1 High Street")
+    assert row["Address block"] == "Ms Anna Smith and Mr James Smith\n1 High Street\nLeeds\nLS1 1AA"

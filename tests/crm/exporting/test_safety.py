@@ -139,7 +139,7 @@ def test_workbook_is_tidy(db: Database, cast: Cast, tmp_path: Path) -> None:
     ws = wb["People"]
     assert ws.freeze_panes == "A2"
     assert all(c.font.b for c in ws[1])
-    assert ws.auto_filter.ref == f"A1:P{result.exported + 1}"
+    assert ws.auto_filter.ref == f"A1:Q{result.exported + 1}"
     assert ws.column_dimensions["G"].width >= len("Ms Claudia Beamish MSP")
     assert wb.properties.title == "Autumn invitations"
     assert wb.properties.created is not None

@@ -94,3 +94,22 @@ def test_human_output(tmp_path: Path, contacts_csv: Path, capsys: pytest.Capture
     assert main(["--db", str(tmp_path / "k.db"), "import", str(contacts_csv), "--dry-run"]) == 0
     text = capsys.readouterr().out
     assert "created: 4" in text and "row 2: create" in text
+
+
+def test_exact_headings_import_whatever_the_first_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A sign-up sheet headed exactly "First name, Last name, Email, Organisation, Phone" imports,
+    however odd its first names look."""
+    sheet = tmp_path / "signup.csv"
+    sheet.write_text(
+        "First name,Last name,Email,Organisation,Phone\n"
+        "J.,Smith,j.smith@example.org,Acme Trust,0131 496 0000\n"
+        "Dr,Brown,brown@example.org,Bell Trust,0131 496 0001\n"
+        "0131 496 0002,Green,green@example.org,,0131 496 0002\n"
+        "anonymous,White,white@example.org,Co,0131 496 0003\n",
+        encoding="utf-8",
+    )
+    code, out = _run(capsys, "--db", str(tmp_path / "k.db"), "import", str(sheet), "--dry-run", "--json")
+    assert code == 0, out
+    assert "error" not in out

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crm.importing import find_header_row, remember_mapping, suggest_mapping
 from crm.importing.mapping import field_for_heading
@@ -165,3 +167,48 @@ def test_remembered_mapping_follows_headings_not_positions() -> None:
     moved = ["Where", "Who", "Contact at"]
     assert suggest_mapping(moved) == {0: "town", 1: "full_name", 2: "email"}
     assert suggest_mapping(["Who", "Contact at"]) == {}  # another set of headings: not remembered
+
+
+EXACT_HEADINGS = ["First name", "Last name", "Email", "Organisation", "Phone"]
+EXACT_MAPPING = {0: "first_name", 1: "last_name", 2: "email", 3: "organisation", 4: "phone"}
+# First names a sign-up sheet really holds: initials, titles typed in the wrong box, a whole
+# name, a phone number, an email address, "anonymous", blanks, numbers, and words that are headings.
+ODD_FIRST_NAMES = [
+    ["J.", "Dr", "Ann Lee", "anonymous", ""],
+    ["0131 496 0000", "07700 900123", "1", "2", "3"],
+    ["ann@example.org", "bob@example.org", "n/a", "-", "?"],
+    ["Name", "Email", "Phone", "Organisation", "First name"],
+    ["Rt Hon", "Cllr", "Prof", "Sir", "Lady"],
+]
+
+
+@pytest.mark.parametrize("firsts", ODD_FIRST_NAMES)
+def test_exact_headings_win_whatever_the_values(firsts: list[str]) -> None:
+    """A heading that is exactly a field's name is mapped to it; values may only choose among
+    ambiguous headings, never overrule an exact one."""
+    rows = [
+        [first, "Smith", f"p{i}@example.org", "Acme Trust", f"0131 496 000{i}"]
+        for i, first in enumerate(firsts)
+    ]
+    assert find_header_row([EXACT_HEADINGS, *rows]) == 0
+    assert suggest_mapping(EXACT_HEADINGS, rows=rows, remembered=False) == EXACT_MAPPING
+    # Even when every other column is odd too.
+    rows = [[first, first, first, first, first] for first in firsts]
+    assert suggest_mapping(EXACT_HEADINGS, rows=rows, remembered=False) == EXACT_MAPPING
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(alphabet="aZé1@ .,-'()", max_size=14),
+            st.sampled_from(["Name", "Title", "Email", "Dr", "N/A", "Column A", "Role", "Surname"]),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_no_first_name_value_unseats_an_exact_heading(firsts: list[str]) -> None:
+    rows = [[first, "Smith", f"p{i}@example.org", "Acme", "0131 496 0000"] for i, first in enumerate(firsts)]
+    assert find_header_row([EXACT_HEADINGS, *rows]) == 0
+    assert suggest_mapping(EXACT_HEADINGS, rows=rows, remembered=False) == EXACT_MAPPING

@@ -414,15 +414,73 @@ def test_web_downloads_named_as_excel_say_what_they_are(
     assert reason in _refused(path)
 
 
-def test_excel_binary_workbooks_get_advice(tmp_path: Path) -> None:
+GUESTS_XLSB = Path(__file__).parents[2] / "fixtures" / "guests.xlsb"
+
+
+def test_excel_binary_workbooks_are_read_like_xlsx() -> None:
+    table = read_table(GUESTS_XLSB)
+    assert table.kind == "xlsb"
+    assert table.sheet == "Guests"  # the list, not the summary before it
+    assert table.header_row_number == 3  # under the title row
+    assert table.headers[:5] == ["First name", "Last name", "Email", "Organisation", "Phone"]
+    rows = [values for _, values in table.data_rows]
+    assert [r[0] for r in rows] == ["Ann", "Bob", "Siân"]
+    assert rows[0][5] == dt.date(2025, 3, 1)
+    sheets = {s.name: s.visible for s in list_sheets(GUESTS_XLSB)}
+    assert sheets == {"Summary": True, "Guests": True, "Hidden": False}
+    assert read_table(GUESTS_XLSB, "summary").rows[0][1][:2] == ["Total", 3]
+
+
+def test_an_xlsb_saved_with_an_xlsx_name_is_read_by_its_content(tmp_path: Path) -> None:
+    renamed = tmp_path / "list.xlsx"
+    renamed.write_bytes(GUESTS_XLSB.read_bytes())
+    table = read_table(renamed)
+    assert table.kind == "xlsb" and len(table.data_rows) == 3
+
+
+def test_broken_excel_binary_workbooks_are_refused_plainly(tmp_path: Path) -> None:
     xlsb = tmp_path / "list.xlsb"
     xlsb.write_bytes(b"PK\x03\x04 not read")
-    assert "save it as an Excel Workbook (.xlsx)" in _refused(xlsb)
-    renamed = tmp_path / "list.xlsx"
-    with zipfile.ZipFile(renamed, "w") as zf:
+    assert "corrupt" in _refused(xlsb)
+    not_binary = tmp_path / "other.xlsb"
+    with zipfile.ZipFile(not_binary, "w") as zf:
         zf.writestr("[Content_Types].xml", "<Types/>")
-        zf.writestr("xl/workbook.bin", b"\x00\x01")
-    assert "is an Excel binary workbook (.xlsb)" in _refused(renamed)
+        zf.writestr("xl/workbook.xml", "<workbook/>")
+    assert "not an Excel binary workbook" in _refused(not_binary)
+    # Records cut short half-way through the sheet.
+    cut = tmp_path / "cut.xlsb"
+    with zipfile.ZipFile(GUESTS_XLSB) as zin, zipfile.ZipFile(cut, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            zout.writestr(info, data[: len(data) // 2] if info.filename.endswith("sheet2.bin") else data)
+    try:
+        table = read_table(cut)
+    except FileProblem as exc:
+        assert cut.name in str(exc)
+    else:
+        assert len(table.data_rows) <= 3
+
+
+def test_a_lone_cell_far_away_in_an_xlsb_is_refused_not_laid_out(tmp_path: Path) -> None:
+    """calamine lays a sheet out as one grid: a cell at row 1,000,000, column 16,000 would ask for
+    500 GB and end the program. It is refused with advice first."""
+    import struct
+
+    from crm.importing.reader import _records
+
+    far = tmp_path / "far.xlsb"
+    with zipfile.ZipFile(GUESTS_XLSB) as zin, zipfile.ZipFile(far, "w") as zout:
+        for info in zin.infolist():
+            data = bytearray(zin.read(info.filename))
+            if info.filename == "xl/worksheets/sheet2.bin":
+                records = list(_records(bytes(data)))
+                _kind, row_at, _size = [r for r in records if r[0] == 0][-1]
+                struct.pack_into("<I", data, row_at, 1_000_000)
+                cell_at = next(at for kind, at, _ in records if at > row_at and 1 <= kind <= 11)
+                struct.pack_into("<I", data, cell_at, 16_000)
+            zout.writestr(info, bytes(data))
+    message = _refused(far)
+    assert "Guests" in message
 
 
 def test_random_bytes_named_xlsx(tmp_path: Path) -> None:

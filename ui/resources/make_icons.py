@@ -1,11 +1,11 @@
-"""Make Kindred's icon files from ``resources/kindred.svg``.
+"""Make Kindred's icon files from ``ui/resources/kindred.svg``.
 
 Qt's SVG renderer draws each PNG size straight from the vector source (so 16 px is drawn at 16 px,
 not shrunk from a big bitmap); Pillow then writes them out and packs the Windows ``.ico`` and the
 macOS ``.icns``. Pillow is needed only here, not by the application::
 
     python -m pip install pillow
-    python resources/make_icons.py
+    python ui/resources/make_icons.py
 
 Commit the SVG and every generated file together.
 """

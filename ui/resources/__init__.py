@@ -1,7 +1,8 @@
-"""Finding Kindred's resources (icons, styles) from the source tree and from an installed bundle.
+"""Finding Kindred's resources (icons, help pages) from the source tree, a wheel and the bundle.
 
-The files live in the top-level ``resources/`` folder. ``build_installer.spec`` copies that folder
-into the bundle under the same name, so one relative name works in both places.
+The files live beside this module, in the ``ui.resources`` package: ``pip install .`` ships them as
+package data, and ``build_installer.spec`` copies the folder into the bundle as ``ui/resources``,
+so one relative name works everywhere.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QIcon
 
-RESOURCES_DIRNAME = "resources"
+RESOURCES_DIRNAME = "ui/resources"
 # The sizes drawn from the SVG; QIcon picks the nearest for title bars, task bars and docks.
 # 1024 px is left out: it is only for the macOS .icns and would cost 4 MB of memory here.
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
@@ -24,11 +25,11 @@ def resources_dir() -> Path:
     if bundle_root is not None:
         # PyInstaller unpacks data files below sys._MEIPASS (the bundle's internal folder).
         return Path(bundle_root) / RESOURCES_DIRNAME
-    return Path(__file__).resolve().parent.parent / RESOURCES_DIRNAME
+    return Path(__file__).resolve().parent
 
 
 def resource_path(name: str) -> Path:
-    """The path of a resource file, given its name relative to ``resources/`` (``"kindred.svg"``).
+    """The path of a resource file, given its name relative to ``ui/resources/`` (``"kindred.svg"``).
 
     Raises:
         FileNotFoundError: the file is missing from this copy of Kindred (a packaging bug).
