@@ -18,7 +18,8 @@ from pathlib import Path
 
 from PIL import Image
 
-HERE = Path(__file__).resolve().parent
+# The shipped icon files live in the ui package (package data); this folder holds the tools.
+HERE = Path(__file__).resolve().parent.parent / "ui" / "resources"
 SOURCE = HERE / "kindred.svg"
 PNG_DIR = HERE / "icons"
 PNG_SIZES = (16, 24, 32, 48, 64, 128, 256, 512, 1024)
