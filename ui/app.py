@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
     from crm.db import Database
 
+    from ui.tasks import TaskContext
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kindred", description="Kindred: contacts, networks and events.")
@@ -35,19 +37,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def open_or_report(target: str | None, parent: QWidget | None) -> Database | None:
-    """Open a database; on failure say why in a message box and return None."""
+def open_or_report(
+    target: str | None, parent: QWidget | None, *, create: bool | None = None
+) -> Database | None:
+    """Open a database; on failure say why in a message box and return None.
+
+    Only File → New and starting Kindred (``create=True``) create one: a file chosen with Open or a
+    recent entry that has gone is refused, not recreated empty.
+    """
     from crm.db import open_database
-    from crm.errors import DatabaseError, NewerSchemaError
+    from crm.errors import DatabaseDamaged, DatabaseError, NewerSchemaError, UserError, user_error_for
 
     from ui import dialogs
 
+    if create is None:
+        create = target is None
     try:
-        return open_database(target)
+        return open_database(target, create=create)
     except NewerSchemaError as exc:
         dialogs.show_error(parent, "Kindred — newer database", str(exc))
+    except DatabaseDamaged as exc:
+        dialogs.show_error(parent, "Kindred — damaged database", str(exc))
     except DatabaseError as exc:
         dialogs.show_error(parent, "Kindred — cannot open the database", str(exc))
+    except UserError as exc:
+        dialogs.show_error(parent, "Kindred — cannot open the database", str(exc))
+    except OSError as exc:
+        error = user_error_for(exc, str(target or "the database"))
+        if error is None:
+            raise
+        dialogs.show_error(parent, "Kindred — cannot open the database", str(error))
     return None
 
 
@@ -91,7 +110,10 @@ def remember_recent(target: str | None) -> None:
 
 
 def _quick_check(window: object) -> None:
-    """SQLite's quick check, off the GUI thread once the window is up."""
+    """SQLite's quick check, off the GUI thread once the window is up; then the day's backup.
+
+    Damage found stops writes (the database refuses them) and says how to get out of it."""
+    from crm.backups import daily_backup
     from crm.db import quick_check
 
     from ui import dialogs
@@ -99,15 +121,17 @@ def _quick_check(window: object) -> None:
 
     assert isinstance(window, MainWindow)
 
+    def check(ctx: TaskContext) -> str | None:
+        problem = quick_check(ctx.db)
+        if problem is None and not ctx.db.read_only:
+            daily_backup(ctx.db)
+        return problem
+
     def report(problem: str | None) -> None:
         if problem:
-            dialogs.show_error(
-                window,
-                "Kindred — database check",
-                f"{problem}\nRestore a backup (File → Back up database makes them) or ask for help.",
-            )
+            dialogs.show_error(window, "Kindred — damaged database", problem)
 
-    window.runner.run(lambda ctx: quick_check(ctx.db), on_done=report)
+    window.runner.run(check, on_done=report, owner=window)
 
 
 def _follow_dark_mode(app: object) -> None:
@@ -157,7 +181,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ImportError:  # an icon is not worth refusing to start over
         pass
 
-    db = open_or_report(args.db, None)
+    # Starting Kindred is the first start: it creates its database (the default one, or --db).
+    db = open_or_report(args.db, None, create=True)
     if db is None:
         return 1
     remember_recent(args.db)

@@ -280,6 +280,7 @@ class MainWindow(QMainWindow):
         self._busy_timer.setInterval(300)
         self._busy_timer.timeout.connect(lambda: self.busy.setVisible(self.runner.busy))
         self.runner.busy_changed.connect(self._busy_changed)
+        self.runner.waiting.connect(lambda message: status.showMessage(message, 10000))
 
     def _busy_changed(self, busy: bool) -> None:
         if busy:
@@ -526,7 +527,7 @@ class MainWindow(QMainWindow):
         if Path(path).exists():
             dialogs.show_error(self, "New database", f"{path} already exists. Use Open database to open it.")
             return None
-        return self.switch_database(path)
+        return self.switch_database(path, create=True)
 
     def open_database_file(self) -> MainWindow | None:
         path = self._ask_open_path()
@@ -552,13 +553,13 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
-    def switch_database(self, target: str) -> MainWindow | None:
-        """Open another database in a new window and close this one."""
+    def switch_database(self, target: str, *, create: bool = False) -> MainWindow | None:
+        """Open another database in a new window and close this one (``create``: File → New)."""
         from ui.app import open_or_report, remember_recent
 
         if self.people_page.detail.is_dirty() and not self.people_page.detail.maybe_leave():
             return None
-        db = open_or_report(target, self)
+        db = open_or_report(target, self, create=create)
         if db is None:
             return None
         remember_recent(target)
@@ -643,7 +644,7 @@ class MainWindow(QMainWindow):
         if not path:
             return
         self.runner.run(
-            lambda ctx: str(ctx.db.backup(path)),
+            lambda ctx: str(ctx.db.backup(path, force=True)),  # the save dialog asked
             on_done=lambda dest: dialogs.show_info(self, "Back up", f"Backed up and checked: {dest}"),
             label="Backing up…",
             parent_widget=self,

@@ -1261,6 +1261,10 @@ def apply_import(
     """
     started = time.perf_counter()
     options = options or ImportOptions()
+    from crm.backups import automatic_backup
+
+    # A copy to go back to (File → Restore from backup…) whatever the import turns out to do.
+    automatic_backup(db, f"before importing {table.file_name}")
     with db.transaction(bulk=True) as session:
         total_rows = max(len(table.data_rows), 1)
 
@@ -1752,6 +1756,9 @@ def undo_import(
         ImportConflict: later edits touch what the import did (the message lists them); nothing changed.
     """
     started = time.perf_counter()
+    from crm.backups import automatic_backup
+
+    automatic_backup(db, f"before undoing import {batch_id}")
     with db.transaction(bulk=True) as session:
         batch = session.get(ImportBatch, batch_id)
         if batch is None:
