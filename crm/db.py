@@ -200,8 +200,12 @@ def make_engine(url: URL, *, read_only: bool = False) -> Engine:
     if is_sqlite(url):
         timeout = SQLITE_BUSY_TIMEOUT_MS / 1000
         if read_only and url.database:
-            # Read-only media: SQLite's read-only open, so nothing (not even the WAL index) is written.
-            uri = Path(url.database).as_uri() + "?mode=ro"
+            # Read-only: SQLite's read-only open, so nothing is written. Without a WAL index beside
+            # it (read-only folder or medium) SQLite cannot open a WAL file read-only at all; then
+            # the file is opened as immutable, which is what it is for everyone on such a medium.
+            path = Path(url.database)
+            wal_ready = Path(f"{path}-shm").exists() and os.access(path.parent, os.W_OK)
+            uri = path.as_uri() + ("?mode=ro" if wal_ready else "?mode=ro&immutable=1")
             engine = create_engine(
                 url, creator=lambda: sqlite3.connect(uri, uri=True, timeout=timeout, check_same_thread=False)
             )
@@ -687,13 +691,17 @@ def check_database(db: Database) -> CheckReport:
 
 
 def _quick_check_engine(engine: Engine) -> str | None:
-    """SQLite's quick check on a fresh connection: a problem description, or None when sound."""
+    """SQLite's quick check on a fresh connection: a problem description, or None when sound.
+
+    Damage is returned; any other failure (cannot open, locked, disk I/O) is raised as it is."""
     try:
         with engine.connect() as conn:
             rows = [r[0] for r in conn.exec_driver_sql("PRAGMA quick_check").fetchall()]
     except (SQLAlchemyError, sqlite3.Error) as exc:
         detail = getattr(exc, "orig", None) or exc
-        return str(detail).splitlines()[0]
+        if isinstance(user_error_for(exc), DatabaseDamaged):
+            return str(detail).splitlines()[0]
+        raise
     return None if rows == ["ok"] else "; ".join(rows[:3])
 
 

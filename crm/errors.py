@@ -119,7 +119,7 @@ _GONE_ERRNOS = {
 
 _SQLITE_MESSAGES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("disk is full", "database or disk is full"), "full"),
-    (("readonly database", "read-only", "readonly"), "readonly"),
+    (("readonly database", "attempt to write a readonly", "read-only file system"), "readonly"),
     (("database is locked", "database table is locked", "database is busy"), "locked"),
     (("malformed", "not a database", "corrupt", "file is encrypted"), "damaged"),
     (("disk i/o error",), "io"),
