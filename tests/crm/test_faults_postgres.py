@@ -45,8 +45,11 @@ class Cluster:
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
 
     def _ctl(self, *args: str) -> None:
-        subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data), *args]), check=True,
-                       capture_output=True)
+        subprocess.run(
+            _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data), *args]),
+            check=True,
+            capture_output=True,
+        )
 
     def start(self) -> None:
         options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
@@ -66,8 +69,20 @@ def cluster() -> Iterator[Cluster]:
     c = Cluster(folder, _free_port())
     try:
         subprocess.run(
-            _as_postgres([str(PG_BIN / "initdb"), "-D", str(c.data), "-A", "trust", "-U", "postgres",
-                          "--no-sync", "-E", "UTF8"]),
+            _as_postgres(
+                [
+                    str(PG_BIN / "initdb"),
+                    "-D",
+                    str(c.data),
+                    "-A",
+                    "trust",
+                    "-U",
+                    "postgres",
+                    "--no-sync",
+                    "-E",
+                    "UTF8",
+                ]
+            ),
             check=True,
             capture_output=True,
         )
@@ -123,7 +138,9 @@ def test_server_stopped_mid_import_is_a_message_and_nothing_is_written(
     assert proc.returncode == 1, stderr
     assert "Traceback" not in stderr
     error = json.loads(stdout)["error"]
-    assert error.startswith(f"The connection to the team database server postgres on 127.0.0.1 was lost"), error
+    assert error.startswith("The connection to the team database server postgres on 127.0.0.1 was lost"), (
+        error
+    )
     assert "nothing was saved" in error
 
     cluster.start()
