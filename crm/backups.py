@@ -37,7 +37,7 @@ from crm.db import (
     known_revisions,
     snapshot_to,
 )
-from crm.errors import DatabaseError, NewerSchemaError, UserError
+from crm.errors import DatabaseDamaged, DatabaseError, NewerSchemaError
 
 KEEP_LATEST = 10
 KEEP_WEEKS = 8
@@ -394,9 +394,7 @@ def restore_backup(db: Database, backup: Path) -> RestoreResult:
     # The current state is worth keeping even when it is damaged: a plain file copy then.
     try:
         safety = automatic_backup(db, f"before restoring {backup.name}")
-    except UserError:
-        if not db.damaged:
-            raise
+    except DatabaseDamaged:
         safety = _raw_copy(db)
     db.engine.dispose()
     try:

@@ -229,6 +229,7 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Export…", lambda: self.open_export())
         file_menu.addSeparator()
         self._action(file_menu, "&Back up database…", self.back_up)
+        self._action(file_menu, "&Restore from backup…", self.open_restore)
         self._action(file_menu, "Load &sample data", self.load_sample_data)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -650,6 +651,11 @@ class MainWindow(QMainWindow):
             parent_widget=self,
             write=True,
         )
+
+    def open_restore(self) -> QDialog | None:
+        from ui.restore_dialog import open_restore_dialog
+
+        return open_restore_dialog(self)
 
     def load_sample_data(self) -> None:
         from crm import demo

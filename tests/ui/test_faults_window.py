@@ -37,7 +37,7 @@ def test_a_busy_database_says_it_is_waiting_then_explains_and_the_window_carries
     finally:
         other.execute("ROLLBACK")
         other.close()
-    title, text = errors[0]
+    _title, text = errors[0]
     assert str(main_window.db.path) in text and "is busy" in text and "Nothing was saved" in text
     assert "Traceback" not in text
     with main_window.db.session() as session:
