@@ -50,6 +50,19 @@ def report_error(parent: QWidget | None, exc: BaseException, details: str | None
         show_bug(parent, exc, details)
 
 
+def ask_reload_stale(parent: QWidget | None, message: str) -> bool:
+    """Someone else saved the record first: True to reload it (keeping what was typed)."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("Kindred — changed by someone else")
+    box.setText(message)
+    reload = box.addButton("&Reload and keep my changes", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(reload)
+    box.exec()
+    return box.clickedButton() is reload
+
+
 def confirm(parent: QWidget | None, title: str, question: str, *, default_yes: bool = False) -> bool:
     buttons = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
     default = QMessageBox.StandardButton.Yes if default_yes else QMessageBox.StandardButton.No

@@ -24,8 +24,11 @@ def set_deleted(session: Session, model: Any, entity: str, ids: Sequence[int], *
         state = model.deleted_at.is_(None) if deleted else model.deleted_at.is_not(None)
         found = list(session.scalars(select(model.id).where(model.id.in_(part), state)))
         if found:
+            # Records with a version (people, organisations) have it raised, so an open form
+            # cannot save over the move unnoticed.
+            bump = {"version": model.version + 1} if hasattr(model, "version") else {}
             session.execute(
-                update(model).where(model.id.in_(found)).values(deleted_at=now if deleted else None)
+                update(model).where(model.id.in_(found)).values(deleted_at=now if deleted else None, **bump)
             )
             moved.extend(found)
     action = "delete" if deleted else "restore"

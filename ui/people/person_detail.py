@@ -40,7 +40,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crm.errors import UserError, ValidationError
+from crm import versions
+from crm.errors import StaleEdit, UserError, ValidationError
 from crm.models import (
     CHAMBERS,
     CONSENT_PURPOSES,
@@ -53,6 +54,7 @@ from crm.models import (
     Membership,
     Network,
     Organisation,
+    Person,
     StakeholderType,
 )
 from crm.services import consent, interactions, networks, people, roles
@@ -207,6 +209,8 @@ class PersonDetail(QWidget):
         self.person_id: int | None = None
         self._loaded: Snapshot = {}
         self._loaded_org_name = ""
+        # The record's version when it was shown: saving refuses to overwrite a later change.
+        self._loaded_version: int | None = None
         self._loading = False
         self._dirty = False
         self._saving = False
@@ -483,14 +487,17 @@ class PersonDetail(QWidget):
                     snap: Snapshot = {f: None for f in PERSON_FIELDS}
                     snap.update({f: False for f in _BOOL_FIELDS}, organisation_id=None, types=[], tags=[])
                     org_name = ""
+                    version = None
                     self._fill_related(session, None)
                 else:
                     snap = person_snapshot(session, person_id)
                     person = people.get_person(session, person_id)
                     org_name = person.organisation.name if person.organisation else ""
+                    version = person.version
                     self._fill_related(session, person_id)
             self._loaded = snap
             self._loaded_org_name = org_name
+            self._loaded_version = version
             self._show_snapshot(snap, org_name)
             for label in self.errors.values():
                 label.hide()
@@ -726,6 +733,8 @@ class PersonDetail(QWidget):
             return False
         person_id = self.person_id
         before = dict(self._loaded)
+        expected = self._loaded_version
+        name = self.heading.text() or "This person"
 
         def work(ctx: TaskContext) -> tuple[int, Snapshot, bool]:
             with ctx.db.transaction() as session:
@@ -741,6 +750,8 @@ class PersonDetail(QWidget):
                     )
                     apply_snapshot(session, person.id, {"tags": snap["tags"]})
                     return person.id, person_snapshot(session, person.id), True
+                # Refused (StaleEdit) when someone else saved this person since it was shown.
+                versions.claim(session, Person, person_id, expected, entity="person", name=name)
                 apply_snapshot(session, person_id, snap)
                 return person_id, person_snapshot(session, person_id), False
 
@@ -772,6 +783,9 @@ class PersonDetail(QWidget):
         if isinstance(exc, ValidationError) and exc.field in self.errors:
             self.errors[exc.field].setText(str(exc))
             self.errors[exc.field].show()
+        elif isinstance(exc, StaleEdit):
+            if dialogs.ask_reload_stale(self, str(exc)):
+                self.reload_keeping_edits()
         elif isinstance(exc, UserError):
             dialogs.show_error(self, "Kindred", str(exc))
         else:
@@ -788,6 +802,20 @@ class PersonDetail(QWidget):
         for pid in ids:
             if pid != self.person_id:
                 emit(self.person_saved, pid)
+
+    def reload_keeping_edits(self) -> None:
+        """Show the record as it is now, with what the user changed typed in again on top, so they
+        can check it against the other change and save."""
+        base = self._comparable_loaded()
+        typed = {k: v for k, v in self.form_snapshot().items() if base.get(k) != v}
+        self.load(self.person_id)
+        merged = {**self._comparable_loaded(), **typed}
+        self._loading = True
+        try:
+            self._show_snapshot(merged, merged.get("organisation_name") or "")
+        finally:
+            self._loading = False
+        self._mark_dirty()
 
     def discard(self) -> None:
         self.load(self.person_id)
