@@ -304,7 +304,6 @@ def add_types(session: Session, person_ids: Sequence[int], type_: str, *, batch_
         )
     new = [pid for pid in ids if pid not in have]
     if new:
-        versions.bump_many(session, Person, new)
         insert_rows(
             session,
             table_of(PersonType),

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from crm import audit, versions
+from crm import audit
 from crm.bulk import insert_rows
 from crm.errors import ValidationError
 from crm.models import Person, PersonTag, Tag, table_of
@@ -43,7 +43,6 @@ def tag_people(session: Session, person_ids: Sequence[int], name: str, *, batch_
         )
     new = [pid for pid in ids if pid not in have]
     if new:
-        versions.bump_many(session, Person, new)
         insert_rows(
             session,
             table_of(PersonTag),
@@ -75,7 +74,6 @@ def untag_people(session: Session, person_ids: Sequence[int], name: str) -> int:
             session.execute(
                 delete(PersonTag).where(PersonTag.tag_id == tag.id, PersonTag.person_id.in_(found))
             )
-            versions.bump_many(session, Person, found)
             removed.extend(found)
     audit.record_many(
         session,

@@ -11,7 +11,7 @@ import pytest
 from crm.db import Database, open_database
 from crm.errors import StaleEdit
 from crm.models import Organisation, Person
-from crm.services import organisations, people, tags
+from crm.services import organisations, people
 
 
 def _version(db: Database, model: type, row_id: int) -> int:
@@ -51,9 +51,6 @@ def test_bulk_actions_and_imports_raise_versions(db: Database) -> None:
         pid = people.create_person(session, first_name="Bulk", last_name="Target").id
     seen = [_version(db, Person, pid)]
     for action in (
-        lambda s: tags.tag_people(s, [pid], "reception"),
-        lambda s: tags.untag_people(s, [pid], "reception"),
-        lambda s: people.add_types(s, [pid], "msp"),
         lambda s: people.trash_people(s, [pid]),
         lambda s: people.restore_people(s, [pid]),
         lambda s: people.refresh_derived(s, [pid]),  # what an import's updates and undo run

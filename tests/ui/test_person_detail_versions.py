@@ -45,3 +45,21 @@ def test_stale_save_offers_reload_keeping_typed_values(
     with main_window.db.session() as session:
         person = people.get_person(session, pid)
         assert (person.job_title, person.region) == ("Typed here", "Highlands and Islands")
+
+
+def test_a_tag_given_by_a_bulk_action_meanwhile_is_kept_when_the_panel_saves(
+    qtbot: Any, main_window: Any
+) -> None:
+    from crm.services import tags
+
+    detail = main_window.people_page.detail
+    pid = detail.person_id
+    with main_window.db.transaction() as session:  # a bulk action from another window
+        tags.tag_people(session, [pid], "Bulk tagged")
+    detail.edits["job_title"].clear()
+    qtbot.keyClicks(detail.edits["job_title"], "Edited meanwhile")
+    with qtbot.waitSignal(detail.person_saved, timeout=10_000):
+        assert detail.save()
+    with main_window.db.session() as session:
+        assert "Bulk tagged" in tags.tags_of(session, pid)
+        assert people.get_person(session, pid).job_title == "Edited meanwhile"

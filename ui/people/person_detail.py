@@ -185,6 +185,26 @@ def optional_date(edit: QDateEdit) -> dt.date | None:
     return _pydate(edit.date())
 
 
+def _merge_links(session: Any, person_id: int, before: Snapshot, snap: Snapshot) -> Snapshot:
+    """The form's tags and types as changes (added, removed) on top of what is stored now, so a
+    tag or type given by a bulk action or import since the form was shown is kept, not undone."""
+    from crm.services import tags as tag_service
+
+    now_tags = tag_service.tags_of(session, person_id)
+    shown_tags = {t.lower() for t in before.get("tags") or []}
+    form_tags = [t.strip() for t in snap.get("tags") or [] if t.strip()]
+    form_lower = {t.lower() for t in form_tags}
+    removed = shown_tags - form_lower
+    added = [t for t in form_tags if t.lower() not in shown_tags]
+    tags_out = [t for t in now_tags if t.lower() not in removed] + added
+
+    now_types = {t.type for t in people.get_person(session, person_id).types}
+    shown_types = set(before.get("types") or [])
+    form_types = set(snap.get("types") or [])
+    types_out = sorted((now_types - (shown_types - form_types)) | (form_types - shown_types))
+    return {**snap, "tags": tags_out, "types": types_out}
+
+
 class PersonDetail(QWidget):
     """Edits one person. ``load(None)`` starts a new person.
 
@@ -752,7 +772,7 @@ class PersonDetail(QWidget):
                     return person.id, person_snapshot(session, person.id), True
                 # Refused (StaleEdit) when someone else saved this person since it was shown.
                 versions.claim(session, Person, person_id, expected, entity="person", name=name)
-                apply_snapshot(session, person_id, snap)
+                apply_snapshot(session, person_id, _merge_links(session, person_id, before, snap))
                 return person_id, person_snapshot(session, person_id), False
 
         self._saving = True
