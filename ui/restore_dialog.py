@@ -100,7 +100,7 @@ class RestoreDialog(QDialog):
             people = QTableWidgetItem("" if b.people is None else f"{b.people:,}")
             people.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.table.setItem(row, 0, made)
-            self.table.setItem(row, 1, QTableWidgetItem(b.reason))
+            self.table.setItem(row, 1, QTableWidgetItem(b.reason[:1].upper() + b.reason[1:]))
             self.table.setItem(row, 2, people)
         self.table.setVisible(bool(self.backups))
         self.empty.setVisible(not self.backups)

@@ -26,7 +26,7 @@ def test_restore_lists_backups_restores_and_reopens(
     dialog = main_window.open_restore()
     assert dialog is not None
     assert dialog.table.rowCount() == 1
-    assert dialog.table.item(0, 1).text() == "before importing members.xlsx"
+    assert dialog.table.item(0, 1).text() == "Before importing members.xlsx"
     assert dialog.table.item(0, 2).text() == "208"
 
     asked: list[str] = []
