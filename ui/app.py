@@ -59,7 +59,11 @@ def open_or_report(
     except DatabaseDamaged as exc:
         dialogs.show_error(parent, "Kindred — damaged database", str(exc))
     except DatabaseError as exc:
-        dialogs.show_error(parent, "Kindred — cannot open the database", str(exc))
+        # In the window, the way to make a database is the File menu, not the command line.
+        message = str(exc).replace(
+            "create one with `kindred-cli init`", "use File → New database to make one"
+        )
+        dialogs.show_error(parent, "Kindred — cannot open the database", message)
     except UserError as exc:
         dialogs.show_error(parent, "Kindred — cannot open the database", str(exc))
     except OSError as exc:

@@ -64,3 +64,14 @@ def test_a_read_only_database_says_so_when_saving(
     assert detail.is_dirty()
     main_window.db.read_only = False
     detail.discard()
+
+
+def test_opening_a_file_that_has_gone_is_refused_not_recreated(
+    qtbot: Any, main_window: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    errors: list[str] = []
+    monkeypatch.setattr(dialogs, "show_error", lambda _p, _title, text: errors.append(text))
+    gone = tmp_path / "moved-away.db"
+    assert main_window.switch_database(str(gone)) is None
+    assert not gone.exists()
+    assert errors == [f"No Kindred database at {gone}; use File → New database to make one."]
