@@ -41,8 +41,8 @@ from crm.errors import (
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 ENV_DB_URL = "KINDRED_DB_URL"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
-# How long a write waits for another window or program to finish its own: a 100,000-row import
-# takes well under a minute on a slow laptop, so ten minutes is generous without hanging forever.
+# How long a write waits for another window or program to finish its own: many times what the
+# largest import takes (bench_import), without hanging for ever on a window left mid-change.
 WRITE_WAIT_SECONDS = 600
 # How long a write tries for the lock before saying it is waiting.
 _WAIT_NOTICE_AFTER_MS = 300
