@@ -522,7 +522,13 @@ def _migrate(engine: Engine, url: URL) -> Path | None:
 
 def _sqlite_backup(source: Path, dest: Path) -> None:
     """A consistent snapshot through SQLite's online backup API (safe while in use)."""
-    src = sqlite3.connect(source)
+    if _writable(source):
+        src = sqlite3.connect(source)
+    else:  # a read-only database is copied without writing a WAL index beside it
+        wal_ready = Path(f"{source}-shm").exists() and os.access(source.parent, os.W_OK)
+        src = sqlite3.connect(
+            source.as_uri() + ("?mode=ro" if wal_ready else "?mode=ro&immutable=1"), uri=True
+        )
     try:
         dst = sqlite3.connect(dest)
         try:

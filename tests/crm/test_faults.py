@@ -141,6 +141,10 @@ def test_read_only_medium_opens_read_only_and_refuses_writes_plainly(
     assert "read-only" in out["error"] and str(path) in out["error"]
     assert path.read_bytes() == before
 
+    # A copy can still be made, to somewhere writable.
+    code, out = run(capsys, "--db", str(path), "backup", str(tmp_path / "copy.db"), "--json")
+    assert code == 0 and _count(Path(out["backup"])) == 1
+
 
 def test_immutable_file_is_opened_read_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A file the operating system will not let anyone write (``chattr +i``: even root)."""
