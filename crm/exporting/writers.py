@@ -410,6 +410,13 @@ class XlsxExportWriter(SheetWriter):
             shutil.rmtree(self.parts, ignore_errors=True)
 
     def _discard_file(self) -> None:
+        # XlsxWriter keeps each sheet's rows in an open temporary file until the workbook is
+        # assembled; after a failure they would only be closed, with a warning, when collected.
+        for sheet in self.workbook.worksheets():
+            handle = getattr(sheet, "row_data_fh", None)
+            if handle is not None and not handle.closed:
+                with contextlib.suppress(Exception):  # a full disk fails the final flush too
+                    handle.close()
         self._file.failed = True  # whatever XlsxWriter still holds open writes nowhere now
         with contextlib.suppress(OSError):
             self._file.close()
