@@ -1,10 +1,13 @@
 """``kindred-cli``: the headless command line over the core.
 
-    kindred-cli [--db PATH_OR_URL] init | demo | count [filter options] | check | backup DEST
+    kindred-cli [--db PATH_OR_URL] init | demo | count [filter options] | check
+                                   | backup DEST [--force] | backups | restore BACKUP_PATH
                                    | import FILE [...] | import-undo BATCH_ID | export OUT [...]
 
 Every command accepts ``--json`` after its own options and then prints one JSON object. A user error
-exits 1 with a one-line message (``{"error": "..."}`` with ``--json``), never a traceback.
+exits 1 with a one-line message (``{"error": "..."}`` with ``--json``), never a traceback: database and
+file-system failures (disk full, read-only, locked, damaged, server gone) are user errors too. Only
+``init`` creates a database.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ import json
 import sys
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 from crm import __version__
@@ -37,7 +39,7 @@ def _open(args: argparse.Namespace) -> Any:
 
 
 def cmd_init(args: argparse.Namespace) -> dict[str, Any]:
-    db = _open(args)
+    db = open_db(args, create=True)
     try:
         return {"database": db.location, "schema": db.check().schema, "warnings": db.warnings}
     finally:
@@ -75,29 +77,32 @@ def cmd_count(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_check(args: argparse.Namespace) -> dict[str, Any]:
-    from crm.db import check_database
+    """Report what is wrong, never crash: a file too damaged to open is itself the finding."""
+    from crm.db import check_database, open_database
+    from crm.errors import DatabaseDamaged, DatabaseError, NewerSchemaError
 
-    db = _open(args)
+    try:
+        db = open_database(args.db, create=False)
+    except (DatabaseDamaged, NewerSchemaError):
+        raise
+    except DatabaseError as exc:
+        if "No Kindred database" in str(exc) or "not a Kindred database" in str(exc):
+            raise
+        # Damage can stop the schema being read at all: check what can be read without migrating.
+        db = open_database(args.db, create=False, migrate=False)
+        db.warnings.append(str(exc))
     try:
         report = check_database(db)
         out = report.as_dict()
         out["database"] = db.location
+        out["read_only"] = db.read_only
         if not report.ok:
             out["error"] = "The database has problems: " + "; ".join(report.problems[:3])
+            if db.is_sqlite:
+                from crm.errors import DAMAGED_WAY_OUT
+
+                out["error"] += f". To recover, {DAMAGED_WAY_OUT.split(' or run')[0]}."
         return out
-    finally:
-        db.dispose()
-
-
-def cmd_backup(args: argparse.Namespace) -> dict[str, Any]:
-    db = _open(args)
-    try:
-        dest = db.backup(Path(args.dest))
-        from crm import audit
-
-        with db.transaction() as session:
-            audit.record(session, "backup", "database", None, details=str(dest))
-        return {"backup": str(dest), "bytes": dest.stat().st_size}
     finally:
         db.dispose()
 
@@ -117,8 +122,10 @@ def _human(command: str, result: dict[str, Any]) -> str:
         return f"Loaded sample data: {result['people']} people, {result['organisations']} organisations, {result['interactions']} interactions."
     if "summary" in result and len(result) == 1:
         return str(result["summary"])
-    if command == "backup":
-        return f"Backed up to {result['backup']}."
+    from crm import cli_backup
+
+    if (text := cli_backup.human(command, result)) is not None:
+        return text
     return "\n".join(f"{k}: {v}" for k, v in result.items())
 
 
@@ -156,12 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_json(p)
     p.set_defaults(handler=cmd_check)
 
-    p = sub.add_parser("backup", help="copy the database safely, even while in use")
-    p.add_argument("dest", metavar="DEST", help="a file name, or a folder for a dated copy")
-    add_json(p)
-    p.set_defaults(handler=cmd_backup)
-
     from crm import (
+        cli_backup,
         cli_correspondence,
         cli_duplicates,
         cli_export,
@@ -175,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_import.register(sub)
     cli_export.register(sub)
     cli_imports.register(sub)
+    cli_backup.register(sub)
     cli_duplicates.register(sub)
     cli_roster.register(sub)
     cli_privacy.register(sub)
@@ -184,22 +188,34 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from crm import db as crm_db
+    from crm.errors import user_error_for
+
     argv = list(sys.argv[1:] if argv is None else argv)
     wants_json = "--json" in argv
+    # A write that must wait for another window says so on stderr (stdout stays one JSON object).
+    crm_db.default_wait_notice = crm_db.print_wait_notice
     try:
         args = build_parser().parse_args(argv)
         handler: Handler = args.handler
         result = handler(args)
-    except UserError as exc:
-        message = str(exc)
-        print(
-            json.dumps({"error": message}) if wants_json else f"Error: {message}",
-            file=sys.stdout if wants_json else sys.stderr,
-        )
-        return 1
     except KeyboardInterrupt:
         print(json.dumps({"error": "Interrupted."}) if wants_json else "Interrupted.", file=sys.stderr)
         return 130
+    except Exception as exc:
+        # Disk full, read-only, locked, damaged, server gone: one plain sentence, not a traceback.
+        # Anything else is a bug and keeps its traceback.
+        error = user_error_for(exc, _where(argv))
+        if error is None:
+            raise
+        message = str(error)
+        print(
+            json.dumps({"error": message}, ensure_ascii=False) if wants_json else f"Error: {message}",
+            file=sys.stdout if wants_json else sys.stderr,
+        )
+        return 1
+    finally:
+        crm_db.default_wait_notice = None
     if wants_json:
         print(json.dumps(result, default=str, ensure_ascii=False))
     else:
@@ -207,3 +223,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         human: Callable[[dict[str, Any]], str] | None = getattr(args, "human", None)
         print(human(result) if human is not None else _human(args.command, result))
     return 2 if result.get("error") else 0
+
+
+def _where(argv: Sequence[str]) -> str:
+    """The database the command was about, for a message about a failure outside any transaction."""
+    from crm.db import resolve_url
+
+    target: str | None = None
+    for i, arg in enumerate(argv):
+        if arg == "--db" and i + 1 < len(argv):
+            target = argv[i + 1]
+        elif arg.startswith("--db="):
+            target = arg.split("=", 1)[1]
+    try:
+        url = resolve_url(target)
+    except UserError:
+        return "the database"
+    if url.drivername.startswith("sqlite"):
+        return str(url.database)
+    return f"{url.database} on {url.host or 'localhost'}"

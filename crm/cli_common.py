@@ -176,8 +176,15 @@ def filter_from_args(args: argparse.Namespace) -> Any:
     )
 
 
-def open_db(args: argparse.Namespace) -> Any:
-    """The database named by ``--db`` (else the default), opened and migrated."""
+def open_db(
+    args: argparse.Namespace, *, create: bool = False, quick_check: bool = True, migrate: bool = True
+) -> Any:
+    """The database named by ``--db`` (else the default), checked and migrated.
+
+    Only ``init`` passes ``create``: every other command refuses a missing or empty file, so a typo
+    in ``--db`` never silently makes an empty database. The quick check refuses a damaged file
+    with the way out before any command reads or writes it.
+    """
     from crm.db import open_database
 
-    return open_database(args.db)
+    return open_database(args.db, create=create, quick_check=quick_check, migrate=migrate)

@@ -50,11 +50,10 @@ def register(sub: Any) -> None:
 def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
     """Export the filtered people (or a saved view). ``--consent PURPOSE`` does not just filter here:
     people without consent for it are left out *and listed* on the Excluded sheet with the reason."""
-    from crm.cli_common import filter_from_args
-    from crm.db import open_database
+    from crm.cli_common import filter_from_args, open_db
     from crm.exporting import export_people
 
-    db = open_database(args.db)
+    db = open_db(args)
     try:
         f = filter_from_args(args)
         if args.view:

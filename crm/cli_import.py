@@ -74,7 +74,7 @@ def register(sub: Any) -> None:
 
 def cmd_import(args: argparse.Namespace) -> dict[str, Any]:
     """Read, map (remembered mapping or synonyms), then dry-run or import in one transaction."""
-    from crm.db import open_database
+    from crm.cli_common import open_db
     from crm.errors import ValidationError
     from crm.importing import ImportOptions, apply_import, dry_run, read_table, suggest_mapping
     from crm.importing.mapping import describe_mapping
@@ -83,6 +83,8 @@ def cmd_import(args: argparse.Namespace) -> dict[str, Any]:
     from crm.services.people import normalise_types
 
     started = time.perf_counter()
+    if args.report:
+        _check_report_path(Path(args.report))
     if args.role and not args.network:
         raise ValidationError("--role needs --network.")
     if args.type:
@@ -98,7 +100,7 @@ def cmd_import(args: argparse.Namespace) -> dict[str, Any]:
         tags=list(args.tags),
         type=args.type,
     )
-    db = open_database(args.db)
+    db = open_db(args)
     try:
         if args.dry_run:
             result = dry_run(db, table, mapping, options)
@@ -128,11 +130,33 @@ def cmd_import(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_import_undo(args: argparse.Namespace) -> dict[str, Any]:
-    from crm.db import open_database
+    from crm.cli_common import open_db
     from crm.importing import undo_import
 
-    db = open_database(args.db)
+    db = open_db(args)
     try:
         return undo_import(db, args.batch_id).as_dict()
     finally:
         db.dispose()
+
+
+def _check_report_path(path: Path) -> None:
+    """Refuse a ``--report`` that cannot be written before anything is imported."""
+    import os
+
+    from crm.errors import ValidationError
+
+    if path.suffix.lower() != ".xlsx":
+        raise ValidationError(f"--report must name an .xlsx file, not {path.name!r}.", "report")
+    folder = path.expanduser().parent
+    if not folder.is_dir():
+        raise ValidationError(
+            f"The folder for --report, {folder}, does not exist: create it or choose another; "
+            "nothing was imported.",
+            "report",
+        )
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ValidationError(
+            f"--report cannot be written to {path} (read-only): choose another place; nothing was imported.",
+            "report",
+        )

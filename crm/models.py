@@ -135,6 +135,12 @@ class Timestamps:
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
+class Versioned:
+    # Raised by one on every change (services, bulk actions, imports): a save based on an older
+    # copy is refused (see crm.versions) instead of silently undoing someone else's change.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+
 class Trashable:
     # Deliberately not indexed: "not deleted" matches nearly every row, and an index on it lures
     # SQLite's planner away from the sort index; the Trash is small and fine with a scan.
@@ -144,7 +150,7 @@ class Trashable:
 # --- Organisations ------------------------------------------------------------------------------
 
 
-class Organisation(Timestamps, Trashable, Base):
+class Organisation(Timestamps, Trashable, Versioned, Base):
     __tablename__ = "organisation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -172,7 +178,7 @@ class Organisation(Timestamps, Trashable, Base):
 # --- People -------------------------------------------------------------------------------------
 
 
-class Person(Timestamps, Trashable, Base):
+class Person(Timestamps, Trashable, Versioned, Base):
     __tablename__ = "person"
     __table_args__ = (
         Index("ix_person_email_lower", func.lower("email")),

@@ -22,6 +22,8 @@ _STARTED = time.perf_counter()
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
+    from ui.tasks import TaskContext
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kindred", description="Kindred: contacts, networks and events.")
@@ -34,7 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _quick_check(window: object) -> None:
-    """SQLite's quick check, off the GUI thread once the window is up."""
+    """SQLite's quick check, off the GUI thread once the window is up; then the day's backup.
+
+    Damage found stops writes (the database refuses them) and says how to get out of it."""
+    from crm.backups import daily_backup
     from crm.db import quick_check
 
     from ui import dialogs
@@ -42,15 +47,17 @@ def _quick_check(window: object) -> None:
 
     assert isinstance(window, MainWindow)
 
+    def check(ctx: TaskContext) -> str | None:
+        problem = quick_check(ctx.db)
+        if problem is None and not ctx.db.read_only:
+            daily_backup(ctx.db)
+        return problem
+
     def report(problem: str | None) -> None:
         if problem:
-            dialogs.show_error(
-                window,
-                "Kindred — database check",
-                f"{problem}\nRestore a backup (File → Back up database makes them) or ask for help.",
-            )
+            dialogs.show_error(window, "Kindred — damaged database", problem)
 
-    window.runner.run(lambda ctx: quick_check(ctx.db), on_done=report)
+    window.runner.run(check, on_done=report, owner=window)
 
 
 def _follow_dark_mode(app: object) -> None:
@@ -110,7 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from ui.databases import open_or_report, remember_recent
 
-    db = open_or_report(args.db, None)
+    # Starting Kindred is the first start: it creates its database (the default one, or --db).
+    db = open_or_report(args.db, None, create=True)
     if db is None:
         return 1
     remember_recent(args.db)

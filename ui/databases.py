@@ -16,19 +16,40 @@ if TYPE_CHECKING:
 RECENT_LIMIT = 8
 
 
-def open_or_report(target: str | None, parent: QWidget | None) -> Database | None:
-    """Open a database; on failure say why in a message box and return None."""
+def open_or_report(
+    target: str | None, parent: QWidget | None, *, create: bool | None = None
+) -> Database | None:
+    """Open a database; on failure say why in a message box and return None.
+
+    Only File → New and starting Kindred (``create=True``) create one: a file chosen with Open or a
+    recent entry that has gone is refused, not recreated empty.
+    """
     from crm.db import open_database
-    from crm.errors import DatabaseError, NewerSchemaError
+    from crm.errors import DatabaseDamaged, DatabaseError, NewerSchemaError, UserError, user_error_for
 
     from ui import dialogs
 
+    if create is None:
+        create = target is None
     try:
-        return open_database(target)
+        return open_database(target, create=create)
     except NewerSchemaError as exc:
         dialogs.show_error(parent, "Kindred — newer database", str(exc))
+    except DatabaseDamaged as exc:
+        dialogs.show_error(parent, "Kindred — damaged database", str(exc))
     except DatabaseError as exc:
+        # In the window, the way to make a database is the File menu, not the command line.
+        message = str(exc).replace(
+            "create one with `kindred-cli init`", "use File → New database to make one"
+        )
+        dialogs.show_error(parent, "Kindred — cannot open the database", message)
+    except UserError as exc:
         dialogs.show_error(parent, "Kindred — cannot open the database", str(exc))
+    except OSError as exc:
+        error = user_error_for(exc, str(target or "the database"))
+        if error is None:
+            raise
+        dialogs.show_error(parent, "Kindred — cannot open the database", str(error))
     return None
 
 

@@ -47,6 +47,37 @@ def show_bug(parent: QWidget | None, exc: BaseException, details: str) -> None:
     box.exec()
 
 
+def report_error(parent: QWidget | None, exc: BaseException, details: str | None = None) -> None:
+    """The window's one error path: a plain message for what a user can fix (including disk full,
+    read-only, locked, damaged or a server gone), else a bug report with the details."""
+    import traceback
+
+    from crm.errors import DatabaseDamaged, UserError, user_error_for
+
+    error = exc if isinstance(exc, UserError) else user_error_for(exc)
+    if isinstance(error, DatabaseDamaged):
+        show_error(parent, "Kindred — damaged database", str(error))
+    elif error is not None:
+        show_error(parent, "Kindred", str(error))
+    else:
+        details = details or "".join(traceback.format_exception(exc))
+        log.error("Background task failed:\n%s", details)
+        show_bug(parent, exc, details)
+
+
+def ask_reload_stale(parent: QWidget | None, message: str) -> bool:
+    """Someone else saved the record first: True to reload it (keeping what was typed)."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("Kindred — changed by someone else")
+    box.setText(message)
+    reload = box.addButton("&Reload and keep my changes", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(reload)
+    box.exec()
+    return box.clickedButton() is reload
+
+
 def confirm(parent: QWidget | None, title: str, question: str, *, default_yes: bool = False) -> bool:
     buttons = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
     default = QMessageBox.StandardButton.Yes if default_yes else QMessageBox.StandardButton.No

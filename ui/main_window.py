@@ -247,6 +247,7 @@ class MainWindow(QMainWindow):
         self._add_correspondence_actions(file_menu)
         file_menu.addSeparator()
         self._action(file_menu, "&Back up database…", self.back_up)
+        self._action(file_menu, "&Restore from backup…", self.open_restore)
         self._action(file_menu, "Load &sample data", self.load_sample_data)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -309,6 +310,7 @@ class MainWindow(QMainWindow):
         self._busy_timer.setInterval(300)
         self._busy_timer.timeout.connect(lambda: self.busy.setVisible(self.runner.busy))
         self.runner.busy_changed.connect(self._busy_changed)
+        self.runner.waiting.connect(lambda message: status.showMessage(message, 10000))
 
     def _busy_changed(self, busy: bool) -> None:
         if busy:
@@ -594,7 +596,7 @@ class MainWindow(QMainWindow):
         if Path(path).exists():
             dialogs.show_error(self, "New database", f"{path} already exists. Use Open database to open it.")
             return None
-        return self.switch_database(path)
+        return self.switch_database(path, create=True)
 
     def open_database_file(self) -> MainWindow | None:
         path = self._ask_open_path()
@@ -618,13 +620,13 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
-    def switch_database(self, target: str) -> MainWindow | None:
-        """Open another database in a new window and close this one."""
+    def switch_database(self, target: str, *, create: bool = False) -> MainWindow | None:
+        """Open another database in a new window and close this one (``create``: File → New)."""
         from ui.databases import open_or_report, remember_recent
 
         if self.people_page.detail.is_dirty() and not self.people_page.detail.maybe_leave():
             return None
-        db = open_or_report(target, self)
+        db = open_or_report(target, self, create=create)
         if db is None:
             return None
         remember_recent(target)
@@ -720,12 +722,17 @@ class MainWindow(QMainWindow):
         if not path:
             return
         self.runner.run(
-            lambda ctx: str(ctx.db.backup(path)),
+            lambda ctx: str(ctx.db.backup(path, force=True)),  # the save dialog asked
             on_done=lambda dest: dialogs.show_info(self, "Back up", f"Backed up and checked: {dest}"),
             label="Backing up…",
             parent_widget=self,
             write=True,
         )
+
+    def open_restore(self) -> QDialog | None:
+        from ui.restore_dialog import open_restore_dialog
+
+        return open_restore_dialog(self)
 
     def load_sample_data(self) -> None:
         from crm import demo

@@ -292,12 +292,20 @@ def render(
     window.show_page("people")
     _wait_idle(app, runner)
 
+    def restore_dialog() -> QWidget | None:
+        from crm.backups import automatic_backup
+
+        automatic_backup(db, "daily")
+        automatic_backup(db, "before importing reception-signups.xlsx")
+        return window.open_restore()
+
     extras: list[tuple[str, Callable[[], QWidget | None]]] = [
         ("import-wizard", lambda: _import_wizard(window, work)),
         ("export-dialog", lambda: window.open_export()),
         ("help", window.open_help),
         ("keyboard-shortcuts", window.open_shortcuts),
         ("preferences", window.open_preferences),
+        ("restore-from-backup", restore_dialog),
     ]
     for name, make in extras:
         try:

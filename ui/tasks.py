@@ -15,8 +15,13 @@ Usage::
   ids, never ORM objects; the worker opens its own sessions.
 - Writes are serialised on one writer thread (SQLite allows one writer at a time); reads use a
   small pool.
-- A :class:`~crm.errors.UserError` is shown as a plain message; :class:`~crm.errors.Cancelled`
-  quietly; anything else is a bug, logged and shown with its details.
+- A :class:`~crm.errors.UserError` is shown as a plain message; so is a database or file-system
+  failure a user can meet (disk full, read-only, locked, damaged, server gone), mapped by
+  :meth:`crm.db.Database.user_error` after the transaction has rolled back. :class:`~crm.errors.Cancelled`
+  ends quietly; anything else is a bug, logged and shown with its details. This is the window's one
+  error path.
+- A write that has to wait for another Kindred window or program says so (``waiting`` signal, and
+  in the progress dialog) and carries on when its turn comes.
 - With ``label`` a progress dialog with Cancel appears if the work takes longer than a moment;
   repaints are throttled to one every 100 ms.
 """
@@ -37,7 +42,7 @@ import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
-from crm.db import Database
+from crm.db import Database, wait_notice
 from crm.errors import Cancelled, UserError
 
 from ui import dialogs
@@ -118,6 +123,7 @@ class TaskContext:
 class _Signals(QObject):
     succeeded = Signal(object)
     failed = Signal(object, str)
+    waiting = Signal(str)
 
 
 class _Runnable(QRunnable):
@@ -129,8 +135,13 @@ class _Runnable(QRunnable):
         self.setAutoDelete(True)
 
     def run(self) -> None:
+        def waiting(message: str) -> None:
+            self.ctx.progress(0, 0, message)
+            emit(self.signals.waiting, message)
+
         try:
-            result = self.fn(self.ctx)
+            with wait_notice(waiting):
+                result = self.fn(self.ctx)
         except BaseException as exc:  # everything goes back to the GUI thread to be reported
             emit(self.signals.failed, exc, traceback.format_exc())
         else:
@@ -160,6 +171,8 @@ class TaskRunner(QObject):
     """Runs core functions on worker threads for one open database."""
 
     busy_changed = Signal(bool)
+    # A write is waiting for another Kindred window or program to finish (the message to show).
+    waiting = Signal(str)
 
     def __init__(self, db: Database, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -220,6 +233,9 @@ class TaskRunner(QObject):
                 on_done(result)
 
         def failed(exc: BaseException, details: str) -> None:
+            if not isinstance(exc, UserError | Cancelled):
+                # Disk full, read-only, locked, damaged, server gone: the user's to fix, not a bug.
+                exc = self.db.user_error(exc) or exc
             task.error = exc
             finish()
             if isinstance(exc, Cancelled):
@@ -234,12 +250,12 @@ class TaskRunner(QObject):
                 return
             if on_error is not None:
                 on_error(exc)
-            elif isinstance(exc, UserError):
-                dialogs.show_error(parent_widget, "Kindred", str(exc))
             else:
-                log.error("Background task failed:\n%s", details)
-                dialogs.show_bug(parent_widget, exc, details)
+                dialogs.report_error(parent_widget, exc, details)
 
+        signals.waiting.connect(
+            lambda message: emit(self.waiting, message), Qt.ConnectionType.QueuedConnection
+        )
         signals.succeeded.connect(succeeded, Qt.ConnectionType.QueuedConnection)
         signals.failed.connect(failed, Qt.ConnectionType.QueuedConnection)
         if not self._running:
@@ -287,8 +303,11 @@ class _ProgressDialog(QProgressDialog):
             self.setValue(min(done, total))
             if not self.wasCanceled():
                 self.setLabelText(f"{message or self._label}\n{done:,} of {total:,}")
-        elif time.monotonic() - self._started > PROGRESS_DELAY_MS / 1000 and not self.isVisible():
-            self.show()
+        else:
+            if message and not self.wasCanceled() and self.labelText() != message:
+                self.setLabelText(message)
+            if time.monotonic() - self._started > PROGRESS_DELAY_MS / 1000 and not self.isVisible():
+                self.show()
 
     def close_for_good(self) -> None:
         self._timer.stop()

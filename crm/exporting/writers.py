@@ -12,20 +12,28 @@ What "safe" means here:
 - Characters Excel cannot hold (control characters, lone surrogates) are removed and reported,
   rather than aborting the export; text over Excel's 32,767-character limit is cut and reported.
 - Files are written to a temporary name beside the target and moved into place at the end, so a
-  failed or cancelled export never leaves half a file or spoils an earlier one.
+  failed or cancelled export never leaves half a file or spoils an earlier one. XlsxWriter's own
+  temporary files go in a hidden folder beside the target too (not the system temp folder), removed
+  on success and on failure; leftovers of an export that was killed outright are removed by the
+  next export to the same file.
+- A failure to write (disk full, read-only folder, share gone) is a plain message naming the file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import io
 import os
 import re
+import shutil
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from crm.errors import FileProblem
+from crm.errors import FileProblem, UserError, user_error_for
 from crm.exporting.columns import MAX_WIDTH, Column, Kind
 
 EXCEL_CELL_LIMIT = 32_767
@@ -121,14 +129,68 @@ def temporary_path(path: Path) -> Path:
     return path.with_name(f".{path.name}.partial")
 
 
+def _parts_prefix(path: Path) -> str:
+    return f".{path.name}."
+
+
+def _sweep_leftovers(path: Path) -> None:
+    """Remove what an earlier export to ``path`` left when it was killed outright (kill -9, power
+    cut): its temporary file and XlsxWriter's folder. They are ours by name, and are about to be
+    written afresh."""
+    with contextlib.suppress(OSError):
+        temporary_path(path).unlink(missing_ok=True)
+        for leftover in path.parent.glob(f"{_parts_prefix(path)}*.parts"):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+class _QuietAfterFailure(io.FileIO):
+    """The workbook's file. After a write fails (disk full), later writes are dropped: XlsxWriter
+    leaves its ZIP writer open when a write fails, and the ZIP writer's own clean-up would fail
+    again, unseen, when it is collected. The file is deleted anyway."""
+
+    failed = False
+
+    def write(self, data: Any) -> int:
+        if self.failed:
+            return len(data)
+        try:
+            return super().write(data)
+        except OSError:
+            self.failed = True
+            raise
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return 0 if self.failed else super().seek(offset, whence)
+
+    def tell(self) -> int:
+        return 0 if self.failed else super().tell()
+
+    def flush(self) -> None:
+        if not self.failed:
+            super().flush()
+
+
+def write_problem(exc: BaseException, path: Path) -> UserError:
+    """The plain message for a failure to write ``path`` (disk full, read-only, share gone…)."""
+    if isinstance(exc, UserError):
+        return exc
+    mapped = user_error_for(exc, str(path))
+    if mapped is not None:
+        return mapped
+    reason = getattr(exc, "strerror", None) or exc
+    return FileProblem(f"Cannot write {path}: {reason}.")
+
+
 def _move_into_place(tmp: Path, path: Path) -> None:
     try:
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise FileProblem(
-            f"Cannot save {path}: {exc.strerror or exc}. If the file is open in Excel, close it and try again."
-        ) from exc
+        if exc.errno in (13, 1, 16, 26):  # EACCES, EPERM, EBUSY, ETXTBSY: usually open in Excel
+            raise FileProblem(
+                f"Cannot save {path}: {exc.strerror or exc}. If the file is open in Excel, close it and try again."
+            ) from exc
+        raise write_problem(exc, path) from exc
 
 
 class SheetWriter:
@@ -264,9 +326,17 @@ class XlsxExportWriter(SheetWriter):
         self.tmp = temporary_path(path)
         self.warnings = _Warnings()
         self._closed = False
+        _sweep_leftovers(path)
+        try:
+            # XlsxWriter's per-sheet temporary files: beside the target, where we can clean them.
+            self.parts = Path(tempfile.mkdtemp(prefix=_parts_prefix(path), suffix=".parts", dir=path.parent))
+            self._file = _QuietAfterFailure(self.tmp, "w")
+        except OSError as exc:
+            raise write_problem(exc, path) from exc
         self.workbook = xlsxwriter.Workbook(
-            str(self.tmp),
+            self._file,
             {
+                "tmpdir": str(self.parts),
                 "constant_memory": True,
                 # Belt and braces: every contact cell goes through write_string anyway.
                 "strings_to_formulas": False,
@@ -295,22 +365,35 @@ class XlsxExportWriter(SheetWriter):
         self.excluded = _XlsxSheet(self, EXCLUDED_SHEET, EXCLUDED_COLUMNS)
 
     def write_row(self, values: Sequence[Any]) -> None:
-        self.main.write(values)
+        try:
+            self.main.write(values)
+        except OSError as exc:
+            raise write_problem(exc, self.path) from exc
 
     def write_excluded(self, values: Sequence[Any]) -> None:
-        self.excluded.write(values)
+        try:
+            self.excluded.write(values)
+        except OSError as exc:
+            raise write_problem(exc, self.path) from exc
 
     def _close_workbook(self) -> None:
         if self._closed:
             return
         self._closed = True
-        self.main.finish()
-        self.excluded.finish()
         try:
+            self.main.finish()
+            self.excluded.finish()
             self.workbook.close()
         except Exception as exc:  # XlsxWriter raises its own FileCreateError and OSErrors
+            self._discard_file()
+            raise write_problem(exc, self.path) from exc
+        finally:
+            shutil.rmtree(self.parts, ignore_errors=True)
+        try:
+            self._file.close()
+        except OSError as exc:
             self.tmp.unlink(missing_ok=True)
-            raise FileProblem(f"Cannot write {self.path}: {exc}") from exc
+            raise write_problem(exc, self.path) from exc
 
     def close(self) -> list[Path]:
         self._close_workbook()
@@ -319,9 +402,25 @@ class XlsxExportWriter(SheetWriter):
 
     def abort(self) -> None:
         try:
-            self._close_workbook()
+            # Closing a workbook that failed half-way can fail again: that must not hide the error.
+            with contextlib.suppress(Exception):
+                self._close_workbook()
         finally:
-            self.tmp.unlink(missing_ok=True)
+            self._discard_file()
+            shutil.rmtree(self.parts, ignore_errors=True)
+
+    def _discard_file(self) -> None:
+        # XlsxWriter keeps each sheet's rows in an open temporary file until the workbook is
+        # assembled; after a failure they would only be closed, with a warning, when collected.
+        for sheet in self.workbook.worksheets():
+            handle = getattr(sheet, "row_data_fh", None)
+            if handle is not None and not handle.closed:
+                with contextlib.suppress(Exception):  # a full disk fails the final flush too
+                    handle.close()
+        self._file.failed = True  # whatever XlsxWriter still holds open writes nowhere now
+        with contextlib.suppress(OSError):
+            self._file.close()
+        self.tmp.unlink(missing_ok=True)
 
 
 class _CsvSheet:
@@ -337,7 +436,7 @@ class _CsvSheet:
             # and mangles accents.
             self.fh = self.tmp.open("w", encoding="utf-8-sig", newline="")
         except OSError as exc:
-            raise FileProblem(f"Cannot write {path}: {exc.strerror or exc}") from exc
+            raise write_problem(exc, path) from exc
         self.csv = csv.writer(self.fh)
         self.csv.writerow([c.label for c in self.columns])
         self.row = 1
@@ -383,6 +482,8 @@ class CsvExportWriter(SheetWriter):
         self.path = path
         self.excluded_path = path.with_name(f"{path.stem}-excluded{path.suffix}")
         self.warnings = _Warnings()
+        _sweep_leftovers(path)
+        _sweep_leftovers(self.excluded_path)
         self.main = _CsvSheet(self, path.name, path, columns)
         try:
             self.excluded = _CsvSheet(self, self.excluded_path.name, self.excluded_path, EXCLUDED_COLUMNS)
@@ -392,10 +493,16 @@ class CsvExportWriter(SheetWriter):
             raise
 
     def write_row(self, values: Sequence[Any]) -> None:
-        self.main.write(values)
+        try:
+            self.main.write(values)
+        except OSError as exc:
+            raise write_problem(exc, self.path) from exc
 
     def write_excluded(self, values: Sequence[Any]) -> None:
-        self.excluded.write(values)
+        try:
+            self.excluded.write(values)
+        except OSError as exc:
+            raise write_problem(exc, self.excluded_path) from exc
 
     def close(self) -> list[Path]:
         try:
@@ -403,14 +510,16 @@ class CsvExportWriter(SheetWriter):
             self.excluded.close()
         except OSError as exc:
             self.abort()
-            raise FileProblem(f"Cannot write {self.path}: {exc.strerror or exc}") from exc
+            raise write_problem(exc, self.path) from exc
         _move_into_place(self.main.tmp, self.path)
         _move_into_place(self.excluded.tmp, self.excluded_path)
         return [self.path, self.excluded_path]
 
     def abort(self) -> None:
         for sheet in (self.main, self.excluded):
-            sheet.close()
+            # A full disk can fail the final flush too: the file goes either way.
+            with contextlib.suppress(OSError):
+                sheet.close()
             sheet.tmp.unlink(missing_ok=True)
 
 

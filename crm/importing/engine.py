@@ -312,6 +312,10 @@ def apply_import(
     """
     started = time.perf_counter()
     options = options or ImportOptions()
+    from crm.backups import automatic_backup
+
+    # A copy to go back to (File → Restore from backup…) whatever the import turns out to do.
+    automatic_backup(db, f"before importing {table.file_name}")
     with db.transaction(bulk=True) as session:
         total_rows = max(len(table.data_rows), 1)
 

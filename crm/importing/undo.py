@@ -99,6 +99,9 @@ def undo_import(
         ImportConflict: later edits touch what the import did (the message lists them); nothing changed.
     """
     started = time.perf_counter()
+    from crm.backups import automatic_backup
+
+    automatic_backup(db, f"before undoing import {batch_id}")
     with db.transaction(bulk=True) as session:
         batch = session.get(ImportBatch, batch_id)
         if batch is None:

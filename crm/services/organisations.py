@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crm import audit
+from crm import audit, versions
 from crm.errors import NotFoundError, ValidationError
 from crm.models import ORGANISATION_FIELDS, MergedRecord, Organisation, OrganisationAlias, Person, utcnow
 from crm.services.people import FieldChange, refresh_search_text
@@ -110,9 +110,19 @@ def get_or_create_organisation(
 
 
 def update_organisation(
-    session: Session, organisation_id: int, changes: Mapping[str, Any]
+    session: Session,
+    organisation_id: int,
+    changes: Mapping[str, Any],
+    *,
+    expected_version: int | None = None,
 ) -> list[FieldChange]:
+    """Apply field changes; ``expected_version`` refuses a save based on an older copy
+    (:class:`~crm.errors.StaleEdit`, see :mod:`crm.versions`). Any real change raises the version."""
     org = get_organisation(session, organisation_id)
+    if expected_version is not None:
+        versions.claim(
+            session, Organisation, organisation_id, expected_version, entity="organisation", name=org.name
+        )
     values = _clean(changes)
     done: list[FieldChange] = []
     for key, new in values.items():
@@ -128,6 +138,8 @@ def update_organisation(
         for person in org.people:
             refresh_search_text(session, person)
     if done:
+        if expected_version is None:
+            versions.claim(session, Organisation, organisation_id, None, entity="organisation", name=org.name)
         org.updated_at = utcnow()
         session.flush()
     return done

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from crm import audit
+from crm import audit, versions
 from crm.bulk import insert_rows
 from crm.errors import NotFoundError, ValidationError
 from crm.models import (
@@ -137,7 +137,9 @@ def refresh_search_text(session: Session, person: Person) -> None:
 
 
 def refresh_derived(session: Session, person_ids: Sequence[int]) -> None:
-    """Bulk form of :func:`refresh_search_text`, for people changed by set-based updates."""
+    """Bulk form of :func:`refresh_search_text`, for people changed by set-based updates (imports
+    and their undo). Also raises their versions, in the same statement, so a form opened before
+    the bulk change refuses to save over it (:mod:`crm.versions`)."""
     cols = [
         Person.first_name,
         Person.preferred_name,
@@ -150,16 +152,17 @@ def refresh_derived(session: Session, person_ids: Sequence[int]) -> None:
     names = [c.key for c in cols]
     for part in chunked(list(person_ids)):
         rows = session.execute(
-            select(Person.id, Organisation.name, *cols)
+            select(Person.id, Organisation.name, Person.version, *cols)
             .outerjoin(Organisation, Organisation.id == Person.organisation_id)
             .where(Person.id.in_(part))
         ).all()
         items = []
         for row in rows:
-            values = dict(zip(names, row[2:], strict=True))
+            values = dict(zip(names, row[3:], strict=True))
             items.append(
                 {
                     "id": row[0],
+                    "version": row[2] + 1,
                     "search_text": person_search_text(values, row[1]),
                     "sort_name": sort_key(values["last_name"], values["first_name"], values["email"]),
                 }
@@ -198,9 +201,19 @@ def update_person(
     changes: Mapping[str, Any],
     *,
     batch_id: int | None = None,
+    expected_version: int | None = None,
 ) -> list[FieldChange]:
-    """Apply field changes (and ``organisation_id``); records each real change in the audit log."""
+    """Apply field changes (and ``organisation_id``); records each real change in the audit log.
+
+    ``expected_version`` is the version the form showed: when someone else has saved since, the
+    change is refused with :class:`~crm.errors.StaleEdit` (who changed what and when) and nothing
+    is written. Any real change raises the version.
+    """
     person = get_person(session, person_id)
+    if expected_version is not None:
+        versions.claim(
+            session, Person, person_id, expected_version, entity="person", name=person.display_name
+        )
     changes = dict(changes)
     org_change = "organisation_id" in changes
     new_org = changes.pop("organisation_id", None)
@@ -219,6 +232,8 @@ def update_person(
     if done:
         if not any(getattr(person, k) for k in ("first_name", "last_name", "email", "preferred_name")):
             raise ValidationError("A person needs at least a name or an email address.", "last_name")
+        if expected_version is None:
+            versions.claim(session, Person, person_id, None, entity="person", name=person.display_name)
         person.updated_at = utcnow()
         refresh_search_text(session, person)
         if any(c.field in ("email", "do_not_contact") for c in done):

@@ -30,8 +30,11 @@ def set_deleted(session: Session, model: Any, entity: str, ids: Sequence[int], *
             )
         found = list(session.scalars(stmt))
         if found:
+            # Records with a version (people, organisations) have it raised, so an open form
+            # cannot save over the move unnoticed.
+            bump = {"version": model.version + 1} if hasattr(model, "version") else {}
             session.execute(
-                update(model).where(model.id.in_(found)).values(deleted_at=now if deleted else None)
+                update(model).where(model.id.in_(found)).values(deleted_at=now if deleted else None, **bump)
             )
             moved.extend(found)
     action = "delete" if deleted else "restore"

@@ -45,6 +45,7 @@ def test_demo_refuses_a_database_that_already_has_people(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = str(tmp_path / "team.db")
+    assert run(capsys, "--db", db, "init", "--json")[0] == 0
     assert run(capsys, "--db", db, "demo", "--json")[0] == 0
     code, result = run(capsys, "--db", db, "demo", "--json")
     assert code == 1 and "empty database" in result["error"]
@@ -52,6 +53,8 @@ def test_demo_refuses_a_database_that_already_has_people(
 
 def test_plain_output_is_for_people(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = str(tmp_path / "team.db")
+    assert main(["--db", db, "init"]) == 0
+    capsys.readouterr()
     assert main(["--db", db, "count"]) == 0
     assert capsys.readouterr().out.strip() == "0"
 
@@ -88,6 +91,7 @@ def test_a_broken_database_file_is_a_message_not_a_traceback(
 
 def test_console_entry_point_runs_as_a_module(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    assert main(["--db", str(tmp_path / "m.db"), "init"]) == 0
     proc = subprocess.run(
         [sys.executable, "-m", "crm", "--db", str(tmp_path / "m.db"), "count", "--json"],
         capture_output=True,

@@ -8,7 +8,6 @@ its own SQL-paged model in :mod:`ui.pages.interactions_page`.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -264,19 +263,10 @@ class SearchBox(QLineEdit):
 
 
 def report_error(parent: QWidget | None, exc: BaseException) -> None:
-    """Show an error from a background task: a plain message for user errors, else a bug report."""
-    import traceback
-
-    from crm.errors import UserError
-
+    """Show an error from a background task (the one error path: :func:`ui.dialogs.report_error`)."""
     from ui import dialogs
 
-    if isinstance(exc, UserError):
-        dialogs.show_error(parent, "Kindred", str(exc))
-    else:
-        details = "".join(traceback.format_exception(exc))
-        logging.getLogger(__name__).error("Background task failed:\n%s", details)
-        dialogs.show_bug(parent, exc, details)
+    dialogs.report_error(parent, exc)
 
 
 class PageCommand(ServiceCommand):

@@ -40,7 +40,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crm.errors import UserError, ValidationError
+from crm import versions
+from crm.errors import StaleEdit, UserError, ValidationError
 from crm.models import (
     CHAMBERS,
     CONSENT_PURPOSES,
@@ -53,6 +54,7 @@ from crm.models import (
     Membership,
     Network,
     Organisation,
+    Person,
     StakeholderType,
 )
 from crm.roster import current
@@ -141,6 +143,26 @@ def optional_date(edit: QDateEdit) -> dt.date | None:
     return _pydate(edit.date())
 
 
+def _merge_links(session: Any, person_id: int, before: Snapshot, snap: Snapshot) -> Snapshot:
+    """The form's tags and types as changes (added, removed) on top of what is stored now, so a
+    tag or type given by a bulk action or import since the form was shown is kept, not undone."""
+    from crm.services import tags as tag_service
+
+    now_tags = tag_service.tags_of(session, person_id)
+    shown_tags = {t.lower() for t in before.get("tags") or []}
+    form_tags = [t.strip() for t in snap.get("tags") or [] if t.strip()]
+    form_lower = {t.lower() for t in form_tags}
+    removed = shown_tags - form_lower
+    added = [t for t in form_tags if t.lower() not in shown_tags]
+    tags_out = [t for t in now_tags if t.lower() not in removed] + added
+
+    now_types = {t.type for t in people.get_person(session, person_id).types}
+    shown_types = set(before.get("types") or [])
+    form_types = set(snap.get("types") or [])
+    types_out = sorted((now_types - (shown_types - form_types)) | (form_types - shown_types))
+    return {**snap, "tags": tags_out, "types": types_out}
+
+
 class PersonDetail(QWidget):
     """Edits one person. ``load(None)`` starts a new person.
 
@@ -167,6 +189,8 @@ class PersonDetail(QWidget):
         self.person_id: int | None = None
         self._loaded: Snapshot = {}
         self._loaded_org_name = ""
+        # The record's version when it was shown: saving refuses to overwrite a later change.
+        self._loaded_version: int | None = None
         self._loading = False
         self._dirty = False
         self._saving = False
@@ -478,14 +502,17 @@ class PersonDetail(QWidget):
                     snap["nation"] = preferences.current().default_nation or None
                     snap.update({f: False for f in _BOOL_FIELDS}, organisation_id=None, types=[], tags=[])
                     org_name = ""
+                    version = None
                     self._fill_related(session, None)
                 else:
                     snap = person_snapshot(session, person_id)
                     person = people.get_person(session, person_id)
                     org_name = person.organisation.name if person.organisation else ""
+                    version = person.version
                     self._fill_related(session, person_id)
             self._loaded = snap
             self._loaded_org_name = org_name
+            self._loaded_version = version
             self._show_snapshot(snap, org_name)
             for label in self.errors.values():
                 label.hide()
@@ -766,6 +793,8 @@ class PersonDetail(QWidget):
             return False
         person_id = self.person_id
         before = dict(self._loaded)
+        expected = self._loaded_version
+        name = self.heading.text() or "This person"
 
         def work(ctx: TaskContext) -> tuple[int, Snapshot, bool]:
             with ctx.db.transaction() as session:
@@ -781,7 +810,9 @@ class PersonDetail(QWidget):
                     )
                     apply_snapshot(session, person.id, {"tags": snap["tags"]})
                     return person.id, person_snapshot(session, person.id), True
-                apply_snapshot(session, person_id, snap)
+                # Refused (StaleEdit) when someone else saved this person since it was shown.
+                versions.claim(session, Person, person_id, expected, entity="person", name=name)
+                apply_snapshot(session, person_id, _merge_links(session, person_id, before, snap))
                 return person_id, person_snapshot(session, person_id), False
 
         self._saving = True
@@ -812,6 +843,9 @@ class PersonDetail(QWidget):
         if isinstance(exc, ValidationError) and exc.field in self.errors:
             self.errors[exc.field].setText(str(exc))
             self.errors[exc.field].show()
+        elif isinstance(exc, StaleEdit):
+            if dialogs.ask_reload_stale(self, str(exc)):
+                self.reload_keeping_edits()
         elif isinstance(exc, UserError):
             dialogs.show_error(self, "Kindred", str(exc))
         else:
@@ -828,6 +862,20 @@ class PersonDetail(QWidget):
         for pid in ids:
             if pid != self.person_id:
                 emit(self.person_saved, pid)
+
+    def reload_keeping_edits(self) -> None:
+        """Show the record as it is now, with what the user changed typed in again on top, so they
+        can check it against the other change and save."""
+        base = self._comparable_loaded()
+        typed = {k: v for k, v in self.form_snapshot().items() if base.get(k) != v}
+        self.load(self.person_id)
+        merged = {**self._comparable_loaded(), **typed}
+        self._loading = True
+        try:
+            self._show_snapshot(merged, merged.get("organisation_name") or "")
+        finally:
+            self._loading = False
+        self._mark_dirty()
 
     def discard(self) -> None:
         self.load(self.person_id)

@@ -11,6 +11,14 @@ import pytest
 from crm.cli import main
 
 
+@pytest.fixture(autouse=True)
+def _initialised(tmp_path: Path) -> None:
+    """Only ``init`` creates a database: these tests work on one made beforehand."""
+    from crm.db import open_database
+
+    open_database(tmp_path / "k.db").dispose()
+
+
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
     code = main(list(argv))
     out = capsys.readouterr().out.strip().splitlines()[-1]
