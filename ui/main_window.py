@@ -730,9 +730,28 @@ class MainWindow(QMainWindow):
         )
 
     def open_restore(self) -> QDialog | None:
-        from ui.restore_dialog import open_restore_dialog
+        """File → Restore from backup…; on a team database, say where its backups are."""
+        if not self.db.is_sqlite:
+            dialogs.show_info(
+                self,
+                "Restore from backup",
+                "A team (PostgreSQL) database is restored on its server, for example with pg_restore: "
+                "ask whoever looks after the server.",
+            )
+            return None
+        from ui.restore_dialog import RestoreDialog
 
-        return open_restore_dialog(self)
+        dialog = RestoreDialog(self.runner, self)
+
+        def reopen(result: Any) -> None:
+            new = self.switch_database(str(result.database))
+            if new is not None:
+                new.statusBar().showMessage(f"Restored the copy {Path(result.restored_from).name}.", 15000)
+
+        dialog.restored.connect(reopen)
+        self.active_dialog = dialog
+        dialog.open()
+        return dialog
 
     def load_sample_data(self) -> None:
         from crm import demo

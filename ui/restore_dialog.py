@@ -7,7 +7,6 @@ that copy), puts the chosen backup in its place and reopens the window on it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -28,9 +27,6 @@ from crm.backups import BackupInfo, RestoreResult, backup_folder, inspect_backup
 
 from ui import dialogs
 from ui.tasks import TaskContext, TaskRunner, emit
-
-if TYPE_CHECKING:
-    from ui.main_window import MainWindow
 
 
 class RestoreDialog(QDialog):
@@ -166,26 +162,3 @@ class RestoreDialog(QDialog):
     def _failed(self, exc: BaseException) -> None:
         self._selection_changed()
         dialogs.report_error(self, exc)
-
-
-def open_restore_dialog(window: MainWindow) -> QDialog | None:
-    """File → Restore from backup…; on a team database, say where its backups are."""
-    if not window.db.is_sqlite:
-        dialogs.show_info(
-            window,
-            "Restore from backup",
-            "A team (PostgreSQL) database is restored on its server, for example with pg_restore: "
-            "ask whoever looks after the server.",
-        )
-        return None
-    dialog = RestoreDialog(window.runner, window)
-
-    def reopen(result: Any) -> None:
-        new = window.switch_database(str(result.database))
-        if new is not None:
-            new.statusBar().showMessage(f"Restored the copy {Path(result.restored_from).name}.", 15000)
-
-    dialog.restored.connect(reopen)
-    window.active_dialog = dialog
-    dialog.open()
-    return dialog

@@ -53,6 +53,7 @@ from crm.models import (
 )
 from crm.services.people import refresh_derived
 from crm.text import organisation_key
+from crm.versions import bump_many
 
 ENTITIES = ("person", "organisation")
 # Fields a person merge decides, beside PERSON_FIELDS.
@@ -619,6 +620,8 @@ def merge_organisations(
         "added": journal.added,
     }
     session.flush()
+    # Someone editing either organisation meanwhile must not save over the merge (crm.versions).
+    bump_many(session, Organisation, [keep_id, *others])
     if moved_people or "name" in changed:
         # Organisation names are part of what people are found by.
         ids = moved_people + list(session.scalars(select(Person.id).where(Person.organisation_id == keep_id)))
@@ -750,6 +753,7 @@ def undo_merge(session: Session, merge_id: int) -> MergeInfo:
         refresh_derived(session, [record.kept_id, *record.merged_ids])
     else:
         org_ids = [record.kept_id, *record.merged_ids]
+        bump_many(session, Organisation, org_ids)
         refresh_derived(
             session, list(session.scalars(select(Person.id).where(Person.organisation_id.in_(org_ids))))
         )

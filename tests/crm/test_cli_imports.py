@@ -20,6 +20,8 @@ def test_imports_lists_past_imports_with_ids_for_undo(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = str(tmp_path / "k.db")
+    assert main(["--db", db, "init"]) == 0
+    capsys.readouterr()
     sheet = tmp_path / "guests.csv"
     sheet.write_text("First name,Last name,Email\nAnn,Lee,ann@example.org\nBob,Ray,bob@example.org\n")
     code, out = _json(capsys, "--db", db, "imports", "--json")

@@ -14,6 +14,13 @@ FIXTURES = Path(__file__).parents[1] / "fixtures" / "rosters"
 EP = FIXTURES / "everypolitician-scottish-parliament-term-6.csv"
 
 
+@pytest.fixture(autouse=True)
+def _database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every test's database is made on purpose, as a user would with ``init``."""
+    assert main(["--db", str(tmp_path / "k.db"), "init"]) == 0
+    capsys.readouterr()
+
+
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
     code = main(list(argv))
     out = capsys.readouterr().out.strip().splitlines()[-1]

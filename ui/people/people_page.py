@@ -61,7 +61,7 @@ BULK_CHUNK = 2_000
 CONFIRM_TRASH_ABOVE = 50
 # One letter searches as you type too: its first screen comes from the search index at once.
 MIN_SEARCH_LENGTH = 1
-LIST_MIN_WIDTH = 400
+LIST_MIN_WIDTH = 330
 
 
 def _people(n: int) -> str:

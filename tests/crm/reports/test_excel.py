@@ -164,6 +164,8 @@ def test_bad_input_is_one_json_error(
     if argv[-1] == str(tmp_path):
         argv[-1] = str(tmp_path / "folder.xlsx")
         (tmp_path / "folder.xlsx").mkdir()
+    assert main(["--db", str(tmp_path / "k.db"), "init"]) == 0
+    capsys.readouterr()
     code, result = run(capsys, "--db", str(tmp_path / "k.db"), *argv, "--json")
     assert code == 1
     assert message in str(result["error"])
