@@ -76,6 +76,9 @@ def cmd_merge(args: argparse.Namespace) -> dict[str, Any]:
 
     db = open_db(args)
     try:
+        from crm.backups import automatic_backup
+
+        automatic_backup(db, f"before merging {', '.join(str(i) for i in [args.keep, *args.others])}")
         with db.transaction() as session:
             result = merge(
                 session, "organisation" if args.organisations else "person", args.keep, args.others

@@ -81,7 +81,7 @@ def cmd_erase(args: argparse.Namespace) -> dict[str, Any]:
     try:
         with db.transaction() as session:
             result = erase_person(session, args.person_id, args.reason)
-        result.backups = backups_holding(db.path, since=result.created_at)
+        result.backups = backups_holding(db, since=result.created_at)
         out = result.as_dict()
         if db.path is None:
             out["backups_note"] = (

@@ -159,7 +159,7 @@ def start_erasure(
             ctx.progress(0, len(ids))
             results = erase_people(session, ids, reason)
         oldest = min((r.created_at for r in results if r.created_at is not None), default=None)
-        backups = backups_holding(ctx.db.path, since=oldest)
+        backups = backups_holding(ctx.db, since=oldest)
         for r in results:
             r.backups = backups
         return results

@@ -26,13 +26,13 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from crm import audit
+from crm.db import Database
 from crm.errors import NotFoundError, ValidationError
 from crm.models import AuditEntry, Interaction, InteractionPerson, Person, PersonEmail
 from crm.privacy.suppression import suppress_hashed
 from crm.text import clean_text
 
 REASON_MAX = 500
-BACKUPS_FOLDER = "backups"
 
 
 @dataclass(frozen=True)
@@ -176,29 +176,29 @@ def _purge_search_index(session: Session) -> None:
     conn.exec_driver_sql("INSERT INTO person_fts(person_fts) VALUES('optimize')")
 
 
-def backups_holding(database_path: Path | None, since: dt.datetime | None = None) -> list[BackupFile]:
+def backups_holding(db: Database | None, since: dt.datetime | None = None) -> list[BackupFile]:
     """Copies of a SQLite database that may still hold data erased from it.
 
-    Automatic backups live in the ``backups`` folder beside the database (``*.db``); upgrade
-    backups sit beside the database itself (``NAME.before-upgrade-*.db``). A copy older than
-    ``since`` (when the person was added) cannot hold them and is left out.
+    The automatic backups (``crm.backups``: before imports, merges, refreshes, upgrades, and daily),
+    dated by when each was made, and the upgrade copies Kindred 0.1.0 left beside the database
+    (``NAME.before-upgrade-*.db``). A copy older than ``since`` (when the person was added) cannot
+    hold them and is left out.
     """
-    if database_path is None:
+    if db is None or db.path is None:
         return []
-    found: list[Path] = []
-    folder = database_path.parent / BACKUPS_FOLDER
-    if folder.is_dir():
-        found.extend(folder.glob("*.db"))
-    found.extend(database_path.parent.glob(f"{database_path.stem}.before-upgrade-*{database_path.suffix}"))
-    out: list[BackupFile] = []
-    floor = since.timestamp() if since is not None else None
-    for path in found:
+    from crm.backups import list_backups
+
+    database_path = db.path
+    found: list[tuple[Path, dt.datetime]] = [(b.path, b.created) for b in list_backups(db)]
+    for path in database_path.parent.glob(f"{database_path.stem}.before-upgrade-*{database_path.suffix}"):
         try:
-            stamp = path.stat().st_mtime
+            found.append((path, dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone()))
         except OSError:
             continue
-        if floor is not None and stamp < floor:
-            continue
-        out.append(BackupFile(path, dt.datetime.fromtimestamp(stamp).astimezone()))
+    out = [
+        BackupFile(path, made.astimezone() if made.tzinfo is None else made)
+        for path, made in found
+        if since is None or (made.astimezone() if made.tzinfo is None else made) >= since
+    ]
     out.sort(key=lambda b: b.modified)
     return out

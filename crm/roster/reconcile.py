@@ -895,6 +895,10 @@ def refresh_roster(
         with db.session() as session:
             plan = plan_refresh(session, roster, as_of, progress=progress, should_cancel=should_cancel)
         return RefreshResult(plan, None, time.perf_counter() - started, True)
+    from crm.backups import automatic_backup
+
+    # A copy to go back to (File → Restore from backup…) whatever the refresh turns out to do.
+    automatic_backup(db, f"before refreshing representatives from {roster.file_name}")
     with db.transaction(bulk=True) as session:
         plan = plan_refresh(session, roster, as_of, progress=progress, should_cancel=should_cancel)
         batch = ImportBatch(

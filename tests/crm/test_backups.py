@@ -55,6 +55,31 @@ def test_an_import_is_preceded_by_a_listed_backup(tmp_path: Path, capsys: pytest
     dt.datetime.fromisoformat(listed[0]["created"])
 
 
+def test_a_merge_and_a_roster_refresh_are_preceded_by_a_listed_backup(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "k.db")
+    assert run(capsys, "--db", db, "init", "--json")[0] == 0
+    database = open_database(db)
+    try:
+        with database.transaction() as session:
+            a = people.create_person(session, first_name="Jane", last_name="Smith", email="jane@example.org").id
+            b = people.create_person(session, first_name="Jane", last_name="Smyth", email="js@example.org").id
+    finally:
+        database.dispose()
+    assert run(capsys, "--db", db, "merge", str(a), str(b), "--json")[0] == 0
+    roster = tmp_path / "msps.csv"
+    roster.write_text("Name,Party,Constituency\nAnn Example,SNP,Glasgow Kelvin\n", encoding="utf-8")
+    assert run(capsys, "--db", db, "roster", str(roster), "--chamber", "Scottish Parliament", "--json")[0] == 0
+    code, out = run(capsys, "--db", db, "backups", "--json")
+    assert code == 0
+    assert [b["reason"] for b in out["backups"]] == [
+        "before refreshing representatives from msps.csv",
+        f"before merging {a}, {b}",
+    ]
+    assert [b["people"] for b in out["backups"]] == [1, 2]
+
+
 def _fake_backup(folder: Path, source: Path, created: dt.datetime, reason: str = "import") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     dest = folder / f"k-{created:%Y-%m-%d-%H%M%S}-{reason}.db"

@@ -567,6 +567,9 @@ class DuplicatesPage(QWidget):
             return do(session)
 
         def write(ctx: TaskContext) -> merging.MergeResult:
+            from crm.backups import automatic_backup
+
+            automatic_backup(ctx.db, f"before merging {', '.join(str(i) for i in [keep, *others])}")
             with ctx.db.transaction() as session:
                 return do(session)
 

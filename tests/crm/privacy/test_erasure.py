@@ -4,14 +4,16 @@ the person back as contactable."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from crm.db import Database
+from crm.db import Database, open_database
 from crm.errors import NotFoundError, ValidationError
 from crm.exporting import export_people
 from crm.filters import PersonFilter, count_people
@@ -151,22 +153,25 @@ def test_unsuppressing_an_address_not_on_the_list_is_an_error(db: Database) -> N
 
 
 def test_backups_made_before_the_erasure_are_reported(tmp_path: Path) -> None:
-    database = tmp_path / "kindred.db"
-    database.write_bytes(b"")
-    folder = tmp_path / "backups"
-    folder.mkdir()
-    old = folder / "kindred-2026-01-01.db"
-    new = folder / "kindred-2026-06-01.db"
-    other = folder / "notes.txt"
-    for p in (old, new, other):
-        p.write_bytes(b"x")
-    os.utime(old, (dt.datetime(2026, 1, 1).timestamp(),) * 2)
-    upgrade = tmp_path / "kindred.before-upgrade-20260301-101010.db"
-    upgrade.write_bytes(b"x")
-    os.utime(upgrade, (dt.datetime(2026, 3, 1).timestamp(),) * 2)
-    os.utime(new, (dt.datetime(2026, 6, 1).timestamp(),) * 2)
-    since = dt.datetime(2026, 2, 1).astimezone()
-    found = [b.path.name for b in backups_holding(database, since)]
-    assert found == [upgrade.name, new.name]  # oldest first; the January one predates the person
-    assert old.name not in found and other.name not in found
-    assert backups_holding(None) == []
+    from crm.backups import automatic_backup, backup_folder
+
+    database = open_database(tmp_path / "kindred.db")
+    try:
+        old = automatic_backup(database, "before importing old.csv")
+        new = automatic_backup(database, "before importing new.csv")
+        assert old is not None and new is not None
+        # The first copy was made in January, before the person came: it cannot hold them.
+        sidecar = old.with_name(old.name + ".json")
+        info = json.loads(sidecar.read_text(encoding="utf-8"))
+        info["created"] = dt.datetime(2026, 1, 1).isoformat()  # local time, as the backups write it
+        sidecar.write_text(json.dumps(info), encoding="utf-8")
+        (backup_folder(database) / "notes.txt").write_text("not a backup", encoding="utf-8")
+        upgrade = tmp_path / "kindred.before-upgrade-20260301-101010.db"  # left by Kindred 0.1.0
+        shutil.copyfile(new, upgrade)
+        os.utime(upgrade, (dt.datetime(2026, 3, 1).timestamp(),) * 2)
+        since = dt.datetime(2026, 2, 1).astimezone()
+        found = [b.path.name for b in backups_holding(database, since)]
+        assert found == [upgrade.name, new.name]  # oldest first; the January one predates the person
+        assert backups_holding(None) == []
+    finally:
+        database.dispose()
