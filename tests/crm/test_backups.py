@@ -63,14 +63,18 @@ def test_a_merge_and_a_roster_refresh_are_preceded_by_a_listed_backup(
     database = open_database(db)
     try:
         with database.transaction() as session:
-            a = people.create_person(session, first_name="Jane", last_name="Smith", email="jane@example.org").id
+            a = people.create_person(
+                session, first_name="Jane", last_name="Smith", email="jane@example.org"
+            ).id
             b = people.create_person(session, first_name="Jane", last_name="Smyth", email="js@example.org").id
     finally:
         database.dispose()
     assert run(capsys, "--db", db, "merge", str(a), str(b), "--json")[0] == 0
     roster = tmp_path / "msps.csv"
     roster.write_text("Name,Party,Constituency\nAnn Example,SNP,Glasgow Kelvin\n", encoding="utf-8")
-    assert run(capsys, "--db", db, "roster", str(roster), "--chamber", "Scottish Parliament", "--json")[0] == 0
+    assert (
+        run(capsys, "--db", db, "roster", str(roster), "--chamber", "Scottish Parliament", "--json")[0] == 0
+    )
     code, out = run(capsys, "--db", db, "backups", "--json")
     assert code == 0
     assert [b["reason"] for b in out["backups"]] == [
