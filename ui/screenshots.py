@@ -202,6 +202,10 @@ def render(
     # A database with people opens on the dashboard: its top, then its charts further down.
     dashboard = window.pages.get("dashboard")
     if dashboard is not None:
+        # It counts once it has painted: wait for its figures rather than shooting "Counting…".
+        if getattr(dashboard, "_outstanding", 0) or not getattr(dashboard, "_cache", None):
+            _wait_for(dashboard.loaded, 60_000)  # type: ignore[attr-defined]
+        _wait_idle(app, runner)
         shot(window, "dashboard")
         scroll = getattr(dashboard, "scroll_area", None)
         if scroll is not None:
