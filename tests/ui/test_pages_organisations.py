@@ -220,3 +220,39 @@ def test_delete_key_in_the_list_moves_the_organisation_to_the_trash(
     assert len(asked) == 1 and "Brightwater Energy Ltd" in asked[0]
     assert page.model.rowCount() == 25
     assert main_window.people_page.model.rowCount() == people_before  # no person was deleted
+
+
+def test_a_save_after_someone_elses_is_refused_then_reloaded_keeping_what_was_typed(
+    qtbot: QtBot, page: OrganisationsPage, demo_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crm.db import open_database
+
+    _open(qtbot, page, "Cardiff University")
+    # Another window (its own connection to the same file) changes the town and saves first.
+    assert demo_db.path is not None
+    other = open_database(demo_db.path, create=False)
+    try:
+        with other.transaction() as session:
+            org = organisations.find_organisation(session, "Cardiff University")
+            assert org is not None
+            organisations.update_organisation(session, org.id, {"town": "Caerdydd"})
+    finally:
+        other.dispose()
+    page.inputs["notes"].setPlainText("Typed here.")  # type: ignore[union-attr]
+    asked: list[str] = []
+    monkeypatch.setattr(dialogs, "ask_reload_stale", lambda _p, text: asked.append(text) or True)
+    with qtbot.waitSignal(page.refreshed, timeout=TIMEOUT):
+        qtbot.mouseClick(page.save_button, qtbot_left())
+    assert asked and "changed by someone else" in asked[0]
+    with demo_db.session() as session:
+        org = organisations.find_organisation(session, "Cardiff University")
+        assert org is not None and org.notes != "Typed here."
+    # Reloaded: their town shows, and the notes typed here are still there, ready to save.
+    assert page.inputs["town"].text() == "Caerdydd"  # type: ignore[union-attr]
+    assert page.inputs["notes"].toPlainText() == "Typed here."  # type: ignore[union-attr]
+    assert page.has_unsaved_changes
+    with qtbot.waitSignal(page.refreshed, timeout=TIMEOUT):
+        qtbot.mouseClick(page.save_button, qtbot_left())
+    with demo_db.session() as session:
+        org = organisations.find_organisation(session, "Cardiff University")
+        assert org is not None and (org.town, org.notes) == ("Caerdydd", "Typed here.")

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from crm import filters
-from crm.errors import ValidationError
+from crm.errors import StaleEdit, ValidationError
 from crm.filters import PersonFilter
 from crm.models import NATIONS, PARTNER_STATUSES, SECTORS, Organisation
 from crm.services import organisations
@@ -122,6 +122,7 @@ class OrganisationsPage(QWidget):
         self._detail_generation = 0
         self._current_id: int | None = None  # None with the form enabled: a new organisation
         self._loaded: dict[str, str] = {}
+        self._loaded_version: int | None = None  # the version the form shows (crm.versions)
         self._dirty = False
         self._select_after_refresh: int | None = None
         self._heading_base = ""
@@ -342,11 +343,12 @@ class OrganisationsPage(QWidget):
         self._update_buttons()
         self.refreshed.emit()
 
-    def _load_detail(self, org_id: int) -> None:
+    def _load_detail(self, org_id: int, retype: dict[str, Any] | None = None) -> None:
+        """Show an organisation; ``retype``: the user's unsaved values, typed in again on top."""
         self._detail_generation += 1
         generation = self._detail_generation
 
-        def load(ctx: TaskContext) -> tuple[dict[str, Any], list[tuple[Any, ...]]]:
+        def load(ctx: TaskContext) -> tuple[dict[str, Any], list[tuple[Any, ...]], int]:
             with ctx.db.session() as session:
                 org = organisations.get_organisation(session, org_id)
                 values = {key: getattr(org, key) for key, _label in FIELDS}
@@ -357,16 +359,36 @@ class OrganisationsPage(QWidget):
                     limit=PEOPLE_LIMIT,
                 )
                 people = [(r[0], _display_name(r[1]), r[2], r[3]) for r in rows]
-                return values, people
+                return values, people, org.version
 
-        def done(result: tuple[dict[str, Any], list[tuple[Any, ...]]]) -> None:
+        def done(result: tuple[dict[str, Any], list[tuple[Any, ...]], int]) -> None:
             if generation != self._detail_generation:
                 return
-            self._show_detail(org_id, *result)
+            values, people, version = result
+            self._show_detail(org_id, values, people)
+            # The copy this edit is based on: a save after someone else's is refused (crm.versions).
+            self._loaded_version = version
+            if retype:
+                self._retype(retype)
             self._update_buttons()
             self.refreshed.emit()
 
         run_task(self, self.runner, load, on_done=done)
+
+    def _retype(self, values: dict[str, Any]) -> None:
+        """Type the user's unsaved values in again over a freshly loaded organisation."""
+        for key, value in values.items():
+            widget = self.inputs.get(key)
+            text = "" if value is None else str(value)
+            if isinstance(widget, QComboBox):
+                if widget.findText(text) < 0:
+                    widget.addItem(text)
+                widget.setCurrentText(text)
+            elif isinstance(widget, QPlainTextEdit):
+                widget.setPlainText(text)
+            elif widget is not None:
+                widget.setText(text)
+        self._mark_dirty()
 
     def _show_detail(
         self,
@@ -378,6 +400,8 @@ class OrganisationsPage(QWidget):
     ) -> None:
         self._current_id = org_id
         self.error_box.setVisible(False)
+        if org_id is None or new:
+            self._loaded_version = None
         if org_id is None and not new:
             self.detail_stack.set_empty(True)
             self._loaded = {}
@@ -516,21 +540,25 @@ class OrganisationsPage(QWidget):
             return
         self.error_box.setVisible(False)
         org_id = self._current_id
+        expected = self._loaded_version
         before: dict[str, Any] = {}
         if org_id is not None:
             # Only what changed, so the audit log names exactly the edited fields.
             values = {k: v for k, v in values.items() if (v or "") != self._loaded.get(k, "")}
             before = {k: self._loaded.get(k) or None for k in values}
 
-        def write(ctx: TaskContext) -> int:
+        def write(ctx: TaskContext) -> tuple[int, int]:
             with ctx.db.transaction() as session:
                 if org_id is None:
                     fields: dict[str, Any] = dict(values)
-                    return organisations.create_organisation(session, **fields).id
-                organisations.update_organisation(session, org_id, values)
-                return org_id
+                    org = organisations.create_organisation(session, **fields)
+                    return org.id, org.version
+                # Refused (StaleEdit) when someone else saved this organisation since it was shown.
+                organisations.update_organisation(session, org_id, values, expected_version=expected)
+                return org_id, organisations.get_organisation(session, org_id).version
 
-        def done(saved_id: int) -> None:
+        def done(saved: tuple[int, int]) -> None:
+            saved_id, self._loaded_version = saved
             name = values.get("name") or self._loaded.get("name") or "organisation"
             if org_id is None:
                 self._undoable(
@@ -555,6 +583,9 @@ class OrganisationsPage(QWidget):
         def failed(exc: BaseException) -> None:
             if isinstance(exc, ValidationError):
                 self._show_problem(str(exc), exc.field)
+            elif isinstance(exc, StaleEdit) and org_id is not None:
+                if dialogs.ask_reload_stale(self, str(exc)):
+                    self._load_detail(org_id, retype=values)
             else:
                 report_error(self, exc)
 
