@@ -309,3 +309,57 @@ def test_kill_9_during_export_leaves_nothing_once_export_runs_again(tmp_path: Pa
     assert again.returncode == 0, stderr
     assert {p.name for p in out.iterdir()} == {"list.xlsx"}
     assert list(temp.iterdir()) == []
+
+
+def test_kill_9_during_merge_leaves_the_database_as_before(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from sqlalchemy import func, select
+
+    from crm.bulk import insert_rows
+    from crm.models import Interaction, InteractionPerson, MergeRecord
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    path = folder / "k.db"
+    n = 30_000
+    db = open_database(path)
+    with db.transaction() as session:
+        keep = people.create_person(session, first_name="Jane", last_name="Smith").id
+        other = people.create_person(session, first_name="Jane", last_name="Smyth").id
+        now = dt.datetime.now(dt.UTC)
+        insert_rows(
+            session,
+            Interaction.__table__,
+            [
+                {"id": i + 1, "date": dt.date(2026, 1, 1), "kind": "email", "subject": f"Note {i}",
+                 "follow_up_done": False, "created_at": now, "updated_at": now}
+                for i in range(n)
+            ],
+        )  # fmt: skip
+        insert_rows(
+            session,
+            InteractionPerson.__table__,
+            [{"interaction_id": i + 1, "person_id": other} for i in range(n)],
+        )
+    db.dispose()
+    wal = folder / "k.db-wal"
+    start = wal.stat().st_size if wal.exists() else 0
+    proc = _cli("--db", str(path), "merge", str(keep), str(other), "--json")
+    # Killed once the merge's transaction has written a good part of its pages.
+    _kill_when(proc, lambda: wal.exists() and wal.stat().st_size > start + 2_000_000)
+
+    db = open_database(path, create=False)
+    try:
+        assert db.check().ok
+        with db.session() as session:
+            assert session.scalar(select(func.count()).select_from(MergeRecord)) == 0
+            moved = session.scalar(
+                select(func.count())
+                .select_from(InteractionPerson)
+                .where(InteractionPerson.person_id == other)
+            )
+            assert moved == n
+    finally:
+        db.dispose()
+    assert {p.name for p in folder.iterdir()} <= {"k.db", "k.db-wal", "k.db-shm"}
