@@ -181,3 +181,45 @@ def test_wrong_password_is_a_message(cluster: Cluster, capsys: pytest.CaptureFix
     error = json.loads(capsys.readouterr().out)["error"]
     assert code == 1
     assert "did not accept the user name or password" in error and "wrong" not in error
+
+
+def test_server_stopped_mid_export_is_a_message_and_leaves_no_file(cluster: Cluster, tmp_path: Path) -> None:
+    from crm.db import open_database
+    from crm.services import people
+
+    db = open_database(cluster.url)
+    try:
+        with db.transaction() as session:
+            people.bulk_insert_people(
+                session,
+                [
+                    {"first_name": f"P{i}", "last_name": "Tester", "email": f"p{i}@example.org"}
+                    for i in range(40_000)
+                ],
+            )
+    finally:
+        db.dispose()
+    out = tmp_path / "out"
+    out.mkdir()
+    dest = out / "list.xlsx"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crm", "--db", cluster.url, "export", str(dest), "--preset", "full", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    deadline = time.monotonic() + 240
+    # Stopped once the workbook is being written: the export is between reading and its audit entry.
+    while not any(p.name.endswith(".parts") for p in out.iterdir()):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the export never started writing"
+        time.sleep(0.01)  # polling a folder a subprocess writes: there is no signal to wait on
+    cluster.stop()
+    stdout, stderr = proc.communicate(timeout=240)
+
+    assert proc.returncode == 1, (stdout, stderr)
+    assert "Traceback" not in stderr
+    error = json.loads(stdout)["error"]
+    assert "team database server postgres on 127.0.0.1" in error, error
+    assert list(out.iterdir()) == []  # no workbook, no temporary file, no parts folder
