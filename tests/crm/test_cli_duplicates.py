@@ -28,7 +28,9 @@ def db_path(tmp_path: Path) -> Path:
     db = open_database(path)
     with db.transaction() as session:
         people.create_person(session, first_name="Robert", last_name="Thomson", mobile="07700 900123")  # 1
-        people.create_person(session, first_name="Bob", last_name="Thomson", mobile="+44 7700 900123", postcode="KY1 1XX")  # 2
+        people.create_person(
+            session, first_name="Bob", last_name="Thomson", mobile="+44 7700 900123", postcode="KY1 1XX"
+        )  # 2
         people.create_person(session, first_name="Thomson", last_name="Robert", mobile="07700900123")  # 3
         people.create_person(session, first_name="Zainab", last_name="Khan", email="zk@example.org")  # 4
         t = people.create_person(session, first_name="Ann", last_name="Lee")  # 5, in the Trash
