@@ -176,6 +176,9 @@ def blocking_keys(r: PersonRecord) -> set[str]:
     if r.street and r.street[0]:
         street = f"s:{r.street[0]}|{phonetic(r.street[1].split()[0])}"
         keys.update(f"{street}#{c}" for c in places or ("",))
+        # A street address with a name initial needs no place: one record of a pair often has
+        # its town and postcode left blank. Either initial, so swapped names meet too.
+        keys.update(f"{street}@{name[0]}" for name in (*r.first[:1], *r.last[:1]) if name)
     if not (r.first and r.last):
         return keys
     contexts = [f"o={r.organisation}", *places] if r.organisation else places

@@ -14,7 +14,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 from rapidfuzz.fuzz import token_set_ratio
 
 from crm.matching.keys import (
@@ -151,6 +151,11 @@ def _first_names(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, str | N
         ) == 2 else "first names sound alike"
     if min(len(x), len(y)) >= 5 and (Levenshtein.distance(x, y) <= 2 or JaroWinkler.similarity(x, y) >= 0.85):
         return 0.0, "first names are alike"
+    # A nickname beside a misspelt full name ("Becca" and "Rebecwca").
+    if any(_one_edit(root, y) for root in nickname_roots(x) if len(root) >= 4) or any(
+        _one_edit(root, x) for root in nickname_roots(y) if len(root) >= 4
+    ):
+        return 1.5, "first names are alike once a nickname is read in full"
     # A middle name used as the first ("J. Michael Smith" as "Michael Smith").
     if any(w in b for w in a[1:]) or any(w in a for w in b[1:]):
         return 1.0, "a middle name matches"
@@ -170,10 +175,18 @@ def _last_names(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, str | No
         return 3.0, "one surname is nearly part of the other"
     if _one_edit(x, y):
         return 4.0, "surnames differ by one letter"
+    if len(a) == 1 and len(b) == 1 and same_given_name(x, y):
+        # Given names typed into the surname field on both records ("Thomas" and "Tom").
+        return 2.0, "the surnames are forms of one given name"
     if Levenshtein.distance(x, y) == 2 and min(len(x), len(y)) >= 6 and JaroWinkler.similarity(x, y) >= 0.85:
         return 1.5, "surnames differ by two letters"
     if JaroWinkler.similarity(x, y) >= 0.9:
         return 1.5, "surnames sound alike"
+    if min(len(x), len(y)) >= 5 and OSA.distance(x, y, score_cutoff=2) <= 2:
+        return 1.0, "surnames differ by two letters"
+    if x[0] == y[0] and min(len(x), len(y)) >= 5 and JaroWinkler.similarity(x, y) >= 0.8:
+        # Two typos in one surname: too unlike to count for the pair, too alike to rule it out.
+        return -3.0, None
     return -8.0, None
 
 
