@@ -150,7 +150,9 @@ def _first_names(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, str | N
             x, y
         ) == 2 else "first names sound alike"
     if min(len(x), len(y)) >= 5 and (Levenshtein.distance(x, y) <= 2 or JaroWinkler.similarity(x, y) >= 0.85):
-        return 0.0, "first names are alike"
+        # Gillian and William share an address as often as a misspelling: not evidence either way
+        # unless the first letters agree, and then only a little.
+        return (0.0, "first names are alike") if x[0] == y[0] else (-4.0, None)
     # A nickname beside a misspelt full name ("Becca" and "Rebecwca").
     if any(_one_edit(root, y) for root in nickname_roots(x) if len(root) >= 4) or any(
         _one_edit(root, x) for root in nickname_roots(y) if len(root) >= 4
@@ -251,6 +253,11 @@ def _emails(a: PersonRecord, b: PersonRecord) -> tuple[float, str | None]:
         return 12.0, "same email address"
     if a.mailbox_names & b.mailbox_names:
         return 1.0, "same email name at a different address"
+    locals_a = {local for local, _ in a.emails if not is_shared_mailbox(local)}
+    if any(local in locals_a for local, _ in b.emails):
+        # "t.wright" at two employers: the usual work form of a name, so it says little,
+        # but it is not the disagreement two unrelated addresses are.
+        return 0.5, "same email name at a different address"
     return -1.0, None
 
 
@@ -274,7 +281,7 @@ def _streets_alike(a: str, b: str) -> bool:
 @functools.lru_cache(maxsize=262_144)
 def _postcodes(a: str, b: str) -> tuple[float, str | None]:
     if a == b:
-        return 3.5, "same postcode"
+        return 5.0, "same postcode"
     if Levenshtein.distance(a, b, score_cutoff=1) <= 1:
         return 1.0, "postcodes differ by one character"
     return (0.0, None) if outward_code(a) == outward_code(b) else (-2.0, None)
@@ -313,6 +320,8 @@ def _addresses(a: PersonRecord, b: PersonRecord) -> tuple[float, list[str]]:
         bits += w
         if reason:
             if why and why[0] == "same postcode" and reason == "same street address":
+                # A postcode is a handful of addresses: the street on top adds little more.
+                bits -= 1.5
                 why[0] = "same postcode and street"
             else:
                 why.append(reason)
