@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.errors import Cancelled
-from crm.matching.keys import is_shared_mailbox, nickname_roots, outward_code, phonetic
+from crm.matching.keys import nickname_roots, outward_code, phonetic
 from crm.matching.scorer import (
     DEFAULT_THRESHOLD,
     NameFrequencies,
@@ -38,9 +38,9 @@ from crm.models import NotDuplicate, Organisation, OrganisationAlias, Person, Pe
 Progress = Callable[[int, int], None]
 ShouldCancel = Callable[[], bool]
 
-MAX_BLOCK = 30  # beyond this a block is compared by sorted neighbourhood
+MAX_BLOCK = 12  # beyond this a block is compared by sorted neighbourhood
 SWITCHBOARD = 6  # people sharing a landline beyond this are colleagues, not duplicates
-WINDOW = 8  # neighbours each member of an oversized block is compared with
+WINDOW = 6  # neighbours each member of an oversized block is compared with
 _SHIFT = 1 << 32
 
 
@@ -141,8 +141,6 @@ def _name_keys(first: str, last: tuple[str, ...]) -> tuple[str, ...]:
         names.add("n:" + "|".join(sorted((sl, phonetic(root)))))
     for part in last if len(last) > 1 else ():
         names.add("n:" + "|".join(sorted((phonetic(part), sf))))
-    # A typo in a surname's first letter changes its sound-alike code; its middle does not.
-    names.add(f"m:{first}|{surname[1:4]}")
     # An initial and the surname: "J. Smith" meets "James Smith" (see candidate_pairs).
     names.add(f"i:{sl}{first[0]}")
     return tuple(names)
@@ -159,8 +157,9 @@ def blocking_keys(r: PersonRecord) -> set[str]:
     keys: set[str] = set()
     for local, domain in r.emails:
         keys.add(f"e:{local}@{domain}")
-        if len(local) >= 4 and not is_shared_mailbox(local):
-            keys.add(f"l:{local}")
+    # A mailbox name at another address only where it is personal ("bluebell77"): "j.smith" at
+    # two employers made large blocks that found almost no pair the names do not find.
+    keys.update(f"l:{local}" for local in r.mailbox_names)
     for digits in r.phones:
         keys.add(f"p:{digits}")
     places = [
@@ -175,10 +174,12 @@ def blocking_keys(r: PersonRecord) -> set[str]:
         keys.add(f"pc:{r.postcode}")
     if r.street and r.street[0]:
         street = f"s:{r.street[0]}|{phonetic(r.street[1].split()[0])}"
-        keys.update(f"{street}#{c}" for c in places or ("",))
-        # A street address with a name initial needs no place: one record of a pair often has
-        # its town and postcode left blank. Either initial, so swapped names meet too.
-        keys.update(f"{street}@{name[0]}" for name in (*r.first[:1], *r.last[:1]) if name)
+        # A street address with a name's sound needs no place (one record of a pair often has
+        # its town and postcode left blank), and with it the street in a place found no pair
+        # more. The sound of either name, so swapped names meet too.
+        keys.update(
+            f"{street}@{phonetic(name)}" for name in (r.first[0] if r.first else "", "".join(r.last)) if name
+        )
     if not (r.first and r.last):
         return keys
     contexts = [f"o={r.organisation}", *places] if r.organisation else places
