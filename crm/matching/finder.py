@@ -1,9 +1,10 @@
 """Finding likely duplicates among the people (or organisations) already in Kindred.
 
 Candidate pairs come from blocking: every live person is read once, streamed from SQL as plain
-tuples, and filed under several complementary keys (email, email name, phone digits, postcode,
-house number + street, sound-alike surname + an initial in both name orders, nickname roots);
-only records sharing a key are compared, so 100,000 people never means 5 billion comparisons.
+tuples, and filed under several complementary keys (email, personal email name, phone digits,
+postcode, house number + street + the sound of a name, sound-alike surname + an initial in both
+name orders, nickname roots); only records sharing a key are compared, so 100,000 people never
+means 5 billion comparisons.
 A key shared by very many people (a busy postcode, "Smith J") is not dropped: its members are
 sorted by name and each is compared with its nearest neighbours only. Pairs are then scored by
 :mod:`crm.matching.scorer`. People in the Trash or merged away are left out, and pairs marked
