@@ -177,15 +177,15 @@ def _last_names(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, str | No
         return 3.0, "one surname is nearly part of the other"
     if _one_edit(x, y):
         return 4.0, "surnames differ by one letter"
-    if len(a) == 1 and len(b) == 1 and same_given_name(x, y):
-        # Given names typed into the surname field on both records ("Thomas" and "Tom").
-        return 2.0, "the surnames are forms of one given name"
     if Levenshtein.distance(x, y) == 2 and min(len(x), len(y)) >= 6 and JaroWinkler.similarity(x, y) >= 0.85:
         return 1.5, "surnames differ by two letters"
     if JaroWinkler.similarity(x, y) >= 0.9:
         return 1.5, "surnames sound alike"
     if min(len(x), len(y)) >= 5 and OSA.distance(x, y, score_cutoff=2) <= 2:
         return 1.0, "surnames differ by two letters"
+    if len(a) == 1 and len(b) == 1 and same_given_name(x, y):
+        # Given names typed into the surname field on both records ("Thomas" and "Tom").
+        return 2.0, "the surnames are forms of one given name"
     if x[0] == y[0] and min(len(x), len(y)) >= 5 and JaroWinkler.similarity(x, y) >= 0.8:
         # Two typos in one surname: too unlike to count for the pair, too alike to rule it out.
         return -3.0, None
@@ -253,11 +253,13 @@ def _emails(a: PersonRecord, b: PersonRecord) -> tuple[float, str | None]:
         return 12.0, "same email address"
     if a.mailbox_names & b.mailbox_names:
         return 1.0, "same email name at a different address"
-    locals_a = {local for local, _ in a.emails if not is_shared_mailbox(local)}
-    if any(local in locals_a for local, _ in b.emails):
-        # "t.wright" at two employers: the usual work form of a name, so it says little,
-        # but it is not the disagreement two unrelated addresses are.
-        return 0.5, "same email name at a different address"
+    # Most people have one address: a plain loop beats building sets per pair.
+    for la, _ in a.emails:
+        for lb, _ in b.emails:
+            if la == lb and not is_shared_mailbox(la):
+                # "t.wright" at two employers: the usual work form of a name, so it says
+                # little, but it is not the disagreement two unrelated addresses are.
+                return 0.5, "same email name at a different address"
     return -1.0, None
 
 
