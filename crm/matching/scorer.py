@@ -269,7 +269,7 @@ def _phones(a: PersonRecord, b: PersonRecord) -> tuple[float, str | None]:
     same = a.phones & b.phones
     if same:
         if any(is_mobile(d) for d in same):
-            return 10.0, "same mobile number"
+            return 12.0, "same mobile number"
         # Landlines are shared by colleagues and households: good evidence, not proof.
         return 6.0, "same phone number"
     return -0.5, None
@@ -283,7 +283,7 @@ def _streets_alike(a: str, b: str) -> bool:
 @functools.lru_cache(maxsize=262_144)
 def _postcodes(a: str, b: str) -> tuple[float, str | None]:
     if a == b:
-        return 5.0, "same postcode"
+        return 6.0, "same postcode"
     if Levenshtein.distance(a, b, score_cutoff=1) <= 1:
         return 1.0, "postcodes differ by one character"
     return (0.0, None) if outward_code(a) == outward_code(b) else (-2.0, None)
@@ -294,7 +294,7 @@ def _streets(a: tuple[str, str], b: tuple[str, str]) -> tuple[float, str | None]
     (na, sa), (nb, sb) = a, b
     alike = sa == sb or JaroWinkler.similarity(sa, sb) >= 0.9 or token_set_ratio(sa, sb) >= 90
     if alike and na == nb:
-        return (4.0, "same street address") if na else (1.5, "same street")
+        return (5.5, "same street address") if na else (1.5, "same street")
     if alike and na and nb:
         return -1.0, None
     if na and na == nb and JaroWinkler.similarity(sa, sb) >= 0.8:
@@ -323,7 +323,7 @@ def _addresses(a: PersonRecord, b: PersonRecord) -> tuple[float, list[str]]:
         if reason:
             if why and why[0] == "same postcode" and reason == "same street address":
                 # A postcode is a handful of addresses: the street on top adds little more.
-                bits -= 1.5
+                bits -= 4.0
                 why[0] = "same postcode and street"
             else:
                 why.append(reason)
