@@ -176,7 +176,7 @@ def _last_names(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, str | No
     if (len(a) > 1 or len(b) > 1) and any(_one_edit(p, q) for p in a for q in b if min(len(p), len(q)) >= 4):
         return 3.0, "one surname is nearly part of the other"
     if _one_edit(x, y):
-        return 4.0, "surnames differ by one letter"
+        return 5.0, "surnames differ by one letter"
     if Levenshtein.distance(x, y) == 2 and min(len(x), len(y)) >= 6 and JaroWinkler.similarity(x, y) >= 0.85:
         return 1.5, "surnames differ by two letters"
     if JaroWinkler.similarity(x, y) >= 0.9:
