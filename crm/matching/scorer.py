@@ -178,7 +178,7 @@ def _last_names(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, str | No
     if _one_edit(x, y):
         return 5.0, "surnames differ by one letter"
     if Levenshtein.distance(x, y) == 2 and min(len(x), len(y)) >= 6 and JaroWinkler.similarity(x, y) >= 0.85:
-        return 1.5, "surnames differ by two letters"
+        return 2.5, "surnames differ by two letters"
     if JaroWinkler.similarity(x, y) >= 0.9:
         return 1.5, "surnames sound alike"
     if min(len(x), len(y)) >= 5 and OSA.distance(x, y, score_cutoff=2) <= 2:
@@ -269,7 +269,7 @@ def _phones(a: PersonRecord, b: PersonRecord) -> tuple[float, str | None]:
     same = a.phones & b.phones
     if same:
         if any(is_mobile(d) for d in same):
-            return 12.0, "same mobile number"
+            return 14.0, "same mobile number"
         # Landlines are shared by colleagues and households: good evidence, not proof.
         return 6.0, "same phone number"
     return -0.5, None
