@@ -142,6 +142,10 @@ def _name_keys(first: str, last: tuple[str, ...]) -> tuple[str, ...]:
         names.add("n:" + "|".join(sorted((sl, phonetic(root)))))
     for part in last if len(last) > 1 else ():
         names.add("n:" + "|".join(sorted((phonetic(part), sf))))
+    # The first three letters of both names in either order: a swap with a typo ("Davison
+    # Nicola", "Nicola Davidson") changes a sound-alike code but seldom the start of a name.
+    if len(first) >= 3 and len(surname) >= 3:
+        names.add("x:" + "|".join(sorted((first[:3], surname[:3]))))
     # An initial and the surname: "J. Smith" meets "James Smith" (see candidate_pairs).
     names.add(f"i:{sl}{first[0]}")
     return tuple(names)
