@@ -1,9 +1,10 @@
 """Finding likely duplicates among the people (or organisations) already in Kindred.
 
 Candidate pairs come from blocking: every live person is read once, streamed from SQL as plain
-tuples, and filed under several complementary keys (email, email name, phone digits, postcode,
-house number + street, sound-alike surname + an initial in both name orders, nickname roots);
-only records sharing a key are compared, so 100,000 people never means 5 billion comparisons.
+tuples, and filed under several complementary keys (email, personal email name, phone digits,
+postcode, house number + street + the sound of a name, sound-alike surname + an initial in both
+name orders, nickname roots); only records sharing a key are compared, so 100,000 people never
+means 5 billion comparisons.
 A key shared by very many people (a busy postcode, "Smith J") is not dropped: its members are
 sorted by name and each is compared with its nearest neighbours only. Pairs are then scored by
 :mod:`crm.matching.scorer`. People in the Trash or merged away are left out, and pairs marked
@@ -23,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.errors import Cancelled
-from crm.matching.keys import is_shared_mailbox, nickname_roots, outward_code, phonetic
+from crm.matching.keys import nickname_roots, outward_code, phonetic
 from crm.matching.scorer import (
     DEFAULT_THRESHOLD,
     NameFrequencies,
@@ -38,9 +39,9 @@ from crm.models import NotDuplicate, Organisation, OrganisationAlias, Person, Pe
 Progress = Callable[[int, int], None]
 ShouldCancel = Callable[[], bool]
 
-MAX_BLOCK = 30  # beyond this a block is compared by sorted neighbourhood
+MAX_BLOCK = 12  # beyond this a block is compared by sorted neighbourhood
 SWITCHBOARD = 6  # people sharing a landline beyond this are colleagues, not duplicates
-WINDOW = 8  # neighbours each member of an oversized block is compared with
+WINDOW = 6  # neighbours each member of an oversized block is compared with
 _SHIFT = 1 << 32
 
 
@@ -141,8 +142,10 @@ def _name_keys(first: str, last: tuple[str, ...]) -> tuple[str, ...]:
         names.add("n:" + "|".join(sorted((sl, phonetic(root)))))
     for part in last if len(last) > 1 else ():
         names.add("n:" + "|".join(sorted((phonetic(part), sf))))
-    # A typo in a surname's first letter changes its sound-alike code; its middle does not.
-    names.add(f"m:{first}|{surname[1:4]}")
+    # The first three letters of both names in either order: a swap with a typo ("Davison
+    # Nicola", "Nicola Davidson") changes a sound-alike code but seldom the start of a name.
+    if len(first) >= 3 and len(surname) >= 3:
+        names.add("x:" + "|".join(sorted((first[:3], surname[:3]))))
     # An initial and the surname: "J. Smith" meets "James Smith" (see candidate_pairs).
     names.add(f"i:{sl}{first[0]}")
     return tuple(names)
@@ -159,8 +162,9 @@ def blocking_keys(r: PersonRecord) -> set[str]:
     keys: set[str] = set()
     for local, domain in r.emails:
         keys.add(f"e:{local}@{domain}")
-        if len(local) >= 4 and not is_shared_mailbox(local):
-            keys.add(f"l:{local}")
+    # A mailbox name at another address only where it is personal ("bluebell77"): "j.smith" at
+    # two employers made large blocks that found almost no pair the names do not find.
+    keys.update(f"l:{local}" for local in r.mailbox_names)
     for digits in r.phones:
         keys.add(f"p:{digits}")
     places = [
@@ -175,7 +179,12 @@ def blocking_keys(r: PersonRecord) -> set[str]:
         keys.add(f"pc:{r.postcode}")
     if r.street and r.street[0]:
         street = f"s:{r.street[0]}|{phonetic(r.street[1].split()[0])}"
-        keys.update(f"{street}#{c}" for c in places or ("",))
+        # A street address with a name's sound needs no place (one record of a pair often has
+        # its town and postcode left blank), and with it the street in a place found no pair
+        # more. The sound of either name, so swapped names meet too.
+        keys.update(
+            f"{street}@{phonetic(name)}" for name in (r.first[0] if r.first else "", "".join(r.last)) if name
+        )
     if not (r.first and r.last):
         return keys
     contexts = [f"o={r.organisation}", *places] if r.organisation else places

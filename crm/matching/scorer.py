@@ -14,7 +14,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 from rapidfuzz.fuzz import token_set_ratio
 
 from crm.matching.keys import (
@@ -150,7 +150,14 @@ def _first_names(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, str | N
             x, y
         ) == 2 else "first names sound alike"
     if min(len(x), len(y)) >= 5 and (Levenshtein.distance(x, y) <= 2 or JaroWinkler.similarity(x, y) >= 0.85):
-        return 0.0, "first names are alike"
+        # Gillian and William share an address as often as a misspelling: not evidence either way
+        # unless the first letters agree, and then only a little.
+        return (0.0, "first names are alike") if x[0] == y[0] else (-4.0, None)
+    # A nickname beside a misspelt full name ("Becca" and "Rebecwca").
+    if any(_one_edit(root, y) for root in nickname_roots(x) if len(root) >= 4) or any(
+        _one_edit(root, x) for root in nickname_roots(y) if len(root) >= 4
+    ):
+        return 1.5, "first names are alike once a nickname is read in full"
     # A middle name used as the first ("J. Michael Smith" as "Michael Smith").
     if any(w in b for w in a[1:]) or any(w in a for w in b[1:]):
         return 1.0, "a middle name matches"
@@ -169,11 +176,19 @@ def _last_names(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, str | No
     if (len(a) > 1 or len(b) > 1) and any(_one_edit(p, q) for p in a for q in b if min(len(p), len(q)) >= 4):
         return 3.0, "one surname is nearly part of the other"
     if _one_edit(x, y):
-        return 4.0, "surnames differ by one letter"
+        return 5.0, "surnames differ by one letter"
     if Levenshtein.distance(x, y) == 2 and min(len(x), len(y)) >= 6 and JaroWinkler.similarity(x, y) >= 0.85:
-        return 1.5, "surnames differ by two letters"
+        return 2.5, "surnames differ by two letters"
     if JaroWinkler.similarity(x, y) >= 0.9:
         return 1.5, "surnames sound alike"
+    if min(len(x), len(y)) >= 5 and OSA.distance(x, y, score_cutoff=2) <= 2:
+        return 1.0, "surnames differ by two letters"
+    if len(a) == 1 and len(b) == 1 and same_given_name(x, y):
+        # Given names typed into the surname field on both records ("Thomas" and "Tom").
+        return 2.0, "the surnames are forms of one given name"
+    if x[0] == y[0] and min(len(x), len(y)) >= 5 and JaroWinkler.similarity(x, y) >= 0.8:
+        # Two typos in one surname: too unlike to count for the pair, too alike to rule it out.
+        return -3.0, None
     return -8.0, None
 
 
@@ -238,6 +253,13 @@ def _emails(a: PersonRecord, b: PersonRecord) -> tuple[float, str | None]:
         return 12.0, "same email address"
     if a.mailbox_names & b.mailbox_names:
         return 1.0, "same email name at a different address"
+    # Most people have one address: a plain loop beats building sets per pair.
+    for la, _ in a.emails:
+        for lb, _ in b.emails:
+            if la == lb and not is_shared_mailbox(la):
+                # "t.wright" at two employers: the usual work form of a name, so it says
+                # little, but it is not the disagreement two unrelated addresses are.
+                return 0.5, "same email name at a different address"
     return -1.0, None
 
 
@@ -247,7 +269,7 @@ def _phones(a: PersonRecord, b: PersonRecord) -> tuple[float, str | None]:
     same = a.phones & b.phones
     if same:
         if any(is_mobile(d) for d in same):
-            return 10.0, "same mobile number"
+            return 14.0, "same mobile number"
         # Landlines are shared by colleagues and households: good evidence, not proof.
         return 6.0, "same phone number"
     return -0.5, None
@@ -261,7 +283,7 @@ def _streets_alike(a: str, b: str) -> bool:
 @functools.lru_cache(maxsize=262_144)
 def _postcodes(a: str, b: str) -> tuple[float, str | None]:
     if a == b:
-        return 3.5, "same postcode"
+        return 6.0, "same postcode"
     if Levenshtein.distance(a, b, score_cutoff=1) <= 1:
         return 1.0, "postcodes differ by one character"
     return (0.0, None) if outward_code(a) == outward_code(b) else (-2.0, None)
@@ -272,7 +294,7 @@ def _streets(a: tuple[str, str], b: tuple[str, str]) -> tuple[float, str | None]
     (na, sa), (nb, sb) = a, b
     alike = sa == sb or JaroWinkler.similarity(sa, sb) >= 0.9 or token_set_ratio(sa, sb) >= 90
     if alike and na == nb:
-        return (4.0, "same street address") if na else (1.5, "same street")
+        return (5.5, "same street address") if na else (1.5, "same street")
     if alike and na and nb:
         return -1.0, None
     if na and na == nb and JaroWinkler.similarity(sa, sb) >= 0.8:
@@ -300,6 +322,8 @@ def _addresses(a: PersonRecord, b: PersonRecord) -> tuple[float, list[str]]:
         bits += w
         if reason:
             if why and why[0] == "same postcode" and reason == "same street address":
+                # A postcode is a handful of addresses: the street on top adds little more.
+                bits -= 4.0
                 why[0] = "same postcode and street"
             else:
                 why.append(reason)
