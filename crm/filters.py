@@ -225,10 +225,7 @@ def person_ids_select(f: PersonFilter, dialect: str) -> Select[Any]:
         has = and_(Person.email.is_not(None), Person.email != "")
         conditions.append(has if f.has_email else ~has)
     if f.has_address is not None:
-        has = and_(Person.address_line1.is_not(None), Person.address_line1 != "")
-        has = and_(
-            has, or_(and_(Person.postcode.is_not(None), Person.postcode != ""), Person.town.is_not(None))
-        )
+        has = has_address_condition()
         conditions.append(has if f.has_address else ~has)
     if f.do_not_contact is not None:
         conditions.append(
@@ -314,6 +311,12 @@ def _strip(expr: Any, characters: str) -> Any:
     for ch in characters:
         expr = func.replace(expr, ch, "")
     return expr
+
+
+def has_address_condition() -> ColumnElement[bool]:
+    """A first address line, and a postcode or a town."""
+    has = and_(Person.address_line1.is_not(None), Person.address_line1 != "")
+    return and_(has, or_(and_(Person.postcode.is_not(None), Person.postcode != ""), Person.town.is_not(None)))
 
 
 def invalid_postcode_condition(dialect: str) -> ColumnElement[bool]:

@@ -189,6 +189,13 @@ class Person(Timestamps, Trashable, Versioned, Base):
         # one of them for every query that skips the Trash, and fetch each row from the table.
         Index("ix_person_email_deleted", "email", "deleted_at"),
         Index("ix_person_name_postcode", "sort_name", "postcode", "deleted_at"),
+        # Partial indexes of the people failing a data-quality check (revision 0008 writes their
+        # WHERE clauses from crm.filters' conditions, which this module cannot import), and the
+        # dates the retention-review check reads.
+        Index("ix_person_no_address", "deleted_at"),
+        Index("ix_person_invalid_postcode", "deleted_at"),
+        Index("ix_person_invalid_phone", "deleted_at"),
+        Index("ix_person_retention", "created_at", "updated_at", "last_contacted", "deleted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
