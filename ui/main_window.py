@@ -436,11 +436,6 @@ class MainWindow(QMainWindow):
                 overdue.connect(self._set_badge)
             if (duplicates := getattr(page, "duplicate_count_changed", None)) is not None:
                 duplicates.connect(self.set_duplicates_badge)
-            # Pages that say "I wrote" with a signal of their own (merges, suppression, retention,
-            # roster refreshes) are announced on the window's one change signal for them.
-            for name in ("restored", "changed", "data_changed"):
-                if (wrote := getattr(page, name, None)) is not None:
-                    wrote.connect(lambda *_args: self.changes.announce(Change(people=True)))
         page.setAccessibleName(label)
         self.pages[key] = page
         self._page_index[key] = self.stack.addWidget(page)

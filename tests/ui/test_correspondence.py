@@ -179,13 +179,18 @@ def test_emails_dropped_on_the_window_and_on_a_person(qtbot: QtBot, main_window:
     assert (new.first_name, new.last_name) == ("New", "Person") and {ann, new.id} <= linked
     dialog.close()
     # Dropped on the person shown, an email from strangers is logged on them.
-    main_window.people_page.show_person(ann)
+    main_window.show_person(ann)  # the window opens on the dashboard: go to the People page
     qtbot.waitUntil(lambda: main_window.people_page.detail.person_id == ann, timeout=TIMEOUT)
     detail = main_window.people_page.detail
     centre = detail.mapTo(main_window, detail.rect().center())
     second = eml(tmp_path / "b.eml", sender="x@stranger.example", to="y@stranger.example", message_id="<b@x>")
     drop(main_window, [second], QPointF(centre))
-    qtbot.waitUntil(lambda: main_window.active_dialog is not dialog and not runner.busy, timeout=TIMEOUT)
+
+    def logged(message_id: str) -> bool:
+        with runner.db.session() as s:
+            return s.scalar(select(Interaction.id).where(Interaction.message_id == message_id)) is not None
+
+    qtbot.waitUntil(lambda: logged("b@x") and not runner.busy, timeout=TIMEOUT)
     with runner.db.session() as s:
         item = s.scalars(select(Interaction).where(Interaction.message_id == "b@x")).one()
         assert list(

@@ -49,6 +49,7 @@ from crm.models import (
 from crm.services import merge as merging
 
 from ui import dialogs
+from ui.changes import Change, announce_on
 from ui.pages.common import (
     Column,
     EmptyState,
@@ -325,6 +326,7 @@ class DuplicatesPage(QWidget):
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        announce_on(self.data_changed, parent, Change(people=True, organisations=True))
         self.runner = runner
         self.entity = "person"
         self.groups: list[Group] = []

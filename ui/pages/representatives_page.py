@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from crm.filters import PersonFilter
 from crm.roster import chambers, current
 
+from ui.changes import Change, announce_on
 from ui.pages.common import Column, EmptyState, RowsModel, fit_columns, format_date, make_table, run_task
 from ui.tasks import TaskContext, TaskRunner
 
@@ -39,6 +40,7 @@ class RepresentativesPage(QWidget):
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        announce_on(self.data_changed, parent, Change(people=True))
         self.runner = runner
         self._generation = 0
         self._members: list[current.Representative] = []

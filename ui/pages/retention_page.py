@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from crm.privacy import settings
 from crm.privacy.retention import RetentionReport, due_for_review, keep_for_another_period
 
+from ui.changes import Change, announce_on
 from ui.pages.common import Column, EmptyState, RowsModel, fit_columns, make_table, run_task, selected_rows
 from ui.privacy_actions import start_erasure
 from ui.tasks import Task, TaskContext, TaskRunner
@@ -62,6 +63,7 @@ class RetentionPage(QWidget):
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        announce_on(self.data_changed, parent, Change(people=True))
         self.runner = runner
         self._generation = 0
         self.report: RetentionReport | None = None

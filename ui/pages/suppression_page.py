@@ -30,6 +30,7 @@ from crm.privacy.suppression import (
 )
 
 from ui import dialogs
+from ui.changes import Change, announce_on
 from ui.pages.common import (
     Column,
     EmptyState,
@@ -104,6 +105,7 @@ class SuppressionPage(QWidget):
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        announce_on(self.data_changed, parent, Change(people=True))
         self.runner = runner
         self._generation = 0
         self.entries: list[SuppressionEntry] = []
