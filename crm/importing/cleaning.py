@@ -243,26 +243,12 @@ def nation(value: Any) -> str | None:
     return raw
 
 
+# Plain yes and no, whatever the column asks; each kind of column adds its own words to these.
+PLAIN_YES = frozenset({"yes", "y", "true", "t", "1", "x", "✓", "✔", "ticked", "on"})
+PLAIN_NO = frozenset({"no", "n", "false", "f", "0", "off"})
 # The opt-out and do-not-contact columns: mailing tools write "unsubscribed" and "subscribed".
-_TRUE = frozenset(
-    {
-        "yes",
-        "y",
-        "true",
-        "t",
-        "1",
-        "x",
-        "✓",
-        "✔",
-        "ticked",
-        "on",
-        "unsubscribed",
-        "opted out",
-        "opt out",
-        "do not contact",
-    }
-)
-_FALSE = frozenset({"no", "n", "false", "f", "0", "off", "-", "subscribed", "opted in", "opt in"})
+_TRUE = PLAIN_YES | {"unsubscribed", "opted out", "opt out", "do not contact"}
+_FALSE = PLAIN_NO | {"-", "subscribed", "opted in", "opt in"}
 
 
 def yes_no(value: Any) -> bool | None:

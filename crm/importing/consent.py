@@ -36,46 +36,26 @@ if TYPE_CHECKING:
 WORDING_MAX = 2_000
 
 # A consent question's answers (not an opt-out column's: "subscribed" means yes here).
-_YES = frozenset(
-    {
-        "yes",
-        "y",
-        "true",
-        "t",
-        "1",
-        "x",
-        "✓",
-        "✔",
-        "ticked",
-        "on",
-        "agreed",
-        "i agree",
-        "agree",
-        "subscribed",
-        "opted in",
-        "opt in",
-        "yes please",
-        "happy to be contacted",
-    }
-)
-_NO = frozenset(
-    {
-        "no",
-        "n",
-        "false",
-        "f",
-        "0",
-        "off",
-        "no thanks",
-        "no thank you",
-        "unsubscribed",
-        "opted out",
-        "opt out",
-        "do not contact",
-        "declined",
-        "refused",
-    }
-)
+_YES = cleaning.PLAIN_YES | {
+    "agreed",
+    "i agree",
+    "agree",
+    "subscribed",
+    "opted in",
+    "opt in",
+    "yes please",
+    "happy to be contacted",
+}
+_NO = cleaning.PLAIN_NO | {
+    "no thanks",
+    "no thank you",
+    "unsubscribed",
+    "opted out",
+    "opt out",
+    "do not contact",
+    "declined",
+    "refused",
+}
 
 
 def consent_answer(value: Any) -> bool | None:
