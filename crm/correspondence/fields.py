@@ -20,6 +20,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from crm.exporting.columns import COLUMNS, Kind
+from crm.exporting.columns import address_block as address_block_lines
 from crm.models import ElectedRole
 from crm.util import chunked
 
@@ -44,10 +45,6 @@ ADDRESS_KEYS = (
     "town",
     "postcode",
     "country",
-)
-# Countries left off a UK address (Royal Mail: no country line for inland post).
-_INLAND = frozenset(
-    {"uk", "united kingdom", "great britain", "gb", "england", "scotland", "wales", "northern ireland"}
 )
 _NOT_ALNUM = re.compile(r"[\W_]+")
 # Characters XML 1.0 forbids (and Word's own field delimiters, U+0013-U+0015): never written.
@@ -128,16 +125,20 @@ def display(value: Any, kind: Kind) -> str:
 
 
 def address_block(values: Mapping[str, Any]) -> str:
-    """The address lines of one letter, blank lines left out."""
-    lines: list[str] = []
-    for key in ADDRESS_KEYS:
-        text = display(values.get(key), Kind.TEXT).strip()
-        if not text:
-            continue
-        if key == "country" and text.lower() in _INLAND:
-            continue
-        lines.extend(part.strip() for part in text.split("\n") if part.strip())
-    return "\n".join(lines)
+    """The address lines of one letter: the mail-merge export's own "Address block", so a letter
+    and a merge from an exported list set an address out the same way."""
+
+    def text(key: str) -> str:
+        return display(values.get(key), Kind.TEXT)
+
+    return address_block_lines(
+        text("addressee"),
+        text("organisation"),
+        (text("address_line1"), text("address_line2"), text("address_line3")),
+        text("town"),
+        text("postcode"),
+        text("country"),
+    )
 
 
 def letter_date(today: dt.date | None = None) -> str:

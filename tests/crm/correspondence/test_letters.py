@@ -336,3 +336,28 @@ def test_labels_from_a_label_template_drop_empty_lines(db: Database, cast: Cast,
     make_labels(db, out, PersonFilter(ids=[cast.james]), sheet_code="L7163", template_path=template)
     text = docx_text(out)
     assert "Mr James Smith\n1 High Street\nLS1 1AA" in text  # no blank line for the missing job title
+
+
+def test_a_letters_address_block_is_the_exports_address_block() -> None:
+    """One way to set out an address: a letter and a merge from an exported list agree."""
+    from crm.correspondence.fields import address_block
+    from crm.exporting.columns import address_block as export_block
+
+    cases = [
+        ("Ms Ann Lee", "Fife Council", ("Fife House", "North Street", None), "Glenrothes", "KY7 5LT", "UK"),
+        ("Mr Bo Ray", "NHS Fife", ("NHS Fife", "Hayfield House", ""), "Kirkcaldy", "KY2 5AH", None),
+        ("Dr Eva Lund", None, ("Storgatan 1", None, None), "Malmö", "211 34", "Sweden"),
+        ("Cllr Joe Bloggs", "Nowhere Ltd", (None, None, None), None, None, None),
+    ]
+    for addressee, org, lines, town, postcode, country in cases:
+        values = {
+            "addressee": addressee,
+            "organisation": org,
+            "address_line1": lines[0],
+            "address_line2": lines[1],
+            "address_line3": lines[2],
+            "town": town,
+            "postcode": postcode,
+            "country": country,
+        }
+        assert address_block(values) == export_block(addressee, org, lines, town, postcode, country)
