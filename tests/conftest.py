@@ -128,3 +128,17 @@ def release_db_path(tmp_path: Path) -> Path:
     dest = tmp_path / "from-0.1.0.db"
     shutil.copyfile(RELEASE_0_1_0_DB, dest)
     return dest
+
+
+SCHEMA_0008_DB = Path(__file__).parent / "fixtures" / "schema-0008.db"
+
+
+@pytest.fixture
+def schema_0008_db_path(tmp_path: Path) -> Path:
+    """A copy of a database made at schema 0008 (see tests/fixtures/README.md: sample data, an
+    import, a merge, an erasure, station notes on attendance, topics typed several ways)."""
+    import shutil
+
+    dest = tmp_path / "from-0008.db"
+    shutil.copyfile(SCHEMA_0008_DB, dest)
+    return dest

@@ -29,6 +29,7 @@ Usage::
 from __future__ import annotations
 
 import ctypes
+import itertools
 import logging
 import sys
 import threading
@@ -121,17 +122,27 @@ class TaskContext:
 
 
 class _Signals(QObject):
-    succeeded = Signal(object)
-    failed = Signal(object, str)
+    """The workers' way back to the GUI thread: one per runner, living as long as it does.
+
+    Each answer carries its task's number. One long-lived object, rather than one per task deleted
+    when the task ends, because a per-task object could be deleted on the GUI thread while its
+    worker was still inside ``emit`` (a crash seen once under heavy load).
+    """
+
+    succeeded = Signal(int, object)
+    failed = Signal(int, object, str)
     waiting = Signal(str)
 
 
 class _Runnable(QRunnable):
-    def __init__(self, fn: Callable[[TaskContext], Any], ctx: TaskContext, signals: _Signals) -> None:
+    def __init__(
+        self, fn: Callable[[TaskContext], Any], ctx: TaskContext, signals: _Signals, number: int
+    ) -> None:
         super().__init__()
         self.fn = fn
         self.ctx = ctx
         self.signals = signals
+        self.number = number
         self.setAutoDelete(True)
 
     def run(self) -> None:
@@ -143,9 +154,9 @@ class _Runnable(QRunnable):
             with wait_notice(waiting):
                 result = self.fn(self.ctx)
         except BaseException as exc:  # everything goes back to the GUI thread to be reported
-            emit(self.signals.failed, exc, traceback.format_exc())
+            emit(self.signals.failed, self.number, exc, traceback.format_exc())
         else:
-            emit(self.signals.succeeded, result)
+            emit(self.signals.succeeded, self.number, result)
 
 
 class Task(QObject, Generic[T]):
@@ -182,6 +193,15 @@ class TaskRunner(QObject):
         self._writer = QThreadPool(self)
         self._writer.setMaxThreadCount(1)
         self._running: set[Task[Any]] = set()
+        # Callbacks of the tasks still running, by task number.
+        self._answers: dict[int, tuple[Callable[[Any], None], Callable[[BaseException, str], None]]] = {}
+        self._numbers = itertools.count(1)
+        self._signals = _Signals(self)
+        self._signals.waiting.connect(
+            lambda message: emit(self.waiting, message), Qt.ConnectionType.QueuedConnection
+        )
+        self._signals.succeeded.connect(self._succeeded, Qt.ConnectionType.QueuedConnection)
+        self._signals.failed.connect(self._failed, Qt.ConnectionType.QueuedConnection)
 
     @property
     def busy(self) -> bool:
@@ -212,13 +232,13 @@ class TaskRunner(QObject):
             return guard is None or shiboken6.isValid(guard)
 
         task: Task[T] = Task(ctx, self)
-        signals = _Signals()
+        number = next(self._numbers)
         dialog = _ProgressDialog(label, ctx, parent_widget) if label else None
 
         def finish() -> None:
             task.done = True
             self._running.discard(task)
-            signals.deleteLater()
+            self._answers.pop(number, None)
             if dialog is not None:
                 dialog.close_for_good()
             if not self._running:
@@ -253,16 +273,22 @@ class TaskRunner(QObject):
             else:
                 dialogs.report_error(parent_widget, exc, details)
 
-        signals.waiting.connect(
-            lambda message: emit(self.waiting, message), Qt.ConnectionType.QueuedConnection
-        )
-        signals.succeeded.connect(succeeded, Qt.ConnectionType.QueuedConnection)
-        signals.failed.connect(failed, Qt.ConnectionType.QueuedConnection)
+        self._answers[number] = (succeeded, failed)
         if not self._running:
             emit(self.busy_changed, True)
         self._running.add(task)
-        (self._writer if write else self._readers).start(_Runnable(fn, ctx, signals))
+        (self._writer if write else self._readers).start(_Runnable(fn, ctx, self._signals, number))
         return task
+
+    def _succeeded(self, number: int, result: Any) -> None:
+        answer = self._answers.get(number)
+        if answer is not None:
+            answer[0](result)
+
+    def _failed(self, number: int, exc: BaseException, details: str) -> None:
+        answer = self._answers.get(number)
+        if answer is not None:
+            answer[1](exc, details)
 
     def wait_for_all(self, msecs: int = 30_000) -> bool:
         """Block until workers are idle (used on close, so no write is cut off)."""

@@ -195,6 +195,12 @@ def backups_holding(db: Database | None, since: dt.datetime | None = None) -> li
             found.append((path, dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone()))
         except OSError:
             continue
+    if since is not None:
+        if since.tzinfo is None:
+            # SQLite gives back the stored UTC time without its zone.
+            since = since.replace(tzinfo=dt.UTC)
+        # Backups are dated to the second: one made in the same second may hold the person.
+        since = since.replace(microsecond=0)
     out = [
         BackupFile(path, made.astimezone() if made.tzinfo is None else made)
         for path, made in found

@@ -39,3 +39,41 @@ def test_release_database_upgrades_with_its_data(release_db_path: Path) -> None:
     finally:
         db.dispose()
     assert _counts(release_db_path) == COUNTS_0_1_0
+
+
+COUNTS_0008 = {
+    "person": 209,
+    "organisation": 26,
+    "membership": 131,
+    "interaction": 92,
+    "event": 2,
+    "attendance": 103,
+    "elected_role": 57,
+    "consent": 110,
+    "suppression": 6,
+    "import_batch": 1,
+    "merge_record": 1,
+    "not_duplicate": 1,
+    "export_log": 1,
+}
+
+
+def test_database_at_0008_upgrades_with_its_data(schema_0008_db_path: Path) -> None:
+    """The last schema before the programme-depth revisions: every row of it is still there."""
+
+    def counts() -> dict[str, int]:
+        conn = sqlite3.connect(schema_0008_db_path)
+        try:
+            return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in COUNTS_0008}
+        finally:
+            conn.close()
+
+    assert counts() == COUNTS_0008
+    db = open_database(schema_0008_db_path)
+    try:
+        report = check_database(db)
+        assert report.ok, report.problems
+        assert report.schema == head_revision()
+    finally:
+        db.dispose()
+    assert counts() == COUNTS_0008

@@ -175,3 +175,26 @@ def test_backups_made_before_the_erasure_are_reported(tmp_path: Path) -> None:
         assert backups_holding(None) == []
     finally:
         database.dispose()
+
+
+def test_cli_erase_lists_the_backups_made_since_the_person_came(
+    sqlite_db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each import leaves an automatic backup first; the one before the import after Ada's holds
+    her, and erasing her says so. This crashed comparing her stored time, which SQLite gives back
+    without its zone, with the backups' times. (Backups are dated to the second, so one made in the
+    same second as her arrival is listed too: listing one too many is the safe side.)"""
+    first = write_csv(
+        tmp_path / "sign-ups.csv", [["First name", "Last name", "Email"], ["Ada", "Quill", "ada@example.org"]]
+    )
+    second = write_csv(
+        tmp_path / "more.csv", [["First name", "Last name", "Email"], ["Bob", "Stone", "bob@example.org"]]
+    )
+    assert cli(capsys, sqlite_db, "import", str(first))[0] == 0
+    assert cli(capsys, sqlite_db, "import", str(second))[0] == 0
+    with sqlite_db.session() as s:
+        ada = s.scalars(select(Person.id).where(Person.email == "ada@example.org")).one()
+    code, out = cli(capsys, sqlite_db, "erase", str(ada), "--reason", "Asked to be forgotten")
+    assert code == 0, out
+    held = out["backups_still_holding_data"]
+    assert any("more-csv" in b["path"] for b in held), held
