@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from crm import audit, versions
@@ -151,7 +151,9 @@ def interaction_snapshot(session: Session, interaction_id: int) -> dict[str, Any
 def _clean_changes(changes: dict[str, Any]) -> dict[str, Any]:
     unknown = set(changes) - set(EDITABLE_FIELDS) - set(LINK_FIELDS)
     if unknown:
-        raise ValidationError(f"An interaction has no {', '.join(sorted(unknown))} to change.", sorted(unknown)[0])
+        raise ValidationError(
+            f"An interaction has no {', '.join(sorted(unknown))} to change.", sorted(unknown)[0]
+        )
     out = dict(changes)
     if "subject" in out:
         subject = clean_text(out["subject"])
@@ -234,7 +236,9 @@ def update_interaction(
         after["topics"] = ", ".join(wanted) or None
     dates_edited = "date" in values or "follow_up_on" in values
     if dates_edited and after["follow_up_on"] is not None and after["follow_up_on"] < after["date"]:
-        raise ValidationError("The follow-up cannot be due before the interaction took place.", "follow_up_on")
+        raise ValidationError(
+            "The follow-up cannot be due before the interaction took place.", "follow_up_on"
+        )
     if after["follow_up_on"] is None:
         after["follow_up_done"] = False  # nothing to be done
     topics_changed = "topics" in values and [
@@ -245,7 +249,12 @@ def update_interaction(
         return interaction
 
     versions.claim(
-        session, Interaction, interaction_id, expected_version, entity="interaction", name=f"“{interaction.subject}”"
+        session,
+        Interaction,
+        interaction_id,
+        expected_version,
+        entity="interaction",
+        name=f"“{interaction.subject}”",
     )
     for field in fields:
         audit.record(session, "update", "interaction", interaction_id, field, before[field], after[field])
@@ -253,12 +262,20 @@ def update_interaction(
     if topics_changed:
         names = topic_service.set_topics(session, interaction, after["topics"])
         audit.record(
-            session, "update", "interaction", interaction_id, "topics", before["topics"], ", ".join(names) or None
+            session,
+            "update",
+            "interaction",
+            interaction_id,
+            "topics",
+            before["topics"],
+            ", ".join(names) or None,
         )
     interaction.updated_at = utcnow()
     _relink_people(session, interaction_id, added, removed)
     if new_orgs != old_orgs:
-        _relink_organisations(session, interaction_id, sorted(new_orgs - old_orgs), sorted(old_orgs - new_orgs))
+        _relink_organisations(
+            session, interaction_id, sorted(new_orgs - old_orgs), sorted(old_orgs - new_orgs)
+        )
     session.flush()
     if before["date"] != after["date"]:
         concerned = sorted(old_people | new_people)
@@ -282,7 +299,9 @@ def _names(session: Session, ids: Sequence[int]) -> dict[int, str]:
     names: dict[int, str] = {}
     for start in range(0, len(ids), 900):
         for pid, first, last in session.execute(
-            select(Person.id, Person.first_name, Person.last_name).where(Person.id.in_(list(ids[start : start + 900])))
+            select(Person.id, Person.first_name, Person.last_name).where(
+                Person.id.in_(list(ids[start : start + 900]))
+            )
         ):
             names[pid] = " ".join(p for p in (first, last) if p) or f"Person {pid}"
     return names
@@ -300,7 +319,7 @@ def _relink_people(session: Session, interaction_id: int, added: list[int], remo
         )
     for start in range(0, len(removed), 900):
         session.execute(
-            InteractionPerson.__table__.delete().where(
+            delete(InteractionPerson).where(
                 InteractionPerson.interaction_id == interaction_id,
                 InteractionPerson.person_id.in_(removed[start : start + 900]),
             )
@@ -324,7 +343,9 @@ def _relink_people(session: Session, interaction_id: int, added: list[int], remo
     session.expire_all()
 
 
-def _relink_organisations(session: Session, interaction_id: int, added: list[int], removed: list[int]) -> None:
+def _relink_organisations(
+    session: Session, interaction_id: int, added: list[int], removed: list[int]
+) -> None:
     names: dict[int, str] = {
         oid: name
         for oid, name in session.execute(
@@ -339,7 +360,7 @@ def _relink_organisations(session: Session, interaction_id: int, added: list[int
         )
     if removed:
         session.execute(
-            InteractionOrganisation.__table__.delete().where(
+            delete(InteractionOrganisation).where(
                 InteractionOrganisation.interaction_id == interaction_id,
                 InteractionOrganisation.organisation_id.in_(removed),
             )
@@ -358,7 +379,9 @@ def _relink_organisations(session: Session, interaction_id: int, added: list[int
     session.expire_all()
 
 
-def recompute_last_contacted(session: Session, person_ids: Sequence[int], *, forget: dt.date | None = None) -> None:
+def recompute_last_contacted(
+    session: Session, person_ids: Sequence[int], *, forget: dt.date | None = None
+) -> None:
     """Work out ``last_contacted`` again for these people after an interaction's date or people changed.
 
     It becomes the latest of their interactions (not in the Trash) and attended events. A date that
@@ -390,13 +413,13 @@ def recompute_last_contacted(session: Session, person_ids: Sequence[int], *, for
         ):
             if when is not None and (pid not in latest or when > latest[pid]):
                 latest[pid] = when
-        for pid, stored in session.execute(select(Person.id, Person.last_contacted).where(Person.id.in_(part))):
+        for pid, stored in session.execute(
+            select(Person.id, Person.last_contacted).where(Person.id.in_(part))
+        ):
             candidates = [d for d in (latest.get(pid), None if stored == forget else stored) if d is not None]
             value = max(candidates) if candidates else None
             if value != stored:
-                session.execute(
-                    Person.__table__.update().where(Person.id == pid).values(last_contacted=value)
-                )
+                session.execute(update(Person).where(Person.id == pid).values(last_contacted=value))
 
 
 def set_follow_up_done(session: Session, interaction_id: int, done: bool = True) -> None:
@@ -498,6 +521,7 @@ class InteractionQuery:
 
     text: str | None = None
     kind: str | None = None
+    topic_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -521,6 +545,12 @@ def _conditions(query: InteractionQuery, dialect: str) -> list[Any]:
     conditions: list[Any] = [Interaction.deleted_at.is_(None)]
     if query.kind:
         conditions.append(Interaction.kind == query.kind)
+    if query.topic_id is not None:
+        conditions.append(
+            Interaction.id.in_(
+                select(InteractionTopic.interaction_id).where(InteractionTopic.topic_id == query.topic_id)
+            )
+        )
     if query.text:
         like = _like(query.text)
         # SQLite's LIKE already ignores case (ASCII), and twice as fast as ILIKE's lower() calls.

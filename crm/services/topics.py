@@ -143,7 +143,10 @@ def set_topics(session: Session, interaction: Interaction, typed: str | Sequence
     if topics:
         session.execute(
             insert(InteractionTopic),
-            [{"interaction_id": interaction.id, "topic_id": t.id, "position": i} for i, t in enumerate(topics)],
+            [
+                {"interaction_id": interaction.id, "topic_id": t.id, "position": i}
+                for i, t in enumerate(topics)
+            ],
         )
     interaction.topics = mirror(t.name for t in topics)
     session.flush()

@@ -109,7 +109,9 @@ def test_participants_added_and_removed_recompute_last_contacted(db: Database) -
     with db.transaction() as session:
         ann, bob, cat = _person(session, "Ann"), _person(session, "Bob"), _person(session, "Cat")
         interactions.log_interaction(session, subject="Older", date=D(2026, 1, 5), person_ids=[bob])
-        iid = interactions.log_interaction(session, subject="Visit", date=D(2026, 2, 1), person_ids=[ann, bob]).id
+        iid = interactions.log_interaction(
+            session, subject="Visit", date=D(2026, 2, 1), person_ids=[ann, bob]
+        ).id
     assert _contacted(db, bob) == D(2026, 2, 1)
     with db.transaction() as session:
         interactions.update_interaction(session, iid, {"remove_person_ids": [bob], "add_person_ids": [cat]})
