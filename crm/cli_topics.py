@@ -28,7 +28,7 @@ def cmd_topics(args: argparse.Namespace) -> dict[str, Any]:
             rows = list_topics(session, args.search)
     finally:
         db.dispose()
-    topics = [{"id": r.id, "name": r.name, "interactions": r.count} for r in rows]
+    topics: list[dict[str, Any]] = [{"id": r.id, "name": r.name, "interactions": r.count} for r in rows]
     if not args.json:
         if not topics:
             return {"summary": "No topics yet."}
