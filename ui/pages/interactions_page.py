@@ -197,7 +197,7 @@ class InteractionsPage(QWidget):
         self.topics_button.setAccessibleName("Topics: counts, rename and merge")
         self.new_button = QPushButton("&Log interaction…")
         self.new_button.setAccessibleName("Log a new interaction")
-        self.edit_button = QPushButton("&Edit…")
+        self.edit_button = QPushButton("E&dit…")
         self.edit_button.setAccessibleName("Edit the selected interaction")
         self.trash_button = QPushButton("Move to &Trash")
         self.trash_button.setAccessibleName("Move the selected interactions to the Trash")
