@@ -103,7 +103,10 @@ def _parse_existing_topics() -> None:
     ).all()
     if not typed:
         return
-    parsed = [(row[0], row[1], split_topics(row[1])) for row in typed]
+    split: dict[str, list[str]] = {}  # the same typed text is split once
+    parsed = [
+        (row[0], row[1], split.get(row[1]) or split.setdefault(row[1], split_topics(row[1]))) for row in typed
+    ]
     spellings: dict[str, Counter[str]] = {}
     for _id, _text, names in parsed:
         for name in names:
@@ -121,10 +124,19 @@ def _parse_existing_topics() -> None:
     ]
     for start in range(0, len(links), _CHUNK):
         bind.execute(sa.insert(link), links[start : start + _CHUNK])
+    # One prepared UPDATE run for all of them (executemany), not a statement per interaction.
+    rewrite = []
     for iid, text, names in parsed:
         readable = mirror(chosen[fold_topic(n)] for n in names)
         if readable != text:
-            bind.execute(sa.update(interaction).where(interaction.c.id == iid).values(topics=readable))
+            rewrite.append({"iid": iid, "readable": readable})
+    for start in range(0, len(rewrite), _CHUNK):
+        bind.execute(
+            sa.update(interaction)
+            .where(interaction.c.id == sa.bindparam("iid"))
+            .values(topics=sa.bindparam("readable")),
+            rewrite[start : start + _CHUNK],
+        )
 
 
 def downgrade() -> None:
