@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QIcon, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -307,6 +307,7 @@ class InteractionsPage(QWidget):
         self.trash_button.setEnabled(False)
         self.edit_button.setEnabled(False)
         self.topics_dialog: Any = None
+        self._topics_stale = True
 
     # Loading -------------------------------------------------------------------------------
 
@@ -324,13 +325,19 @@ class InteractionsPage(QWidget):
         query = self.current_query()
         keep = self._select_after_refresh or self._current_id
 
+        # The topics and their counts are read when they may have changed, not on every search.
+        with_topics = self._topics_stale
+        self._topics_stale = False
+
         def load(
             ctx: TaskContext,
-        ) -> tuple[list[InteractionRow], int, int | None, list[tuple[int, str, int]]]:
+        ) -> tuple[list[InteractionRow], int, int | None, list[tuple[int, str, int]] | None]:
             with ctx.db.session() as session:
                 rows = fetch_page(session, query)
                 total = count_interactions(session, query)
-                known = [(t.id, t.name, t.count) for t in topics.list_topics(session)]
+                known = (
+                    [(t.id, t.name, t.count) for t in topics.list_topics(session)] if with_topics else None
+                )
                 return rows, total, keep, known
 
         run_task(self, self.runner, load, on_done=lambda result: self._loaded(generation, *result))
@@ -351,11 +358,12 @@ class InteractionsPage(QWidget):
         rows: list[InteractionRow],
         total: int,
         keep: int | None,
-        known: list[tuple[int, str, int]],
+        known: list[tuple[int, str, int]] | None,
     ) -> None:
+        if known is not None:
+            self._fill_topics(known)
         if generation != self._generation:
             return
-        self._fill_topics(known)
         self._select_after_refresh = None
         query = self.current_query()
         selection = self.table.selectionModel()
@@ -543,8 +551,14 @@ class InteractionsPage(QWidget):
         )
 
     def _after_change(self) -> None:
+        self._topics_stale = True
         self.data_changed.emit()
         self.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        # Interactions logged elsewhere (a person's panel, letters, emails) change the counts.
+        self._topics_stale = True
+        super().showEvent(event)
 
     def _undoable(self, text: str, do: Any, reverse: Any) -> None:
         push_undo(self, common.PageCommand(self.runner, text, do, reverse, self._after_change))
