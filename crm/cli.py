@@ -173,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
         cli_privacy,
         cli_reports,
         cli_roster,
+        cli_topics,
     )
 
     cli_import.register(sub)
@@ -184,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_privacy.register(sub)
     cli_correspondence.register(sub)
     cli_reports.register(sub)
+    cli_topics.register(sub)
     return parser
 
 

@@ -285,7 +285,7 @@ class PersonType(Base):
     person: Mapped[Person] = relationship(back_populates="types")
 
 
-class ElectedRole(Base):
+class ElectedRole(Versioned, Base):
     """A seat or office held; ``end_date`` set once it ended, so history stays after an election."""
 
     __tablename__ = "elected_role"
@@ -432,7 +432,7 @@ class Suppression(Base):
 # --- Interactions and events --------------------------------------------------------------------
 
 
-class Interaction(Timestamps, Trashable, Base):
+class Interaction(Timestamps, Trashable, Versioned, Base):
     __tablename__ = "interaction"
     __table_args__ = (
         # Interactions per month count index entries, never rows (revision 0008).
@@ -446,7 +446,9 @@ class Interaction(Timestamps, Trashable, Base):
     kind: Mapped[str] = mapped_column(String(30), default=InteractionKind.MEETING.value)
     subject: Mapped[str] = mapped_column(String(300))
     notes: Mapped[str | None] = mapped_column(Text)
-    topics: Mapped[str | None] = mapped_column(String(500))  # comma-separated, as typed
+    # The readable mirror of the managed topics (``interaction_topic``, revision 0011), in the
+    # order typed: search, exports and the subject access workbook read it.
+    topics: Mapped[str | None] = mapped_column(String(500))
     owner: Mapped[str | None] = mapped_column(String(100))  # staff member responsible
     follow_up_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
     follow_up_done: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -484,6 +486,40 @@ class InteractionPerson(Base):
 
     interaction: Mapped[Interaction] = relationship(back_populates="participants")
     person: Mapped[Person] = relationship()
+
+
+class Topic(Timestamps, Base):
+    """A managed topic ("food poverty"): one row however it was spelt (revision 0011).
+
+    ``key`` is the folded spelling (:func:`crm.services.topics.fold_topic`), so "Food Poverty" and
+    "food-poverty." are the same topic. A topic merged into another keeps its row with
+    ``merged_into_id`` set: its spelling then leads to the other one, and the merge can be undone.
+    """
+
+    __tablename__ = "topic"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("topic.id", ondelete="SET NULL"), index=True, default=None
+    )
+
+
+class InteractionTopic(Base):
+    """An interaction's topic, in the order typed (``position``)."""
+
+    __tablename__ = "interaction_topic"
+    __table_args__ = (
+        UniqueConstraint("interaction_id", "topic_id", name="uq_interaction_topic_interaction_id_topic_id"),
+        # Interactions of a topic, and its count, from the index alone.
+        Index("ix_interaction_topic_topic_interaction", "topic_id", "interaction_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(ForeignKey("interaction.id", ondelete="CASCADE"))
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class InteractionOrganisation(Base):

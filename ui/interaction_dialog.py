@@ -1,12 +1,13 @@
-"""Log an interaction (meeting, call, email, letter, event) with one or many people."""
+"""Log an interaction (meeting, call, email, letter, event) with one or many people, or edit one."""
 
 from __future__ import annotations
 
 import datetime as dt
 import traceback
 from collections.abc import Sequence
+from typing import Any
 
-from PySide6.QtCore import QDate, QStringListModel, Qt, Signal
+from PySide6.QtCore import QDate, QModelIndex, QPersistentModelIndex, QStringListModel, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -30,7 +31,7 @@ from crm import audit, filters
 from crm.errors import UserError
 from crm.filters import PersonFilter
 from crm.models import InteractionKind
-from crm.services import interactions
+from crm.services import interactions, topics
 
 from ui import dialogs, preferences
 from ui.tasks import TaskContext, TaskRunner, emit
@@ -55,24 +56,50 @@ def _pydate(value: QDate) -> dt.date:
     return dt.date(value.year(), value.month(), value.day())
 
 
+class TopicCompleter(QCompleter):
+    """Completes the topic being typed after the last comma from the managed topics."""
+
+    def splitPath(self, path: str) -> list[str]:
+        return [path.rsplit(",", 1)[-1].strip()]
+
+    def pathFromIndex(self, index: QModelIndex | QPersistentModelIndex) -> str:
+        chosen = str(super().pathFromIndex(index))
+        widget = self.widget()
+        typed = widget.text() if isinstance(widget, QLineEdit) else ""
+        head = typed.rsplit(",", 1)[0] if "," in typed else ""
+        return f"{head}, {chosen}" if head else chosen
+
+
 class InteractionDialog(QDialog):
     """Date, kind, subject, notes, topics, owner, follow-up date and several participants.
 
+    With ``interaction_id`` it edits that interaction instead: the form shows what is stored and
+    saving changes only what was changed, refusing to overwrite someone else's later edit.
+
     Signals:
-        logged(int): the interaction was saved; carries its id.
+        logged(int): a new interaction was saved; carries its id.
+        edited(int): the interaction was changed; ``before`` and ``after`` hold the snapshots
+            (:func:`crm.services.interactions.interaction_snapshot`) for undo.
     """
 
     logged = Signal(int)
+    edited = Signal(int)
 
     def __init__(
         self,
         runner: TaskRunner,
         person_ids: Sequence[int] = (),
         parent: QWidget | None = None,
+        *,
+        interaction_id: int | None = None,
     ) -> None:
         super().__init__(parent)
         self.runner = runner
-        self.setWindowTitle("Log interaction")
+        self.interaction_id = interaction_id
+        self.before: dict[str, Any] = {}
+        self.after: dict[str, Any] = {}
+        self._version: int | None = None
+        self.setWindowTitle("Edit interaction" if interaction_id is not None else "Log interaction")
         self.setMinimumWidth(520)
         self._ids: list[int] = list(dict.fromkeys(person_ids))
         self._suggestions: dict[str, int] = {}
@@ -99,6 +126,12 @@ class InteractionDialog(QDialog):
         self.topics_edit = QLineEdit()
         self.topics_edit.setPlaceholderText("Comma-separated, e.g. housing, loneliness")
         self.topics_edit.setAccessibleName("Topics")
+        with runner.db.session() as session:
+            known = [t.name for t in topics.list_topics(session)]
+        self.topic_completer = TopicCompleter(known, self)
+        self.topic_completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.topic_completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.topics_edit.setCompleter(self.topic_completer)
         self.owner_edit = QLineEdit(audit.current_user())
         self.owner_edit.setAccessibleName("Owner")
         self.follow_up_check = QCheckBox("Follow up on")
@@ -108,9 +141,15 @@ class InteractionDialog(QDialog):
         self.follow_up_date.setEnabled(False)
         self.follow_up_date.setAccessibleName("Follow-up date")
         self.follow_up_check.toggled.connect(self.follow_up_date.setEnabled)
+        self.follow_up_done = QCheckBox("Done")
+        self.follow_up_done.setAccessibleName("Follow-up done")
+        self.follow_up_done.setEnabled(False)
+        self.follow_up_done.setVisible(interaction_id is not None)
+        self.follow_up_check.toggled.connect(self.follow_up_done.setEnabled)
         follow = QHBoxLayout()
         follow.addWidget(self.follow_up_check)
         follow.addWidget(self.follow_up_date)
+        follow.addWidget(self.follow_up_done)
         follow.addStretch(1)
 
         self.people_list = QListWidget()
@@ -151,7 +190,10 @@ class InteractionDialog(QDialog):
         form.addRow("", add_row)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.save_button = self.buttons.addButton("Log interaction", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.save_button = self.buttons.addButton(
+            "Save changes" if interaction_id is not None else "Log interaction",
+            QDialogButtonBox.ButtonRole.AcceptRole,
+        )
         self.save_button.setDefault(True)
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
@@ -159,7 +201,27 @@ class InteractionDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.buttons)
+        if interaction_id is not None:
+            self._load(interaction_id)
         self._fill_people()
+
+    def _load(self, interaction_id: int) -> None:
+        """Show the stored interaction (one short read: the form opens with it)."""
+        with self.runner.db.session() as session:
+            self.before = interactions.interaction_snapshot(session, interaction_id)
+            self._version = interactions.get_interaction(session, interaction_id).version
+        snap = self.before
+        self.date_edit.setDate(_qdate(snap["date"]))
+        self.kind_combo.setCurrentIndex(max(self.kind_combo.findData(snap["kind"]), 0))
+        self.subject_edit.setText(snap["subject"])
+        self.notes_edit.setPlainText(snap["notes"] or "")
+        self.topics_edit.setText(snap["topics"] or "")
+        self.owner_edit.setText(snap["owner"] or "")
+        self.follow_up_check.setChecked(snap["follow_up_on"] is not None)
+        if snap["follow_up_on"] is not None:
+            self.follow_up_date.setDate(_qdate(snap["follow_up_on"]))
+        self.follow_up_done.setChecked(bool(snap["follow_up_done"]))
+        self._ids = list(snap["person_ids"])
 
     # --- participants -------------------------------------------------------------------------
 
@@ -227,6 +289,9 @@ class InteractionDialog(QDialog):
             self.subject_edit.setFocus()
             return
         self.subject_error.hide()
+        if self.interaction_id is not None:
+            self._save_edit(subject)
+            return
         values = {
             "subject": subject,
             "date": _pydate(self.date_edit.date()),
@@ -252,6 +317,38 @@ class InteractionDialog(QDialog):
             write=True,
         )
 
+    def _save_edit(self, subject: str) -> None:
+        interaction_id = self.interaction_id
+        assert interaction_id is not None
+        following = self.follow_up_check.isChecked()
+        form: dict[str, Any] = {
+            "subject": subject,
+            "date": _pydate(self.date_edit.date()),
+            "kind": self.kind_combo.currentData(),
+            "notes": self.notes_edit.toPlainText(),
+            "topics": self.topics_edit.text(),
+            "owner": self.owner_edit.text(),
+            "follow_up_on": _pydate(self.follow_up_date.date()) if following else None,
+            "follow_up_done": following and self.follow_up_done.isChecked(),
+            "person_ids": sorted(self._ids),
+        }
+        # Only what the user changed: a field someone else changed meanwhile is not sent back.
+        changes = {k: v for k, v in form.items() if v != self.before.get(k)}
+        version = self._version
+
+        def work(ctx: TaskContext) -> dict[str, Any]:
+            with ctx.db.transaction() as session:
+                interactions.update_interaction(session, interaction_id, changes, expected_version=version)
+                return interactions.interaction_snapshot(session, interaction_id)
+
+        def done(after: dict[str, Any]) -> None:
+            self.after = after
+            emit(self.edited, interaction_id)
+            self.accept()
+
+        self.save_button.setEnabled(False)
+        self.runner.run(work, on_done=done, on_error=self._failed, parent_widget=self, write=True)
+
     def _saved(self, interaction_id: int) -> None:
         emit(self.logged, interaction_id)
         self.accept()
@@ -259,6 +356,6 @@ class InteractionDialog(QDialog):
     def _failed(self, exc: BaseException) -> None:
         self.save_button.setEnabled(True)
         if isinstance(exc, UserError):
-            dialogs.show_error(self, "Log interaction", str(exc))
+            dialogs.show_error(self, self.windowTitle(), str(exc))
         else:
             dialogs.show_bug(self, exc, "".join(traceback.format_exception(exc)))

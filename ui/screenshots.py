@@ -242,10 +242,12 @@ def render(
 
     page.detail.tabs.setCurrentIndex(4)
     shot(window, "person-timeline")
+    _edit_dialog(page.detail.timeline_table, page.detail.open_edit_interaction, "edit-interaction", shot)
     page.detail.tabs.setCurrentIndex(1)
     shot(window, "person-networks")
     page.detail.tabs.setCurrentIndex(2)
     shot(window, "person-roles")
+    _edit_dialog(page.detail.roles_table, page.detail.open_edit_role, "edit-role", shot)
     page.detail.tabs.setCurrentIndex(page.detail.tabs.indexOf(page.detail.history_view))
     _wait_idle(app, runner)
     shot(window, "person-history")
@@ -291,6 +293,8 @@ def render(
         window.show_page(key)
         _wait_idle(app, runner)
         shot(window, key)
+        if key == "interactions":
+            _interactions_extras(app, runner, window, shot)
     _duplicates_page(app, runner, window, db, shot)
     _privacy_pages(app, runner, window, db, shot)
     window.show_page("people")
@@ -335,6 +339,43 @@ def render(
     if problems:
         raise LayoutProblem("\n".join(problems))
     return written
+
+
+def _edit_dialog(
+    table: Any, open_dialog: Callable[[], QWidget | None], name: str, shot: Callable[[QWidget, str], None]
+) -> None:
+    """An Edit… form from the person panel, for the first row of its table."""
+    if table.rowCount():
+        table.setCurrentCell(0, 0)
+        dialog = open_dialog()
+        if dialog is not None:
+            shot(dialog, name)
+            dialog.close()
+
+
+def _interactions_extras(
+    app: object, runner: object, window: Any, shot: Callable[[QWidget, str], None]
+) -> None:
+    """The Interactions page's History tab, its Edit form and the Topics list."""
+    page = window.pages.get("interactions")
+    if page is None or not hasattr(page, "detail_tabs"):
+        return
+    page.detail_tabs.setCurrentIndex(1)
+    _wait_idle(app, runner)
+    shot(window, "interaction-history")
+    page.detail_tabs.setCurrentIndex(0)
+    from ui.interaction_dialog import InteractionDialog
+
+    if page.model.rowCount():
+        dialog = InteractionDialog(runner, (), page, interaction_id=page.model.row_at(0).id)  # type: ignore[arg-type]
+        dialog.show()
+        shot(dialog, "edit-interaction-from-list")
+        dialog.close()
+    topics = page.open_topics()
+    _wait_for(topics.refreshed)
+    _wait_idle(app, runner)
+    shot(topics, "topics")
+    topics.close()
 
 
 def _duplicates_page(

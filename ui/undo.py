@@ -156,3 +156,62 @@ def _moved(move: Callable[[Session, list[int]], int], session: Session, ids: lis
     """Trash or restore people; the command reports the ids it touched so the list can refresh them."""
     move(session, ids)
     return ids
+
+
+class EditInteractionCommand(ServiceCommand):
+    """Undo puts the interaction back as it was (fields, topics, people, organisations)."""
+
+    def __init__(
+        self,
+        runner: TaskRunner,
+        interaction_id: int,
+        before: Snapshot,
+        after: Snapshot,
+        changed: Changed,
+    ) -> None:
+        from crm.services import interactions
+
+        def put(snap: Snapshot) -> Callable[[Session], list[int]]:
+            def apply(session: Session) -> list[int]:
+                interactions.update_interaction(session, interaction_id, dict(snap))
+                return sorted(set(before.get("person_ids", ())) | set(after.get("person_ids", ())))
+
+            return apply
+
+        super().__init__(
+            runner,
+            f"Edit “{after.get('subject') or before.get('subject')}”",
+            put(after),
+            put(before),
+            changed,
+        )
+
+
+class EditRoleCommand(ServiceCommand):
+    """Undo puts the elected role back as it was."""
+
+    def __init__(
+        self,
+        runner: TaskRunner,
+        role_id: int,
+        person_id: int,
+        before: Snapshot,
+        after: Snapshot,
+        changed: Changed,
+    ) -> None:
+        from crm.services import roles
+
+        def put(snap: Snapshot) -> Callable[[Session], list[int]]:
+            def apply(session: Session) -> list[int]:
+                roles.update_role(session, role_id, dict(snap))
+                return [person_id]
+
+            return apply
+
+        super().__init__(
+            runner,
+            f"Edit role in the {after.get('chamber') or before.get('chamber')}",
+            put(after),
+            put(before),
+            changed,
+        )

@@ -142,6 +142,17 @@ def erase_person(session: Session, person_id: int, reason: str, *, purge_index: 
             .values(old_value=None, new_value=None)
         )
 
+    # Shared interactions keep that they were in them, not their name (participant edits, 0011).
+    session.execute(
+        update(AuditEntry)
+        .where(
+            AuditEntry.entity == "interaction",
+            AuditEntry.field == "participants",
+            AuditEntry.details == f"person {person_id}",
+        )
+        .values(old_value=None, new_value=None)
+    )
+
     # The history keeps that changes happened, not what they were (nor the details, which can name
     # them: a subject access workbook's file name, say).
     session.execute(

@@ -60,6 +60,21 @@ _OTHER_FIELD_LABELS = {
     "end_date": "End date",
     "status": "Status",
     "retention": "Retention review",
+    # Interactions and roles as edited (revision 0011).
+    "subject": "Subject",
+    "kind": "Kind",
+    "date": "Date",
+    "owner": "Owner",
+    "topics": "Topics",
+    "follow_up_on": "Follow-up date",
+    "follow_up_done": "Follow-up done",
+    "participants": "People",
+    "organisations": "Organisations",
+    "chamber": "Chamber",
+    "party": "Party",
+    "constituency": "Constituency",
+    "region": "Region",
+    "start_date": "Start date",
     **{f: f.replace("_", " ").capitalize() for f in ORGANISATION_FIELDS},
 }
 LIMIT = 5_000
@@ -255,6 +270,20 @@ def organisation_history(session: Session, organisation_id: int, limit: int = LI
         session.scalars(
             select(AuditEntry)
             .where(AuditEntry.entity == "organisation", AuditEntry.entity_id == organisation_id)
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+            .limit(limit)
+        )
+    )
+    batches = _sources(session, entries)
+    return [_entry(e, batches, {}, {}) for e in entries]
+
+
+def interaction_history(session: Session, interaction_id: int, limit: int = LIMIT) -> list[HistoryEntry]:
+    """Newest first: what changed on an interaction (logged, edited, trashed, restored)."""
+    entries = list(
+        session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.entity == "interaction", AuditEntry.entity_id == interaction_id)
             .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
             .limit(limit)
         )

@@ -7,22 +7,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from crm import audit
+from crm import audit, versions
 from crm.bulk import insert_rows
 from crm.errors import NotFoundError, ValidationError
 from crm.filters import search_condition
 from crm.models import (
+    Attendance,
+    AttendanceStatus,
+    Event,
     Interaction,
     InteractionKind,
     InteractionOrganisation,
     InteractionPerson,
+    InteractionTopic,
+    Organisation,
     Person,
     table_of,
     utcnow,
 )
+from crm.services import topics as topic_service
 from crm.services.people import touch_last_contacted
 from crm.services.trashable import set_deleted
 from crm.text import clean_multiline, clean_text
@@ -63,6 +69,8 @@ def log_interaction(
     )
     session.add(interaction)
     session.flush()
+    if interaction.topics:
+        topic_service.set_topics(session, interaction, interaction.topics)
     pids = list(dict.fromkeys(person_ids))
     if pids:
         insert_rows(
@@ -94,6 +102,324 @@ def get_interaction(session: Session, interaction_id: int) -> Interaction:
     if interaction is None:
         raise NotFoundError(f"There is no interaction with id {interaction_id}.")
     return interaction
+
+
+# --- Editing ---------------------------------------------------------------------------------
+
+#: The plain fields :func:`update_interaction` changes, with the words a message uses for each.
+EDITABLE_FIELDS = {
+    "subject": "subject",
+    "kind": "kind",
+    "date": "date",
+    "notes": "notes",
+    "owner": "owner",
+    "topics": "topics",
+    "follow_up_on": "follow-up date",
+    "follow_up_done": "follow-up done",
+}
+#: What :func:`update_interaction` accepts besides the plain fields.
+LINK_FIELDS = ("person_ids", "add_person_ids", "remove_person_ids", "organisation_ids")
+
+
+def interaction_snapshot(session: Session, interaction_id: int) -> dict[str, Any]:
+    """Everything the edit form changes, as :func:`update_interaction` takes it (for undo)."""
+    it = get_interaction(session, interaction_id)
+    return {
+        "subject": it.subject,
+        "kind": it.kind,
+        "date": it.date,
+        "notes": it.notes,
+        "owner": it.owner,
+        "topics": ", ".join(topic_service.topic_names(session, interaction_id)) or None,
+        "follow_up_on": it.follow_up_on,
+        "follow_up_done": bool(it.follow_up_done),
+        "person_ids": sorted(
+            session.scalars(
+                select(InteractionPerson.person_id).where(InteractionPerson.interaction_id == interaction_id)
+            )
+        ),
+        "organisation_ids": sorted(
+            session.scalars(
+                select(InteractionOrganisation.organisation_id).where(
+                    InteractionOrganisation.interaction_id == interaction_id
+                )
+            )
+        ),
+    }
+
+
+def _clean_changes(changes: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(changes) - set(EDITABLE_FIELDS) - set(LINK_FIELDS)
+    if unknown:
+        raise ValidationError(
+            f"An interaction has no {', '.join(sorted(unknown))} to change.", sorted(unknown)[0]
+        )
+    out = dict(changes)
+    if "subject" in out:
+        subject = clean_text(out["subject"])
+        if not subject:
+            raise ValidationError("An interaction needs a subject.", "subject")
+        out["subject"] = subject[:300]
+    if "kind" in out:
+        kinds = {k.value for k in InteractionKind}
+        kind = (clean_text(out["kind"]) or "").lower()
+        if kind not in kinds:
+            raise ValidationError(
+                f"“{out['kind']}” is not a kind of interaction ({', '.join(sorted(kinds))}).", "kind"
+            )
+        out["kind"] = kind
+    for field in ("date", "follow_up_on"):
+        value = out.get(field)
+        if value is not None and (not isinstance(value, dt.date) or isinstance(value, dt.datetime)):
+            raise ValidationError(f"The {EDITABLE_FIELDS[field]} must be a date.", field)
+    if "date" in out and out["date"] is None:
+        raise ValidationError("An interaction needs a date.", "date")
+    if "notes" in out:
+        out["notes"] = clean_multiline(out["notes"])
+    if "owner" in out:
+        out["owner"] = clean_text(out["owner"])
+        if out["owner"] and len(out["owner"]) > 100:
+            raise ValidationError("The owner's name is longer than 100 characters.", "owner")
+    if "follow_up_done" in out:
+        out["follow_up_done"] = bool(out["follow_up_done"])
+    return out
+
+
+def update_interaction(
+    session: Session,
+    interaction_id: int,
+    changes: dict[str, Any],
+    *,
+    expected_version: int | None = None,
+) -> Interaction:
+    """Edit or correct an interaction; one call is one audited change.
+
+    ``changes`` holds any of the plain fields (subject, kind, date, notes, owner, topics as typed,
+    follow_up_on, follow_up_done) and the links: ``person_ids`` (the whole set) or
+    ``add_person_ids``/``remove_person_ids``, and ``organisation_ids`` (the whole set). Every field
+    that really changes is written to the audit log with its old and new value. When the date or the
+    participants change, ``last_contacted`` of every person concerned is worked out again.
+
+    ``expected_version`` is the version the form showed: a save over someone else's later change is
+    refused with :class:`~crm.errors.StaleEdit` and nothing is written.
+
+    Raises:
+        ValidationError: a value is not acceptable (the message says which and why).
+        NotFoundError: no such interaction, person or organisation.
+        StaleEdit: the interaction changed since the form showed it.
+    """
+    interaction = get_interaction(session, interaction_id)
+    if interaction.deleted_at is not None:
+        raise ValidationError(
+            f"“{interaction.subject}” is in the Trash: restore it before editing it.", "interaction"
+        )
+    values = _clean_changes(changes)
+    before = interaction_snapshot(session, interaction_id)
+    old_people = set(before["person_ids"])
+    new_people = set(old_people)
+    if "person_ids" in values:
+        new_people = set(values["person_ids"])
+    new_people |= set(values.get("add_person_ids") or ())
+    new_people -= set(values.get("remove_person_ids") or ())
+    added, removed = sorted(new_people - old_people), sorted(old_people - new_people)
+    old_orgs = set(before["organisation_ids"])
+    new_orgs = set(values["organisation_ids"]) if "organisation_ids" in values else old_orgs
+    _check_exist(session, Person, added, "person")
+    _check_exist(session, Organisation, sorted(new_orgs - old_orgs), "organisation")
+
+    after = dict(before)
+    for field in EDITABLE_FIELDS:
+        if field in values and field != "topics":
+            after[field] = values[field]
+    if "topics" in values:
+        wanted = topic_service.split_topics(values["topics"])
+        after["topics"] = ", ".join(wanted) or None
+    dates_edited = "date" in values or "follow_up_on" in values
+    if dates_edited and after["follow_up_on"] is not None and after["follow_up_on"] < after["date"]:
+        raise ValidationError(
+            "The follow-up cannot be due before the interaction took place.", "follow_up_on"
+        )
+    if after["follow_up_on"] is None:
+        after["follow_up_done"] = False  # nothing to be done
+    topics_changed = "topics" in values and [
+        topic_service.fold_topic(t) for t in topic_service.split_topics(after["topics"])
+    ] != [topic_service.fold_topic(t) for t in topic_service.split_topics(before["topics"])]
+    fields = [f for f in EDITABLE_FIELDS if f != "topics" and after[f] != before[f]]
+    if not (fields or topics_changed or added or removed or new_orgs != old_orgs):
+        return interaction
+
+    versions.claim(
+        session,
+        Interaction,
+        interaction_id,
+        expected_version,
+        entity="interaction",
+        name=f"“{interaction.subject}”",
+    )
+    for field in fields:
+        audit.record(session, "update", "interaction", interaction_id, field, before[field], after[field])
+        setattr(interaction, field, after[field])
+    if topics_changed:
+        names = topic_service.set_topics(session, interaction, after["topics"])
+        audit.record(
+            session,
+            "update",
+            "interaction",
+            interaction_id,
+            "topics",
+            before["topics"],
+            ", ".join(names) or None,
+        )
+    interaction.updated_at = utcnow()
+    _relink_people(session, interaction_id, added, removed)
+    if new_orgs != old_orgs:
+        _relink_organisations(
+            session, interaction_id, sorted(new_orgs - old_orgs), sorted(old_orgs - new_orgs)
+        )
+    session.flush()
+    if before["date"] != after["date"]:
+        concerned = sorted(old_people | new_people)
+    else:
+        concerned = sorted(set(added) | set(removed))
+    if concerned:
+        recompute_last_contacted(session, concerned, forget=before["date"])
+    return interaction
+
+
+def _check_exist(session: Session, model: Any, ids: Sequence[int], what: str) -> None:
+    for start in range(0, len(ids), 900):
+        part = list(ids[start : start + 900])
+        found = set(session.scalars(select(model.id).where(model.id.in_(part))))
+        missing = [i for i in part if i not in found]
+        if missing:
+            raise NotFoundError(f"There is no {what} with id {missing[0]}.")
+
+
+def _names(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    names: dict[int, str] = {}
+    for start in range(0, len(ids), 900):
+        for pid, first, last in session.execute(
+            select(Person.id, Person.first_name, Person.last_name).where(
+                Person.id.in_(list(ids[start : start + 900]))
+            )
+        ):
+            names[pid] = " ".join(p for p in (first, last) if p) or f"Person {pid}"
+    return names
+
+
+def _relink_people(session: Session, interaction_id: int, added: list[int], removed: list[int]) -> None:
+    if not (added or removed):
+        return
+    names = _names(session, [*added, *removed])
+    if added:
+        insert_rows(
+            session,
+            table_of(InteractionPerson),
+            [{"interaction_id": interaction_id, "person_id": p} for p in added],
+        )
+    for start in range(0, len(removed), 900):
+        session.execute(
+            delete(InteractionPerson).where(
+                InteractionPerson.interaction_id == interaction_id,
+                InteractionPerson.person_id.in_(removed[start : start + 900]),
+            )
+        )
+    # One entry a person; ``details`` carries the id so an erasure can blank the name (crm.privacy).
+    audit.record_many(
+        session,
+        [
+            {
+                "action": "update",
+                "entity": "interaction",
+                "entity_id": interaction_id,
+                "field": "participants",
+                "old": None if pid in added else names.get(pid),
+                "new": names.get(pid) if pid in added else None,
+                "details": f"person {pid}",
+            }
+            for pid in [*added, *removed]
+        ],
+    )
+    session.expire_all()
+
+
+def _relink_organisations(
+    session: Session, interaction_id: int, added: list[int], removed: list[int]
+) -> None:
+    names: dict[int, str] = {
+        oid: name
+        for oid, name in session.execute(
+            select(Organisation.id, Organisation.name).where(Organisation.id.in_([*added, *removed]))
+        )
+    }
+    if added:
+        insert_rows(
+            session,
+            table_of(InteractionOrganisation),
+            [{"interaction_id": interaction_id, "organisation_id": o} for o in added],
+        )
+    if removed:
+        session.execute(
+            delete(InteractionOrganisation).where(
+                InteractionOrganisation.interaction_id == interaction_id,
+                InteractionOrganisation.organisation_id.in_(removed),
+            )
+        )
+    for oid in [*added, *removed]:
+        audit.record(
+            session,
+            "update",
+            "interaction",
+            interaction_id,
+            "organisations",
+            None if oid in added else names.get(oid),
+            names.get(oid) if oid in added else None,
+            details=f"organisation {oid}",
+        )
+    session.expire_all()
+
+
+def recompute_last_contacted(
+    session: Session, person_ids: Sequence[int], *, forget: dt.date | None = None
+) -> None:
+    """Work out ``last_contacted`` again for these people after an interaction's date or people changed.
+
+    It becomes the latest of their interactions (not in the Trash) and attended events. A date that
+    came from elsewhere (an imported spreadsheet's "last contacted") is kept as the floor, unless it
+    is ``forget``: the interaction's old date, which this change may have taken away.
+    """
+    ids = list(dict.fromkeys(person_ids))
+    for start in range(0, len(ids), 900):
+        part = ids[start : start + 900]
+        latest: dict[int, dt.date] = {
+            pid: when
+            for pid, when in session.execute(
+                select(InteractionPerson.person_id, func.max(Interaction.date))
+                .join(Interaction, Interaction.id == InteractionPerson.interaction_id)
+                .where(InteractionPerson.person_id.in_(part), Interaction.deleted_at.is_(None))
+                .group_by(InteractionPerson.person_id)
+            )
+            if when is not None
+        }
+        for pid, when in session.execute(
+            select(Attendance.person_id, func.max(Event.starts_on))
+            .join(Event, Event.id == Attendance.event_id)
+            .where(
+                Attendance.person_id.in_(part),
+                Attendance.status == AttendanceStatus.ATTENDED.value,
+                Event.starts_on.is_not(None),
+            )
+            .group_by(Attendance.person_id)
+        ):
+            if when is not None and (pid not in latest or when > latest[pid]):
+                latest[pid] = when
+        for pid, stored in session.execute(
+            select(Person.id, Person.last_contacted).where(Person.id.in_(part))
+        ):
+            candidates = [d for d in (latest.get(pid), None if stored == forget else stored) if d is not None]
+            value = max(candidates) if candidates else None
+            if value != stored:
+                session.execute(update(Person).where(Person.id == pid).values(last_contacted=value))
 
 
 def set_follow_up_done(session: Session, interaction_id: int, done: bool = True) -> None:
@@ -195,6 +521,7 @@ class InteractionQuery:
 
     text: str | None = None
     kind: str | None = None
+    topic_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -218,6 +545,12 @@ def _conditions(query: InteractionQuery, dialect: str) -> list[Any]:
     conditions: list[Any] = [Interaction.deleted_at.is_(None)]
     if query.kind:
         conditions.append(Interaction.kind == query.kind)
+    if query.topic_id is not None:
+        conditions.append(
+            Interaction.id.in_(
+                select(InteractionTopic.interaction_id).where(InteractionTopic.topic_id == query.topic_id)
+            )
+        )
     if query.text:
         like = _like(query.text)
         # SQLite's LIKE already ignores case (ASCII), and twice as fast as ILIKE's lower() calls.

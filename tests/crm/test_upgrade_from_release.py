@@ -77,3 +77,57 @@ def test_database_at_0008_upgrades_with_its_data(schema_0008_db_path: Path) -> N
     finally:
         db.dispose()
     assert counts() == COUNTS_0008
+def test_typed_topics_become_managed_topics_with_variants_folded(release_db_path: Path) -> None:
+    from crm.services import topics
+
+    conn = sqlite3.connect(release_db_path)
+    try:
+        typed = dict(conn.execute("SELECT id, topics FROM interaction ORDER BY id").fetchall())
+        ids = sorted(typed)
+        # Spellings as people really type them, on top of the release's own topics.
+        conn.execute("UPDATE interaction SET topics = 'Food Poverty, housing' WHERE id = ?", (ids[0],))
+        conn.execute("UPDATE interaction SET topics = 'food-poverty; Housing.' WHERE id = ?", (ids[1],))
+        conn.execute("UPDATE interaction SET topics = 'food poverty' WHERE id IN (?, ?)", (ids[2], ids[4]))
+        conn.execute("UPDATE interaction SET topics = 'Health & Social Care' WHERE id = ?", (ids[3],))
+        conn.commit()
+    finally:
+        conn.close()
+    db = open_database(release_db_path)
+    try:
+        with db.session() as session:
+            counts = {r.name: r.count for r in topics.list_topics(session)}
+            # "food poverty" is one topic, named by its most used spelling, not three.
+            assert [n for n in counts if topics.fold_topic(n) == "food poverty"] == ["food poverty"]
+            assert counts["food poverty"] == 4
+            assert "Health & Social Care" not in counts and counts["health and social care"] >= 1
+            assert sum(1 for n in counts if topics.fold_topic(n) == "housing") == 1
+            assert topics.topic_names(session, ids[1]) == ["food poverty", "housing"]
+    finally:
+        db.dispose()
+    untouched = [t for i, t in typed.items() if i not in ids[:5] and t]
+    conn = sqlite3.connect(release_db_path)
+    try:
+        assert conn.execute("SELECT count(*) FROM interaction_topic").fetchone()[0] == len(untouched) + 7
+        # The readable mirror: one spelling a topic, in the order typed.
+        assert conn.execute("SELECT topics FROM interaction WHERE id = ?", (ids[1],)).fetchone()[0] == (
+            "food poverty, housing"
+        )
+    finally:
+        conn.close()
+    assert _counts(release_db_path) == COUNTS_0_1_0
+
+
+def test_topics_typed_five_ways_at_0008_become_one(schema_0008_db_path: Path) -> None:
+    """The 0008 fixture's "Food poverty", "food poverty ", "food-poverty" … are one topic after the
+    upgrade, and "Procurement" typed twice is one more."""
+    from crm.services import topics
+
+    db = open_database(schema_0008_db_path)
+    try:
+        with db.session() as session:
+            counts = {r.name: r.count for r in topics.list_topics(session)}
+    finally:
+        db.dispose()
+    poverty = [n for n in counts if topics.fold_topic(n) == "food poverty"]
+    assert len(poverty) == 1 and counts[poverty[0]] == 4
+    assert sum(1 for n in counts if topics.fold_topic(n) == "procurement") == 1

@@ -283,7 +283,7 @@ class PageCommand(ServiceCommand):
         super().__init__(runner, text, do, reverse, lambda _result: changed())
 
 
-def push_undo(widget: QWidget, command: PageCommand) -> None:
+def push_undo(widget: QWidget, command: ServiceCommand) -> None:
     """Put the command on the window's undo stack (Edit ▸ Undo, Ctrl+Z) when the window has one."""
     stack = getattr(widget.window(), "undo_stack", None)
     if isinstance(stack, QUndoStack):

@@ -8,7 +8,13 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from crm.privacy.history import HistoryEntry, filter_entries, organisation_history, person_history
+from crm.privacy.history import (
+    HistoryEntry,
+    filter_entries,
+    interaction_history,
+    organisation_history,
+    person_history,
+)
 
 from ui.pages.common import Column, EmptyState, RowsModel, SearchBox, fit_columns, make_table, run_task
 from ui.tasks import TaskContext, TaskRunner
@@ -34,7 +40,7 @@ def _change(entry: HistoryEntry) -> str:
 
 
 class HistoryView(QWidget):
-    """History of one person or organisation (``kind`` is "person" or "organisation")."""
+    """History of one person, organisation or interaction (``kind`` says which)."""
 
     loaded = Signal()
 
@@ -94,6 +100,8 @@ class HistoryView(QWidget):
             with ctx.db.session() as session:
                 if kind == "organisation":
                     return organisation_history(session, record_id)
+                if kind == "interaction":
+                    return interaction_history(session, record_id)
                 return person_history(session, record_id)
 
         def done(entries: list[HistoryEntry]) -> None:

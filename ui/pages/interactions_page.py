@@ -1,4 +1,5 @@
-"""Interactions, newest first, paged from SQL; a text and kind filter; details; log and trash."""
+"""Interactions, newest first, paged from SQL; text, kind and topic filters; details and history;
+log, edit (undoably) and trash; the managed topics."""
 
 from __future__ import annotations
 
@@ -6,22 +7,24 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QIcon, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
+    QDialog,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
     QStyle,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from crm.models import InteractionKind
-from crm.services import interactions
+from crm.services import interactions, topics
 from crm.services.interactions import (
     InteractionQuery,
     InteractionRow,
@@ -185,13 +188,24 @@ class InteractionsPage(QWidget):
         self.kind_box.addItem("All kinds", None)
         for value, label in KIND_LABELS.items():
             self.kind_box.addItem(label, value)
+        self.topic_box = QComboBox()
+        self.topic_box.setAccessibleName("Topic to show")
+        self.topic_box.setMinimumContentsLength(14)
+        self.topic_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.topic_box.addItem("All topics", None)
+        self.topics_button = QPushButton("To&pics…")
+        self.topics_button.setAccessibleName("Topics: counts, rename and merge")
         self.new_button = QPushButton("&Log interaction…")
         self.new_button.setAccessibleName("Log a new interaction")
+        self.edit_button = QPushButton("E&dit…")
+        self.edit_button.setAccessibleName("Edit the selected interaction")
         self.trash_button = QPushButton("Move to &Trash")
         self.trash_button.setAccessibleName("Move the selected interactions to the Trash")
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
         top.addWidget(self.kind_box)
+        top.addWidget(self.topic_box)
+        top.addWidget(self.topics_button)
         top.addWidget(self.new_button)
 
         self.model = InteractionsModel(runner, self)
@@ -201,6 +215,7 @@ class InteractionsPage(QWidget):
         self.count_label = QLabel()
         bottom = QHBoxLayout()
         bottom.addWidget(self.count_label, 1)
+        bottom.addWidget(self.edit_button)
         bottom.addWidget(self.trash_button)
         upper = QWidget()
         upper_layout = QVBoxLayout(upper)
@@ -245,8 +260,14 @@ class InteractionsPage(QWidget):
         detail.addWidget(people_box)
         detail.setChildrenCollapsible(False)
         detail.setSizes([650, 350])
+        from ui.pages.history_view import HistoryView
+
+        self.history_view = HistoryView(runner, "interaction", self)
+        self.detail_tabs = QTabWidget()
+        self.detail_tabs.addTab(detail, "Details")
+        self.detail_tabs.addTab(self.history_view, "History")
         self.detail_stack = EmptyState(
-            detail, "Choose an interaction to read its notes and see who took part."
+            self.detail_tabs, "Choose an interaction to read its notes and see who took part."
         )
 
         self.splitter = QSplitter(Qt.Orientation.Vertical)
@@ -259,7 +280,11 @@ class InteractionsPage(QWidget):
 
         self.search.search_changed.connect(lambda _t: self.refresh())
         self.kind_box.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.topic_box.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.topics_button.clicked.connect(self.open_topics)
         self.new_button.clicked.connect(self.log_interaction)
+        self.edit_button.clicked.connect(self.edit_selected)
+        self.table.doubleClicked.connect(lambda _index: self.edit_selected())
         self.trash_button.clicked.connect(self.trash_selected)
         on_delete_key(self.table, self.trash_selected)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
@@ -268,20 +293,30 @@ class InteractionsPage(QWidget):
         )
         for first, second in (
             (self.search, self.kind_box),
-            (self.kind_box, self.new_button),
+            (self.kind_box, self.topic_box),
+            (self.topic_box, self.topics_button),
+            (self.topics_button, self.new_button),
             (self.new_button, self.table),
-            (self.table, self.trash_button),
+            (self.table, self.edit_button),
+            (self.edit_button, self.trash_button),
             (self.trash_button, self.notes),
             (self.notes, self.people_table),
         ):
             QWidget.setTabOrder(first, second)
         self.detail_stack.set_empty(True)
         self.trash_button.setEnabled(False)
+        self.edit_button.setEnabled(False)
+        self.topics_dialog: Any = None
+        self._topics_stale = True
 
     # Loading -------------------------------------------------------------------------------
 
     def current_query(self) -> InteractionQuery:
-        return InteractionQuery(text=self.search.text().strip() or None, kind=self.kind_box.currentData())
+        return InteractionQuery(
+            text=self.search.text().strip() or None,
+            kind=self.kind_box.currentData(),
+            topic_id=self.topic_box.currentData(),
+        )
 
     def refresh(self) -> None:
         """Reload the first page of the list (the rest loads as the user scrolls)."""
@@ -290,15 +325,43 @@ class InteractionsPage(QWidget):
         query = self.current_query()
         keep = self._select_after_refresh or self._current_id
 
-        def load(ctx: TaskContext) -> tuple[list[InteractionRow], int, int | None]:
+        # The topics and their counts are read when they may have changed, not on every search.
+        with_topics = self._topics_stale
+        self._topics_stale = False
+
+        def load(
+            ctx: TaskContext,
+        ) -> tuple[list[InteractionRow], int, int | None, list[tuple[int, str, int]] | None]:
             with ctx.db.session() as session:
                 rows = fetch_page(session, query)
                 total = count_interactions(session, query)
-                return rows, total, keep
+                known = (
+                    [(t.id, t.name, t.count) for t in topics.list_topics(session)] if with_topics else None
+                )
+                return rows, total, keep, known
 
         run_task(self, self.runner, load, on_done=lambda result: self._loaded(generation, *result))
 
-    def _loaded(self, generation: int, rows: list[InteractionRow], total: int, keep: int | None) -> None:
+    def _fill_topics(self, known: list[tuple[int, str, int]]) -> None:
+        current = self.topic_box.currentData()
+        self.topic_box.blockSignals(True)
+        self.topic_box.clear()
+        self.topic_box.addItem("All topics", None)
+        for topic_id, name, count in known:
+            self.topic_box.addItem(f"{name} ({count:,})", topic_id)
+        self.topic_box.setCurrentIndex(max(self.topic_box.findData(current), 0))
+        self.topic_box.blockSignals(False)
+
+    def _loaded(
+        self,
+        generation: int,
+        rows: list[InteractionRow],
+        total: int,
+        keep: int | None,
+        known: list[tuple[int, str, int]] | None,
+    ) -> None:
+        if known is not None:
+            self._fill_topics(known)
         if generation != self._generation:
             return
         self._select_after_refresh = None
@@ -310,7 +373,7 @@ class InteractionsPage(QWidget):
         self.count_label.setText(f"{total:,} interaction{'s' if total != 1 else ''}")
         if total:
             self.list_stack.set_empty(False)
-        elif query.text or query.kind:
+        elif query.text or query.kind or query.topic_id is not None:
             self.list_stack.set_empty(True, "No interactions match the search.")
         else:
             self.list_stack.set_empty(True, "No interactions yet — record one with Log interaction.")
@@ -324,16 +387,19 @@ class InteractionsPage(QWidget):
             selection.blockSignals(False)
             self.table.scrollTo(self.model.index(row, 0))
             self.trash_button.setEnabled(True)
+            self.edit_button.setEnabled(True)
             self._load_detail(self.model.row_at(row).id)
             return
         self._current_id = None
         self.detail_stack.set_empty(True, None if total else "")
         self.trash_button.setEnabled(False)
+        self.edit_button.setEnabled(False)
         self.refreshed.emit()
 
     def _selection_changed(self, *_args: object) -> None:
         rows = selected_rows(self.table)
         self.trash_button.setEnabled(bool(rows))
+        self.edit_button.setEnabled(len(rows) == 1)
         if len(rows) == 1:
             self._load_detail(self.model.row_at(rows[0]).id)
 
@@ -376,6 +442,7 @@ class InteractionsPage(QWidget):
             n = len(info["people"])
             self.people_label.setText(f"People ({n:,})")
             self.people_stack.set_empty(not n)
+            self.history_view.show_record(interaction_id)
             self.refreshed.emit()
 
         run_task(self, self.runner, load, on_done=done)
@@ -402,6 +469,59 @@ class InteractionsPage(QWidget):
             self._select_after_refresh = new_id
             self.data_changed.emit()
             self.refresh()
+
+    def edit_selected(self) -> QDialog | None:
+        """Open the selected interaction in the edit form; saving is one undoable change."""
+        ids = self.selected_ids()
+        if len(ids) != 1:
+            return None
+        return self.edit_interaction(ids[0])
+
+    def edit_interaction(self, interaction_id: int) -> QDialog | None:
+        from ui.interaction_dialog import InteractionDialog
+        from ui.undo import EditInteractionCommand
+
+        dialog = InteractionDialog(self.runner, (), self, interaction_id=interaction_id)
+        edited: list[int] = []
+        dialog.edited.connect(edited.append)
+        if common.exec_dialog(dialog) and edited:
+            push_undo(
+                self,
+                EditInteractionCommand(
+                    self.runner,
+                    interaction_id,
+                    dialog.before,
+                    dialog.after,
+                    lambda _ids: self._after_change(),
+                ),
+            )
+            self._select_after_refresh = interaction_id
+            self._after_change()
+        return dialog
+
+    def open_topics(self) -> QDialog:
+        """The Topics list (counts, rename, merge); "Show interactions" filters this list by one."""
+        from ui.topics_dialog import TopicsDialog
+
+        if self.topics_dialog is None:
+            self.topics_dialog = TopicsDialog(self.runner, self)
+            self.topics_dialog.topics_changed.connect(self._after_change)
+            self.topics_dialog.show_topic.connect(self.show_topic)
+        else:
+            self.topics_dialog.refresh()
+        dialog: QDialog = self.topics_dialog
+        dialog.open()
+        return dialog
+
+    def show_topic(self, topic_id: int) -> None:
+        """Show only the interactions of this topic."""
+        index = self.topic_box.findData(topic_id)
+        if index < 0:
+            self.topic_box.blockSignals(True)
+            self.topic_box.addItem(f"Topic {topic_id}", topic_id)
+            self.topic_box.blockSignals(False)
+            index = self.topic_box.count() - 1
+        self.topic_box.setCurrentIndex(index)
 
     def trash_selected(self) -> None:
         ids = self.selected_ids()
@@ -431,8 +551,14 @@ class InteractionsPage(QWidget):
         )
 
     def _after_change(self) -> None:
+        self._topics_stale = True
         self.data_changed.emit()
         self.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        # Interactions logged elsewhere (a person's panel, letters, emails) change the counts.
+        self._topics_stale = True
+        super().showEvent(event)
 
     def _undoable(self, text: str, do: Any, reverse: Any) -> None:
         push_undo(self, common.PageCommand(self.runner, text, do, reverse, self._after_change))

@@ -429,7 +429,13 @@ class PersonDetail(QWidget):
         self.end_role_button = QPushButton("End role")
         self.end_role_button.setToolTip("Record that the selected role ended today")
         self.end_role_button.clicked.connect(self.end_selected_role)
+        self.edit_role_button = QPushButton("Edit…")
+        self.edit_role_button.setAccessibleName("Edit the selected role")
+        self.edit_role_button.setToolTip("Correct the party, seat, role or dates of the selected role")
+        self.edit_role_button.clicked.connect(self.open_edit_role)
+        self.roles_table.doubleClicked.connect(lambda _index: self.open_edit_role())
         buttons.addWidget(self.add_role_button)
+        buttons.addWidget(self.edit_role_button)
         buttons.addWidget(self.end_role_button)
         buttons.addStretch(1)
         # Where else this person is known (EveryPolitician, UK Parliament, Wikidata): what roster
@@ -476,7 +482,12 @@ class PersonDetail(QWidget):
         buttons = QHBoxLayout()
         log = QPushButton("Log interaction…")
         log.clicked.connect(self.open_log_interaction)
+        self.edit_interaction_button = QPushButton("Edit…")
+        self.edit_interaction_button.setAccessibleName("Edit the selected interaction")
+        self.edit_interaction_button.clicked.connect(self.open_edit_interaction)
+        self.timeline_table.doubleClicked.connect(lambda _index: self.open_edit_interaction())
         buttons.addWidget(log)
+        buttons.addWidget(self.edit_interaction_button)
         buttons.addStretch(1)
         layout.addWidget(_with_empty_note(self.timeline_table), 1)
         layout.addLayout(buttons)
@@ -551,6 +562,7 @@ class PersonDetail(QWidget):
             self.add_network_button,
             self.change_membership_button,
             self.add_role_button,
+            self.edit_role_button,
             self.end_role_button,
             self.add_consent_button,
             self.withdraw_button,
@@ -990,6 +1002,100 @@ class PersonDetail(QWidget):
             self._run_change(lambda s: roles.add_role(s, person_id, **values), tab=2)
 
         return self._open(dialog, accept)
+
+    def open_edit_role(self) -> QDialog | None:
+        """Correct the selected role (chamber, party, seat, role, dates); undoable."""
+        row = self.roles_table.currentRow()
+        if row < 0 or self.person_id is None:
+            dialogs.show_info(self, "Kindred", "Select a role first.")
+            return None
+        role_id = _cell(self.roles_table, row, 0).data(Qt.ItemDataRole.UserRole)
+        person_id = self.person_id
+        with self.runner.db.session() as session:
+            before = roles.role_snapshot(session, role_id)
+            version = roles.get_role(session, role_id).version
+        dialog = FormDialog("Edit elected role", self)
+        chamber = dialog.combo("&Chamber", CHAMBERS, editable=True)
+        chamber.setCurrentText(before["chamber"])
+        fields = {
+            "party": dialog.line("&Party"),
+            "constituency": dialog.line("C&onstituency"),
+            "region": dialog.line("R&egion"),
+            "role": dialog.line("R&ole"),
+        }
+        for name, edit in fields.items():
+            edit.setText(before[name] or "")
+        start = dialog.date("&From", optional=True)
+        end = dialog.date("&To", optional=True)
+        for date_edit, value in ((start, before["start_date"]), (end, before["end_date"])):
+            if value is not None:
+                date_edit.setDate(QDate(value.year, value.month, value.day))
+
+        def accept() -> None:
+            form: dict[str, Any] = {
+                "chamber": chamber.currentText(),
+                **{name: edit.text() for name, edit in fields.items()},
+                "start_date": optional_date(start),
+                "end_date": optional_date(end),
+            }
+            changes = {k: v for k, v in form.items() if v != (before[k] or ("" if k in fields else None))}
+            if not changes:
+                return
+
+            def work(ctx: TaskContext) -> Snapshot:
+                with ctx.db.transaction() as session:
+                    roles.update_role(session, role_id, changes, expected_version=version)
+                    return roles.role_snapshot(session, role_id)
+
+            def done(after: Snapshot) -> None:
+                if self.undo_stack is not None:
+                    from ui.undo import EditRoleCommand
+
+                    self.undo_stack.push(
+                        EditRoleCommand(self.runner, role_id, person_id, before, after, self._related_undone)
+                    )
+                self.reload_related()
+                self.tabs.setCurrentIndex(2)
+                emit(self.related_changed, person_id)
+
+            self.runner.run(work, on_done=done, parent_widget=self, write=True)
+
+        return self._open(dialog, accept)
+
+    def open_edit_interaction(self) -> QDialog | None:
+        """Edit the interaction selected on the timeline; undoable."""
+        row = self.timeline_table.currentRow()
+        if row < 0 or self.person_id is None:
+            dialogs.show_info(self, "Kindred", "Select an interaction first.")
+            return None
+        from ui.interaction_dialog import InteractionDialog
+
+        interaction_id = _cell(self.timeline_table, row, 0).data(Qt.ItemDataRole.UserRole)
+        dialog = InteractionDialog(self.runner, (), self, interaction_id=interaction_id)
+        dialog.edited.connect(lambda _id: self._interaction_edited(dialog))
+        self.active_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _interaction_edited(self, dialog: Any) -> None:
+        if self.undo_stack is not None:
+            from ui.undo import EditInteractionCommand
+
+            self.undo_stack.push(
+                EditInteractionCommand(
+                    self.runner, dialog.interaction_id, dialog.before, dialog.after, self._related_undone
+                )
+            )
+        self.reload_related()
+        self.tabs.setCurrentIndex(4)
+        if self.person_id is not None:
+            emit(self.related_changed, self.person_id)
+
+    def _related_undone(self, _ids: Any) -> None:
+        """An edit of a role or interaction was undone or redone from Edit ▸ Undo."""
+        self.reload_related()
+        if self.person_id is not None:
+            emit(self.related_changed, self.person_id)
 
     def end_selected_role(self) -> None:
         row = self.roles_table.currentRow()
