@@ -85,3 +85,8 @@ def _state(conn: Connection) -> Hashable | None:
 def _note_begin(conn: Connection) -> None:
     """Note each transaction's starting count of changed rows (SQLite), to tell whether it wrote."""
     conn.info[_CHANGES_AT_BEGIN] = getattr(conn.connection.driver_connection, "total_changes", None)
+
+
+def forget(session: Session) -> None:
+    """Drop the figures kept on this session's connection (benchmarks measure counting afresh)."""
+    session.connection().info.pop(_KEPT, None)
