@@ -647,7 +647,9 @@ QUALITY_CHECKS: tuple[QualityCheck, ...] = (
     QualityCheck(
         "retention_review",
         "Due for retention review",
-        "Not contacted, added or edited in the last 24 months.",
+        "Not contacted, added or edited in the last 24 months: a quick check. The Due for review "
+        "page also keeps anyone with a recent event, membership, consent or elected role, over the "
+        "retention period set there.",
         PersonFilter(retention_review_due=True),
     ),
 )
