@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import importlib
 import pkgutil
+import re
 import sys
 import tomllib
 from pathlib import Path
@@ -219,6 +220,25 @@ def test_webengine_qml_and_other_unused_modules_are_left_out(
     # Nothing the application itself needs is excluded.
     for module in ("PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets", "PySide6.QtSvg", "crm", "ui"):
         assert module not in excludes
+
+
+def test_qt_charts_is_kept_and_the_opengl_bindings_it_drags_in_are_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PyInstaller's hook for Qt Charts adds the QtOpenGL bindings (9 MB); Kindred never imports
+    them (Qt Charts' own library links Qt's OpenGL libraries, which the analysis still collects)."""
+    spec = run_spec("linux", tmp_path, monkeypatch)
+    excludes = set(spec["calls"]["Analysis"].kwargs["excludes"])
+    assert {"PySide6.QtOpenGL", "PySide6.QtOpenGLWidgets"} <= excludes
+    assert "PySide6.QtCharts" not in excludes
+    assert "PySide6.QtCharts" in spec["calls"]["Analysis"].kwargs["hiddenimports"]
+    importers = [
+        str(path.relative_to(ROOT))
+        for folder in ("crm", "ui")
+        for path in (ROOT / folder).rglob("*.py")
+        if re.search(r"PySide6\.QtOpenGL|from PySide6 import[^\n]*QtOpenGL", path.read_text(encoding="utf-8"))
+    ]
+    assert importers == []
 
 
 def test_collected_files_are_trimmed_to_what_kindred_uses(

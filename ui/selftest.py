@@ -4,7 +4,7 @@ It runs in a throwaway folder and never touches the user's own database or data 
 
 1. creates a database and runs the migrations;
 2. loads the sample data;
-3. opens the main window (offscreen when there is no screen);
+3. opens the main window (offscreen when there is no screen) and draws a dashboard chart;
 4. imports a small spreadsheet it writes itself;
 5. exports a mailing list;
 6. reopens the database and checks it and its counts.
@@ -181,17 +181,44 @@ def check_main_window(state: _State) -> str:
             page = window.show_page(key)
             app.processEvents()
             (opened if type(page).__module__ == module_name else unavailable).append(label)
-        # The dashboard draws with Qt Charts only once its figures arrive: load it here, to prove
-        # the bundle holds it.
-        importlib.import_module("ui.charts")
+        # The dashboard draws with Qt Charts only once its figures arrive: draw a chart here, to
+        # prove the bundle holds Qt Charts and everything it needs to paint (the installer leaves
+        # out Python bindings Kindred does not import, such as QtOpenGL's).
+        charted = _draw_chart(state.folder / "self-test chart.png")
     finally:
         window.close()
         window.deleteLater()
         app.processEvents()
-    detail = f"titled {title!r} on the {app.platformName()} platform, {len(opened) + 1} pages opened"
+    detail = (
+        f"titled {title!r} on the {app.platformName()} platform, {len(opened) + 1} pages opened, {charted}"
+    )
     if unavailable:
         detail += f"; not available yet: {', '.join(unavailable)}"
     return detail
+
+
+def _draw_chart(path: Path) -> str:
+    """Draw a small bar chart offscreen and save it as a PNG; fail unless it shows its bars."""
+    from PySide6.QtGui import QColor, QPalette
+
+    charts = importlib.import_module("ui.charts")
+    spec = charts.ChartSpec("bar", ["Jan", "Feb", "Mar"], [("Interactions", [3.0, 7.0, 5.0])])
+    view = charts.make_chart_view(spec, QPalette(), lambda _text: None)
+    view.resize(480, 320)
+    image = view.grab().toImage()
+    bar = QColor(spec.colours[0])
+    painted = sum(
+        1
+        for x in range(0, image.width(), 4)
+        for y in range(0, image.height(), 4)
+        if image.pixelColor(x, y) == bar
+    )
+    if not painted:
+        raise CheckFailed("the dashboard's chart drew no bars")
+    if not charts.save_png(view, path):
+        raise CheckFailed(f"could not save the chart as {path}")
+    view.deleteLater()
+    return "a chart drawn"
 
 
 def check_import(state: _State) -> str:
