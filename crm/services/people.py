@@ -463,6 +463,7 @@ class BulkPeopleWriter:
         self._active = active and session.get_bind().dialect.name == "sqlite"
         self._expected = expected
         self._index_sql: list[str] = []
+        self._index_stats: list[tuple[str, str, str]] = []
         self._trigger_sql: str | None = None
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
@@ -484,7 +485,10 @@ class BulkPeopleWriter:
             if self._expected and self._expected * REBUILD_INDEXES_RATIO >= (
                 conn.exec_driver_sql("SELECT count(*) FROM person").scalar() or 0
             ):
-                self._index_sql = _drop_secondary_indexes(conn, "person")
+                stats = _index_statistics(conn, "person")
+                dropped = _drop_secondary_indexes(conn, "person")
+                self._index_sql = [sql for _, sql in dropped]
+                self._index_stats = [row for row in stats if row[1] in {name for name, _ in dropped}]
         return self
 
     def fill(self, low: int, high: int) -> None:
@@ -560,11 +564,27 @@ class BulkPeopleWriter:
             conn.exec_driver_sql(self._trigger_sql)
         for sql in self._index_sql:
             conn.exec_driver_sql(sql)
+        if self._index_stats:
+            # Dropping an index drops the query planner's statistics for it: give them back.
+            conn.exec_driver_sql(
+                "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)", self._index_stats
+            )
 
 
-def _drop_secondary_indexes(conn: Any, table: str) -> list[str]:
+def _index_statistics(conn: Any, table: str) -> list[tuple[str, str, str]]:
+    """The query planner's statistics (``ANALYZE``) for ``table``'s indexes, if it has any."""
+    if not conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").scalar():
+        return []
+    rows = conn.exec_driver_sql(
+        "SELECT tbl, idx, stat FROM sqlite_stat1 WHERE tbl = ? AND idx IS NOT NULL", (table,)
+    ).fetchall()
+    return [tuple(row) for row in rows]
+
+
+def _drop_secondary_indexes(conn: Any, table: str) -> list[tuple[str, str]]:
     """Drop ``table``'s non-unique, explicitly created indexes (SQLite, inside the caller's
-    transaction, so a rollback brings them back); returns the statements that build them again.
+    transaction, so a rollback brings them back); returns their names and the statements that
+    build them again.
     Unique indexes and those behind constraints stay: they refuse bad rows as they are written."""
     unique = {row[1] for row in conn.exec_driver_sql(f"PRAGMA index_list({table})").fetchall() if row[2]}
     found = conn.exec_driver_sql(
@@ -572,12 +592,12 @@ def _drop_secondary_indexes(conn: Any, table: str) -> list[str]:
         "ORDER BY name",
         (table,),
     ).fetchall()
-    statements = []
+    statements: list[tuple[str, str]] = []
     for name, sql in found:
         if name in unique:
             continue
         conn.exec_driver_sql(f'DROP INDEX "{name}"')
-        statements.append(sql)
+        statements.append((name, sql))
     return statements
 
 
