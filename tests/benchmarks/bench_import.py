@@ -250,12 +250,16 @@ def cli_import(path: Path, db_path: Path) -> dict[str, Any]:
     started = time.perf_counter()
     cmd = [sys.executable, "-m", "crm", "--db", str(db_path), "import", str(path)]
     cmd += ["--tag", "benchmark import", "--json"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    # wait4 gives this child's own peak memory (getrusage of all children would mix them up).
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - started
-    assert proc.stdout is not None and proc.stderr is not None
-    out, err = proc.stdout.read(), proc.stderr.read()
+    # Output to files, not pipes: wait4 (which gives this child's own peak memory, where
+    # getrusage of all children would mix them up) must not wait on a child blocked on a full pipe.
+    with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
+        proc = subprocess.Popen(cmd, stdout=out_file, stderr=err_file)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+        seconds = time.perf_counter() - started
+        out_file.seek(0)
+        err_file.seek(0)
+        out, err = out_file.read(), err_file.read()
     if status:
         raise RuntimeError(f"kindred-cli import failed: {err.decode() or out.decode()}")
     printed = json.loads(out)
