@@ -165,9 +165,11 @@ def child(kind: str, path: Path, db_path: Path | None) -> dict[str, Any]:
             "read": round(read - opened, 3),
             "clean": round(phases["clean"], 3),
             "match": round(phases["match"], 3),
-            # Writing rows (people, links, history), less the index building counted next.
+            # Writing rows (people, links, history), less the index work counted next. The search
+            # index is filled on a helper thread while the next rows are built, so part of "index"
+            # overlaps "write" and this figure is a lower bound.
             "write": round(phases["write"] - sql_seconds["index"], 3),
-            # Building the people table's indexes and filling the search index (in SQLite).
+            # Building the people table's indexes and filling the search index (time in SQLite).
             "index": round(sql_seconds["index"], 3),
             "commit": round(commit, 3),
         },
