@@ -454,7 +454,7 @@ class BulkPeopleWriter:
     already stored (see ``REBUILD_INDEXES_RATIO``), the people table's secondary indexes are also
     dropped for the duration and built again on leaving, in the same transaction: building an
     index sorts its rows once, where keeping it up to date costs a random B-tree insert per new
-    person per index (measured at 100,000 into 100,000: about a quarter of the rebuild's cost).
+    person per index (measured at 100,000 into 100,000: building took about a third of the upkeep).
     Unique indexes are never dropped, so a clash is still refused as the row is written.
     """
 
