@@ -113,7 +113,9 @@ def write_plan(
     done = base
     today = dt.date.today()
     # Each chunk of new people is written on a helper thread while the next rows are built.
-    with BulkPeopleWriter(session, active=len(creates) >= BULK_INDEX_THRESHOLD) as writer:
+    with BulkPeopleWriter(
+        session, active=len(creates) >= BULK_INDEX_THRESHOLD, expected=len(creates)
+    ) as writer:
         chunks = list(chunked(creates, WRITE_CHUNK))
         ready = _prepare_created(chunks[0], batch_id, default_source, org_ids, org_names) if chunks else []
         for k, chunk in enumerate(chunks):

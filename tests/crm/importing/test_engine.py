@@ -816,6 +816,103 @@ def test_big_import_cancelled_while_writing_then_imported_again(
     assert _count(db, Person) == 1_200
 
 
+def _person_indexes(db: Database) -> set[tuple[str, str]]:
+    """The people table's indexes as (name, definition) on SQLite; on PostgreSQL as the catalogue has them."""
+    with db.engine.connect() as conn:
+        if db.is_sqlite:
+            rows = conn.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'person'"
+            )
+        else:
+            rows = conn.exec_driver_sql(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'person'"
+            )
+        return {(name, sql or "") for name, sql in rows}
+
+
+def test_big_import_builds_the_people_indexes_again_and_queries_use_them(
+    db: Database, tmp_path: Path
+) -> None:
+    """A big import into a small table builds the people indexes afresh after writing (rather than
+    keeping them up to date row by row): every index is back, as defined, and answers queries."""
+    from crm.filters import PersonFilter, person_ids
+
+    with db.transaction() as session:
+        people.create_person(session, first_name="Analysed", last_name="Before")
+    if db.is_sqlite:
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")  # the query planner's statistics, as PRAGMA optimize keeps them
+            stats = conn.exec_driver_sql("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'person'").all()
+            assert len(stats) >= 8
+    before = _person_indexes(db)
+    assert len(before) >= 8
+    table = read_table(_big_list(tmp_path))
+    assert apply_import(db, table, suggest_mapping(table.headers), ImportOptions()).created == 1_200
+    assert _person_indexes(db) == before
+    if db.is_sqlite:
+        with db.engine.connect() as conn:  # every index keeps its statistics, once each
+            after = conn.exec_driver_sql("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'person'").all()
+            assert sorted(after) == sorted(stats)
+    with db.session() as session:
+        assert len(person_ids(session, PersonFilter(text="ffion7"))) == 111  # ffion7, ffion70…, ffion799
+    if db.is_sqlite:
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+            plan = " ".join(
+                str(r[-1])
+                for r in conn.exec_driver_sql(
+                    "EXPLAIN QUERY PLAN SELECT id FROM person WHERE lower(email) = 'ffion7@example.org'"
+                )
+            )
+            assert "ix_person_email_lower" in plan
+
+
+def test_cancelled_big_import_leaves_the_people_indexes_in_place(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crm.importing import writing
+
+    monkeypatch.setattr(writing, "WRITE_CHUNK", 500)
+    before = _person_indexes(db)
+    table = read_table(_big_list(tmp_path))
+    reached: list[int] = []
+    writing_starts = len(table.data_rows) * 3 // 10
+    with pytest.raises(Cancelled):
+        apply_import(
+            db,
+            table,
+            suggest_mapping(table.headers),
+            ImportOptions(),
+            progress=lambda done, _total: reached.append(done),
+            should_cancel=lambda: any(d >= writing_starts + 500 for d in reached),
+        )
+    assert _person_indexes(db) == before
+
+
+def test_small_import_into_a_big_table_keeps_the_indexes_up_to_date_as_it_goes(
+    db: Database, tmp_path: Path
+) -> None:
+    """Beside many stored people a batch of new ones is written into the indexes directly (building
+    them again would cost more); the result is the same."""
+    from crm.services.people import REBUILD_INDEXES_RATIO, bulk_insert_people
+
+    with db.transaction() as session:
+        bulk_insert_people(
+            session,
+            [
+                {"first_name": "Stored", "last_name": f"Person{i}"}
+                for i in range(600 * REBUILD_INDEXES_RATIO + 1)
+            ],
+        )
+    before = _person_indexes(db)
+    table = read_table(_big_list(tmp_path, rows=600))
+    assert apply_import(db, table, suggest_mapping(table.headers), ImportOptions()).created == 600
+    assert _person_indexes(db) == before
+    with db.session() as session:
+        found = session.scalar(select(Person.id).where(func.lower(Person.email) == "ffion599@example.org"))
+        assert found is not None
+
+
 def test_garbled_accents_are_repaired_and_flagged(db: Database, tmp_path: Path) -> None:
     path = write_csv(
         tmp_path / "list.csv",
