@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from crm import audit
@@ -177,6 +177,46 @@ def set_attendance(
     if status == AttendanceStatus.ATTENDED.value and event.starts_on:
         touch_last_contacted(session, ids, event.starts_on)
     return len(new) + len(changed)
+
+
+def remove_attendance(session: Session, event_id: int, person_ids: Sequence[int]) -> int:
+    """Take people off an event's list, with their places at its stations (undoing an addition)."""
+    from crm.models import AttendancePart, EventPart
+
+    ids = list(dict.fromkeys(person_ids))
+    removed: list[tuple[int, str]] = []
+    for part in chunked(ids):
+        removed.extend(
+            (r[0], r[1])
+            for r in session.execute(
+                select(Attendance.person_id, Attendance.status).where(
+                    Attendance.event_id == event_id, Attendance.person_id.in_(part)
+                )
+            )
+        )
+        parts = select(EventPart.id).where(EventPart.event_id == event_id)
+        session.execute(
+            delete(AttendancePart).where(
+                AttendancePart.part_id.in_(parts), AttendancePart.person_id.in_(part)
+            )
+        )
+        session.execute(
+            delete(Attendance).where(Attendance.event_id == event_id, Attendance.person_id.in_(part))
+        )
+    audit.record_many(
+        session,
+        [
+            {
+                "action": "unlink",
+                "entity": "person",
+                "entity_id": pid,
+                "field": f"event:{event_id}",
+                "old": status,
+            }
+            for pid, status in removed
+        ],
+    )
+    return len(removed)
 
 
 def attendance(session: Session, event_id: int) -> list[tuple[int, int, str, str, str | None]]:
