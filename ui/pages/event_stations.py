@@ -207,20 +207,23 @@ class StationsPanel(QWidget):
         super().__init__(parent)
         self._parts: list[PartRow] = []
         self._placements: list[Placement] = []
+        # Name and head count only: the kind, topic, host and notes show beside, for the chosen one.
         self.parts_model = RowsModel(
-            [
-                Column("Name", 1),
-                Column("Kind", 2, formatter=kind_label),
-                Column("Host", 3),
-                Column("People", 4, numeric=True),
-            ],
+            [Column("Station", 1), Column("People", 4, numeric=True)],
             self,
             tooltip=lambda row, _col: "\n".join(
-                x for x in (row[1], row[5] and f"Topic: {row[5]}", row[6]) if x
+                x
+                for x in (
+                    row[1],
+                    kind_label(row[2]),
+                    row[3] and f"Host: {row[3]}",
+                    row[5] and f"Topic: {row[5]}",
+                )
+                if x
             ),
         )
         self.parts_table = make_table(self.parts_model, "Stations, workshops and rooms", multi=False)
-        fit_columns(self.parts_table, [24, 8, 14, 5], stretch=0)
+        fit_columns(self.parts_table, [26, 6], stretch=0)
         self.parts_stack = EmptyState(
             self.parts_table, "No stations yet — add the event's stations, workshops or breakout rooms."
         )
@@ -249,11 +252,14 @@ class StationsPanel(QWidget):
         self.part_about = QLabel()
         self.part_about.setWordWrap(True)
         self.part_about.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.people_model = RowsModel([Column("Name", 2), Column("Notes", 3)], self)
+        # Notes stay on one line (resizing rows to wrapped text is slow for a big station); the
+        # tooltip and Edit note show them whole.
+        self.people_model = RowsModel(
+            [Column("Name", 2), Column("Notes", 3)], self, tooltip=lambda row, _c: row[3]
+        )
         self.people_table = make_table(self.people_model, "People at the station")
         self.people_table.setSortingEnabled(True)
         self.people_table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.people_table.setWordWrap(True)
         fit_columns(self.people_table, [18, 30], stretch=1)
         self.people_stack = EmptyState(self.people_table, "")
         self.place_button = QPushButton("&Place people…")
@@ -284,6 +290,7 @@ class StationsPanel(QWidget):
         self.splitter.addWidget(right)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([300, 500])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
@@ -372,7 +379,6 @@ class StationsPanel(QWidget):
         header = self.people_table.horizontalHeader()
         self.people_model.set_rows(rows)
         self.people_model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
-        self.people_table.resizeRowsToContents()
         selection = self.people_table.selectionModel()
         for r in range(self.people_model.rowCount()):
             if self.people_model.row_at(r)[1] in selected:

@@ -487,14 +487,15 @@ class EventsPage(QWidget):
                     "network_id": event.network_id,
                     "network": network,
                 }
-                at = event_parts.stations_by_person(session, event_id)
+                part_rows = event_parts.list_parts(session, event_id)
+                placed = event_parts.placements(session, event_id)
+                # Who was at which station, from the placements (in the stations' order).
+                names = {p.id: p.name for p in part_rows}
+                at: dict[int, list[str]] = {}
+                for p in placed:
+                    at.setdefault(p.person_id, []).append(names[p.part_id])
                 rows = [(*r, ", ".join(at.get(r[1], ()))) for r in events.attendance(session, event_id)]
-                parts = (
-                    event_parts.list_parts(session, event_id),
-                    event_parts.placements(session, event_id),
-                    event_parts.event_follow_ups(session, event_id),
-                )
-                return info, rows, parts
+                return info, rows, (part_rows, placed, event_parts.event_follow_ups(session, event_id))
 
         def done(result: tuple[dict[str, Any], list[tuple[Any, ...]], EventParts]) -> None:
             if generation != self._detail_generation:
