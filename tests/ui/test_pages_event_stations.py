@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from pytestqt.qtbot import QtBot
+from sqlalchemy import select
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
@@ -108,11 +109,7 @@ def test_add_a_station_and_place_selected_people_there(
         action.trigger()
     with demo_db.session() as session:
         placed = set(
-            session.scalars(
-                AttendancePart.__table__.select()
-                .with_only_columns(AttendancePart.person_id)
-                .where(AttendancePart.part_id == new.id)
-            )
+            session.scalars(select(AttendancePart.person_id).where(AttendancePart.part_id == new.id))
         )
         assert placed == set(chosen)
         assert count_people(session, PersonFilter(station="Breakout: rural councils")) == 3
@@ -203,3 +200,33 @@ def test_remove_a_station_and_export_who_was_there(
     assert page.tabs.tabText(1) == "&Stations (3)"
     with demo_db.transaction() as session:
         assert [p.name for p in event_parts.list_parts(session, page.current_event_id)][-1] != FOOD  # type: ignore[arg-type]
+
+
+def test_the_people_filters_take_an_event_and_a_station(
+    qtbot: QtBot, demo_runner: TaskRunner, demo_db: Database
+) -> None:
+    from ui.people.filter_panel import FilterPanel
+
+    panel = FilterPanel(demo_runner)
+    qtbot.addWidget(panel)
+    panel.refresh_choices()
+    assert panel.event_combo.findText(RECEPTION) > 0
+    assert panel.station_combo.findText(FOOD) > 0
+    with qtbot.waitSignal(panel.changed, timeout=TIMEOUT):
+        panel.event_combo.setCurrentIndex(panel.event_combo.findText(RECEPTION))
+    panel.station_combo.setCurrentIndex(panel.station_combo.findText(FOOD))
+    f = panel.person_filter()
+    assert (f.event, f.station) == (RECEPTION, FOOD)
+    with demo_db.session() as session:
+        (food,) = [p for p in event_parts.list_parts(session, _event_id(session)) if p.name == FOOD]
+        assert count_people(session, f) == food.placed
+    panel.clear()
+    assert panel.person_filter().station is None
+    panel.set_filter(f)  # a saved view shows again as it was saved
+    assert panel.person_filter() == f
+
+
+def _event_id(session: object) -> int:
+    from crm.models import Event
+
+    return int(session.scalar(select(Event.id).where(Event.name == RECEPTION)))  # type: ignore[attr-defined]
