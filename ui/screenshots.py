@@ -376,8 +376,9 @@ def _event_stations(app: object, runner: object, window: Any, shot: Callable[[QW
         shot(dialog, "event-station-dialog")
         dialog.close()
         placed = page.stations.people_model
-        if placed.rowCount():
-            follow = FollowUpDialog([placed.row_at(0)[2]], part.name, placed.row_at(0)[3], window)
+        noted = [placed.row_at(r) for r in range(placed.rowCount()) if placed.row_at(r)[3]]
+        if noted:
+            follow = FollowUpDialog([noted[0][2]], part.name, noted[0][3], window)
             follow.show()
             shot(follow, "event-follow-up-dialog")
             follow.close()
