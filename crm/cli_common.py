@@ -142,6 +142,12 @@ def add_filter_options(parser: argparse.ArgumentParser) -> None:
         "--contacted-before", type=_date, metavar="DATE", help="last contacted before DATE, or never"
     )
     g.add_argument("--contacted-after", type=_date, metavar="DATE", help="last contacted on or after DATE")
+    g.add_argument("--event", metavar="NAME", help="on this event's list (invited, came or sent apologies)")
+    g.add_argument(
+        "--station",
+        metavar="NAME",
+        help="placed at this station, workshop or breakout room (of --event, else of any event)",
+    )
     g.add_argument(
         "--trash", action="store_true", help="people in the Trash instead (default: not in the Trash)"
     )
@@ -173,6 +179,8 @@ def filter_from_args(args: argparse.Namespace) -> Any:
         last_contacted_before=args.contacted_before,
         last_contacted_after=args.contacted_after,
         in_trash=args.trash,
+        event=args.event,
+        station=args.station,
     )
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from crm.errors import ValidationError
 from crm.models import ElectedRole, Person
-from crm.services import consent, events, interactions, networks, organisations, people, tags
+from crm.services import consent, event_parts, events, interactions, networks, organisations, people, tags
 
 NETWORKS = (
     ("Kindness Innovation Network", "Practitioners testing kind approaches in public services.", False),
@@ -292,11 +292,40 @@ TOPICS = (
     "trust in institutions",
 )
 STAFF = ("Morven", "Ruth", "Gethin", "Priya")
+# The reception's conversation stations: name, topic, host and the host's note on it.
 STATIONS = (
-    "Station 1: Kindness and trust",
-    "Station 2: Relationships in public services",
-    "Station 3: Kind leadership",
-    "Station 4: Measuring what matters",
+    (
+        "Health and social care working environments",
+        "Kind workplaces for the people who care",
+        "Ruth (programme team) with a ward sister from NHS Lothian",
+        "Long queue at the start; several MSPs asked for the staff wellbeing evidence.",
+    ),
+    (
+        "Values-based leadership",
+        "Leading with values in public bodies",
+        "Gethin (programme team)",
+        "Good mix of elected members and chief officers.",
+    ),
+    (
+        "Kindness in procurement and commissioning",
+        "Relationships, not transactions, in commissioning",
+        "Priya (programme team)",
+        "Council procurement leads keen on a short guide.",
+    ),
+    (
+        "Food poverty",
+        "Dignity in food insecurity responses",
+        "Morven (programme team) with a local food larder",
+        "One group sat in a circle on the floor for the whole hour.",
+    ),
+)
+# What people said at a station: the host's notes on some of those placed there.
+STATION_NOTES = (
+    "Wants the briefing on staff wellbeing before the committee session.",
+    "Offered to host a round table in their constituency.",
+    "Asked how other councils write kindness into contracts.",
+    "Runs a community larder; would share their referral-free model.",
+    "Interested in the Kindness Leadership Network's next cohort.",
 )
 
 
@@ -727,21 +756,43 @@ def load_sample_data(session: Session, *, seed: int = 2026) -> dict[str, int]:
         "Kindness in Public Policy: reception at the Scottish Parliament",
         starts_on=today - dt.timedelta(days=60),
         location="Garden Lobby, Scottish Parliament, Edinburgh",
-        description="An evening reception with themed conversation stations: " + "; ".join(STATIONS) + ".",
+        description="An evening reception with themed conversation stations: "
+        + "; ".join(name.lower() for name, *_ in STATIONS)
+        + ". People moved between them.",
     )
     invited = rng.sample(representatives[:32], 24) + rng.sample(contacts, 50)
     events.set_attendance(session, reception.id, [p.id for p in invited], "invited")
     came = invited[::2]
-    for i, p in enumerate(came):
-        events.set_attendance(session, reception.id, [p.id], "attended", notes=STATIONS[i % len(STATIONS)])
+    events.set_attendance(session, reception.id, [p.id for p in came], "attended")
+    # Those still marked attended once the apologies below are in (every fifth, from the second).
+    present = [p for i, p in enumerate(invited) if i % 2 == 0 and i % 5 != 1]
+    # Per-attendee notes for a few, as the team jotted them on the night.
+    for p, note in zip(
+        present[4::9],
+        ("Arrived late from a committee meeting.", "Brought a colleague from the council.", "Left early."),
+        strict=False,
+    ):
+        event_parts.set_attendance_notes(session, reception.id, p.id, note)
     events.set_attendance(session, reception.id, [p.id for p in invited[1::5]], "apologies")
+    # Everyone who came was at one station; every third person moved on to the next one too.
+    stations = [
+        event_parts.add_part(session, reception.id, name, topic=topic, host=host, notes=note)
+        for name, topic, host, note in STATIONS
+    ]
+    for i, station in enumerate(stations):
+        placed = [p.id for j, p in enumerate(present) if j % len(stations) == i]
+        placed += [p.id for j, p in enumerate(present) if j % 3 == 0 and (j + 1) % len(stations) == i]
+        event_parts.place_people(session, station.id, placed)
+        event_parts.set_placement_notes(session, station.id, placed[0], STATION_NOTES[i])
+        if i == len(stations) - 1:
+            event_parts.set_placement_notes(session, station.id, placed[1], STATION_NOTES[-1])
     interactions.log_interaction(
         session,
         subject="Reception at the Scottish Parliament",
         date=reception.starts_on,
         kind="event",
         person_ids=[p.id for p in came],
-        notes="Conversation stations on trust, relationships, leadership and measurement.",
+        notes="Conversation stations on care work, leadership, procurement and food poverty.",
         topics="kindness in public services",
         owner="Morven",
         event_id=reception.id,

@@ -32,8 +32,12 @@ from sqlalchemy.orm import Session, aliased
 from crm.errors import ValidationError
 from crm.models import (
     NATIONS,
+    Attendance,
+    AttendancePart,
     Consent,
     ElectedRole,
+    Event,
+    EventPart,
     Membership,
     MergedRecord,
     Network,
@@ -88,6 +92,12 @@ class PersonFilter:
     possible_duplicate: bool | None = None  # shares an email, or name and postcode, with someone
     has_consent: bool | None = None  # any consent record at all, granted or withdrawn
     retention_review_due: bool | None = None  # no contact, addition or edit for RETENTION_MONTHS
+    # Events (revision 0009): people on an event's list (any status), and people placed at a
+    # station, workshop or breakout room of that name (of ``event`` when given, else of any event).
+    event: str | None = None  # event name (exact, case-insensitive)
+    station: str | None = None  # part name (exact, case-insensitive)
+    event_id: int | None = None
+    station_id: int | None = None  # one part, by id (the event page's "export who was here")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, dropping empty fields (for saved views)."""
@@ -254,8 +264,31 @@ def person_ids_select(f: PersonFilter, dialect: str) -> Select[Any]:
         conditions.append(
             Person.last_contacted.is_(None) if f.never_contacted else Person.last_contacted.is_not(None)
         )
+    conditions.extend(_event_conditions(f))
     conditions.extend(_quality_conditions(f, dialect))
     return stmt.where(*conditions)
+
+
+def _event_conditions(f: PersonFilter) -> list[ColumnElement[bool]]:
+    """On an event's list; placed at a station (of that event, when one is named)."""
+    if not (f.event or f.station or f.event_id is not None or f.station_id is not None):
+        return []
+    events = select(Event.id).where(Event.deleted_at.is_(None))
+    if f.event:
+        events = events.where(_ci_equal(Event.name, f.event))
+    if f.event_id is not None:
+        events = events.where(Event.id == f.event_id)
+    out: list[ColumnElement[bool]] = []
+    if f.station or f.station_id is not None:
+        parts = select(EventPart.id).where(EventPart.deleted_at.is_(None), EventPart.event_id.in_(events))
+        if f.station:
+            parts = parts.where(_ci_equal(EventPart.name, f.station))
+        if f.station_id is not None:
+            parts = parts.where(EventPart.id == f.station_id)
+        out.append(Person.id.in_(select(AttendancePart.person_id).where(AttendancePart.part_id.in_(parts))))
+    else:
+        out.append(Person.id.in_(select(Attendance.person_id).where(Attendance.event_id.in_(events))))
+    return out
 
 
 # --- Data quality -------------------------------------------------------------------------------

@@ -114,6 +114,14 @@ class InteractionKind(enum.StrEnum):
     OTHER = "other"
 
 
+class EventPartKind(enum.StrEnum):
+    """The parts an event is divided into, where people are placed."""
+
+    STATION = "station"
+    WORKSHOP = "workshop"
+    BREAKOUT = "breakout room"
+
+
 class AttendanceStatus(enum.StrEnum):
     INVITED = "invited"
     REGISTERED = "registered"
@@ -552,6 +560,9 @@ class Event(Timestamps, Trashable, Base):
     network_id: Mapped[int | None] = mapped_column(ForeignKey("network.id", ondelete="SET NULL"))
 
     attendances: Mapped[list[Attendance]] = relationship(back_populates="event", cascade="all, delete-orphan")
+    parts: Mapped[list[EventPart]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="EventPart.position"
+    )
 
 
 class Attendance(Base):
@@ -566,6 +577,45 @@ class Attendance(Base):
 
     event: Mapped[Event] = relationship(back_populates="attendances")
     person: Mapped[Person] = relationship()
+
+
+class EventPart(Timestamps, Trashable, Base):
+    """A station, workshop or breakout room of an event (revision 0009).
+
+    Removing a part marks it ``deleted_at`` (with its placements kept), so it can be put back.
+    """
+
+    __tablename__ = "event_part"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(30), default=EventPartKind.STATION.value)
+    name: Mapped[str] = mapped_column(String(200))
+    topic: Mapped[str | None] = mapped_column(String(300))
+    host: Mapped[str | None] = mapped_column(String(300))  # who ran it, as typed
+    notes: Mapped[str | None] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    event: Mapped[Event] = relationship(back_populates="parts")
+
+
+class AttendancePart(Base):
+    """A person placed at a part of an event, with what they said there (revision 0009).
+
+    Keyed by person rather than by attendance row, so a merge moves it like any other person link;
+    the services place only people who are on the event's list.
+    """
+
+    __tablename__ = "attendance_part"
+    __table_args__ = (
+        UniqueConstraint("part_id", "person_id", name="uq_attendance_part_part_id_person_id"),
+        Index("ix_attendance_part_person_part", "person_id", "part_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    part_id: Mapped[int] = mapped_column(ForeignKey("event_part.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    notes: Mapped[str | None] = mapped_column(Text)
 
 
 # --- Saved views, imports, audit ----------------------------------------------------------------

@@ -295,6 +295,7 @@ def render(
         shot(window, key)
         if key == "interactions":
             _interactions_extras(app, runner, window, shot)
+    _event_stations(app, runner, window, shot)
     _duplicates_page(app, runner, window, db, shot)
     _privacy_pages(app, runner, window, db, shot)
     window.show_page("people")
@@ -376,6 +377,50 @@ def _interactions_extras(
     _wait_idle(app, runner)
     shot(topics, "topics")
     topics.close()
+def _event_stations(app: object, runner: object, window: Any, shot: Callable[[QWidget, str], None]) -> None:
+    """The Parliament reception: its stations, who was at Food poverty, follow-ups, and the dialogs."""
+    from ui.pages.event_stations import FollowUpDialog, PartDialog
+
+    window.show_page("events")
+    _wait_idle(app, runner)
+    page = window.pages.get("events")
+    if page is None:
+        return
+    for row in range(page.model.rowCount()):
+        if "reception" in str(page.model.row_at(row)[1]):
+            page.table.selectRow(row)
+    _wait_idle(app, runner)
+    page.tabs.setCurrentWidget(page.stations)
+    parts = page.stations.parts_model
+    page.stations.parts_table.selectRow(max(0, parts.rowCount() - 1))
+    _wait_idle(app, runner)
+    shot(window, "event-stations")
+    page.tabs.setCurrentWidget(page.follow_ups)
+    shot(window, "event-follow-ups")
+    page.tabs.setCurrentIndex(0)
+    shot(window, "event-people")
+    part = page.stations.current_part()
+    if part is not None:
+        dialog = PartDialog(
+            {
+                "name": part.name,
+                "kind": part.kind,
+                "topic": part.topic,
+                "host": part.host,
+                "notes": part.notes,
+            },
+            window,
+        )
+        dialog.show()
+        shot(dialog, "event-station-dialog")
+        dialog.close()
+        placed = page.stations.people_model
+        noted = [placed.row_at(r) for r in range(placed.rowCount()) if placed.row_at(r)[3]]
+        if noted:
+            follow = FollowUpDialog([noted[0][2]], part.name, noted[0][3], window)
+            follow.show()
+            shot(follow, "event-follow-up-dialog")
+            follow.close()
 
 
 def _duplicates_page(

@@ -174,8 +174,8 @@ def _names(session: Session, entries: Sequence[AuditEntry]) -> tuple[dict[int, s
                 head = (value or "").split(":", 1)[0]
                 if head.isdigit():
                     network_ids.add(int(head))
-        elif e.field and e.field.startswith("event:") and e.field[6:].isdigit():
-            event_ids.add(int(e.field[6:]))
+        elif e.field and e.field.startswith("event:") and e.field.split(":")[1].isdigit():
+            event_ids.add(int(e.field.split(":")[1]))
     networks = (
         dict(session.execute(select(Network.id, Network.name).where(Network.id.in_(network_ids))).all())
         if network_ids
@@ -199,6 +199,11 @@ def _entry(
     elif e.field and e.field.startswith("event:") and e.field[6:].isdigit():
         field = f"Attendance at {events.get(int(e.field[6:]), 'an event')}"
         old, new = (v.replace("_", " ").capitalize() for v in (old, new))
+    elif e.field and e.field.startswith("event:") and e.field.endswith(":notes"):
+        head = e.field.split(":")[1]
+        field = f"Notes at {events.get(int(head), 'an event') if head.isdigit() else 'an event'}"
+    elif e.field and e.field.startswith("event_part:"):
+        field = "Notes at a station" if e.field.endswith(":notes") else "Station"
     return HistoryEntry(
         at=_aware(e.at),
         who=e.user or "",

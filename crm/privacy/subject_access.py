@@ -28,10 +28,12 @@ from crm.models import (
     PERSON_FIELDS,
     STAKEHOLDER_LABELS,
     Attendance,
+    AttendancePart,
     AuditEntry,
     Consent,
     ElectedRole,
     Event,
+    EventPart,
     ExportLog,
     ExportPerson,
     ImportBatch,
@@ -373,17 +375,30 @@ def _networks(book: _Book, session: Session, person_id: int) -> None:
 
 def _events(book: _Book, session: Session, person_id: int) -> None:
     rows = session.execute(
-        select(Event.name, Event.starts_on, Event.location, Attendance.status, Attendance.notes)
+        select(Event.id, Event.name, Event.starts_on, Event.location, Attendance.status, Attendance.notes)
         .join(Event, Event.id == Attendance.event_id)
         .where(Attendance.person_id == person_id)
         .order_by(Event.starts_on, Event.id)
     ).all()
+    # Where they were placed (stations, workshops, breakout rooms) and their notes there, each on
+    # its own line; removed parts too, as their placements are still held.
+    stations: dict[int, list[str]] = {}
+    for event_id, name, notes in session.execute(
+        select(EventPart.event_id, EventPart.name, AttendancePart.notes)
+        .join(EventPart, EventPart.id == AttendancePart.part_id)
+        .where(AttendancePart.person_id == person_id)
+        .order_by(EventPart.position, EventPart.id)
+    ):
+        stations.setdefault(event_id, []).append(f"{name}: {notes}" if notes else name)
     labels = {"no_show": "Did not come"}
     book.sheet(
         "Events",
-        ["Event", "Date", "Where", "Attendance", "Notes"],
-        [(n, d, w, labels.get(s, (s or "").capitalize()), notes) for n, d, w, s, notes in rows],
-        [36, 12, 24, 14, 60],
+        ["Event", "Date", "Where", "Attendance", "Notes", "Stations, workshops and rooms"],
+        [
+            (n, d, w, labels.get(s, (s or "").capitalize()), notes, "\n".join(stations.get(i, [])) or None)
+            for i, n, d, w, s, notes in rows
+        ],
+        [36, 12, 24, 14, 60, 60],
     )
 
 

@@ -34,10 +34,12 @@ from sqlalchemy.orm import Session
 from crm.filters import PersonFilter, months_before, person_ids_select
 from crm.models import (
     Attendance,
+    AttendancePart,
     AttendanceStatus,
     Consent,
     ElectedRole,
     Event,
+    EventPart,
     Interaction,
     InteractionPerson,
     Membership,
@@ -526,14 +528,22 @@ def _events(session: Session, period: Period) -> Events:
         EventFunnel(r[0], r[1], r[2], int(r[3] or 0), int(r[4] or 0), int(r[5] or 0), int(r[6] or 0))
         for r in rows
     ]
-    station = func.trim(Attendance.notes)
+    # People who came, placed at each station, workshop or breakout room (revision 0009).
+    came_there = and_(
+        Attendance.event_id == Event.id,
+        Attendance.person_id == AttendancePart.person_id,
+        attended,
+        Person.deleted_at.is_(None),
+    )
     station_rows = session.execute(
-        select(Event.id, Event.name, station, func.count())
-        .join(Attendance, Attendance.event_id == Event.id)
-        .join(Person, Person.id == Attendance.person_id)
-        .where(in_period, Person.deleted_at.is_(None), attended, func.lower(station).like("station%"))
-        .group_by(Event.id, Event.name, station)
-        .order_by(Event.id, station)
+        select(Event.id, Event.name, EventPart.name, func.count(Attendance.id))
+        .join(EventPart, EventPart.event_id == Event.id)
+        .outerjoin(AttendancePart, AttendancePart.part_id == EventPart.id)
+        .outerjoin(Person, Person.id == AttendancePart.person_id)
+        .outerjoin(Attendance, came_there)
+        .where(in_period, EventPart.deleted_at.is_(None))
+        .group_by(Event.id, Event.name, Event.starts_on, EventPart.id, EventPart.name, EventPart.position)
+        .order_by(Event.starts_on, Event.id, EventPart.position, EventPart.id)
     ).all()
     stations = [StationCount(r[0], r[1], r[2], int(r[3])) for r in station_rows]
     return Events(period=period, events=funnels, stations=stations)

@@ -431,7 +431,8 @@ def _events(book: _Book, session: Session, period: Period) -> None:
             "Attended: marked as attended.",
             f"Followed up: attended, and took part in a later interaction within {aggregates.FOLLOW_UP_DAYS} days "
             "of the event's last day (the event's own record does not count).",
-            "Stations: attendance notes that name a conversation station (notes starting with 'Station').",
+            "Stations: people who attended, by the station, workshop or breakout room they were placed at "
+            "(someone at several counts at each).",
         ]
     )
     sheet, first, last = book.table(
@@ -473,7 +474,7 @@ def _events(book: _Book, session: Session, period: Period) -> None:
         ["Event", "Station", "Attended"],
         [(s.event, s.station, s.attended) for s in data.stations],
         widths=(48, 40, 10),
-        note=None if data.stations else "No attendance in the period names a station.",
+        note=None if data.stations else "No event in the period has stations, workshops or breakout rooms.",
     )
     book.chart(
         sheet,

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from crm import audit
@@ -94,7 +94,10 @@ def get_event(session: Session, event_id: int) -> Event:
 def set_attendance(
     session: Session, event_id: int, person_ids: Sequence[int], status: str, notes: str | None = None
 ) -> int:
-    """Set (or add) these people's attendance status. Attending counts as being contacted."""
+    """Set (or add) these people's attendance status. Attending counts as being contacted.
+
+    ``notes`` go on the new rows, and are added to the notes of people already on the list.
+    """
     event = get_event(session, event_id)
     valid = {s.value for s in AttendanceStatus}
     status = (clean_text(status) or "").lower().replace("-", "_").replace(" ", "_")
@@ -104,13 +107,15 @@ def set_attendance(
         )
     ids = list(dict.fromkeys(person_ids))
     existing: dict[int, tuple[int, str]] = {}
+    old_notes: dict[int, str | None] = {}
     for part in chunked(ids):
-        for aid, pid, old in session.execute(
-            select(Attendance.id, Attendance.person_id, Attendance.status).where(
+        for aid, pid, old, old_note in session.execute(
+            select(Attendance.id, Attendance.person_id, Attendance.status, Attendance.notes).where(
                 Attendance.event_id == event_id, Attendance.person_id.in_(part)
             )
         ):
             existing[pid] = (aid, old)
+            old_notes[pid] = old_note
     new = [pid for pid in ids if pid not in existing]
     changed = [(aid, pid, old) for pid, (aid, old) in existing.items() if old != status]
     if new:
@@ -118,12 +123,32 @@ def set_attendance(
             session,
             table_of(Attendance),
             [
-                {"event_id": event_id, "person_id": pid, "status": status, "notes": clean_text(notes)}
+                {"event_id": event_id, "person_id": pid, "status": status, "notes": clean_multiline(notes)}
                 for pid in new
             ],
         )
     for part in chunked([c[0] for c in changed]):
         session.execute(update(Attendance).where(Attendance.id.in_(part)).values(status=status))
+    # Notes given for people already on the list are kept with theirs, never instead of them.
+    note = clean_multiline(notes)
+    noted: list[dict[str, Any]] = []
+    if note:
+        for pid, (aid, _old) in existing.items():
+            before = old_notes.get(pid)
+            if before and note in before:
+                continue
+            after = f"{before}\n{note}" if before else note
+            session.execute(update(Attendance).where(Attendance.id == aid).values(notes=after))
+            noted.append(
+                {
+                    "action": "update",
+                    "entity": "person",
+                    "entity_id": pid,
+                    "field": f"event:{event_id}:notes",
+                    "old": before,
+                    "new": after,
+                }
+            )
     audit.record_many(
         session,
         [
@@ -146,11 +171,52 @@ def set_attendance(
                 "new": status,
             }
             for _, pid, old in changed
-        ],
+        ]
+        + noted,
     )
     if status == AttendanceStatus.ATTENDED.value and event.starts_on:
         touch_last_contacted(session, ids, event.starts_on)
     return len(new) + len(changed)
+
+
+def remove_attendance(session: Session, event_id: int, person_ids: Sequence[int]) -> int:
+    """Take people off an event's list, with their places at its stations (undoing an addition)."""
+    from crm.models import AttendancePart, EventPart
+
+    ids = list(dict.fromkeys(person_ids))
+    removed: list[tuple[int, str]] = []
+    for part in chunked(ids):
+        removed.extend(
+            (r[0], r[1])
+            for r in session.execute(
+                select(Attendance.person_id, Attendance.status).where(
+                    Attendance.event_id == event_id, Attendance.person_id.in_(part)
+                )
+            )
+        )
+        parts = select(EventPart.id).where(EventPart.event_id == event_id)
+        session.execute(
+            delete(AttendancePart).where(
+                AttendancePart.part_id.in_(parts), AttendancePart.person_id.in_(part)
+            )
+        )
+        session.execute(
+            delete(Attendance).where(Attendance.event_id == event_id, Attendance.person_id.in_(part))
+        )
+    audit.record_many(
+        session,
+        [
+            {
+                "action": "unlink",
+                "entity": "person",
+                "entity_id": pid,
+                "field": f"event:{event_id}",
+                "old": status,
+            }
+            for pid, status in removed
+        ],
+    )
+    return len(removed)
 
 
 def attendance(session: Session, event_id: int) -> list[tuple[int, int, str, str, str | None]]:

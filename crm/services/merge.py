@@ -33,6 +33,7 @@ from crm.models import (
     ORGANISATION_FIELDS,
     PERSON_FIELDS,
     Attendance,
+    AttendancePart,
     Consent,
     ElectedRole,
     InteractionOrganisation,
@@ -83,6 +84,7 @@ _TABLES: dict[str, Table] = {
             InteractionPerson,
             InteractionOrganisation,
             Attendance,
+            AttendancePart,
             Consent,
             PersonTag,
             PersonType,
@@ -98,6 +100,7 @@ LINK_LABELS = {
     "elected_role": "roles",
     "interaction_person": "interactions",
     "attendance": "attendance",
+    "attendance_part": "stations",
     "consent": "consents",
     "person_tag": "tags",
     "person_type": "types",
@@ -436,6 +439,16 @@ def _move_person_links(session: Session, journal: _Journal, keep: int, other: in
         notes = mine["notes"] or row["notes"]
         journal.change(session, "attendance", mine, {"status": status, "notes": notes})
         journal.remove(session, "attendance", row)
+    # Places at stations: one station twice keeps both people's notes there.
+    kept_by_part = {r["part_id"]: r for r in _rows(session, t["attendance_part"], "person_id", keep)}
+    for row in _rows(session, t["attendance_part"], "person_id", other):
+        mine = kept_by_part.get(row["part_id"])
+        if mine is None:
+            journal.move(session, "attendance_part", row["id"], "person_id", other, keep)
+            continue
+        notes = "\n".join(dict.fromkeys(n for n in (mine["notes"], row["notes"]) if n)) or None
+        journal.change(session, "attendance_part", mine, {"notes": notes})
+        journal.remove(session, "attendance_part", row)
     # Plain links, unique per person: a second copy of one the kept person has is dropped.
     for table, key in (
         ("interaction_person", "interaction_id"),
@@ -661,6 +674,7 @@ _WHAT = {
     "elected_role": "an elected role",
     "interaction_person": "an interaction",
     "attendance": "an event attendance",
+    "attendance_part": "a place at an event's station",
     "consent": "a consent record",
     "person_tag": "a tag",
     "person_type": "a stakeholder type",

@@ -108,7 +108,7 @@ def test_undo_a_status_change_in_a_network(qtbot: QtBot, demo_runner: TaskRunner
 def test_undo_marking_attendance(qtbot: QtBot, demo_runner: TaskRunner, demo_db: Database) -> None:
     host, page = _host(qtbot, demo_runner, EventsPage)
     page.attendance_table.selectRow(0)
-    attendance_id, _pid, _name, before, _notes = page.attendance_model.row_at(0)
+    attendance_id, _pid, _name, before, *_notes_and_stations = page.attendance_model.row_at(0)
     new = "no_show" if before != "no_show" else "attended"
     with qtbot.waitSignal(page.refreshed, timeout=TIMEOUT):
         page.mark_selected(new)

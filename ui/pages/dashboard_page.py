@@ -439,7 +439,7 @@ class DashboardPage(QWidget):
             "Attendance by station",
             "events",
             _stations,
-            empty_message="No attendance in this period names a station (notes starting “Station”).",
+            empty_message="No event in this period has stations, workshops or breakout rooms.",
         )
         card(
             "follow_ups",

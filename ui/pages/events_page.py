@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -28,7 +29,7 @@ from PySide6.QtWidgets import (
 from crm import filters
 from crm.filters import PersonFilter
 from crm.models import AttendanceStatus
-from crm.services import events, networks, views
+from crm.services import event_parts, events, interactions, networks, views
 
 from ui import dialogs, preferences
 from ui.changes import Change, announce_on
@@ -47,8 +48,11 @@ from ui.pages.common import (
     selected_rows,
     write_undoable,
 )
+from ui.pages.event_stations import FollowUpDialog, FollowUpsPanel, NoteDialog, PartDialog, StationsPanel
 from ui.pages.person_picker import PersonPickerDialog
 from ui.tasks import TaskContext, TaskRunner
+
+EventParts = tuple[list[event_parts.PartRow], list[event_parts.Placement], list[event_parts.FollowUpRow]]
 
 STATUS_LABELS: dict[str, str] = {
     AttendanceStatus.INVITED.value: "Invited",
@@ -215,6 +219,7 @@ class EventsPage(QWidget):
         self._detail_generation = 0
         self._event: dict[str, Any] | None = None
         self._attendance: list[tuple[Any, ...]] = []
+        self._parts: list[event_parts.PartRow] = []
 
         # Events list.
         self.new_button = QPushButton("&New event…")
@@ -283,12 +288,18 @@ class EventsPage(QWidget):
         top_row.addWidget(self.add_button)
         top_row.addWidget(self.export_button)
         self.attendance_model = RowsModel(
-            [Column("Name", 2), Column("Status", 3, formatter=status_label), Column("Notes", 4)], self
+            [
+                Column("Name", 2),
+                Column("Status", 3, formatter=status_label),
+                Column("Stations", 5),
+                Column("Notes", 4),
+            ],
+            self,
         )
         self.attendance_table = make_table(self.attendance_model, "Attendance")
         self.attendance_table.setSortingEnabled(True)
         self.attendance_table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        fit_columns(self.attendance_table, [22, 11, 26], stretch=0)
+        fit_columns(self.attendance_table, [20, 10, 18, 24], stretch=0)
         self.attendance_stack = EmptyState(self.attendance_table, "")
         self.counts = QLabel()
         self.counts.setWordWrap(True)
@@ -304,6 +315,19 @@ class EventsPage(QWidget):
         mark_row.addWidget(self.mark_box)
         mark_row.addWidget(self.mark_button)
         mark_row.addStretch(1)
+        self.place_button = QToolButton()
+        self.place_button.setText("&Place at")
+        self.place_button.setAccessibleName("Place the selected people at a station")
+        self.place_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.place_menu = QMenu(self.place_button)
+        self.place_button.setMenu(self.place_menu)
+        self.notes_button = QPushButton("Edit &notes…")
+        self.notes_button.setAccessibleName("Edit the selected person's notes for the event")
+        self.follow_button = QPushButton("&Follow up…")
+        self.follow_button.setAccessibleName("Create a follow-up with the selected people from their notes")
+        mark_row.addWidget(self.place_button)
+        mark_row.addWidget(self.notes_button)
+        mark_row.addWidget(self.follow_button)
 
         self.detail = QWidget()
         detail_layout = QVBoxLayout(self.detail)
@@ -311,10 +335,20 @@ class EventsPage(QWidget):
         detail_layout.addWidget(self.heading)
         detail_layout.addWidget(self.meta)
         detail_layout.addWidget(self.description)
-        detail_layout.addLayout(top_row)
-        detail_layout.addWidget(self.attendance_stack, 1)
-        detail_layout.addWidget(self.counts)
-        detail_layout.addLayout(mark_row)
+        people_tab = QWidget()
+        people_layout = QVBoxLayout(people_tab)
+        people_layout.addLayout(top_row)
+        people_layout.addWidget(self.attendance_stack, 1)
+        people_layout.addWidget(self.counts)
+        people_layout.addLayout(mark_row)
+        self.stations = StationsPanel()
+        self.follow_ups = FollowUpsPanel()
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Event details")
+        self.tabs.addTab(people_tab, "&People")
+        self.tabs.addTab(self.stations, "&Stations")
+        self.tabs.addTab(self.follow_ups, "Follow-&ups")
+        detail_layout.addWidget(self.tabs, 1)
         self.detail_stack = EmptyState(self.detail, "Choose an event to see who is invited and who came.")
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -342,6 +376,19 @@ class EventsPage(QWidget):
         self.add_view_action.triggered.connect(self.add_from_view)
         self.export_button.clicked.connect(self.request_export)
         self.mark_button.clicked.connect(lambda: self.mark_selected(self.mark_box.currentData()))
+        self.place_menu.aboutToShow.connect(self._fill_place_menu)
+        self.notes_button.clicked.connect(self.edit_attendee_notes)
+        self.follow_button.clicked.connect(self.follow_up_attendees)
+        self.stations.add_requested.connect(self.add_part)
+        self.stations.edit_requested.connect(self.edit_part)
+        self.stations.remove_requested.connect(self.remove_part)
+        self.stations.place_requested.connect(self.place_by_search)
+        self.stations.unplace_requested.connect(self.unplace)
+        self.stations.note_requested.connect(self.edit_placement_note)
+        self.stations.follow_up_requested.connect(self.follow_up_station)
+        self.stations.export_requested.connect(self.export_station)
+        self.stations.person_activated.connect(self.person_activated)
+        self.follow_ups.done_requested.connect(self.mark_follow_ups_done)
 
         for first, second in (
             (self.table, self.new_button),
@@ -353,6 +400,9 @@ class EventsPage(QWidget):
             (self.export_button, self.attendance_table),
             (self.attendance_table, self.mark_box),
             (self.mark_box, self.mark_button),
+            (self.mark_button, self.place_button),
+            (self.place_button, self.notes_button),
+            (self.notes_button, self.follow_button),
         ):
             QWidget.setTabOrder(first, second)
         self.detail_stack.set_empty(True)
@@ -423,7 +473,7 @@ class EventsPage(QWidget):
         self._detail_generation += 1
         generation = self._detail_generation
 
-        def load(ctx: TaskContext) -> tuple[dict[str, Any], list[tuple[Any, ...]]]:
+        def load(ctx: TaskContext) -> tuple[dict[str, Any], list[tuple[Any, ...]], EventParts]:
             with ctx.db.session() as session:
                 event = events.get_event(session, event_id)
                 network = networks.get_network(session, event.network_id).name if event.network_id else None
@@ -437,12 +487,25 @@ class EventsPage(QWidget):
                     "network_id": event.network_id,
                     "network": network,
                 }
-                return info, events.attendance(session, event_id)
+                part_rows = event_parts.list_parts(session, event_id)
+                placed = event_parts.placements(session, event_id)
+                # Who was at which station, from the placements (in the stations' order).
+                names = {p.id: p.name for p in part_rows}
+                at: dict[int, list[str]] = {}
+                for p in placed:
+                    at.setdefault(p.person_id, []).append(names[p.part_id])
+                rows = [(*r, ", ".join(at.get(r[1], ()))) for r in events.attendance(session, event_id)]
+                return info, rows, (part_rows, placed, event_parts.event_follow_ups(session, event_id))
 
-        def done(result: tuple[dict[str, Any], list[tuple[Any, ...]]]) -> None:
+        def done(result: tuple[dict[str, Any], list[tuple[Any, ...]], EventParts]) -> None:
             if generation != self._detail_generation:
                 return
-            self._event, self._attendance = result
+            self._event, self._attendance, (self._parts, placements, follow_ups) = result
+            self.stations.set_data(self._parts, placements)
+            self.follow_ups.set_rows(follow_ups)
+            self.tabs.setTabText(1, f"&Stations ({len(self._parts)})" if self._parts else "&Stations")
+            open_ups = sum(1 for f in follow_ups if not f.done)
+            self.tabs.setTabText(2, f"Follow-&ups ({open_ups})" if open_ups else "Follow-&ups")
             self._show_event()
             self.refreshed.emit()
 
@@ -480,8 +543,9 @@ class EventsPage(QWidget):
                     self.attendance_model.index(row, 0),
                     selection.SelectionFlag.Select | selection.SelectionFlag.Rows,
                 )
-        # Notes (say, which conversation station) only take room when someone has them.
-        self.attendance_table.setColumnHidden(2, not any(r[4] for r in self._attendance))
+        # Stations and notes only take room when the event has them.
+        self.attendance_table.setColumnHidden(2, not self._parts)
+        self.attendance_table.setColumnHidden(3, not any(r[4] for r in self._attendance))
         tally = {value: 0 for value in STATUS_LABELS}
         for r in self._attendance:
             tally[r[3]] = tally.get(r[3], 0) + 1
@@ -508,14 +572,16 @@ class EventsPage(QWidget):
         self.trash_button.setEnabled(has_event)
         self.add_button.setEnabled(has_event)
         self.export_button.setEnabled(has_event and self.attendance_model.rowCount() > 0)
-        self.mark_button.setEnabled(
-            bool(selected_rows(self.attendance_table)) and not self.attendance_stack.is_empty
-        )
+        chosen = len(selected_rows(self.attendance_table)) if not self.attendance_stack.is_empty else 0
+        self.mark_button.setEnabled(chosen > 0)
+        self.place_button.setEnabled(chosen > 0 and bool(self._parts))
+        self.notes_button.setEnabled(chosen == 1)
+        self.follow_button.setEnabled(chosen > 0)
 
     # Actions -------------------------------------------------------------------------------
 
     def selected_attendees(self) -> list[tuple[Any, ...]]:
-        """Rows (attendance id, person id, name, status, notes) of the selected people."""
+        """Rows (attendance id, person id, name, status, notes, stations) of the selected people."""
         return [self.attendance_model.row_at(r) for r in selected_rows(self.attendance_table)]
 
     def _write(
@@ -706,3 +772,236 @@ class EventsPage(QWidget):
             undo_text=f"Move {name} to the Trash",
             reverse=lambda session: events.restore_events(session, [event_id]),
         )
+
+    # Stations, notes and follow-ups ------------------------------------------------------------
+
+    def _part(self, part_id: int) -> event_parts.PartRow | None:
+        return next((p for p in self._parts if p.id == part_id), None)
+
+    def _fill_place_menu(self) -> None:
+        self.place_menu.clear()
+        for part in self._parts:
+            action = self.place_menu.addAction(part.name)
+            action.triggered.connect(lambda _checked=False, pid=part.id: self.place_selected(pid))
+
+    def place_selected(self, part_id: int) -> None:
+        """Place the people selected on the People tab at a station (they keep other stations)."""
+        part = self._part(part_id)
+        person_ids = [r[1] for r in self.selected_attendees()]
+        if part is None or not person_ids:
+            return
+        self._place(part, person_ids)
+
+    def _place(self, part: event_parts.PartRow, person_ids: list[int]) -> None:
+        already = {p for p in person_ids if part.name in self._stations_of(p)}
+        new = [p for p in person_ids if p not in already]
+        on_list = {r[1] for r in self._attendance}
+        added = [p for p in new if p not in on_list]
+        event_id = self._event["id"] if self._event else None
+
+        def put_back(session: Any) -> None:
+            event_parts.unplace_people(session, part.id, new)
+            if added and event_id is not None:
+                # Only just added to the list by being placed: they come off it again.
+                events.remove_attendance(session, event_id, added)
+
+        self._write(
+            lambda session: event_parts.place_people(session, part.id, person_ids),
+            undo_text=f"Place {len(person_ids):,} at {part.name}",
+            reverse=put_back,
+        )
+
+    def _stations_of(self, person_id: int) -> list[str]:
+        row = next((r for r in self._attendance if r[1] == person_id), None)
+        return [n for n in (row[5].split(", ") if row and row[5] else [])]
+
+    def place_by_search(self, part_id: int) -> None:
+        part = self._part(part_id)
+        if part is None:
+            return
+        dialog = PersonPickerDialog(
+            self.runner,
+            self,
+            title=f"Place people at {part.name}",
+            accept_text="Place selected",
+            exclude={p for p in self._placed_at(part_id)},
+        )
+        if common.exec_dialog(dialog):
+            self._place(part, [pid for pid, _name in dialog.selected_people()])
+
+    def _placed_at(self, part_id: int) -> list[int]:
+        rows = self.stations.people_model.rows if self.stations.current_part_id == part_id else []
+        return [r[1] for r in rows]
+
+    def unplace(self, part_id: int, person_ids: list[int]) -> None:
+        part = self._part(part_id)
+        if part is None or not person_ids:
+            return
+        notes = {
+            pid: (p.notes if (p := self.stations.placement(part_id, pid)) else None) for pid in person_ids
+        }
+        self._write(
+            lambda session: event_parts.unplace_people(session, part_id, person_ids),
+            undo_text=f"Take {len(person_ids):,} off {part.name}",
+            reverse=lambda session: event_parts.replace_people(session, part_id, notes),
+        )
+
+    def add_part(self) -> None:
+        if self._event is None:
+            return
+        dialog = PartDialog(parent=self)
+        if not common.exec_dialog(dialog):
+            return
+        values = dialog.values()
+        event_id = self._event["id"]
+        fields = dict(values)
+        name = fields.pop("name")
+
+        def write(session: Any) -> int:
+            return event_parts.add_part(session, event_id, name, **fields).id
+
+        def done(part_id: int) -> None:
+            self._undoable(
+                f"Add {name}",
+                lambda s: event_parts.restore_part(s, part_id),
+                lambda s: event_parts.remove_part(s, part_id),
+            )
+
+        self._write(write, done)
+
+    def edit_part(self, part_id: int) -> None:
+        part = self._part(part_id)
+        if part is None:
+            return
+        before = {
+            "name": part.name,
+            "kind": part.kind,
+            "topic": part.topic,
+            "host": part.host,
+            "notes": part.notes,
+        }
+        dialog = PartDialog(before, parent=self)
+        if not common.exec_dialog(dialog):
+            return
+        values = dialog.values()
+        self._write(
+            lambda session: event_parts.update_part(session, part_id, values),
+            undo_text=f"Edit {part.name}",
+            reverse=lambda session: event_parts.update_part(session, part_id, before),
+        )
+
+    def remove_part(self, part_id: int) -> None:
+        part = self._part(part_id)
+        if part is None:
+            return
+        if not dialogs.confirm(
+            self,
+            "Remove station",
+            f"Remove “{part.name}” from the event? The {part.placed:,} people placed there stay on the "
+            "event's list; Edit ▸ Undo puts the station back with them.",
+        ):
+            return
+        self._write(
+            lambda session: event_parts.remove_part(session, part_id),
+            undo_text=f"Remove {part.name}",
+            reverse=lambda session: event_parts.restore_part(session, part_id),
+        )
+
+    def edit_attendee_notes(self) -> None:
+        rows = self.selected_attendees()
+        if self._event is None or len(rows) != 1:
+            return
+        _aid, person_id, name, _status, old, _stations = rows[0]
+        event_id = self._event["id"]
+        dialog = NoteDialog("Notes", f"{name} at {self._event['name']}:", old, self)
+        if not common.exec_dialog(dialog):
+            return
+        new = dialog.value()
+        self._write(
+            lambda session: event_parts.set_attendance_notes(session, event_id, person_id, new),
+            undo_text=f"Edit notes on {name}",
+            reverse=lambda session: event_parts.set_attendance_notes(session, event_id, person_id, old),
+        )
+
+    def edit_placement_note(self, part_id: int, person_id: int) -> None:
+        part = self._part(part_id)
+        placement = self.stations.placement(part_id, person_id)
+        if part is None or placement is None:
+            return
+        old = placement.notes
+        dialog = NoteDialog("Note", f"What {placement.name} said at {part.name}:", old, self)
+        if not common.exec_dialog(dialog):
+            return
+        new = dialog.value()
+        self._write(
+            lambda session: event_parts.set_placement_notes(session, part_id, person_id, new),
+            undo_text=f"Edit {placement.name}'s note at {part.name}",
+            reverse=lambda session: event_parts.set_placement_notes(session, part_id, person_id, old),
+        )
+
+    def follow_up_attendees(self) -> None:
+        rows = self.selected_attendees()
+        if self._event is None or not rows:
+            return
+        text = "\n".join(dict.fromkeys(r[4] for r in rows if r[4]))
+        self._follow_up([r[1] for r in rows], [r[2] for r in rows], self._event["name"], text, None)
+
+    def follow_up_station(self, part_id: int, person_ids: list[int]) -> None:
+        part = self._part(part_id)
+        if self._event is None or part is None:
+            return
+        placed = [p for pid in person_ids if (p := self.stations.placement(part_id, pid))]
+        # From the selected people's notes there; with no one selected, from the station's notes.
+        text = "\n".join(dict.fromkeys(p.notes for p in placed if p.notes)) if placed else (part.notes or "")
+        self._follow_up([p.person_id for p in placed], [p.name for p in placed], part.name, text, part_id)
+
+    def _follow_up(
+        self, person_ids: list[int], names: list[str], where: str, text: str, part_id: int | None
+    ) -> None:
+        if self._event is None:
+            return
+        event_id = self._event["id"]
+        dialog = FollowUpDialog(names, where, text, self)
+        if not common.exec_dialog(dialog):
+            return
+        values = dialog.values()
+
+        def write(session: Any) -> int:
+            return event_parts.create_follow_up(
+                session,
+                event_id,
+                person_ids=person_ids,
+                due=values["due"],
+                text=values["text"],
+                part_id=part_id,
+                owner=values["owner"],
+            ).id
+
+        def done(interaction_id: int) -> None:
+            self._undoable(
+                "Create follow-up",
+                lambda s: interactions.restore_interactions(s, [interaction_id]),
+                lambda s: interactions.trash_interactions(s, [interaction_id]),
+            )
+            self.tabs.setCurrentWidget(self.follow_ups)
+
+        self._write(write, done)
+
+    def mark_follow_ups_done(self, ids: list[int]) -> None:
+        if not ids:
+            return
+
+        def write(session: Any) -> None:
+            for interaction_id in ids:
+                interactions.set_follow_up_done(session, interaction_id, True)
+
+        def reverse(session: Any) -> None:
+            for interaction_id in ids:
+                interactions.set_follow_up_done(session, interaction_id, False)
+
+        self._write(write, undo_text=f"Mark {len(ids):,} follow-ups done", reverse=reverse)
+
+    def export_station(self, part_id: int) -> None:
+        """Ask the main window to export the people placed at a station."""
+        if self._part(part_id) is not None:
+            self.export_requested.emit(PersonFilter(station_id=part_id))

@@ -30,11 +30,12 @@ from crm.models import (
     NATIONS,
     SECTORS,
     ElectedRole,
+    EventPart,
     Organisation,
     Person,
     StakeholderType,
 )
-from crm.services import networks, tags
+from crm.services import events, networks, tags
 
 from ui import preferences
 from ui.tasks import TaskRunner, emit
@@ -111,6 +112,8 @@ class FilterPanel(QWidget):
         self.role_combo = _combo("Network role", MEMBERSHIP_ROLES)
         self.status_combo = _combo("Membership status", MEMBERSHIP_STATUSES)
         self.tag_combo = _combo("Tag")
+        self.event_combo = _combo("Event")
+        self.station_combo = _combo("Station, workshop or room", editable=True)
         self.organisation_combo = _combo("Organisation", editable=True)
         self.sector_combo = _combo("Sector", SECTORS)
         self.nation_combo = _combo("Nation", NATIONS)
@@ -157,6 +160,10 @@ class FilterPanel(QWidget):
         f2.addRow("Role", self.role_combo)
         f2.addRow("Status", self.status_combo)
         f2.addRow("Tag", self.tag_combo)
+        at_events = QGroupBox("Events")
+        f7 = QFormLayout(at_events)
+        f7.addRow("On the list of", self.event_combo)
+        f7.addRow("At station", self.station_combo)
         elected = QGroupBox("Elected office")
         f3 = QFormLayout(elected)
         f3.addRow("Chamber", self.chamber_combo)
@@ -190,11 +197,11 @@ class FilterPanel(QWidget):
         f6.addRow(bottom)
 
         # One label width for every group, so the controls line up down the panel.
-        align_form_labels((f1, f2, f3, f4, f5, f6))
+        align_form_labels((f1, f2, f7, f3, f4, f5, f6))
         # A column of groups: the panel sits beside the list, so it scrolls down, never sideways.
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 4, 0)
-        for box in (who, groups, elected, comms, contact, quality):
+        for box in (who, groups, at_events, elected, comms, contact, quality):
             layout.addWidget(box)
         layout.addStretch(1)
 
@@ -228,6 +235,15 @@ class FilterPanel(QWidget):
             regions = [
                 r for r in session.scalars(select(Person.region).distinct().order_by(Person.region)) if r
             ]
+            event_names = [r[1] for r in events.list_events(session)]
+            station_names = list(
+                session.scalars(
+                    select(EventPart.name)
+                    .where(EventPart.deleted_at.is_(None))
+                    .distinct()
+                    .order_by(EventPart.name)
+                )
+            )
             parties = [
                 p
                 for p in session.scalars(select(ElectedRole.party).distinct().order_by(ElectedRole.party))
@@ -241,6 +257,8 @@ class FilterPanel(QWidget):
                 (self.organisation_combo, org_names),
                 (self.region_combo, regions),
                 (self.party_combo, parties),
+                (self.event_combo, event_names),
+                (self.station_combo, station_names),
             ):
                 box.clear()
                 box.addItem("" if box.isEditable() else ANY)
@@ -287,6 +305,8 @@ class FilterPanel(QWidget):
             possible_duplicate=self.duplicate_combo.currentData(),
             has_consent=self.has_consent_combo.currentData(),
             retention_review_due=self.retention_combo.currentData(),
+            event=_text(self.event_combo),
+            station=_text(self.station_combo),
         )
 
     def set_filter(self, f: PersonFilter) -> None:
@@ -306,6 +326,8 @@ class FilterPanel(QWidget):
             _set_text(self.region_combo, f.region)
             _set_text(self.chamber_combo, f.chamber)
             _set_text(self.party_combo, f.party)
+            _set_text(self.event_combo, f.event)
+            _set_text(self.station_combo, f.station)
             self.constituency_edit.setText(f.constituency or "")
             self.current_roles_check.setChecked(f.current_roles_only)
             for box, value in (

@@ -10,8 +10,8 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from crm.models import Membership, Person
+from crm.services import event_parts, interactions, networks, organisations, people, roles
 from crm.services import events as event_service
-from crm.services import interactions, networks, organisations, people, roles
 
 D = dt.date
 
@@ -140,8 +140,16 @@ def events_world(session: Session) -> dict[str, int]:
         ("attended", ["a8"], "Station 2: Leadership"),
     ):
         event_service.set_attendance(session, e1, [a[k] for k in who], status, notes=notes)
+    # Stations: a3 and a4 came to Trust (a2 was placed there but only registered); a8, now in
+    # the Trash, was at Leadership; the other events' stations are out of the period or binned.
+    trust = event_parts.add_part(session, e1, "Station 1: Trust", host="Ana Host")
+    leadership = event_parts.add_part(session, e1, "Station 2: Leadership")
+    event_parts.place_people(session, trust.id, [a["a3"], a["a4"], a["a2"]])
+    event_parts.place_people(session, leadership.id, [a["a8"]])
     for other in (e3, e4, e5):
         event_service.set_attendance(session, other, [a["a3"]], "attended", notes="Station 1: Trust")
+        elsewhere = event_parts.add_part(session, other, "Station 1: Trust")
+        event_parts.place_people(session, elsewhere.id, [a["a3"]])
     meet(session, D(2025, 1, 15), [a["a3"]])  # a follow-up, two weeks on
     meet(session, D(2025, 1, 1), [a["a4"]])  # the same day: not after the event
     meet(session, D(2025, 1, 5), [a["a4"]], event_id=e1, kind="event")  # the event's own record

@@ -176,7 +176,8 @@ def test_events_funnel_and_stations(db: Database) -> None:
     assert (year_end.invited, year_end.registered, year_end.attended, year_end.followed_up) == (0, 0, 0, 0)
     assert data.totals == (7, 5, 3, 1)
     assert [(s.event_id, s.station, s.attended) for s in data.stations] == [
-        (ids["e1"], "Station 1: Trust", 2)
+        (ids["e1"], "Station 1: Trust", 2),
+        (ids["e1"], "Station 2: Leadership", 0),
     ]
 
 
