@@ -447,3 +447,42 @@ def remove_from_group(session: Session, group_id: int, membership_ids: Sequence[
             )
             n += len(gone)
     return n
+
+
+@dataclass(frozen=True)
+class MemberExtras:
+    """What the network page shows beside a member: cohort, groups and every period."""
+
+    cohort_id: int | None
+    cohort: str
+    group_ids: frozenset[int]
+    groups: str  # "Housing, Scotland hub (convener)"
+    periods: int
+    history: str  # "1 Jan 2020 – 30 Jun 2021 (Moved job); 1 Sep 2023 – now"
+
+
+def member_extras(session: Session, network_id: int) -> dict[int, MemberExtras]:
+    """membership id → cohort, groups and periods, for every membership of the network."""
+    from crm.services.membership_periods import groups_of, periods_of
+
+    rows = session.execute(
+        select(Membership.id, Membership.cohort_id, NetworkCohort.name)
+        .outerjoin(NetworkCohort, NetworkCohort.id == Membership.cohort_id)
+        .where(Membership.network_id == network_id)
+    ).all()
+    ids = [r[0] for r in rows]
+    periods = periods_of(session, ids)
+    groups = groups_of(session, ids)
+    out: dict[int, MemberExtras] = {}
+    for mid, cohort_id, cohort in rows:
+        mine = groups.get(mid, [])
+        spans = periods.get(mid, [])
+        out[mid] = MemberExtras(
+            cohort_id=cohort_id,
+            cohort=cohort or "",
+            group_ids=frozenset(g for g, _n, _r in mine),
+            groups=", ".join(name if role == "member" else f"{name} ({role})" for _g, name, role in mine),
+            periods=len(spans),
+            history="; ".join(p.describe() for p in spans),
+        )
+    return out
