@@ -55,9 +55,11 @@ class Period:
         start = _day(self.joined_on) if self.joined_on else "date not known"
         end = "now" if self.left_on is None else _day(self.left_on)
         text = f"{start} – {end}"
-        extras = [r for r in (self.join_reason, self.leave_reason) if r]
-        if self.cohort:
-            extras.insert(0, self.cohort)
+        extras = [self.cohort] if self.cohort else []
+        if self.join_reason:
+            extras.append(f"joined: {self.join_reason}")
+        if self.leave_reason:
+            extras.append(f"left: {self.leave_reason}")
         return f"{text} ({'; '.join(extras)})" if extras else text
 
 

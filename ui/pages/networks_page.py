@@ -154,7 +154,7 @@ class NetworksPage(QWidget):
         self.members_table.setSortingEnabled(True)
         # Start in the service's order (by last name); a click on a header sorts by that column.
         self.members_table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        fit_columns(self.members_table, [24, 12, 10, 12, 14, 22, 7])
+        fit_columns(self.members_table, [24, 9, 7, 10, 12, 16, 6])
         self.members_stack = EmptyState(self.members_table, "")
         self.count_label = QLabel()
         # The selected member's periods: joining, leaving and rejoining all show.
@@ -198,7 +198,7 @@ class NetworksPage(QWidget):
         self.leave_group_button = QPushButton("Take out of group")
         self.leave_group_button.setAccessibleName("Take the selected members out of this group")
         groups_row = QHBoxLayout()
-        groups_row.addWidget(QLabel("Selected:"))
+        groups_row.addWidget(QLabel("Cohort and groups:"))
         groups_row.addWidget(self.cohort_box)
         groups_row.addWidget(self.cohort_button)
         groups_row.addSpacing(12)
@@ -377,6 +377,9 @@ class NetworksPage(QWidget):
         self.group_box.clear()
         self.group_box.addItems([g.name for g in group_rows])
         self._group_ids = [g.id for g in group_rows]
+        self.group_box.setPlaceholderText("(no groups yet)")
+        self.group_box.setEnabled(bool(group_rows))
+        self.cohort_box.setEnabled(bool(cohort_rows))
 
     def _in_scope(self, member: tuple[Any, ...]) -> bool:
         scope = self.scope_box.currentData()
