@@ -190,9 +190,17 @@ def person_ids_select(f: PersonFilter, dialect: str) -> Select[Any]:
     if f.types:
         # MSPs, MSs, MPs and councillors mean current members unless former ones are asked for.
         conditions.append(current.type_condition(f.types, current_only=f.current_roles_only))
-    if f.network:
-        network_ids = select(Network.id).where(_ci_equal(Network.name, f.network))
-        members = select(Membership.person_id).where(Membership.network_id.in_(network_ids))
+    if f.network or f.network_cohort or f.network_group or f.network_left:
+        # A cohort, group or "has left" without a network means in any network (the People list's
+        # filter panel allows it; the command line asks for --network).
+        network_ids = select(Network.id)
+        if f.network:
+            network_ids = network_ids.where(_ci_equal(Network.name, f.network))
+        members = select(Membership.person_id)
+        if not f.network_cohort:
+            # (A cohort is the network's own: its condition says which network, and SQLite walks the
+            # cohort's index only when it is the one IN-subquery on the membership.)
+            members = members.where(Membership.network_id.in_(network_ids))
         if f.network_role:
             members = members.where(_ci_equal(Membership.role, f.network_role))
         if f.network_cohort:

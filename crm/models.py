@@ -349,6 +349,8 @@ class Membership(Timestamps, Base):
         Index("ix_membership_network_person", "network_id", "person_id"),
         # Members over time: the dashboard groups memberships by these, from the index alone (0008).
         Index("ix_membership_network_dates", "network_id", "status", "joined_on", "left_on", "person_id"),
+        # A cohort's current members from the index alone (0010).
+        Index("ix_membership_cohort_person", "cohort_id", "status", "left_on", "person_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -360,9 +362,7 @@ class Membership(Timestamps, Base):
     left_on: Mapped[dt.date | None] = mapped_column(Date)
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id", ondelete="SET NULL"))
     # The cohort of the latest period (0010); NULL for networks without cohorts.
-    cohort_id: Mapped[int | None] = mapped_column(
-        ForeignKey("network_cohort.id", ondelete="SET NULL"), index=True
-    )
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("network_cohort.id", ondelete="SET NULL"))
 
     person: Mapped[Person] = relationship(back_populates="memberships")
     network: Mapped[Network] = relationship(back_populates="memberships")

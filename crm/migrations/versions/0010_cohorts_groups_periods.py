@@ -149,7 +149,9 @@ def upgrade() -> None:
                 ["id"],
                 ondelete="SET NULL",
             )
-            batch_op.create_index("ix_membership_cohort_id", ["cohort_id"], unique=False)
+            batch_op.create_index(
+                "ix_membership_cohort_person", ["cohort_id", "status", "left_on", "person_id"], unique=False
+            )
 
     # One period per existing membership, from its own dates; the import that added the
     # membership added the period too, so undoing that import still removes exactly what it added.
@@ -195,7 +197,7 @@ def downgrade() -> None:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Skipped unsupported reflection", sa.exc.SAWarning)
         with op.batch_alter_table("membership", schema=None) as batch_op:
-            batch_op.drop_index("ix_membership_cohort_id")
+            batch_op.drop_index("ix_membership_cohort_person")
             batch_op.drop_constraint("fk_membership_cohort_id_network_cohort", type_="foreignkey")
             batch_op.drop_column("cohort_id")
     op.drop_index("ix_membership_period_cohort_membership", table_name="membership_period")
