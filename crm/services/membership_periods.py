@@ -125,15 +125,17 @@ def sync_latest_periods(session: Session, membership_ids: Sequence[int]) -> None
             ).where(Membership.id.in_(part))
         ).all()
         latest = latest_period_ids(session, part)
+        changes: list[dict[str, object]] = []
         for mid, joined, left, status, cohort in rows:
             left = left if left is not None or (status or "").lower() != "left" else today
             values = {"joined_on": joined, "left_on": left, "cohort_id": cohort}
             if mid in latest:
-                session.execute(
-                    update(MembershipPeriod).where(MembershipPeriod.id == latest[mid]).values(**values)
-                )
+                changes.append({"id": latest[mid], **values})
             else:
                 session.add(MembershipPeriod(membership_id=mid, created_at=utcnow(), **values))
+        if changes:
+            # One statement for many periods (a bulk status change can touch thousands).
+            session.execute(update(MembershipPeriod), changes)
     session.flush()
 
 
