@@ -426,14 +426,18 @@ class PersonDetail(QWidget):
         self.cohort_button.clicked.connect(self.open_cohort_and_groups)
         buttons.addWidget(self.add_network_button)
         buttons.addWidget(self.change_membership_button)
-        buttons.addWidget(self.leave_button)
-        buttons.addWidget(self.rejoin_button)
-        buttons.addWidget(self.cohort_button)
         buttons.addStretch(1)
+        # Two short rows, so the panel stays narrow enough beside the list and the filters.
+        period_buttons = QHBoxLayout()
+        period_buttons.addWidget(self.leave_button)
+        period_buttons.addWidget(self.rejoin_button)
+        period_buttons.addWidget(self.cohort_button)
+        period_buttons.addStretch(1)
         layout.addWidget(_with_empty_note(self.membership_table), 3)
+        layout.addLayout(buttons)
         layout.addWidget(self.periods_heading)
         layout.addWidget(_with_empty_note(self.periods_table), 2)
-        layout.addLayout(buttons)
+        layout.addLayout(period_buttons)
         return page
 
     def _build_roles(self) -> QWidget:
