@@ -180,3 +180,23 @@ def test_network_page_sets_cohort_and_groups(qtbot: QtBot, page: NetworksPage, d
         page.cohort_button.click()
     assert page.members_model.row_at(0)[6] == "KIN 2026"
     dialog.close()
+
+
+def test_filter_panel_keeps_cohort_group_and_leavers(qtbot: QtBot, demo_runner: TaskRunner) -> None:
+    from ui.people.filter_panel import FilterPanel
+
+    panel = FilterPanel(demo_runner)
+    qtbot.addWidget(panel)
+    panel.refresh_choices()
+    cohorts_offered = [panel.cohort_combo.itemText(i) for i in range(panel.cohort_combo.count())]
+    assert sum(c.startswith("KLN ") for c in cohorts_offered) == 3
+    assert panel.group_combo.findText("Scotland hub") > 0
+    wanted = PersonFilter(
+        network="Kindness Leadership Network", network_cohort=cohorts_offered[1], network_left=True
+    )
+    with qtbot.assertNotEmitted(panel.changed):
+        panel.set_filter(wanted)
+    assert panel.person_filter() == wanted
+    with qtbot.waitSignal(panel.changed, timeout=TIMEOUT):
+        panel.left_check.setChecked(False)
+    assert panel.person_filter().network_left is False
