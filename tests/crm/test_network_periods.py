@@ -56,9 +56,8 @@ def test_leaving_and_rejoining_keep_every_period(db: Database) -> None:
     mid = _membership(db, ids["champs"], ids["ann"])
     with db.transaction() as s:
         membership_periods.leave(s, mid, on=D(2021, 6, 30), reason="Moved job")
-    with db.transaction() as s:
-        with pytest.raises(ValidationError, match="before they last left"):
-            membership_periods.rejoin(s, mid, on=D(2021, 1, 1))
+    with db.transaction() as s, pytest.raises(ValidationError, match="before they last left"):
+        membership_periods.rejoin(s, mid, on=D(2021, 1, 1))
     with db.transaction() as s:
         membership_periods.rejoin(s, mid, on=D(2023, 9, 1), reason="Back after a break")
     with db.transaction() as s:
@@ -282,3 +281,54 @@ def test_release_database_gets_one_period_per_membership(release_db_path: Path) 
                 assert (period[2] is None) == (status != "left")
     finally:
         db.dispose()
+
+
+def test_migration_backfills_one_period_per_membership_on_both_databases(db: Database) -> None:
+    """Down to the schema before 0010 and up again (SQLite and PostgreSQL): each membership gets one
+    period from its own dates; one marked "left" without a date gets the day it was last changed."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import text, update
+
+    from crm.db import _alembic_config
+
+    ids = _setup(db)
+    with db.transaction() as s:
+        membership_periods.leave(s, _membership(db, ids["kln"], ids["ann"]), on=D(2020, 2, 28))
+        s.execute(
+            update(Membership)
+            .where(Membership.id == _membership(db, ids["champs"], ids["bob"]))
+            .values(status="left", left_on=None)
+        )
+    with db.session() as s:
+        expected = {
+            mid: (joined, left)
+            for mid, joined, left in s.execute(
+                select(Membership.id, Membership.joined_on, Membership.left_on)
+            )
+        }
+        bob = _membership(db, ids["champs"], ids["bob"])
+        bob_changed = s.scalar(select(Membership.updated_at).where(Membership.id == bob))
+    before = ScriptDirectory.from_config(_alembic_config()).get_revision("0010").down_revision
+    with db.engine.connect() as conn, conn.begin():
+        command.downgrade(_alembic_config(conn), str(before))
+    with db.engine.connect() as conn:
+        assert "membership_period" not in {
+            r[0]
+            for r in conn.execute(
+                text("SELECT name FROM sqlite_master WHERE type='table'")
+                if db.is_sqlite
+                else text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+            )
+        }
+    with db.engine.connect() as conn, conn.begin():
+        command.upgrade(_alembic_config(conn), "head")
+    with db.session() as s:
+        rows = s.execute(
+            select(MembershipPeriod.membership_id, MembershipPeriod.joined_on, MembershipPeriod.left_on)
+        ).all()
+    assert len(rows) == len(expected)
+    for mid, joined, left in rows:
+        want = expected[mid]
+        assert joined == want[0]
+        assert left == (bob_changed.date() if mid == bob else want[1])

@@ -85,7 +85,10 @@ def test_change_status_of_selected_members(qtbot: QtBot, page: NetworksPage, dem
     with qtbot.waitSignal(page.refreshed, timeout=TIMEOUT):
         qtbot.mouseClick(page.status_button, Qt.MouseButton.LeftButton)
     assert [_status_of(demo_db, "Kindness Champions", p) for p in people] == ["paused", "paused"]
-    shown = {page.members_model.row_at(r)[1]: page.members_model.index(r, 2).data() for r in range(page.members_model.rowCount())}
+    shown = {
+        page.members_model.row_at(r)[1]: page.members_model.index(r, 2).data()
+        for r in range(page.members_model.rowCount())
+    }
     assert shown[people[0]] == "Paused"
     # The members stay selected, ready for the next change.
     assert len(page.selected_members()) == 2
