@@ -93,6 +93,11 @@ def add_filter_options(parser: argparse.ArgumentParser) -> None:
         metavar="STATUS",
         help="with this membership status in --network: active, invited, paused or left",
     )
+    g.add_argument("--cohort", metavar="NAME", help="in this cohort of --network (e.g. 'KLN 2019-20')")
+    g.add_argument("--group", metavar="NAME", help="in this working group or hub of --network")
+    g.add_argument(
+        "--left", action="store_true", help="people whose membership of --network has ended (no open period)"
+    )
     g.add_argument(
         "--tag",
         dest="tags",
@@ -156,12 +161,18 @@ def add_filter_options(parser: argparse.ArgumentParser) -> None:
 def filter_from_args(args: argparse.Namespace) -> Any:
     from crm.filters import PersonFilter
 
+    if (args.cohort or args.group or args.left) and not args.network:
+        raise CliError("--cohort, --group and --left need --network NAME to say which network.")
+
     return PersonFilter(
         text=args.search,
         types=args.types,
         network=args.network,
         network_role=args.network_role,
         network_status=args.network_status,
+        network_cohort=args.cohort,
+        network_group=args.group,
+        network_left=args.left,
         tags=args.tags,
         organisation=args.organisation,
         sector=args.sector,

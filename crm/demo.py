@@ -688,6 +688,9 @@ def load_sample_data(session: Session, *, seed: int = 2026) -> dict[str, int]:
     networks.add_members(session, champs.id, [p.id for p in champions], role="champion")
     lapsed = rng.sample(innovators[2:], 4)
     networks.set_status(session, innov.id, [p.id for p in lapsed], "paused")
+    _cohorts_groups_and_periods(
+        session, lead.id, innov.id, champs.id, leaders, innovators, champions, contacts, today, seed
+    )
 
     tag_sets = {
         "reception 2026": rng.sample(everyone, 45),
@@ -834,3 +837,95 @@ def load_sample_data(session: Session, *, seed: int = 2026) -> dict[str, int]:
         "interactions": n_interactions,
         "events": 2,
     }
+
+
+def _cohorts_groups_and_periods(
+    session: Session,
+    lead_id: int,
+    innov_id: int,
+    champs_id: int,
+    leaders: list[Person],
+    innovators: list[Person],
+    champions: list[Person],
+    contacts: list[Person],
+    today: dt.date,
+    seed: int,
+) -> None:
+    """The programme as it runs: the Leadership Network's cohorts (an earlier one finished, the
+    current one, the next one planned), the Innovation Network's working groups and regional hubs,
+    and Champions who left and came back. Its own random numbers, so the rest of the set is as before."""
+    from crm.models import Membership
+    from crm.services import cohorts, membership_periods
+
+    rng = random.Random(seed + 15)
+    y = today.year
+
+    def label(start: int) -> str:
+        return f"KLN {start}–{str(start + 1)[-2:]}"
+
+    first = cohorts.create_cohort(session, lead_id, label(y - 3), dt.date(y - 3, 3, 1), dt.date(y - 2, 2, 28))
+    current = cohorts.create_cohort(session, lead_id, label(y - 1), dt.date(y - 1, 3, 1), dt.date(y, 2, 28))
+    cohorts.create_cohort(session, lead_id, label(y + 1), dt.date(y + 1, 3, 1), dt.date(y + 2, 2, 28))
+
+    def memberships(network_id: int, people_: list[Person]) -> list[int]:
+        ids = [p.id for p in people_]
+        return list(
+            session.scalars(
+                select(Membership.id).where(
+                    Membership.network_id == network_id, Membership.person_id.in_(ids)
+                )
+            )
+        )
+
+    cohorts.set_cohort(session, memberships(lead_id, leaders), current.id)
+    # The first cohort finished its year; its leaders are former members now.
+    held = {p.id for p in leaders}
+    alumni = rng.sample([p for p in contacts if p.id not in held], 12)
+    networks.add_members(
+        session, lead_id, [p.id for p in alumni], joined_on=dt.date(y - 3, 3, 1), cohort_id=first.id
+    )
+    for mid in memberships(lead_id, alumni):
+        membership_periods.leave(session, mid, on=dt.date(y - 2, 2, 28), reason="Cohort year completed")
+
+    # Working groups and regional hubs of the Innovation Network.
+    groups = [
+        cohorts.create_group(session, innov_id, name, kind)
+        for name, kind in (
+            ("Health and social care", "working group"),
+            ("Housing and homelessness", "working group"),
+            ("Local government", "working group"),
+            ("Scotland hub", "regional hub"),
+            ("Wales hub", "regional hub"),
+        )
+    ]
+    by_person = dict(
+        session.execute(
+            select(Membership.person_id, Membership.id).where(
+                Membership.network_id == innov_id, Membership.person_id.in_([p.id for p in innovators])
+            )
+        ).all()
+    )
+    for k, person in enumerate(innovators):
+        mid = by_person[person.id]
+        chosen = {groups[k % 3].id: "convener" if k < 3 else "member"}
+        if rng.random() < 0.3:
+            chosen[groups[(k + 1) % 3].id] = "member"
+        hub = {"Scotland": groups[3].id, "Wales": groups[4].id}.get(person.nation or "")
+        if hub is not None and rng.random() < 0.7:
+            chosen[hub] = "member"
+        cohorts.set_groups(session, mid, chosen)
+
+    # Champions come and go: some left, most of those came back.
+    movers = rng.sample(champions[:60], 8)
+    reasons = ("Changed job", "Too busy for now", "Moved away", "Stepping back for a while")
+    for k, mid in enumerate(memberships(champs_id, movers)):
+        period = membership_periods.periods_of(session, [mid])[mid][-1]
+        joined = today - dt.timedelta(days=700 + 20 * k)
+        membership_periods.edit_period(session, period.id, joined_on=joined, left_on=None)
+        membership_periods.leave(
+            session, mid, on=today - dt.timedelta(days=330 - 10 * k), reason=reasons[k % 4]
+        )
+        if k < 5:
+            membership_periods.rejoin(
+                session, mid, on=today - dt.timedelta(days=120 - 10 * k), reason="Back after a break"
+            )

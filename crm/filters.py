@@ -39,8 +39,12 @@ from crm.models import (
     Event,
     EventPart,
     Membership,
+    MembershipGroup,
+    MembershipPeriod,
     MergedRecord,
     Network,
+    NetworkCohort,
+    NetworkGroup,
     Organisation,
     Person,
     PersonTag,
@@ -63,6 +67,10 @@ class PersonFilter:
     network: str | None = None  # network name
     network_role: str | None = None
     network_status: str | None = None  # default: any status
+    # With ``network``: members of this cohort / group of it (names), or people who have left it.
+    network_cohort: str | None = None
+    network_group: str | None = None
+    network_left: bool = False
     tags: list[str] = field(default_factory=list)
     organisation: str | None = None  # organisation name (exact, case-insensitive)
     organisation_id: int | None = None
@@ -138,6 +146,12 @@ def _ci_equal(column: Any, value: str) -> ColumnElement[bool]:
     return func.lower(column) == value.strip().lower()
 
 
+def _dash_equal(column: Any, value: str) -> ColumnElement[bool]:
+    """Case-insensitive, and an en or em dash matches a hyphen ("KLN 2019–20" typed as "KLN 2019-20")."""
+    folded = func.replace(func.replace(func.lower(column), "\u2013", "-"), "\u2014", "-")
+    return folded == value.strip().lower().replace("\u2013", "-").replace("\u2014", "-")
+
+
 def fts_match(tokens: Sequence[str]) -> str:
     """An FTS5 query: every word as a quoted prefix, so nothing typed is read as search syntax."""
     return " ".join(f'"{t}"*' for t in tokens)
@@ -186,12 +200,45 @@ def person_ids_select(f: PersonFilter, dialect: str) -> Select[Any]:
     if f.types:
         # MSPs, MSs, MPs and councillors mean current members unless former ones are asked for.
         conditions.append(current.type_condition(f.types, current_only=f.current_roles_only))
-    if f.network:
-        network_ids = select(Network.id).where(_ci_equal(Network.name, f.network))
-        members = select(Membership.person_id).where(Membership.network_id.in_(network_ids))
+    if f.network or f.network_cohort or f.network_group or f.network_left:
+        # A cohort, group or "has left" without a network means in any network (the People list's
+        # filter panel allows it; the command line asks for --network).
+        network_ids = select(Network.id)
+        if f.network:
+            network_ids = network_ids.where(_ci_equal(Network.name, f.network))
+        members = select(Membership.person_id)
+        if not f.network_cohort:
+            # (A cohort is the network's own: its condition says which network, and SQLite walks the
+            # cohort's index only when it is the one IN-subquery on the membership.)
+            members = members.where(Membership.network_id.in_(network_ids))
         if f.network_role:
             members = members.where(_ci_equal(Membership.role, f.network_role))
-        if f.network_status:
+        if f.network_cohort:
+            cohorts = select(NetworkCohort.id).where(
+                NetworkCohort.network_id.in_(network_ids), _dash_equal(NetworkCohort.name, f.network_cohort)
+            )
+            if f.network_left or not f.current_roles_only:
+                # Former members too: anyone with a period in the cohort, whatever came after.
+                members = members.where(
+                    Membership.id.in_(
+                        select(MembershipPeriod.membership_id).where(MembershipPeriod.cohort_id.in_(cohorts))
+                    )
+                )
+            else:
+                members = members.where(Membership.cohort_id.in_(cohorts))
+        if f.network_group:
+            groups = select(NetworkGroup.id).where(
+                NetworkGroup.network_id.in_(network_ids), _dash_equal(NetworkGroup.name, f.network_group)
+            )
+            members = members.where(
+                Membership.id.in_(
+                    select(MembershipGroup.membership_id).where(MembershipGroup.group_id.in_(groups))
+                )
+            )
+        if f.network_left:
+            # Their latest period has ended: no open period (the membership row is the latest one).
+            members = members.where(~current.membership_is_current())
+        elif f.network_status:
             members = members.where(_ci_equal(Membership.status, f.network_status))
         elif f.current_roles_only:
             # A network's members are the people whose membership is current, as its page shows.

@@ -357,6 +357,8 @@ class Membership(Timestamps, Base):
         Index("ix_membership_network_person", "network_id", "person_id"),
         # Members over time: the dashboard groups memberships by these, from the index alone (0008).
         Index("ix_membership_network_dates", "network_id", "status", "joined_on", "left_on", "person_id"),
+        # A cohort's current members from the index alone (0010).
+        Index("ix_membership_cohort_person", "cohort_id", "status", "left_on", "person_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -367,9 +369,82 @@ class Membership(Timestamps, Base):
     joined_on: Mapped[dt.date | None] = mapped_column(Date)
     left_on: Mapped[dt.date | None] = mapped_column(Date)
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id", ondelete="SET NULL"))
+    # The cohort of the latest period (0010); NULL for networks without cohorts.
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("network_cohort.id", ondelete="SET NULL"))
 
     person: Mapped[Person] = relationship(back_populates="memberships")
     network: Mapped[Network] = relationship(back_populates="memberships")
+
+
+class NetworkCohort(Timestamps, Base):
+    """A cohort of a network ("KLN 2019–20"), with its start and end dates."""
+
+    __tablename__ = "network_cohort"
+    __table_args__ = (UniqueConstraint("network_id", "name", name="uq_network_cohort_network_id_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    starts_on: Mapped[dt.date | None] = mapped_column(Date)
+    ends_on: Mapped[dt.date | None] = mapped_column(Date)
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id", ondelete="SET NULL"))
+
+
+GROUP_KINDS = ("working group", "regional hub", "group")
+
+
+class NetworkGroup(Timestamps, Base):
+    """A group within a network: a working group, a regional hub, …"""
+
+    __tablename__ = "network_group"
+    __table_args__ = (UniqueConstraint("network_id", "name", name="uq_network_group_network_id_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(50), default="working group")
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id", ondelete="SET NULL"))
+
+
+class MembershipPeriod(Base):
+    """One period of a membership: joined, and (once they leave) left, with the reasons.
+
+    The membership row holds the latest period; these keep every one, so leaving and rejoining
+    never overwrite the history. A period with no ``left_on`` is open.
+    """
+
+    __tablename__ = "membership_period"
+    __table_args__ = (
+        Index("ix_membership_period_membership_joined", "membership_id", "joined_on"),
+        Index("ix_membership_period_cohort_membership", "cohort_id", "membership_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    membership_id: Mapped[int] = mapped_column(ForeignKey("membership.id", ondelete="CASCADE"))
+    joined_on: Mapped[dt.date | None] = mapped_column(Date)
+    left_on: Mapped[dt.date | None] = mapped_column(Date)
+    join_reason: Mapped[str | None] = mapped_column(Text)
+    leave_reason: Mapped[str | None] = mapped_column(Text)
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("network_cohort.id", ondelete="SET NULL"))
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class MembershipGroup(Base):
+    """A membership's place in one of its network's groups, with a role there."""
+
+    __tablename__ = "membership_group"
+    __table_args__ = (
+        UniqueConstraint("membership_id", "group_id", name="uq_membership_group_membership_id_group_id"),
+        # Group filters walk a group's memberships from this index.
+        Index("ix_membership_group_group_membership", "group_id", "membership_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    membership_id: Mapped[int] = mapped_column(ForeignKey("membership.id", ondelete="CASCADE"))
+    group_id: Mapped[int] = mapped_column(ForeignKey("network_group.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(50), default="member")
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id", ondelete="SET NULL"))
 
 
 # --- Tags ---------------------------------------------------------------------------------------

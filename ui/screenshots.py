@@ -296,6 +296,7 @@ def render(
         if key == "interactions":
             _interactions_extras(app, runner, window, shot)
     _event_stations(app, runner, window, shot)
+    _network_pages(app, runner, window, db, shot)
     _duplicates_page(app, runner, window, db, shot)
     _privacy_pages(app, runner, window, db, shot)
     window.show_page("people")
@@ -377,6 +378,8 @@ def _interactions_extras(
     _wait_idle(app, runner)
     shot(topics, "topics")
     topics.close()
+
+
 def _event_stations(app: object, runner: object, window: Any, shot: Callable[[QWidget, str], None]) -> None:
     """The Parliament reception: its stations, who was at Food poverty, follow-ups, and the dialogs."""
     from ui.pages.event_stations import FollowUpDialog, PartDialog
@@ -421,6 +424,81 @@ def _event_stations(app: object, runner: object, window: Any, shot: Callable[[QW
             follow.show()
             shot(follow, "event-follow-up-dialog")
             follow.close()
+
+
+def _network_pages(
+    app: object, runner: object, window: Any, db: Any, shot: Callable[[QWidget, str], None]
+) -> None:
+    """The Leadership Network by cohort with its leavers, a rejoined Champion's periods, the
+    cohorts-and-groups dialog and the person panel's periods."""
+    from sqlalchemy import func, select
+
+    from crm.models import Membership, MembershipPeriod
+
+    window.show_page("networks")
+    _wait_idle(app, runner)
+    page = window.pages.get("networks")
+    if page is None:
+        return
+
+    def open_network(name: str) -> None:
+        row = next(r for r in range(page.model.rowCount()) if page.model.row_at(r)[1] == name)
+        page.table.selectRow(row)
+        _wait_idle(app, runner)
+
+    open_network("Kindness Leadership Network")
+    page.scope_box.setCurrentIndex(1)  # the first cohort: finished, its leaders have left
+    page.show_left.setChecked(True)
+    page.members_table.selectRow(0)
+    shot(window, "networks-cohort")
+    page.show_left.setChecked(False)
+    page.scope_box.setCurrentIndex(0)
+
+    open_network("Kindness Innovation Network")
+    dialog = page.open_cohorts()
+    if dialog is not None:
+        _wait_idle(app, runner)
+        shot(dialog, "cohorts-and-groups")
+        dialog.close()
+
+    open_network("Kindness Champions")
+    rejoined = next(
+        (r for r in range(page.members_model.rowCount()) if page.members_model.row_at(r)[8] > 1), None
+    )
+    if rejoined is not None:
+        page.members_table.selectRow(rejoined)
+        page.members_table.scrollTo(page.members_model.index(rejoined, 0))
+    shot(window, "networks-history")
+
+    with db.session() as s:
+        person = s.execute(
+            select(Membership.person_id)
+            .join(MembershipPeriod, MembershipPeriod.membership_id == Membership.id)
+            .group_by(Membership.id, Membership.person_id)
+            .order_by(func.count().desc(), Membership.person_id)
+            .limit(1)
+        ).scalar()
+    if person is not None:
+        window.show_page("people")
+        _wait_idle(app, runner)
+        people_page = window.people_page
+        people_page.show_person(person)
+        _wait_idle(app, runner)
+        detail = people_page.detail
+        detail.tabs.setCurrentIndex(1)
+        row = next(
+            (
+                r
+                for r in range(detail.membership_table.rowCount())
+                if detail.membership_table.item(r, 0).text() == "Kindness Champions"
+            ),
+            0,
+        )
+        detail.membership_table.selectRow(row)
+        shot(window, "person-network-periods")
+        detail.tabs.setCurrentIndex(0)
+    window.show_page("networks")
+    _wait_idle(app, runner)
 
 
 def _duplicates_page(

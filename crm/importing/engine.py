@@ -179,7 +179,12 @@ def _decide(session: Session, plan: ImportPlan) -> None:
             r.tags = tuple(t for t in r.tags if (pid, "tag", t.lower()) not in have)
             r.types = tuple(t for t in r.types if (pid, "type", t) not in have)
             if not r.changes and not (
-                r.networks or r.tags or r.types or r.elected or plan.options.consent_purpose
+                r.networks
+                or r.tags
+                or r.types
+                or r.elected
+                or plan.options.consent_purpose
+                or r.network_extras
             ):
                 r.action = "skip"
                 r.reasons += (f"already in Kindred as {r.person_name}, nothing new",)
@@ -226,6 +231,8 @@ def _merge_into(first: RowPlan, later: RowPlan, *, overwrite: bool) -> None:
     for t in later.types:
         if t not in first.types:
             first.types += (t,)
+    if later.network_extras and (overwrite or not first.network_extras):
+        first.network_extras = later.network_extras
     if later.elected and (overwrite or not first.elected):
         first.elected = later.elected
 
@@ -273,7 +280,7 @@ def _resolve_organisations_and_networks(session: Session, plan: ImportPlan) -> N
         else:
             r.changes["organisation_id"] = (old, name)
         if not r.changes and not (
-            r.networks or r.tags or r.types or r.elected or plan.options.consent_purpose
+            r.networks or r.tags or r.types or r.elected or plan.options.consent_purpose or r.network_extras
         ):
             r.action = "skip"
             r.reasons += (f"already in Kindred as {r.person_name}, nothing new",)

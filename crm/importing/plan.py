@@ -130,6 +130,8 @@ class RowPlan:
     organisation: str | None = None
     # Tuples, empty by default: 100,000 rows' plans would otherwise hold half a million empty lists.
     networks: tuple[tuple[str, str, dt.date | None], ...] = ()  # (name, role, joined)
+    # The row's cohort and working groups, in the row's network: (network, cohort, groups).
+    network_extras: tuple[str, str | None, tuple[str, ...]] | None = None
     tags: tuple[str, ...] = ()
     types: tuple[str, ...] = ()
     elected: dict[str, str] | None = None

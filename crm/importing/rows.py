@@ -11,6 +11,7 @@ from typing import Any
 
 from crm.errors import UserError, ValidationError
 from crm.importing import cleaning
+from crm.importing.cohorts import network_extra_cell, place_network_extras
 from crm.importing.mapping import FIELD_LABELS
 from crm.importing.plan import (
     _CHAMBER_BY_TYPE,
@@ -172,6 +173,8 @@ def _clean_rows(
                     f"a {what} needs a network: choose one in the options",
                 ),
             )
+        if "_cohort" in values or "_groups" in values:
+            place_network_extras(plan, headers, mapping)
         if option_tags:
             if not plan.tags:
                 plan.tags = tuple(option_tags)
@@ -397,6 +400,8 @@ def _apply_extra(plan: RowPlan, fname: str, raw: Any, order: str | None, heading
     elif fname == "network":
         for name in _split(raw):
             plan.networks += ((name, "member", None),)
+    elif fname in ("cohort", "working_group"):
+        network_extra_cell(plan, fname, raw)
     elif fname == "role":
         role = (cleaning.text(raw) or "member").lower()
         if len(role) > 50:

@@ -15,6 +15,7 @@ from crm import audit
 from crm.db import Database
 from crm.errors import ConflictError, NotFoundError
 from crm.importing import consent as import_consent
+from crm.importing.cohorts import undo_network_extras
 from crm.importing.plan import (
     _BOOL_FIELDS,
     BatchInfo,
@@ -141,6 +142,7 @@ def undo_import(
         for model in (Membership, PersonTag, PersonType, Consent):
             result = session.execute(delete(model).where(model.import_batch_id == batch_id))
             links += result.rowcount or 0  # type: ignore[attr-defined]
+        links += undo_network_extras(session, batch_id)
         role_ids = list(
             session.scalars(
                 select(AuditEntry.entity_id).where(

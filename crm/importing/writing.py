@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from crm import audit
 from crm.bulk import insert_rows
 from crm.errors import ValidationError
+from crm.importing.cohorts import write_network_extras
 from crm.importing.mapping import describe_mapping
 from crm.importing.plan import ImportOptions, ImportPlan, Progress, RowPlan, ShouldCancel, _tick
 from crm.matching.keys import org_key as _org_key
@@ -197,6 +198,9 @@ def write_plan(
         tags.tag_people(session, ids, name, batch_id=batch_id)
     for type_, ids in by_type.items():
         add_types(session, ids, type_, batch_id=batch_id)
+
+    # Their periods, cohorts and working groups.
+    write_network_extras(session, plan, batch_id)
 
     # Elected roles (party and constituency with a known chamber).
     _add_elected_roles(session, [r for r in imported if r.elected], batch_id)

@@ -28,7 +28,15 @@ from sqlalchemy.orm import Session
 from crm import audit
 from crm.db import Database
 from crm.errors import NotFoundError, ValidationError
-from crm.models import AuditEntry, Interaction, InteractionPerson, Person, PersonEmail
+from crm.models import (
+    AuditEntry,
+    Interaction,
+    InteractionPerson,
+    Membership,
+    MembershipPeriod,
+    Person,
+    PersonEmail,
+)
 from crm.privacy.suppression import suppress_hashed
 from crm.text import clean_text
 
@@ -77,6 +85,19 @@ BACKUP_NOTE = (
     "are replaced in rotation, so each goes when newer ones replace it; delete them sooner if you can, "
     "and never restore one without erasing the person again."
 )
+
+
+def _forget_membership_history(session: Session, person_id: int) -> None:
+    """Their memberships' changes, periods included, keep no values or reasons (a reason for
+    leaving can say much about someone); the periods themselves go with the person."""
+    memberships = select(Membership.id).where(Membership.person_id == person_id)
+    periods = select(MembershipPeriod.id).where(MembershipPeriod.membership_id.in_(memberships))
+    for entity, ids in (("membership", memberships), ("membership_period", periods)):
+        session.execute(
+            update(AuditEntry)
+            .where(AuditEntry.entity == entity, AuditEntry.entity_id.in_(ids))
+            .values(old_value=None, new_value=None, details=None)
+        )
 
 
 def erased_on(session: Session, person_id: int) -> AuditEntry | None:
@@ -160,6 +181,7 @@ def erase_person(session: Session, person_id: int, reason: str, *, purge_index: 
         .where(AuditEntry.entity == "person", AuditEntry.entity_id == person_id)
         .values(old_value=None, new_value=None, details=None)
     )
+    _forget_membership_history(session, person_id)
     session.expunge(person)
     # Foreign keys cascade to everything hanging off the person; the search index follows by trigger.
     session.execute(delete(Person).where(Person.id == person_id))

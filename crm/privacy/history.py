@@ -27,6 +27,7 @@ from crm.models import (
     ExportPerson,
     ImportBatch,
     Membership,
+    MembershipPeriod,
     Network,
 )
 
@@ -48,6 +49,7 @@ _ENTITY_LABELS = {
     "consent": "Consent",
     "elected_role": "Elected role",
     "membership": "Network membership",
+    "membership_period": "Period of network membership",
 }
 _OTHER_FIELD_LABELS = {
     "organisation_id": "Organisation",
@@ -237,6 +239,12 @@ def person_history(session: Session, person_id: int, limit: int = LIMIT) -> list
                 and_(AuditEntry.entity == "consent", AuditEntry.entity_id.in_(consent_ids)),
                 and_(AuditEntry.entity == "elected_role", AuditEntry.entity_id.in_(role_ids)),
                 and_(AuditEntry.entity == "membership", AuditEntry.entity_id.in_(membership_ids)),
+                and_(
+                    AuditEntry.entity == "membership_period",
+                    AuditEntry.entity_id.in_(
+                        select(MembershipPeriod.id).where(MembershipPeriod.membership_id.in_(membership_ids))
+                    ),
+                ),
             )
         )
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())

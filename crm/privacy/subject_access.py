@@ -40,8 +40,6 @@ from crm.models import (
     Interaction,
     InteractionOrganisation,
     InteractionPerson,
-    Membership,
-    Network,
     Organisation,
     Person,
     PersonEmail,
@@ -359,17 +357,33 @@ def _roles(book: _Book, session: Session, person_id: int) -> None:
 
 
 def _networks(book: _Book, session: Session, person_id: int) -> None:
-    rows = session.execute(
-        select(Network.name, Membership.role, Membership.status, Membership.joined_on, Membership.left_on)
-        .join(Network, Network.id == Membership.network_id)
-        .where(Membership.person_id == person_id)
-        .order_by(Membership.joined_on, Membership.id)
-    ).all()
+    """One row per period of membership: joining, leaving and rejoining each show."""
+    from crm.services.membership_periods import person_history
+
+    rows: list[tuple[Any, ...]] = []
+    for h in sorted(person_history(session, person_id, with_trash=True), key=lambda h: h.network):
+        groups = ", ".join(f"{name} ({role})" for _gid, name, role in h.groups)
+        if not h.periods:
+            rows.append((h.network, h.role, h.status, h.cohort, groups, None, None, None, None))
+        for p in h.periods:
+            rows.append(
+                (
+                    h.network,
+                    h.role,
+                    h.status,
+                    p.cohort,
+                    groups,
+                    p.joined_on,
+                    p.left_on,
+                    p.join_reason,
+                    p.leave_reason,
+                )
+            )
     book.sheet(
         "Networks",
-        ["Network", "Role", "Status", "Joined", "Left"],
-        [tuple(r) for r in rows],
-        [36, 14, 12, 12, 12],
+        ["Network", "Role", "Status", "Cohort", "Working groups", "Joined", "Left", "Why joined", "Why left"],
+        rows,
+        [36, 14, 12, 18, 30, 12, 12, 30, 30],
     )
 
 

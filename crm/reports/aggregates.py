@@ -43,7 +43,9 @@ from crm.models import (
     Interaction,
     InteractionPerson,
     Membership,
+    MembershipPeriod,
     Network,
+    NetworkCohort,
     Organisation,
     Person,
 )
@@ -324,6 +326,7 @@ class Networks:
     series: list[NetworkSeries]
     by_nation: list[NetworkSplit]
     by_sector: list[NetworkSplit]
+    by_cohort: list[NetworkSplit] = field(default_factory=list)  # networks with cohorts only
 
 
 def _member_on(day: dt.date) -> ColumnElement[bool]:
@@ -384,7 +387,25 @@ def _networks(session: Session, period: Period) -> Networks:
         )
         .group_by(Membership.network_id, Membership.status, Membership.joined_on, Membership.left_on)
     ).all()
-    for network_id, status, joined_on, left_on, count in groups:
+    # Earlier periods of people who left and rejoined: each counts in the months it covered.
+    earlier = session.execute(
+        _live_memberships(
+            select(Membership.network_id, MembershipPeriod.joined_on, MembershipPeriod.left_on, func.count())
+            .select_from(MembershipPeriod)
+            .join(Membership, Membership.id == MembershipPeriod.membership_id)
+        )
+        .where(
+            MembershipPeriod.left_on.is_not(None),
+            Membership.joined_on.is_not(None),
+            MembershipPeriod.left_on <= Membership.joined_on,
+            or_(MembershipPeriod.joined_on.is_(None), MembershipPeriod.joined_on <= period.end),
+            MembershipPeriod.left_on >= period.start,
+        )
+        .group_by(Membership.network_id, MembershipPeriod.joined_on, MembershipPeriod.left_on)
+    ).all()
+    placed: list[tuple[Any, ...]] = [tuple(g) for g in groups]
+    placed += [(nid, "left", j, lo, c) for nid, j, lo, c in earlier]
+    for network_id, status, joined_on, left_on, count in placed:
         # Month i holds a member when they joined by its end and had not left by then.
         first = 0 if joined_on is None else bisect_left(ends, joined_on)
         stays = left_on is not None or status != "left"
@@ -429,6 +450,20 @@ def _networks(session: Session, period: Period) -> Networks:
         by_nation[(names[nid], nation or NOT_RECORDED)] += count
         by_sector[(names[nid], (sectors.get(org_id) if org_id else None) or NOT_RECORDED)] += count
 
+    # Current members on the last day by cohort, for networks that have cohorts.
+    by_cohort: dict[tuple[str, str], int] = defaultdict(int)
+    for nid, cohort, count in session.execute(
+        _live_memberships(
+            select(Membership.network_id, NetworkCohort.name, func.count())
+            .select_from(Membership)
+            .join(NetworkCohort, NetworkCohort.id == Membership.cohort_id)
+        )
+        .where(_member_on(period.end))
+        .group_by(Membership.network_id, NetworkCohort.name)
+    ).all():
+        if nid in names:
+            by_cohort[(names[nid], cohort)] += count
+
     def split(counts: dict[tuple[str, str], int]) -> list[NetworkSplit]:
         return [NetworkSplit(n, g, counts[(n, g)]) for n, g in sorted(counts)]
 
@@ -438,6 +473,7 @@ def _networks(session: Session, period: Period) -> Networks:
         series=series,
         by_nation=split(by_nation),
         by_sector=split(by_sector),
+        by_cohort=split(by_cohort),
     )
 
 

@@ -403,7 +403,13 @@ def _networks(book: _Book, session: Session, period: Period) -> None:
         at=f"{_column_letter(len(headers) + 1)}2",
         y_title="Memberships",
     )
-    for title, splits in (("By nation", data.by_nation), ("By sector", data.by_sector)):
+    for title, splits in (
+        ("By nation", data.by_nation),
+        ("By sector", data.by_sector),
+        ("By cohort", data.by_cohort),
+    ):
+        if not splits:
+            continue  # no network has cohorts
         groups = sorted({s.group for s in splits}, key=lambda g: (g == aggregates.NOT_RECORDED, g))
         table = {(s.network, s.group): s.members for s in splits}
         rows = [[n, *(table.get((n, g), 0) for g in groups)] for n in names]

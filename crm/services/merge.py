@@ -39,6 +39,8 @@ from crm.models import (
     InteractionOrganisation,
     InteractionPerson,
     Membership,
+    MembershipGroup,
+    MembershipPeriod,
     MergedRecord,
     MergeRecord,
     NotDuplicate,
@@ -80,6 +82,8 @@ _TABLES: dict[str, Table] = {
             Person,
             Organisation,
             Membership,
+            MembershipPeriod,
+            MembershipGroup,
             ElectedRole,
             InteractionPerson,
             InteractionOrganisation,
@@ -97,6 +101,8 @@ _TABLES: dict[str, Table] = {
 # Link tables and the word a person reads for them.
 LINK_LABELS = {
     "membership": "memberships",
+    "membership_period": "membership periods",
+    "membership_group": "working groups",
     "elected_role": "roles",
     "interaction_person": "interactions",
     "attendance": "attendance",
@@ -404,6 +410,36 @@ def merge_people(
     return MergeResult(record.id, "person", keep_id, others, dict(journal.counts), sorted(changed))
 
 
+def _fold_membership(session: Session, journal: _Journal, mine: dict[str, Any], row: dict[str, Any]) -> None:
+    """Fold the other person's membership of a network into the kept one: its periods and groups
+    are copied over (undo deletes the copies and brings the originals back with the membership).
+    Both open at once make one open period, from the earlier joining date."""
+    t = _TABLES
+    periods = _rows(session, t["membership_period"], "membership_id", row["id"])
+    links = _rows(session, t["membership_group"], "membership_id", row["id"])
+    my_periods = _rows(session, t["membership_period"], "membership_id", mine["id"])
+    my_open = [p for p in my_periods if p["left_on"] is None]
+    held_groups = {g["group_id"] for g in _rows(session, t["membership_group"], "membership_id", mine["id"])}
+    journal.remove(session, "membership", row)  # its periods and groups go with it (cascade) …
+    for p in periods:  # … and come back with it on undo
+        journal.removed.append(["membership_period", {k: _to_json(v) for k, v in p.items()}])
+    for g in links:
+        journal.removed.append(["membership_group", {k: _to_json(v) for k, v in g.items()}])
+    for p in periods:
+        if p["left_on"] is None and my_open:
+            earlier = min((d for d in (my_open[0]["joined_on"], p["joined_on"]) if d), default=None)
+            journal.change(session, "membership_period", my_open[0], {"joined_on": earlier})
+            continue
+        copy = {k: v for k, v in p.items() if k != "id"}
+        journal.add(session, "membership_period", {**copy, "membership_id": mine["id"]})
+        journal.count("membership_period")
+    for g in links:
+        if g["group_id"] not in held_groups:
+            copy = {k: v for k, v in g.items() if k != "id"}
+            journal.add(session, "membership_group", {**copy, "membership_id": mine["id"]})
+            journal.count("membership_group")
+
+
 def _move_person_links(session: Session, journal: _Journal, keep: int, other: int) -> None:
     t = _TABLES
     # Memberships: one network twice keeps the earlier joining date, the richer role and status.
@@ -425,9 +461,15 @@ def _move_person_links(session: Session, journal: _Journal, keep: int, other: in
             session,
             "membership",
             mine,
-            {"joined_on": joined, "status": status, "role": role, "left_on": left},
+            {
+                "joined_on": joined,
+                "status": status,
+                "role": role,
+                "left_on": left,
+                "cohort_id": mine["cohort_id"] or row["cohort_id"],
+            },
         )
-        journal.remove(session, "membership", row)
+        _fold_membership(session, journal, mine, row)
     # Attendance: one event twice keeps the stronger status.
     kept_by_event = {r["event_id"]: r for r in _rows(session, t["attendance"], "person_id", keep)}
     for row in _rows(session, t["attendance"], "person_id", other):
@@ -671,6 +713,8 @@ def merge(
 
 _WHAT = {
     "membership": "a network membership",
+    "membership_period": "a period of network membership",
+    "membership_group": "a working group place",
     "elected_role": "an elected role",
     "interaction_person": "an interaction",
     "attendance": "an event attendance",

@@ -14,6 +14,7 @@ from crm.bulk import insert_rows
 from crm.errors import NotFoundError, ValidationError
 from crm.models import Membership, Network, Person, table_of, utcnow
 from crm.roster.current import membership_is_current
+from crm.services.membership_periods import open_first_periods, reopen_periods, sync_latest_periods
 from crm.services.trashable import set_deleted
 from crm.text import clean_text
 from crm.util import chunked
@@ -69,8 +70,12 @@ def add_members(
     status: str = "active",
     joined_on: dt.date | None = None,
     batch_id: int | None = None,
+    cohort_id: int | None = None,
 ) -> int:
-    """Add people to a network (bulk). People already in it keep their membership. Returns how many joined."""
+    """Add people to a network (bulk). People already in it keep their membership. Returns how many joined.
+
+    Each new membership opens its first period (see :mod:`crm.services.membership_periods`).
+    """
     get_network(session, network_id)
     role = (clean_text(role) or "member").lower()
     status = (clean_text(status) or "active").lower()
@@ -100,10 +105,12 @@ def add_members(
                     "created_at": now,
                     "updated_at": now,
                     "import_batch_id": batch_id,
+                    "cohort_id": cohort_id,
                 }
                 for pid in new
             ],
         )
+        open_first_periods(session, network_id, new, batch_id=batch_id)
         audit.record_many(
             session,
             (
@@ -150,6 +157,8 @@ def update_membership(
             setattr(membership, key, new)
             audit.record(session, "update", "membership", membership.id, key, old, new)
     session.flush()
+    if "status" in changes or "left_on" in changes:
+        sync_latest_periods(session, [membership.id])
 
 
 def set_status(session: Session, network_id: int, person_ids: Sequence[int], status: str) -> int:
@@ -187,6 +196,11 @@ def set_status(session: Session, network_id: int, person_ids: Sequence[int], sta
                     for r in rows
                 ),
             )
+            if status == "left":
+                sync_latest_periods(session, [r[0] for r in rows])
+            else:
+                # Back in the network after leaving: a new period, the old one kept as it was.
+                reopen_periods(session, [r[0] for r in rows if r[1] == "left"])
             n += len(rows)
     return n
 

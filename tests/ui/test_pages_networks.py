@@ -63,7 +63,8 @@ def test_shows_networks_and_the_first_networks_members(page: NetworksPage, qtmod
     names = [page.model.row_at(r)[1] for r in range(page.model.rowCount())]
     assert names == ["Kindness Champions", "Kindness Innovation Network", "Kindness Leadership Network"]
     assert page.heading.text() == "Kindness Champions"
-    assert page.members_model.rowCount() == 66
+    # 66 Champions, of whom 3 left (5 more left and came back): the current 63 show.
+    assert page.members_model.rowCount() == 63
 
 
 def test_roles_and_statuses_are_shown(qtbot: QtBot, page: NetworksPage) -> None:
@@ -84,7 +85,10 @@ def test_change_status_of_selected_members(qtbot: QtBot, page: NetworksPage, dem
     with qtbot.waitSignal(page.refreshed, timeout=TIMEOUT):
         qtbot.mouseClick(page.status_button, Qt.MouseButton.LeftButton)
     assert [_status_of(demo_db, "Kindness Champions", p) for p in people] == ["paused", "paused"]
-    shown = {page.members_model.row_at(r)[1]: page.members_model.index(r, 2).data() for r in range(66)}
+    shown = {
+        page.members_model.row_at(r)[1]: page.members_model.index(r, 2).data()
+        for r in range(page.members_model.rowCount())
+    }
     assert shown[people[0]] == "Paused"
     # The members stay selected, ready for the next change.
     assert len(page.selected_members()) == 2

@@ -421,6 +421,7 @@ class DashboardPage(QWidget):
         self.split_box.setAccessibleName("Split network members by")
         self.split_box.addItem("Nation", "by_nation")
         self.split_box.addItem("Sector", "by_sector")
+        self.split_box.addItem("Cohort", "by_cohort")  # networks with cohorts only
         self.split_box.currentIndexChanged.connect(self._split_changed)
         row = QHBoxLayout()
         row.addWidget(QLabel("Split by"))

@@ -1,4 +1,5 @@
-"""Networks: their members with roles and statuses; change them, remove members, export a network."""
+"""Networks: their members with roles, statuses, cohorts, groups and every period of membership;
+change them, remove members, manage cohorts and groups, export a network (or one cohort or group)."""
 
 from __future__ import annotations
 
@@ -23,11 +24,12 @@ from PySide6.QtWidgets import (
 
 from crm.filters import PersonFilter
 from crm.models import MEMBERSHIP_ROLES, MEMBERSHIP_STATUSES
-from crm.services import networks
+from crm.services import cohorts, networks
 
 from ui import dialogs
 from ui.changes import Change, announce_on
 from ui.pages import common
+from ui.pages.cohorts_dialog import CohortsDialog
 from ui.pages.common import (
     Column,
     EmptyState,
@@ -95,6 +97,7 @@ class NetworksPage(QWidget):
         self._members_generation = 0
         self._network: tuple[int, str] | None = None
         self._all_members: list[tuple[Any, ...]] = []
+        self.active_dialog: QDialog | None = None
 
         # Networks.
         self.new_button = QPushButton("&New network…")
@@ -122,8 +125,17 @@ class NetworksPage(QWidget):
         self.show_left.setAccessibleName("Show people who have left the network")
         self.export_button = QPushButton("E&xport members…")
         self.export_button.setAccessibleName("Export this network's members")
+        # Everyone, or one cohort or group of the network.
+        self.scope_box = QComboBox()
+        self.scope_box.setAccessibleName("Show everyone, or one cohort or group")
+        self.scope_box.setMinimumContentsLength(18)
+        self.scope_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.cohorts_button = QPushButton("&Cohorts and groups…")
+        self.cohorts_button.setAccessibleName("Manage this network's cohorts and groups")
         header_row = QHBoxLayout()
+        header_row.addWidget(self.scope_box)
         header_row.addWidget(self.show_left, 1)
+        header_row.addWidget(self.cohorts_button)
         header_row.addWidget(self.export_button)
         self.members_model = RowsModel(
             [
@@ -131,16 +143,27 @@ class NetworksPage(QWidget):
                 Column("Role", 3, formatter=_label),
                 Column("Status", 4, formatter=_label),
                 Column("Joined", 5),
+                Column("Cohort", 6),
+                Column("Groups", 7),
+                Column("Periods", 8, numeric=True),
             ],
             self,
+            tooltip=lambda row, _col: row[9] or None,
         )
         self.members_table = make_table(self.members_model, "Members")
         self.members_table.setSortingEnabled(True)
         # Start in the service's order (by last name); a click on a header sorts by that column.
         self.members_table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        fit_columns(self.members_table, [24, 12, 10, 12])
+        fit_columns(self.members_table, [24, 9, 7, 10, 12, 16, 6])
         self.members_stack = EmptyState(self.members_table, "")
         self.count_label = QLabel()
+        # The selected member's periods: joining, leaving and rejoining all show.
+        self.history_label = QLabel()
+        self.history_label.setWordWrap(True)
+        self.history_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.history_label.setAccessibleName("Membership history of the selected member")
+        self._cohort_ids: list[int | None] = [None]
+        self._group_ids: list[int] = []
 
         self.role_box = QComboBox()
         self.role_box.addItems([_label(r) for r in MEMBERSHIP_ROLES])
@@ -164,6 +187,25 @@ class NetworksPage(QWidget):
         actions.addWidget(self.status_button)
         actions.addStretch(1)
         actions.addWidget(self.remove_button)
+        self.cohort_box = QComboBox()
+        self.cohort_box.setAccessibleName("Cohort for the selected members")
+        self.cohort_button = QPushButton("Set c&ohort")
+        self.cohort_button.setAccessibleName("Put the selected members in this cohort")
+        self.group_box = QComboBox()
+        self.group_box.setAccessibleName("Group for the selected members")
+        self.add_group_button = QPushButton("Add to &group")
+        self.add_group_button.setAccessibleName("Add the selected members to this group")
+        self.leave_group_button = QPushButton("Take out of group")
+        self.leave_group_button.setAccessibleName("Take the selected members out of this group")
+        groups_row = QHBoxLayout()
+        groups_row.addWidget(QLabel("Cohort and groups:"))
+        groups_row.addWidget(self.cohort_box)
+        groups_row.addWidget(self.cohort_button)
+        groups_row.addSpacing(12)
+        groups_row.addWidget(self.group_box)
+        groups_row.addWidget(self.add_group_button)
+        groups_row.addWidget(self.leave_group_button)
+        groups_row.addStretch(1)
 
         self.detail = QWidget()
         detail_layout = QVBoxLayout(self.detail)
@@ -172,8 +214,10 @@ class NetworksPage(QWidget):
         detail_layout.addWidget(self.description)
         detail_layout.addLayout(header_row)
         detail_layout.addWidget(self.members_stack, 1)
+        detail_layout.addWidget(self.history_label)
         detail_layout.addWidget(self.count_label)
         detail_layout.addLayout(actions)
+        detail_layout.addLayout(groups_row)
         self.detail_stack = EmptyState(self.detail, "Choose a network to see its members.")
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -191,6 +235,11 @@ class NetworksPage(QWidget):
             lambda index: self.person_activated.emit(self.members_model.row_at(index.row())[1])
         )
         self.show_left.toggled.connect(lambda _on: self._show_members())
+        self.scope_box.currentIndexChanged.connect(lambda _i: self._show_members())
+        self.cohorts_button.clicked.connect(self.open_cohorts)
+        self.cohort_button.clicked.connect(self.set_cohort)
+        self.add_group_button.clicked.connect(lambda: self.change_group(add=True))
+        self.leave_group_button.clicked.connect(lambda: self.change_group(add=False))
         self.new_button.clicked.connect(self.new_network)
         self.export_button.clicked.connect(self.request_export)
         self.role_button.clicked.connect(lambda: self.set_role(self.role_box.currentText()))
@@ -208,6 +257,11 @@ class NetworksPage(QWidget):
             (self.role_button, self.status_box),
             (self.status_box, self.status_button),
             (self.status_button, self.remove_button),
+            (self.remove_button, self.cohort_box),
+            (self.cohort_box, self.cohort_button),
+            (self.cohort_button, self.group_box),
+            (self.group_box, self.add_group_button),
+            (self.add_group_button, self.leave_group_button),
         ):
             QWidget.setTabOrder(first, second)
         self.detail_stack.set_empty(True)
@@ -269,15 +323,30 @@ class NetworksPage(QWidget):
         generation = self._members_generation
         self._network = (network_id, name)
 
-        def load(ctx: TaskContext) -> tuple[str | None, list[tuple[Any, ...]]]:
+        def load(ctx: TaskContext) -> tuple[str | None, list[tuple[Any, ...]], Any, Any]:
             with ctx.db.session() as session:
                 network = networks.get_network(session, network_id)
-                return network.description, networks.members(session, network_id)
+                extras = cohorts.member_extras(session, network_id)
+                rows = []
+                for m in networks.members(session, network_id):
+                    x = extras.get(m[0])
+                    rows.append(
+                        (*m, x.cohort, x.groups, x.periods, x.history, x.cohort_id, x.group_ids)
+                        if x
+                        else (*m, "", "", 0, "", None, frozenset())
+                    )
+                return (
+                    network.description,
+                    rows,
+                    cohorts.list_cohorts(session, network_id),
+                    cohorts.list_groups(session, network_id),
+                )
 
-        def done(result: tuple[str | None, list[tuple[Any, ...]]]) -> None:
+        def done(result: tuple[str | None, list[tuple[Any, ...]], Any, Any]) -> None:
             if generation != self._members_generation:
                 return
-            description, members = result
+            description, members, cohort_rows, group_rows = result
+            self._fill_scopes(cohort_rows, group_rows)
             self.heading.setText(name)
             self.description.setText(description or "")
             self.description.setVisible(bool(description))
@@ -288,8 +357,49 @@ class NetworksPage(QWidget):
 
         run_task(self, self.runner, load, on_done=done)
 
+    def _fill_scopes(self, cohort_rows: list[cohorts.CohortRow], group_rows: list[cohorts.GroupRow]) -> None:
+        """The cohort and group choices of the network shown (the scope kept when it still exists)."""
+        keep = self.scope_box.currentData()
+        scopes: list[tuple[str, Any]] = [("Everyone", None)]
+        scopes += [(f"Cohort: {c.name}", ("cohort", c.id, c.name)) for c in cohort_rows]
+        scopes += [(f"{g.kind.capitalize()}: {g.name}", ("group", g.id, g.name)) for g in group_rows]
+        self.scope_box.blockSignals(True)
+        self.scope_box.clear()
+        for label, data in scopes:
+            self.scope_box.addItem(label, data)
+        index = next((i for i, (_l, d) in enumerate(scopes) if d == keep), 0)
+        self.scope_box.setCurrentIndex(index)
+        self.scope_box.blockSignals(False)
+        self.scope_box.setEnabled(len(scopes) > 1)
+        self.cohort_box.clear()
+        self.cohort_box.addItems(["(no cohort)", *[c.name for c in cohort_rows]])
+        self._cohort_ids = [None, *[c.id for c in cohort_rows]]
+        self.group_box.clear()
+        self.group_box.addItems([g.name for g in group_rows])
+        self._group_ids = [g.id for g in group_rows]
+        self.group_box.setPlaceholderText("(no groups yet)")
+        self.group_box.setEnabled(bool(group_rows))
+        self.cohort_box.setEnabled(bool(cohort_rows))
+
+    def _in_scope(self, member: tuple[Any, ...]) -> bool:
+        scope = self.scope_box.currentData()
+        if not scope:
+            return True
+        kind, scope_id, _name = scope
+        return member[10] == scope_id if kind == "cohort" else scope_id in member[11]
+
+    def _show_history(self) -> None:
+        chosen = self.selected_members()
+        if len(chosen) == 1 and chosen[0][9]:
+            m = chosen[0]
+            self.history_label.setText(f"{m[2]}: {m[9]}")
+        else:
+            self.history_label.setText(
+                "Select one member to see every period they have belonged." if self._all_members else ""
+            )
+
     def _show_members(self) -> None:
-        members = self._all_members
+        members = [m for m in self._all_members if self._in_scope(m)]
         shown = members if self.show_left.isChecked() else [m for m in members if m[4] != "left"]
         selected = {self.members_model.id_at(r) for r in selected_rows(self.members_table)}
         header = self.members_table.horizontalHeader()
@@ -325,7 +435,12 @@ class NetworksPage(QWidget):
         has_selection = bool(selected_rows(self.members_table)) and not self.members_stack.is_empty
         for widget in (self.role_button, self.status_button, self.remove_button):
             widget.setEnabled(has_selection)
+        self.cohort_button.setEnabled(has_selection and len(self._cohort_ids) > 1)
+        for widget in (self.add_group_button, self.leave_group_button):
+            widget.setEnabled(has_selection and bool(self._group_ids))
         self.export_button.setEnabled(self._network is not None)
+        self.cohorts_button.setEnabled(self._network is not None)
+        self._show_history()
 
     # Actions -------------------------------------------------------------------------------
 
@@ -411,9 +526,69 @@ class NetworksPage(QWidget):
 
     def request_export(self) -> None:
         if self._network is not None:
-            # The members on show: current ones, and those who left only when they are shown.
+            # The members on show: current ones, and those who left only when they are shown; of
+            # one cohort or group when one is chosen.
+            scope = self.scope_box.currentData()
             self.export_requested.emit(
-                PersonFilter(network=self._network[1], current_roles_only=not self.show_left.isChecked())
+                PersonFilter(
+                    network=self._network[1],
+                    current_roles_only=not self.show_left.isChecked(),
+                    network_cohort=scope[2] if scope and scope[0] == "cohort" else None,
+                    network_group=scope[2] if scope and scope[0] == "group" else None,
+                )
+            )
+
+    def open_cohorts(self) -> CohortsDialog | None:
+        """Manage the network's cohorts and groups; the members reload after each change."""
+        if self._network is None:
+            return None
+        dialog = CohortsDialog(self.runner, self._network[0], self._network[1], self)
+        dialog.changed.connect(self.refresh)
+        self.active_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def set_cohort(self) -> None:
+        """Put the selected members in the chosen cohort (or in none)."""
+        members = self.selected_members()
+        if not members or self.cohort_box.currentIndex() < 0:
+            return
+        cohort_id = self._cohort_ids[self.cohort_box.currentIndex()]
+        label = self.cohort_box.currentText()
+        old = [(m[0], m[10]) for m in members]
+
+        def change_back(session: Any) -> None:
+            for membership_id, previous in old:
+                cohorts.set_cohort(session, [membership_id], previous)
+
+        self._write(
+            lambda session: cohorts.set_cohort(session, [m[0] for m in members], cohort_id),
+            f"Set cohort to {label}",
+            change_back,
+        )
+
+    def change_group(self, *, add: bool) -> None:
+        """Add the selected members to the chosen group, or take them out of it."""
+        members = self.selected_members()
+        index = self.group_box.currentIndex()
+        if not members or index < 0:
+            return
+        group_id = self._group_ids[index]
+        name = self.group_box.currentText()
+        ids = [m[0] for m in members]
+        outside = [m[0] for m in members if group_id not in m[11]]
+        inside = [m[0] for m in members if group_id in m[11]]
+        if add:
+            self._write(
+                lambda session: cohorts.add_to_group(session, group_id, ids),
+                f"Add to {name}",
+                lambda session: cohorts.remove_from_group(session, group_id, outside),
+            )
+        else:
+            self._write(
+                lambda session: cohorts.remove_from_group(session, group_id, ids),
+                f"Take out of {name}",
+                lambda session: cohorts.add_to_group(session, group_id, inside),
             )
 
     def new_network(self) -> None:

@@ -31,6 +31,8 @@ from crm.models import (
     SECTORS,
     ElectedRole,
     EventPart,
+    NetworkCohort,
+    NetworkGroup,
     Organisation,
     Person,
     StakeholderType,
@@ -111,6 +113,12 @@ class FilterPanel(QWidget):
         self.network_combo = _combo("Network")
         self.role_combo = _combo("Network role", MEMBERSHIP_ROLES)
         self.status_combo = _combo("Membership status", MEMBERSHIP_STATUSES)
+        # Cohorts and groups of the chosen network (names; every network's, as the network may change).
+        self.cohort_combo = _combo("Cohort")
+        self.group_combo = _combo("Working group or hub")
+        self.left_check = QCheckBox("Has left the network")
+        self.left_check.setAccessibleName("Has left the network")
+        self.left_check.setToolTip("People whose membership of the network has ended (no open period)")
         self.tag_combo = _combo("Tag")
         self.event_combo = _combo("Event")
         self.station_combo = _combo("Station, workshop or room", editable=True)
@@ -159,6 +167,9 @@ class FilterPanel(QWidget):
         f2.addRow("Network", self.network_combo)
         f2.addRow("Role", self.role_combo)
         f2.addRow("Status", self.status_combo)
+        f2.addRow("Cohort", self.cohort_combo)
+        f2.addRow("Group", self.group_combo)
+        f2.addRow("", self.left_check)
         f2.addRow("Tag", self.tag_combo)
         at_events = QGroupBox("Events")
         f7 = QFormLayout(at_events)
@@ -210,7 +221,7 @@ class FilterPanel(QWidget):
             if combo.isEditable() and (line := combo.lineEdit()) is not None:
                 line.editingFinished.connect(self._emit)
         self.constituency_edit.editingFinished.connect(self._emit)
-        for check in (self.current_roles_check, self.in_trash_check):
+        for check in (self.current_roles_check, self.in_trash_check, self.left_check):
             check.toggled.connect(self._emit)
         for edit in (self.contacted_after, self.contacted_before):
             edit.dateChanged.connect(self._emit)
@@ -224,6 +235,8 @@ class FilterPanel(QWidget):
         keep = self.person_filter()
         with self.runner.db.session() as session:
             network_names = [n for _id, n, _c in networks.list_networks(session)]
+            cohort_names = sorted(set(session.scalars(select(NetworkCohort.name))), key=str.lower)
+            group_names = sorted(set(session.scalars(select(NetworkGroup.name))), key=str.lower)
             tag_names = [t for t, _n in tags.all_tags(session)]
             org_names = list(
                 session.scalars(
@@ -253,6 +266,8 @@ class FilterPanel(QWidget):
         try:
             for box, items in (
                 (self.network_combo, network_names),
+                (self.cohort_combo, cohort_names),
+                (self.group_combo, group_names),
                 (self.tag_combo, tag_names),
                 (self.organisation_combo, org_names),
                 (self.region_combo, regions),
@@ -277,6 +292,9 @@ class FilterPanel(QWidget):
             network=_text(self.network_combo),
             network_role=_text(self.role_combo),
             network_status=_text(self.status_combo),
+            network_cohort=_text(self.cohort_combo),
+            network_group=_text(self.group_combo),
+            network_left=self.left_check.isChecked(),
             tags=[t] if (t := _text(self.tag_combo)) else [],
             organisation=_text(self.organisation_combo),
             sector=_text(self.sector_combo),
@@ -319,6 +337,9 @@ class FilterPanel(QWidget):
             _set_text(self.network_combo, f.network)
             _set_text(self.role_combo, f.network_role)
             _set_text(self.status_combo, f.network_status)
+            _set_text(self.cohort_combo, f.network_cohort)
+            _set_text(self.group_combo, f.network_group)
+            self.left_check.setChecked(f.network_left)
             _set_text(self.tag_combo, f.tags[0] if f.tags else None)
             _set_text(self.organisation_combo, f.organisation)
             _set_text(self.sector_combo, f.sector)

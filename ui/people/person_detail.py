@@ -51,14 +51,12 @@ from crm.models import (
     NATIONS,
     PERSON_FIELD_LABELS,
     PERSON_FIELDS,
-    Membership,
-    Network,
     Organisation,
     Person,
     StakeholderType,
 )
 from crm.roster import current
-from crm.services import consent, interactions, networks, people, roles
+from crm.services import cohorts, consent, interactions, membership_periods, networks, people, roles
 from crm.validation import normalise_email, normalise_phone, normalise_postcode
 
 from ui import dialogs, preferences
@@ -399,20 +397,47 @@ class PersonDetail(QWidget):
         page = QWidget()
         layout = QVBoxLayout(page)
         self.membership_table = _table(
-            ["Network", "Role", "Status", "Joined", "Left"],
+            ["Network", "Role", "Status", "Joined", "Left", "Cohort", "Groups"],
             "Network memberships",
             "Not in any network yet. Add them with “Add to network…”.",
         )
+        self.membership_table.itemSelectionChanged.connect(self._show_periods)
+        # Every period of the chosen membership: joining, leaving and rejoining all stay.
+        self.periods_heading = QLabel("Periods of membership")
+        self.periods_table = _table(
+            ["From", "Until", "Cohort", "Why joined", "Why left"],
+            "Periods of membership",
+            "Choose a membership to see when they belonged.",
+        )
+        self._histories: dict[int, membership_periods.MembershipHistory] = {}
         buttons = QHBoxLayout()
         self.add_network_button = QPushButton("Add to network…")
         self.add_network_button.clicked.connect(self.open_add_to_network)
         self.change_membership_button = QPushButton("Change role or status…")
         self.change_membership_button.clicked.connect(self.open_change_membership)
+        self.leave_button = QPushButton("Leave…")
+        self.leave_button.setAccessibleName("Leave the network, with a date and a reason")
+        self.leave_button.clicked.connect(self.open_leave)
+        self.rejoin_button = QPushButton("Rejoin…")
+        self.rejoin_button.setAccessibleName("Rejoin the network, keeping the earlier periods")
+        self.rejoin_button.clicked.connect(self.open_rejoin)
+        self.cohort_button = QPushButton("Cohort and groups…")
+        self.cohort_button.setAccessibleName("Change the cohort and working groups")
+        self.cohort_button.clicked.connect(self.open_cohort_and_groups)
         buttons.addWidget(self.add_network_button)
         buttons.addWidget(self.change_membership_button)
         buttons.addStretch(1)
-        layout.addWidget(_with_empty_note(self.membership_table), 1)
+        # Two short rows, so the panel stays narrow enough beside the list and the filters.
+        period_buttons = QHBoxLayout()
+        period_buttons.addWidget(self.leave_button)
+        period_buttons.addWidget(self.rejoin_button)
+        period_buttons.addWidget(self.cohort_button)
+        period_buttons.addStretch(1)
+        layout.addWidget(_with_empty_note(self.membership_table), 3)
         layout.addLayout(buttons)
+        layout.addWidget(self.periods_heading)
+        layout.addWidget(_with_empty_note(self.periods_table), 2)
+        layout.addLayout(period_buttons)
         return page
 
     def _build_roles(self) -> QWidget:
@@ -561,6 +586,9 @@ class PersonDetail(QWidget):
         for widget in (
             self.add_network_button,
             self.change_membership_button,
+            self.leave_button,
+            self.rejoin_button,
+            self.cohort_button,
             self.add_role_button,
             self.edit_role_button,
             self.end_role_button,
@@ -572,6 +600,8 @@ class PersonDetail(QWidget):
         if person_id is None:
             for table in (self.membership_table, self.roles_table, self.consent_table, self.timeline_table):
                 table.setRowCount(0)
+            self._histories = {}
+            self._show_periods()
             self.standing_label.setVisible(False)
             self.identifiers_label.setText("")
             # A new person has no history: no count left over from whoever was shown before.
@@ -584,26 +614,32 @@ class PersonDetail(QWidget):
         self.identifiers_label.setText(
             "Identifiers: " + "; ".join(f"{label} {value}" for _s, label, value in idents) if idents else ""
         )
-        rows = session.execute(
-            select(
-                Membership.id,
-                Network.name,
-                Membership.role,
-                Membership.status,
-                Membership.joined_on,
-                Membership.left_on,
-            )
-            .join(Network, Network.id == Membership.network_id)
-            .where(Membership.person_id == person_id)
-            .order_by(Network.name)
-        ).all()
+        histories = sorted(
+            membership_periods.person_history(session, person_id, with_trash=True), key=lambda h: h.network
+        )
+        self._histories = {h.membership_id: h for h in histories}
+        latest = {h.membership_id: (h.periods[-1] if h.periods else None) for h in histories}
         _fill(
             self.membership_table,
             [
-                (r[0], [r[1], r[2].capitalize(), r[3].capitalize(), _date_text(r[4]), _date_text(r[5])])
-                for r in rows
+                (
+                    h.membership_id,
+                    [
+                        h.network,
+                        h.role.capitalize(),
+                        h.status.capitalize(),
+                        _date_text(p.joined_on if (p := latest[h.membership_id]) else None),
+                        _date_text(p.left_on if p else None),
+                        h.cohort or "",
+                        ", ".join(
+                            name if role == "member" else f"{name} ({role})" for _g, name, role in h.groups
+                        ),
+                    ],
+                )
+                for h in histories
             ],
         )
+        self._show_periods()
         _fill(
             self.roles_table,
             [
@@ -976,6 +1012,147 @@ class PersonDetail(QWidget):
             )
 
         return self._open(dialog, accept)
+
+    # --- membership periods, cohorts and groups ------------------------------------------------
+
+    def _chosen_history(self) -> membership_periods.MembershipHistory | None:
+        row = self.membership_table.currentRow()
+        if row < 0 and self.membership_table.rowCount() == 1:
+            row = 0
+        if row < 0:
+            return None
+        return self._histories.get(_cell(self.membership_table, row, 0).data(Qt.ItemDataRole.UserRole))
+
+    def _show_periods(self) -> None:
+        history = self._chosen_history()
+        self.periods_heading.setText(
+            f"Periods in {history.network}" if history is not None else "Periods of membership"
+        )
+        _fill(
+            self.periods_table,
+            [
+                (
+                    p.id,
+                    [
+                        _date_text(p.joined_on) or "not known",
+                        _date_text(p.left_on) or "now",
+                        p.cohort or "",
+                        p.join_reason or "",
+                        p.leave_reason or "",
+                    ],
+                )
+                for p in reversed(history.periods)
+            ]
+            if history is not None
+            else [],
+        )
+        if history is not None:
+            self.leave_button.setEnabled(history.current)
+            self.rejoin_button.setEnabled(not history.current)
+        else:
+            self.leave_button.setEnabled(self.person_id is not None)
+            self.rejoin_button.setEnabled(self.person_id is not None)
+
+    def _need_membership(self) -> membership_periods.MembershipHistory | None:
+        history = self._chosen_history()
+        if history is None:
+            dialogs.show_info(self, "Kindred", "Select a membership first.")
+        return history
+
+    def open_leave(self) -> QDialog | None:
+        history = self._need_membership()
+        if history is None:
+            return None
+        dialog = FormDialog(
+            "Leave network", self, f"{self._heading_name()} leaves {history.network}. The period is kept."
+        )
+        when = dialog.date("&Left on")
+        reason = dialog.line("&Reason")
+        reason.setPlaceholderText("Optional, e.g. moved job")
+        membership_id = history.membership_id
+
+        def accept() -> None:
+            on, why = _pydate(when.date()), reason.text()
+            self._run_change(lambda s: membership_periods.leave(s, membership_id, on=on, reason=why), tab=1)
+
+        return self._open(dialog, accept)
+
+    def open_rejoin(self) -> QDialog | None:
+        history = self._need_membership()
+        if history is None:
+            return None
+        with self.runner.db.session() as session:
+            cohort_rows = cohorts.list_cohorts(session, history.network_id)
+        dialog = FormDialog(
+            "Rejoin network",
+            self,
+            f"{self._heading_name()} rejoins {history.network}: a new period starts, the earlier ones stay.",
+        )
+        when = dialog.date("&Rejoined on")
+        reason = dialog.line("&Reason")
+        reason.setPlaceholderText("Optional, e.g. back after a break")
+        cohort = dialog.combo("&Cohort", ["(none)", *[c.name for c in cohort_rows]])
+        ids = [None, *[c.id for c in cohort_rows]]
+        membership_id = history.membership_id
+
+        def accept() -> None:
+            on, why, cohort_id = _pydate(when.date()), reason.text(), ids[cohort.currentIndex()]
+            self._run_change(
+                lambda s: membership_periods.rejoin(s, membership_id, on=on, reason=why, cohort_id=cohort_id),
+                tab=1,
+            )
+
+        return self._open(dialog, accept)
+
+    def open_cohort_and_groups(self) -> QDialog | None:
+        history = self._need_membership()
+        if history is None:
+            return None
+        with self.runner.db.session() as session:
+            cohort_rows = cohorts.list_cohorts(session, history.network_id)
+            group_rows = cohorts.list_groups(session, history.network_id)
+        dialog = FormDialog("Cohort and groups", self, f"{self._heading_name()} in {history.network}.")
+        cohort = dialog.combo("&Cohort", ["(none)", *[c.name for c in cohort_rows]])
+        cohort_ids = [None, *[c.id for c in cohort_rows]]
+        cohort.setCurrentIndex(cohort_ids.index(history.cohort_id) if history.cohort_id in cohort_ids else 0)
+        held = {gid: role for gid, _name, role in history.groups}
+        checks: list[tuple[int, QCheckBox, QComboBox]] = []
+        for g in group_rows:
+            check = QCheckBox(g.name)
+            check.setAccessibleName(f"In the group {g.name}")
+            check.setChecked(g.id in held)
+            role = QComboBox()
+            role.setEditable(True)
+            role.addItems(["member", "convener", "co-chair", "lead"])
+            role.setCurrentText(held.get(g.id, "member"))
+            role.setAccessibleName(f"Role in {g.name}")
+            row = QHBoxLayout()
+            row.addWidget(check, 1)
+            row.addWidget(role)
+            dialog.form.addRow(g.kind.capitalize(), row)
+            checks.append((g.id, check, role))
+        if not group_rows:
+            dialog.form.addRow(
+                "Groups", QLabel("This network has no groups yet (add them on the Networks page).")
+            )
+        membership_id = history.membership_id
+
+        def accept() -> None:
+            cohort_id = cohort_ids[cohort.currentIndex()]
+            wanted = {gid: role.currentText() for gid, check, role in checks if check.isChecked()}
+
+            def change(s: Any) -> None:
+                cohorts.set_cohort(s, [membership_id], cohort_id)
+                cohorts.set_groups(s, membership_id, wanted)
+
+            self._run_change(change, tab=1)
+
+        return self._open(dialog, accept)
+
+    def _heading_name(self) -> str:
+        snap = self._loaded or {}
+        name = " ".join(str(snap.get(k) or "") for k in ("first_name", "last_name")).strip()
+        return name or "This person"
 
     def open_add_role(self) -> QDialog:
         dialog = FormDialog("Add elected role", self)

@@ -25,7 +25,7 @@ from alembic import op
 from crm.services.topics import fold_topic, mirror, split_topics
 
 revision: str = "0011"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
