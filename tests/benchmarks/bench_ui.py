@@ -122,9 +122,13 @@ def in_window(db_path: Path) -> dict[str, Any]:
     window = MainWindow(TaskRunner(db))
     window.resize(1280, 800)
     window.show()
+    # A database with people opens on the dashboard: the list must be on screen, or its repaints
+    # paint nothing and the figures below measure no painting at all.
+    window.show_page("people")
     app.processEvents()
     page = window.people_page
     table = page.table
+    assert table.viewport().isVisible(), "the people list is not on screen"
 
     def wait_loaded(action: Any) -> None:
         loop = QEventLoop()
