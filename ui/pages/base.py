@@ -42,7 +42,8 @@ class ListPage(QWidget):
 
     Signals:
         person_activated(int): a person was opened from the page (the window shows them).
-        refreshed(): the list (or the detail) is on show after a reload.
+        refreshed(): the page is complete after a reload: the list, and the detail the list
+            opened if it opened one (then once that is in); or a detail loaded on its own.
         data_changed(): the page wrote something; announced on the window's hub as :attr:`CHANGES`.
     """
 
@@ -69,7 +70,8 @@ class ListPage(QWidget):
         raise NotImplementedError
 
     def show_list(self, rows: Any) -> None:
-        """On the GUI thread: show what :meth:`list_loader`'s function returned."""
+        """On the GUI thread: show what :meth:`list_loader`'s function returned (and open a
+        detail with :meth:`load_detail` if the page has one)."""
         raise NotImplementedError
 
     # --- the shared behaviour -----------------------------------------------------------------
@@ -87,8 +89,10 @@ class ListPage(QWidget):
         def done(rows: Any) -> None:
             if generation != self._generation:
                 return
+            details = self._detail_generation
             self.show_list(rows)
-            self.refreshed.emit()
+            if self._detail_generation == details:
+                self.refreshed.emit()  # else the detail the list opened says so once it is in
 
         return run_task(self, self.runner, load, on_done=done)
 
