@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 # Only what the frame needs: Qt builds each class's Python enums when the class is first used
 # (the Qt namespace alone takes about 0.1 s), so the rest is imported where it is used.
-from PySide6.QtCore import QByteArray, QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSize, QTimer, Signal
 from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
@@ -239,9 +239,13 @@ class MainWindow(QMainWindow):
         # The dashboard comes first, before People.
         entries = [(p[0], p[1]) for p in PAGES]
         first = [e for e in entries if e[0] == "dashboard"]
+        metrics = self.sidebar.fontMetrics()
         for key, label in (*first, ("people", "People"), *(e for e in entries if e not in first)):
             item = QListWidgetItem(label)
             item.setData(KEY_ROLE, key)
+            # The height the badge delegate gives a row (ui.badges), from the frame on: the rows
+            # do not jump when the delegate is set once the database is open.
+            item.setSizeHint(QSize(metrics.horizontalAdvance(label) + 8, metrics.height() + 10))
             self.sidebar.addItem(item)
             self.sidebar_items[key] = item
         self.sidebar.setCurrentItem(self.sidebar_items["people"])
