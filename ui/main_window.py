@@ -221,7 +221,13 @@ class MainWindow(QMainWindow):
         self.sidebar.currentItemChanged.connect(self._sidebar_changed)
         self.statusBar().clearMessage()
         self.people_page.start()
-        if self.people_page._total:
+        chosen = self.sidebar.currentItem()
+        wanted = chosen.data(KEY_ROLE) if chosen is not None else "people"
+        if wanted != "people" and wanted in self.sidebar_items:
+            # Picked in the frame's sidebar while the database opened.
+            self.show_page(wanted).installEventFilter(self)
+            self._people_stale = False
+        elif self.people_page._total:
             # A database with people opens on the dashboard; its first paint counts as the window's.
             self.show_page("dashboard").installEventFilter(self)
             self._people_stale = False  # the list has just loaded
@@ -965,7 +971,7 @@ class MainWindow(QMainWindow):
         return None
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if self._dropped_spreadsheet(event) or self._dropped_emails(event):
+        if self.attached and (self._dropped_spreadsheet(event) or self._dropped_emails(event)):
             event.acceptProposedAction()
         else:
             event.ignore()

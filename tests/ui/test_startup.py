@@ -130,3 +130,18 @@ def test_the_frame_is_the_real_window_and_fills_when_the_database_is_attached(
     assert window.windowTitle().endswith("team contacts.db")
     assert [a.text() for a in window.menuBar().actions()] == titles  # filled, not added again
     window.close()
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")
+def test_a_section_picked_while_the_database_opens_is_the_one_shown(tmp_path: Path, qtbot: Any) -> None:
+    from ui.main_window import MainWindow
+
+    path = tmp_path / "k.db"
+    db = open_database(path)
+    window = MainWindow(opening=str(path), owns_database=True)
+    qtbot.addWidget(window)
+    window.show()
+    window.sidebar.setCurrentItem(window.sidebar_items["trash"])  # a click before the database is open
+    window.attach(db)
+    assert window.stack.currentWidget() is window.pages["trash"]
+    window.close()
