@@ -60,17 +60,42 @@ def _quick_check(window: object) -> None:
     window.runner.run(check, on_done=report, owner=window)
 
 
+def _open_database(window: object, target: str | None) -> bool:
+    """After the frame's first paint: open the database (created on first start) and fill the
+    window. False: it could not be opened, and a message has said why."""
+    from PySide6.QtWidgets import QApplication
+
+    from ui.databases import open_or_report, remember_recent
+    from ui.main_window import MainWindow
+    from ui.tasks import TaskRunner
+
+    assert isinstance(window, MainWindow)
+    # Before any input reaches the window: input waits in the queue while the database opens.
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    configure_application(app)
+    db = open_or_report(target, window, create=True)
+    if db is None:
+        return False
+    remember_recent(target)
+    window.first_painted.connect(window.show_startup_notes)
+    window.first_painted.connect(lambda: _quick_check(window))
+    window.attach(TaskRunner(db))
+    return True
+
+
 def _follow_dark_mode(app: object) -> None:
     """Qt follows the system's light or dark scheme by itself, except with the classic Windows
     style, which has no dark variant: there, Fusion draws the dark palette properly."""
+    if sys.platform != "win32":
+        return
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
     assert isinstance(app, QApplication)
     style = app.style()
     if (
-        sys.platform == "win32"
-        and style is not None
+        style is not None
         and style.name().lower() == "windowsvista"
         and app.styleHints().colorScheme() == Qt.ColorScheme.Dark
     ):
@@ -106,7 +131,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setOrganizationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("kindred")
-    configure_application(app)
     _follow_dark_mode(app)
     try:
         from ui.resources import app_icon
@@ -115,24 +139,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ImportError:  # an icon is not worth refusing to start over
         pass
 
-    from ui.databases import open_or_report, remember_recent
-
-    # Starting Kindred is the first start: it creates its database (the default one, or --db).
-    db = open_or_report(args.db, None, create=True)
-    if db is None:
-        return 1
-    remember_recent(args.db)
-
     from ui.main_window import MainWindow, environment_wants_report, first_paint_report
-    from ui.tasks import TaskRunner
 
-    window = MainWindow(TaskRunner(db), owns_database=True)
+    # The window's frame first, from Qt alone; the database layer loads once it is on the screen.
+    window = MainWindow(opening=args.db, owns_database=True)
     if environment_wants_report():
         first_paint_report(window, _STARTED)
+    failed: list[bool] = []
+
+    def open_database() -> None:
+        if not _open_database(window, args.db):
+            failed.append(True)
+            window.close()  # the last window: Kindred exits
+
+    window.frame_painted.connect(open_database)
     window.show()
-    window.first_painted.connect(window.show_startup_notes)
-    window.first_painted.connect(lambda: _quick_check(window))
-    return app.exec()
+    code = app.exec()
+    return 1 if failed else code
 
 
 if __name__ == "__main__":

@@ -175,18 +175,21 @@ def render(
         path = outdir / f"{name}.png"
         widget.grab().save(str(path))
         written.append(path)
-        if check and isinstance(widget, MainWindow):
+        if check and isinstance(widget, MainWindow) and widget.attached:
             problems.extend(f"{name}: {p}" for p in layout_problems(widget))
             if widget.width() > width or widget.height() > height:
                 problems.append(
                     f"{name}: the window cannot shrink to {width}×{height} ({widget.width()}×{widget.height()})"
                 )
 
-    # An empty database first: the welcome screen.
-    empty = open_database(work / "empty.db")
-    window = MainWindow(TaskRunner(empty))
+    # The window's first frame at start-up, while the database opens (ui.app).
+    window = MainWindow(opening=str(work / "empty.db"))
     window.resize(width, height)
     window.show()
+    shot(window, "opening")
+    # Then the empty database: the welcome screen.
+    empty = open_database(work / "empty.db")
+    window.attach(TaskRunner(empty))
     shot(window, "welcome")
     window.close()
     empty.dispose()

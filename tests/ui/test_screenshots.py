@@ -34,5 +34,13 @@ def test_every_screen_fits(tmp_path: Path, sizes: list[str], scale: str | None) 
     assert done.returncode == 0, done.stderr[-3000:]
     shots = sorted(tmp_path.rglob("*.png"))
     names = {p.stem for p in shots}
-    assert {"people", "people-filters", "person-roles", "events", "organisations", "networks"} <= names
+    assert {
+        "opening",
+        "people",
+        "people-filters",
+        "person-roles",
+        "events",
+        "organisations",
+        "networks",
+    } <= names
     assert len(shots) >= 20 * len(sizes)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QIcon
@@ -21,7 +24,8 @@ from PySide6.QtWidgets import (
 from crm.services import interactions
 from crm.services.interactions import participant_summaries
 
-from ui.changes import Change, announce_on
+from ui.changes import Change
+from ui.pages.base import ListPage
 from ui.pages.common import (
     Column,
     EmptyState,
@@ -29,12 +33,11 @@ from ui.pages.common import (
     fit_columns,
     format_date,
     make_table,
-    run_task,
     selected_rows,
     write_undoable,
 )
 from ui.pages.interactions_page import KIND_LABELS
-from ui.tasks import TaskContext, TaskRunner
+from ui.tasks import TaskRunner
 
 # Row fields: id, due, state text, subject, people, owner, kind, date, notes, days overdue.
 DUE, STATE, SUBJECT, PEOPLE, OWNER, KIND, DATE, NOTES, LATE = range(1, 10)
@@ -53,20 +56,18 @@ def due_text(due: dt.date, today: dt.date) -> str:
     return f"Due in {days} days"
 
 
-class FollowUpsPage(QWidget):
-    """Open follow-ups with who they are with and whose they are; mark them done."""
+class FollowUpsPage(ListPage):
+    """Open follow-ups with who they are with and whose they are; mark them done.
 
-    person_activated = Signal(int)
+    Signals (besides :class:`~ui.pages.base.ListPage`'s):
+        overdue_count_changed(int): the number overdue, for the sidebar's badge.
+    """
+
     overdue_count_changed = Signal(int)
-    refreshed = Signal()
-    data_changed = Signal()
+    CHANGES = Change(interactions=True)
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        announce_on(self.data_changed, parent, Change(interactions=True))
-        self.runner = runner
-        self._generation = 0
-        self._detail_generation = 0
+        super().__init__(runner, parent)
         self._rows: list[tuple[Any, ...]] = []
         self.overdue_count = 0
         self._warning = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
@@ -181,42 +182,38 @@ class FollowUpsPage(QWidget):
 
     # Loading -------------------------------------------------------------------------------
 
-    def refresh(self) -> None:
-        """Reload open follow-ups and the overdue count."""
-        self._generation += 1
-        generation = self._generation
+    def list_loader(self) -> Callable[[Session], tuple[list[tuple[Any, ...]], int]]:
+        """Open follow-ups and the overdue count."""
         include_future = bool(self.show_box.currentData())
 
-        def load(ctx: TaskContext) -> tuple[list[tuple[Any, ...]], int]:
+        def load(session: Session) -> tuple[list[tuple[Any, ...]], int]:
             today = dt.date.today()
-            with ctx.db.session() as session:
-                items = interactions.follow_ups(session, today=today, include_future=include_future)
-                names = participant_summaries(session, [i.id for i in items])
-                rows = []
-                for it in items:
-                    due = it.follow_up_on
-                    assert due is not None  # follow_ups() returns only those with a date
-                    rows.append(
-                        (
-                            it.id,
-                            due,
-                            due_text(due, today),
-                            it.subject,
-                            names.get(it.id, ""),
-                            it.owner,
-                            it.kind,
-                            it.date,
-                            it.notes,
-                            max(0, (today - due).days),
-                        )
+            items = interactions.follow_ups(session, today=today, include_future=include_future)
+            names = participant_summaries(session, [i.id for i in items])
+            rows = []
+            for it in items:
+                due = it.follow_up_on
+                assert due is not None  # follow_ups() returns only those with a date
+                rows.append(
+                    (
+                        it.id,
+                        due,
+                        due_text(due, today),
+                        it.subject,
+                        names.get(it.id, ""),
+                        it.owner,
+                        it.kind,
+                        it.date,
+                        it.notes,
+                        max(0, (today - due).days),
                     )
-                return rows, interactions.count_overdue(session, today)
+                )
+            return rows, interactions.count_overdue(session, today)
 
-        run_task(self, self.runner, load, on_done=lambda result: self._loaded(generation, *result))
+        return load
 
-    def _loaded(self, generation: int, rows: list[tuple[Any, ...]], overdue: int) -> None:
-        if generation != self._generation:
-            return
+    def show_list(self, result: tuple[list[tuple[Any, ...]], int]) -> None:
+        rows, overdue = result
         self._rows = rows
         owners = sorted({r[OWNER] for r in rows if r[OWNER]}, key=str.casefold)
         current = self.owner_box.currentText()
@@ -229,9 +226,8 @@ class FollowUpsPage(QWidget):
         changed = overdue != self.overdue_count
         self.overdue_count = overdue
         self._show_rows()
-        if changed or generation == 1:
+        if changed or self._generation == 1:  # the first load tells the badge in any case
             self.overdue_count_changed.emit(overdue)
-        self.refreshed.emit()
 
     def _show_rows(self) -> None:
         owner = self.owner_box.currentText()
@@ -287,20 +283,12 @@ class FollowUpsPage(QWidget):
         self._load_people(row[0])
 
     def _load_people(self, interaction_id: int) -> None:
-        self._detail_generation += 1
-        generation = self._detail_generation
+        def show(people: list[tuple[int, str]]) -> None:
+            self.people_model.set_rows(people)
+            self.people_label.setText(f"People ({len(people):,})")
+            self.people_stack.set_empty(not people)
 
-        def load(ctx: TaskContext) -> list[tuple[int, str]]:
-            with ctx.db.session() as session:
-                return interactions.participants(session, interaction_id)
-
-        def done(people: list[tuple[int, str]]) -> None:
-            if generation == self._detail_generation:
-                self.people_model.set_rows(people)
-                self.people_label.setText(f"People ({len(people):,})")
-                self.people_stack.set_empty(not people)
-
-        run_task(self, self.runner, load, on_done=done)
+        self.load_detail(lambda session: interactions.participants(session, interaction_id), show)
 
     # Actions -------------------------------------------------------------------------------
 
@@ -330,16 +318,12 @@ class FollowUpsPage(QWidget):
             for interaction_id in ids:
                 interactions.set_follow_up_done(session, interaction_id, False)
 
-        def changed() -> None:
-            self.data_changed.emit()
-            self.refresh()
-
         n = len(ids)
         write_undoable(
             self,
             self.runner,
             write_ids,
-            changed=changed,
+            changed=self.after_change,
             undo_text=f"Mark {n:,} follow-up{'s' if n != 1 else ''} done",
             reverse=reopen,
         )

@@ -31,7 +31,8 @@ from crm.services import organisations
 from crm.validation import check_length, normalise_email, normalise_phone, normalise_postcode
 
 from ui import dialogs, preferences
-from ui.changes import Change, announce_on
+from ui.changes import Change
+from ui.pages.base import ListPage
 from ui.pages.common import (
     Column,
     EmptyState,
@@ -106,20 +107,20 @@ def _normalise_website(value: str) -> str:
     return url.toString()
 
 
-class OrganisationsPage(QWidget):
-    """Organisations with their sector, partner status and people; edit, create and trash them."""
+class OrganisationsPage(ListPage):
+    """Organisations with their sector, partner status and people; edit, create and trash them.
 
-    person_activated = Signal(int)
-    refreshed = Signal()
+    Signals (besides :class:`~ui.pages.base.ListPage`'s):
+        organisation_saved(int): an organisation was created or edited.
+    """
+
     organisation_saved = Signal(int)
-    data_changed = Signal()  # people's organisation details changed: the People list is stale
+    # People's organisation details changed: the People list is stale.
+    CHANGES = Change(people=True, organisations=True)
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        announce_on(self.data_changed, parent, Change(people=True, organisations=True))
-        self.runner = runner
-        self._generation = 0
-        self._detail_generation = 0
+        super().__init__(runner, parent)
+        self._shown_text: str | None = None
         self._current_id: int | None = None  # None with the form enabled: a new organisation
         self._loaded: dict[str, str] = {}
         self._loaded_version: int | None = None  # the version the form shows (crm.versions)
@@ -290,26 +291,13 @@ class OrganisationsPage(QWidget):
 
     # Loading -------------------------------------------------------------------------------
 
-    def refresh(self) -> None:
-        """Reload the list (and the open organisation) from the database."""
-        self._generation += 1
-        generation = self._generation
-        text = self.search.text().strip() or None
+    def list_loader(self) -> Callable[[Session], list[tuple[Any, ...]]]:
+        """The list (the open organisation follows, in show_list)."""
+        text = self._shown_text = self.search.text().strip() or None
+        return lambda session: organisations.list_organisations(session, text)
 
-        def load(ctx: TaskContext) -> list[tuple[Any, ...]]:
-            with ctx.db.session() as session:
-                return organisations.list_organisations(session, text)
-
-        run_task(
-            self,
-            self.runner,
-            load,
-            on_done=lambda rows: self._loaded_list(generation, rows, text),
-        )
-
-    def _loaded_list(self, generation: int, rows: list[tuple[Any, ...]], text: str | None) -> None:
-        if generation != self._generation:
-            return  # a newer refresh is on its way
+    def show_list(self, rows: list[tuple[Any, ...]]) -> None:
+        text = self._shown_text
         keep = self._select_after_refresh or self._current_id
         self._select_after_refresh = None
         header = self.table.horizontalHeader()
@@ -341,29 +329,23 @@ class OrganisationsPage(QWidget):
         if not n and self.detail_stack.is_empty:
             self.detail_stack.set_empty(True, "" if text else None)
         self._update_buttons()
-        self.refreshed.emit()
 
     def _load_detail(self, org_id: int, retype: dict[str, Any] | None = None) -> None:
         """Show an organisation; ``retype``: the user's unsaved values, typed in again on top."""
-        self._detail_generation += 1
-        generation = self._detail_generation
 
-        def load(ctx: TaskContext) -> tuple[dict[str, Any], list[tuple[Any, ...]], int]:
-            with ctx.db.session() as session:
-                org = organisations.get_organisation(session, org_id)
-                values = {key: getattr(org, key) for key, _label in FIELDS}
-                rows = filters.page(
-                    session,
-                    PersonFilter(organisation_id=org_id),
-                    ["name", "job_title", "email"],
-                    limit=PEOPLE_LIMIT,
-                )
-                people = [(r[0], _display_name(r[1]), r[2], r[3]) for r in rows]
-                return values, people, org.version
+        def load(session: Session) -> tuple[dict[str, Any], list[tuple[Any, ...]], int]:
+            org = organisations.get_organisation(session, org_id)
+            values = {key: getattr(org, key) for key, _label in FIELDS}
+            rows = filters.page(
+                session,
+                PersonFilter(organisation_id=org_id),
+                ["name", "job_title", "email"],
+                limit=PEOPLE_LIMIT,
+            )
+            people = [(r[0], _display_name(r[1]), r[2], r[3]) for r in rows]
+            return values, people, org.version
 
-        def done(result: tuple[dict[str, Any], list[tuple[Any, ...]], int]) -> None:
-            if generation != self._detail_generation:
-                return
+        def show(result: tuple[dict[str, Any], list[tuple[Any, ...]], int]) -> None:
             values, people, version = result
             self._show_detail(org_id, values, people)
             # The copy this edit is based on: a save after someone else's is refused (crm.versions).
@@ -371,9 +353,8 @@ class OrganisationsPage(QWidget):
             if retype:
                 self._retype(retype)
             self._update_buttons()
-            self.refreshed.emit()
 
-        run_task(self, self.runner, load, on_done=done)
+        self.load_detail(load, show)
 
     def _retype(self, values: dict[str, Any]) -> None:
         """Type the user's unsaved values in again over a freshly loaded organisation."""
@@ -577,8 +558,7 @@ class OrganisationsPage(QWidget):
             self._current_id = saved_id
             self._select_after_refresh = saved_id
             self.organisation_saved.emit(saved_id)
-            self.data_changed.emit()
-            self.refresh()
+            self.after_change()
 
         def failed(exc: BaseException) -> None:
             if isinstance(exc, ValidationError):
@@ -613,20 +593,16 @@ class OrganisationsPage(QWidget):
             self,
             self.runner,
             lambda session: organisations.trash_organisations(session, ids),
-            changed=self._after_change,
+            changed=self.after_change,
             undo_text=f"Move {what} to the Trash",
             reverse=lambda session: organisations.restore_organisations(session, ids),
             on_done=done,
         )
 
-    def _after_change(self) -> None:
-        self.data_changed.emit()
-        self.refresh()
-
     def _undoable(
         self, text: str, do: Callable[[Session], object], reverse: Callable[[Session], object]
     ) -> None:
-        push_undo(self, PageCommand(self.runner, text, do, reverse, self._after_change))
+        push_undo(self, PageCommand(self.runner, text, do, reverse, self.after_change))
 
 
 def _display_name(sort_name: str | None) -> str:

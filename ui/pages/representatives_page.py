@@ -3,7 +3,10 @@ party, former members on request, and "Update representatives…" from an offici
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -20,9 +23,10 @@ from PySide6.QtWidgets import (
 from crm.filters import PersonFilter
 from crm.roster import chambers, current
 
-from ui.changes import Change, announce_on
-from ui.pages.common import Column, EmptyState, RowsModel, fit_columns, format_date, make_table, run_task
-from ui.tasks import TaskContext, TaskRunner
+from ui.changes import Change
+from ui.pages.base import ListPage
+from ui.pages.common import Column, EmptyState, RowsModel, fit_columns, format_date, make_table
+from ui.tasks import TaskRunner
 
 EXPLANATION = (
     "Members of each parliament and council as Kindred knows them. Keep them current with "
@@ -30,19 +34,20 @@ EXPLANATION = (
 )
 
 
-class RepresentativesPage(QWidget):
-    """Chamber chooser, counts per party, and the members of the chosen chamber."""
+class RepresentativesPage(ListPage):
+    """Chamber chooser, counts per party, and the members of the chosen chamber.
 
-    person_activated = Signal(int)
+    The list is the chambers; the detail, the chosen chamber's members.
+
+    Signals (besides :class:`~ui.pages.base.ListPage`'s):
+        export_requested(PersonFilter): export the members shown.
+    """
+
     export_requested = Signal(object)  # a crm.filters.PersonFilter
-    refreshed = Signal()
-    data_changed = Signal()  # a roster update changed people and roles
+    CHANGES = Change(people=True)  # a roster update changed people and roles
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        announce_on(self.data_changed, parent, Change(people=True))
-        self.runner = runner
-        self._generation = 0
+        super().__init__(runner, parent)
         self._members: list[current.Representative] = []
         self.dialog: QWidget | None = None
 
@@ -122,20 +127,11 @@ class RepresentativesPage(QWidget):
         value = self.chamber_box.currentData()
         return str(value) if value else None
 
-    def refresh(self) -> None:
-        """Reload the chambers (with their member counts) and the chosen chamber's members."""
-        self._generation += 1
-        generation = self._generation
+    def list_loader(self) -> Callable[[Session], list[tuple[str, int]]]:
+        """The chambers with their member counts (the chosen chamber's members follow)."""
+        return current.chamber_counts
 
-        def load(ctx: TaskContext) -> list[tuple[str, int]]:
-            with ctx.db.session() as session:
-                return current.chamber_counts(session)
-
-        run_task(self, self.runner, load, on_done=lambda rows: self._chambers_loaded(generation, rows))
-
-    def _chambers_loaded(self, generation: int, rows: list[tuple[str, int]]) -> None:
-        if generation != self._generation:
-            return
+    def show_list(self, rows: list[tuple[str, int]]) -> None:
         chosen = self.chamber
         known = {c for c, _n in rows}
         items = list(rows) + [
@@ -159,21 +155,13 @@ class RepresentativesPage(QWidget):
         chamber = self.chamber
         if chamber is None:
             return
-        self._generation += 1
-        generation = self._generation
         include_former = self.show_former.isChecked()
-
-        def load(ctx: TaskContext) -> list[current.Representative]:
-            with ctx.db.session() as session:
-                return current.representatives(session, chamber, include_former=include_former)
-
-        run_task(
-            self, self.runner, load, on_done=lambda rows: self._members_loaded(generation, chamber, rows)
+        self.load_detail(
+            lambda session: current.representatives(session, chamber, include_former=include_former),
+            lambda members: self._members_loaded(chamber, members),
         )
 
-    def _members_loaded(self, generation: int, chamber: str, members: list[current.Representative]) -> None:
-        if generation != self._generation:
-            return
+    def _members_loaded(self, chamber: str, members: list[current.Representative]) -> None:
         self._members = members
         noun = chambers.MEMBER_NOUN.get(chambers.chamber_kind(chamber), "member")
         rows = [
@@ -209,7 +197,6 @@ class RepresentativesPage(QWidget):
                 f"No {'members' if self.show_former.isChecked() else 'current members'} of the {chamber} in Kindred. "
                 "Use “Update representatives…” with an official list to bring them in.",
             )
-        self.refreshed.emit()
 
     def shown_names(self) -> list[str]:
         return [str(self.model.row_at(r)[1]) for r in range(self.model.rowCount())]
@@ -226,11 +213,7 @@ class RepresentativesPage(QWidget):
         from ui.roster_dialog import RosterDialog
 
         dialog = RosterDialog(self.runner, self)
-        dialog.data_changed.connect(self._roster_changed)
+        dialog.data_changed.connect(self.after_change)
         self.dialog = dialog
         dialog.open()
         return dialog
-
-    def _roster_changed(self) -> None:
-        self.data_changed.emit()
-        self.refresh()

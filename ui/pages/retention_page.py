@@ -7,9 +7,12 @@ optional note) or "Erase…" (with a reason and a typed confirmation).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from sqlalchemy.orm import Session
+
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
@@ -23,7 +26,8 @@ from PySide6.QtWidgets import (
 from crm.privacy import settings
 from crm.privacy.retention import RetentionReport, due_for_review, keep_for_another_period
 
-from ui.changes import Change, announce_on
+from ui.changes import Change
+from ui.pages.base import ListPage
 from ui.pages.common import Column, EmptyState, RowsModel, fit_columns, make_table, run_task, selected_rows
 from ui.privacy_actions import start_erasure
 from ui.tasks import Task, TaskContext, TaskRunner
@@ -54,18 +58,13 @@ def ask_keep_note(parent: QWidget | None, count: int) -> str | None:
     return text if ok else None
 
 
-class RetentionPage(QWidget):
+class RetentionPage(ListPage):
     """The retention review ("Due for review" in the sidebar)."""
 
-    person_activated = Signal(int)
-    refreshed = Signal()
-    data_changed = Signal()
+    CHANGES = Change(people=True)  # erased people
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        announce_on(self.data_changed, parent, Change(people=True))
-        self.runner = runner
-        self._generation = 0
+        super().__init__(runner, parent)
         self.report: RetentionReport | None = None
 
         self.explanation = QLabel(EXPLANATION)
@@ -128,45 +127,35 @@ class RetentionPage(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.activated.connect(lambda index: self.person_activated.emit(self.model.id_at(index.row())))
 
-    def refresh(self) -> Task[Any]:
-        """Reload the period and who is due."""
-        self._generation += 1
-        generation = self._generation
+    def list_loader(self) -> Callable[[Session], RetentionReport]:
+        """The period and who is due."""
+        return lambda session: due_for_review(session, limit=SHOWN_MAX)
 
-        def load(ctx: TaskContext) -> RetentionReport:
-            with ctx.db.session() as session:
-                return due_for_review(session, limit=SHOWN_MAX)
-
-        def done(report: RetentionReport) -> None:
-            if generation != self._generation:
-                return
-            self.report = report
-            self.months_spin.blockSignals(True)
-            self.months_spin.setValue(report.months)
-            self.months_spin.blockSignals(False)
-            self.save_period_button.setEnabled(False)
-            self.period_note.setText(f"Due: no activity since {report.cutoff:%-d %B %Y}.")
-            self.model.set_rows(
-                [
-                    (p.id, p.name, p.email or "", p.organisation or "", p.last_activity, p.added)
-                    for p in report.people
-                ]
-            )
-            header = self.table.horizontalHeader()
-            self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
-            n = report.total
-            text = f"{n:,} {'person' if n == 1 else 'people'} due for review"
-            if n > len(report.people):
-                text += f" (showing the first {len(report.people):,} by name)"
-            self.count_label.setText(text + "." if n else "")
-            self.stack.set_empty(
-                not report.people,
-                f"Nobody is due for review: everyone has had a reason to be kept in the last {report.months} months.",
-            )
-            self._selection_changed()
-            self.refreshed.emit()
-
-        return run_task(self, self.runner, load, on_done=done)
+    def show_list(self, report: RetentionReport) -> None:
+        self.report = report
+        self.months_spin.blockSignals(True)
+        self.months_spin.setValue(report.months)
+        self.months_spin.blockSignals(False)
+        self.save_period_button.setEnabled(False)
+        self.period_note.setText(f"Due: no activity since {report.cutoff:%-d %B %Y}.")
+        self.model.set_rows(
+            [
+                (p.id, p.name, p.email or "", p.organisation or "", p.last_activity, p.added)
+                for p in report.people
+            ]
+        )
+        header = self.table.horizontalHeader()
+        self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
+        n = report.total
+        text = f"{n:,} {'person' if n == 1 else 'people'} due for review"
+        if n > len(report.people):
+            text += f" (showing the first {len(report.people):,} by name)"
+        self.count_label.setText(text + "." if n else "")
+        self.stack.set_empty(
+            not report.people,
+            f"Nobody is due for review: everyone has had a reason to be kept in the last {report.months} months.",
+        )
+        self._selection_changed()
 
     def _months_edited(self, value: int) -> None:
         self.save_period_button.setEnabled(self.report is None or value != self.report.months)
@@ -215,8 +204,6 @@ class RetentionPage(QWidget):
         if not chosen:
             return None
 
-        def done(_results: Any) -> None:
-            self.data_changed.emit()
-            self.refresh()
-
-        return start_erasure(self, self.runner, [p for p, _ in chosen], [n for _, n in chosen], done)
+        return start_erasure(
+            self, self.runner, [p for p, _ in chosen], [n for _, n in chosen], lambda _r: self.after_change()
+        )

@@ -6,9 +6,12 @@ exports leave it out; an erased person's address is shown only as a keyed hash.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from sqlalchemy.orm import Session
+
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -30,7 +33,8 @@ from crm.privacy.suppression import (
 )
 
 from ui import dialogs
-from ui.changes import Change, announce_on
+from ui.changes import Change
+from ui.pages.base import ListPage
 from ui.pages.common import (
     Column,
     EmptyState,
@@ -97,17 +101,14 @@ def ask_suppression(parent: QWidget | None) -> tuple[str, str] | None:
     return dialog.email_edit.text(), dialog.reason_edit.text()
 
 
-class SuppressionPage(QWidget):
+class SuppressionPage(ListPage):
     """The suppression list, newest first."""
 
-    refreshed = Signal()
-    data_changed = Signal()  # people may have become do not contact
+    CHANGES = Change(people=True)  # people may have become do not contact
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        announce_on(self.data_changed, parent, Change(people=True))
-        self.runner = runner
-        self._generation = 0
+        super().__init__(runner, parent)
+        self._shown_text = ""
         self.entries: list[SuppressionEntry] = []
 
         self.explanation = QLabel(EXPLANATION)
@@ -144,37 +145,27 @@ class SuppressionPage(QWidget):
         on_delete_key(self.table, self._delete_key)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
 
-    def refresh(self) -> Task[Any]:
-        self._generation += 1
-        generation = self._generation
-        text = self.search.text().strip()
+    def list_loader(self) -> Callable[[Session], list[SuppressionEntry]]:
+        text = self._shown_text = self.search.text().strip()
+        return lambda session: list_suppressions(session, text or None)
 
-        def load(ctx: TaskContext) -> list[SuppressionEntry]:
-            with ctx.db.session() as session:
-                return list_suppressions(session, text or None)
-
-        def done(entries: list[SuppressionEntry]) -> None:
-            if generation != self._generation:
-                return
-            self.entries = entries
-            self.model.set_rows([(e.id, e.shown_email, e.reason or "", e.added, e.hashed) for e in entries])
-            header = self.table.horizontalHeader()
-            self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
-            n = len(entries)
-            self.count_label.setText(f"{n:,} address{'es' if n != 1 else ''}" if n else "")
-            if entries:
-                self.stack.set_empty(False)
-            else:
-                self.stack.set_empty(
-                    True,
-                    "No address matches the search."
-                    if text
-                    else "The suppression list is empty. Add an address when someone asks not to be contacted.",
-                )
-            self._selection_changed()
-            self.refreshed.emit()
-
-        return run_task(self, self.runner, load, on_done=done)
+    def show_list(self, entries: list[SuppressionEntry]) -> None:
+        self.entries = entries
+        self.model.set_rows([(e.id, e.shown_email, e.reason or "", e.added, e.hashed) for e in entries])
+        header = self.table.horizontalHeader()
+        self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
+        n = len(entries)
+        self.count_label.setText(f"{n:,} address{'es' if n != 1 else ''}" if n else "")
+        if entries:
+            self.stack.set_empty(False)
+        else:
+            self.stack.set_empty(
+                True,
+                "No address matches the search."
+                if self._shown_text
+                else "The suppression list is empty. Add an address when someone asks not to be contacted.",
+            )
+        self._selection_changed()
 
     def _delete_key(self) -> None:
         self.remove_selected()

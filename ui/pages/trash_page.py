@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from sqlalchemy.orm import Session
+
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -18,7 +21,8 @@ from PySide6.QtWidgets import (
 from crm.services import trash
 
 from ui import dialogs
-from ui.changes import Change, announce_on
+from ui.changes import Change
+from ui.pages.base import ListPage
 from ui.pages.common import (
     Column,
     EmptyState,
@@ -47,22 +51,14 @@ EXPLANATION = (
 )
 
 
-class TrashPage(QWidget):
+class TrashPage(ListPage):
     """Deleted people, organisations, interactions and events, most recently deleted first."""
 
-    person_activated = Signal(int)
-    refreshed = Signal()
-    data_changed = Signal()  # something came back: other lists are stale
+    # Something came back: other lists are stale.
+    CHANGES = Change(people=True, organisations=True, networks=True, interactions=True, events=True)
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        announce_on(
-            self.data_changed,
-            parent,
-            Change(people=True, organisations=True, networks=True, interactions=True, events=True),
-        )
-        self.runner = runner
-        self._generation = 0
+        super().__init__(runner, parent)
         self._items: list[tuple[Any, ...]] = []
 
         self.explanation = QLabel(EXPLANATION)
@@ -113,26 +109,17 @@ class TrashPage(QWidget):
         QWidget.setTabOrder(self.kind_box, self.restore_button)
         QWidget.setTabOrder(self.restore_button, self.table)
 
-    def refresh(self) -> None:
-        """Reload the Trash."""
-        self._generation += 1
-        generation = self._generation
+    def list_loader(self) -> Callable[[Session], list[tuple[Any, ...]]]:
+        def load(session: Session) -> list[tuple[Any, ...]]:
+            return [
+                (f"{i.kind}:{i.id}", i.kind, i.name, i.deleted_at, i.id) for i in trash.list_trash(session)
+            ]
 
-        def load(ctx: TaskContext) -> list[tuple[Any, ...]]:
-            with ctx.db.session() as session:
-                return [
-                    (f"{i.kind}:{i.id}", i.kind, i.name, i.deleted_at, i.id)
-                    for i in trash.list_trash(session)
-                ]
+        return load
 
-        run_task(self, self.runner, load, on_done=lambda rows: self._loaded(generation, rows))
-
-    def _loaded(self, generation: int, rows: list[tuple[Any, ...]]) -> None:
-        if generation != self._generation:
-            return
+    def show_list(self, rows: list[tuple[Any, ...]]) -> None:
         self._items = rows
         self._show()
-        self.refreshed.emit()
 
     def _show(self) -> None:
         kind = self.kind_box.currentData()
@@ -198,13 +185,9 @@ class TrashPage(QWidget):
             with ctx.db.transaction() as session:
                 return restore(session)
 
-        def changed() -> None:
-            self.data_changed.emit()
-            self.refresh()
-
         def done(n: int) -> None:
             text = f"Restore {n:,} item{'s' if n != 1 else ''} from the Trash"
-            push_undo(self, PageCommand(self.runner, text, restore, put_back, changed))
-            changed()
+            push_undo(self, PageCommand(self.runner, text, restore, put_back, self.after_change))
+            self.after_change()
 
         run_task(self, self.runner, write, on_done=done, write=True)

@@ -38,8 +38,18 @@ REST_DELAY_MS = 30
 CACHE_LIMIT = 6_000
 DEFAULT_COLUMNS: tuple[str, ...] = ("name", "organisation", "job_title", "email", "town", "last_contacted")
 PERSON_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+# Rows fetched with the first screen of ids, off the GUI thread: more than a 1920×1080 screen shows,
+# so the first paint after a keystroke reads them from the cache instead of querying.
+PREFETCH_ROWS = 60
+# data() and flags() run for every cell and role on every repaint: plain ints compare fastest.
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_PERSON_ID = int(PERSON_ID_ROLE)
+_ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
 _Index = QModelIndex | QPersistentModelIndex
+# The columns asked for and the rows fetched with a first screen.
+_Prefetched = tuple[list[str], dict[int, tuple[Any, ...]]]
 
 
 def available_columns() -> dict[str, str]:
@@ -153,15 +163,23 @@ class PeopleModel(QAbstractTableModel):
         self._generation += 1
         generation = self._generation
         person_filter, sort, descending = self._filter, self._effective_sort(), self._descending
+        columns = list(self._columns)
+        # Written by the worker before its result is sent, read on the GUI thread after it arrives.
+        rows: dict[int, tuple[Any, ...]] = {}
 
         def first_screen(ctx: TaskContext) -> list[int]:
             with ctx.db.session() as session:
-                return filters.first_screen_ids(
+                ids = filters.first_screen_ids(
                     session, person_filter, sort=sort, descending=descending, limit=FIRST_SCREEN
                 )
+                # The rows of the first paint, here rather than on the GUI thread as it paints.
+                rows.update(filters.list_rows(session, ids[:PREFETCH_ROWS], columns))
+            return ids
 
         task = self.runner.run(
-            first_screen, on_done=lambda ids: self._apply_first_screen(generation, ids), owner=self
+            first_screen,
+            on_done=lambda ids: self._apply_first_screen(generation, ids, (columns, rows)),
+            owner=self,
         )
         task.succeeded.connect(lambda ids: self._load_rest(generation, ids))
         return task
@@ -204,20 +222,32 @@ class PeopleModel(QAbstractTableModel):
         """Ignore answers to queries already asked (the window is closing)."""
         self._generation += 1
 
-    def _apply_first_screen(self, generation: int, ids: list[int]) -> None:
+    def _apply_first_screen(
+        self, generation: int, ids: list[int], prefetched: _Prefetched | None = None
+    ) -> None:
         if not shiboken6.isValid(self):
             return  # the window closed while the query ran
         if generation != self._generation or self._complete_generation == generation:
             return
         if len(ids) < FIRST_SCREEN:
-            self._apply_ids(generation, ids)  # that was all of them
+            self._apply_ids(generation, ids, prefetched)  # that was all of them
             return
         self.beginResetModel()
         self._ids = ids
         self._row_of = None
         self._cache.clear()
+        self._prefill(ids, prefetched)
         self.endResetModel()
         emit(self.first_screen_loaded, len(ids))
+
+    def _prefill(self, ids: list[int], prefetched: _Prefetched | None) -> None:
+        """Cache the rows fetched with the first screen (if the columns have not changed since)."""
+        if prefetched is None or prefetched[0] != self._columns:
+            return
+        rows = prefetched[1]
+        blank = ("",) * len(self._columns)
+        for pid in ids[:PREFETCH_ROWS]:
+            self._cache[pid] = rows.get(pid, blank)  # deleted meanwhile: empty, as _fetch_page does
 
     def reload_now(self) -> None:
         """Re-query on the calling thread (start-up and tests that need the rows at once)."""
@@ -228,7 +258,7 @@ class PeopleModel(QAbstractTableModel):
             )
         self._apply_ids(self._generation, ids)
 
-    def _apply_ids(self, generation: int, ids: list[int]) -> None:
+    def _apply_ids(self, generation: int, ids: list[int], prefetched: _Prefetched | None = None) -> None:
         if not shiboken6.isValid(self):
             return  # the window closed while the query ran
         if generation != self._generation or self._complete_generation == generation:
@@ -246,6 +276,7 @@ class PeopleModel(QAbstractTableModel):
             self._ids = ids
             self._row_of = None
             self._cache.clear()
+            self._prefill(ids, prefetched)
             self.endResetModel()
         self.loaded = True
         emit(self.ids_loaded, len(ids))
@@ -307,17 +338,19 @@ class PeopleModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._columns)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._ids) or index.column() >= len(self._columns):
+        # The role first: most of the calls a repaint makes are for roles this model leaves alone.
+        role = int(role)
+        if role != _DISPLAY and role != _TOOLTIP and role != _PERSON_ID:
             return None
-        if role == PERSON_ID_ROLE:
-            return self._ids[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            key = self._columns[index.column()]
-            text = _display(key, self._row_values(index.row())[index.column()])
-            if role == Qt.ItemDataRole.ToolTipRole:
-                return text if len(text) > 30 else None
-            return text
-        return None
+        row, column = index.row(), index.column()
+        if not index.isValid() or row >= len(self._ids) or column >= len(self._columns):
+            return None
+        if role == _PERSON_ID:
+            return self._ids[row]
+        text = _display(self._columns[column], self._row_values(row)[column])
+        if role == _TOOLTIP:
+            return text if len(text) > 30 else None
+        return text
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -333,7 +366,7 @@ class PeopleModel(QAbstractTableModel):
     def flags(self, index: _Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return _ROW_FLAGS
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort in SQL: re-query the ids in the new order."""

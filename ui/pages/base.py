@@ -1,0 +1,120 @@
+"""The one way to build a list page, or a list-plus-detail page (Vorta's ``BaseTab`` is the idea).
+
+A page reads in the background and shows on the GUI thread; when it writes, it tells the window
+(one "data changed" signal, :mod:`ui.changes`) and reloads. :class:`ListPage` holds that set-up
+once, so a page only says what to read and how to show it::
+
+    class TrashPage(ListPage):
+        CHANGES = Change(people=True, ...)     # what the page's writes change
+
+        def list_loader(self):                 # on the GUI thread: capture the search text, etc.
+            text = self.search.text()
+            return lambda session: trash.list_trash(session, text)   # on a worker
+
+        def show_list(self, rows):             # back on the GUI thread, the newest answer only
+            self.model.set_rows(rows)
+
+A page with a detail pane loads it with :meth:`ListPage.load_detail`, which drops answers
+overtaken by a newer selection in the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
+
+from sqlalchemy.orm import Session
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QWidget
+
+from ui.changes import Change, announce_on
+from ui.pages.common import run_task
+from ui.tasks import Task, TaskContext, TaskRunner
+
+T = TypeVar("T")
+
+
+class ListPage(QWidget):
+    """A page over a list read from the database in the background.
+
+    Subclasses set :attr:`CHANGES` and implement :meth:`list_loader` and :meth:`show_list`.
+
+    Signals:
+        person_activated(int): a person was opened from the page (the window shows them).
+        refreshed(): the page is complete after a reload: the list, and the detail the list
+            opened if it opened one (then once that is in); or a detail loaded on its own.
+        data_changed(): the page wrote something; announced on the window's hub as :attr:`CHANGES`.
+    """
+
+    person_activated = Signal(int)
+    refreshed = Signal()
+    data_changed = Signal()
+
+    #: What this page's writes change, for the other screens (:mod:`ui.changes`).
+    CHANGES: ClassVar[Change] = Change()
+
+    def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        announce_on(self.data_changed, parent, self.CHANGES)
+        self.runner = runner
+        self._generation = 0
+        self._detail_generation = 0
+
+    # --- template methods ---------------------------------------------------------------------
+
+    def list_loader(self) -> Callable[[Session], Any]:
+        """On the GUI thread: what the list reads, as a function of a session run on a worker.
+
+        Read widgets (a search box, a filter) here, never in the returned function."""
+        raise NotImplementedError
+
+    def show_list(self, rows: Any) -> None:
+        """On the GUI thread: show what :meth:`list_loader`'s function returned (and open a
+        detail with :meth:`load_detail` if the page has one)."""
+        raise NotImplementedError
+
+    # --- the shared behaviour -----------------------------------------------------------------
+
+    def refresh(self) -> Task[Any]:
+        """Reload the list in the background; an answer overtaken by a newer reload is dropped."""
+        self._generation += 1
+        generation = self._generation
+        read = self.list_loader()
+
+        def load(ctx: TaskContext) -> Any:
+            with ctx.db.session() as session:
+                return read(session)
+
+        def done(rows: Any) -> None:
+            if generation != self._generation:
+                return
+            details = self._detail_generation
+            self.show_list(rows)
+            if self._detail_generation == details:
+                self.refreshed.emit()  # else the detail the list opened says so once it is in
+
+        return run_task(self, self.runner, load, on_done=done)
+
+    def load_detail(self, read: Callable[[Session], T], show: Callable[[T], None]) -> Task[Any]:
+        """Read the detail pane's contents in the background and ``show`` them, unless another
+        selection has asked for its own meanwhile."""
+        self._detail_generation += 1
+        generation = self._detail_generation
+
+        def load(ctx: TaskContext) -> T:
+            with ctx.db.session() as session:
+                return read(session)
+
+        def done(result: T) -> None:
+            if generation != self._detail_generation:
+                return
+            show(result)
+            self.refreshed.emit()
+
+        return run_task(self, self.runner, load, on_done=done)
+
+    def after_change(self) -> None:
+        """A write of this page's is done: the other screens hear of it, and the list reloads."""
+        self.data_changed.emit()
+        self.refresh()
