@@ -146,8 +146,12 @@ def _name_keys(first: str, last: tuple[str, ...]) -> tuple[str, ...]:
     # Nicola", "Nicola Davidson") changes a sound-alike code but seldom the start of a name.
     if len(first) >= 3 and len(surname) >= 3:
         names.add("x:" + "|".join(sorted((first[:3], surname[:3]))))
-    # An initial and the surname: "J. Smith" meets "James Smith" (see candidate_pairs).
-    names.add(f"i:{sl}{first[0]}")
+    # An initial and the surname: "J. Smith" meets "James Smith" (see candidate_pairs), "R.
+    # Smith" meets "Bob Smith" by the name Bob stands for, and "Smith R." meets "Smith Robert"
+    # when the full record has its names swapped.
+    names.update(f"i:{sl}{root[0]}" for root in nickname_roots(first))
+    if len(first) > 1 and len(last) == 1:
+        names.add(f"i:{sf}{last[0][0]}")
     return tuple(names)
 
 
@@ -182,9 +186,11 @@ def blocking_keys(r: PersonRecord) -> set[str]:
         # A street address with a name's sound needs no place (one record of a pair often has
         # its town and postcode left blank), and with it the street in a place found no pair
         # more. The sound of either name, so swapped names meet too.
-        keys.update(
-            f"{street}@{phonetic(name)}" for name in (r.first[0] if r.first else "", "".join(r.last)) if name
-        )
+        given, surname = (r.first[0] if r.first else ""), "".join(r.last)
+        keys.update(f"{street}@{phonetic(name)}" for name in (given, surname) if name)
+        # And with a name's initial: "E. Melsham" and "Euan Melham" at one house, a surname
+        # misspelt beside an initial, share nothing else.
+        keys.update(f"{street}#{name[0]}" for name in (given, surname) if name)
     if not (r.first and r.last):
         return keys
     contexts = [f"o={r.organisation}", *places] if r.organisation else places

@@ -29,6 +29,7 @@ from crm.matching.keys import (
     place_key,
     postcode_key,
     same_given_name,
+    skeleton,
     street_key,
 )
 
@@ -145,6 +146,9 @@ def _first_names(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, str | N
         return 2.5, "one first name is short for the other"
     if _one_edit(x, y):
         return 2.5, "first names differ by one letter"
+    sx, sy = skeleton(x), skeleton(y)
+    if sx == sy:
+        return 2.0, "first names sound alike"
     if JaroWinkler.similarity(x, y) >= 0.92 and x[0] == y[0]:
         return 0.5, "first names differ by two letters" if Levenshtein.distance(
             x, y
@@ -153,6 +157,10 @@ def _first_names(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, str | N
         # Gillian and William share an address as often as a misspelling: not evidence either way
         # unless the first letters agree, and then only a little.
         return (0.0, "first names are alike") if x[0] == y[0] else (-4.0, None)
+    if min(len(x), len(y)) >= 4 and (Levenshtein.distance(x, y) <= 2 or _one_edit(sx, sy)):
+        # Two slips in one short name ("Joab" and "Joqn"): unlike, but not the clear
+        # disagreement two different names are.
+        return -3.0, None
     # A nickname beside a misspelt full name ("Becca" and "Rebecwca").
     if any(_one_edit(root, y) for root in nickname_roots(x) if len(root) >= 4) or any(
         _one_edit(root, x) for root in nickname_roots(y) if len(root) >= 4
@@ -177,6 +185,11 @@ def _last_names(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, str | No
         return 3.0, "one surname is nearly part of the other"
     if _one_edit(x, y):
         return 5.0, "surnames differ by one letter"
+    sx, sy = skeleton(x), skeleton(y)
+    if sx == sy:
+        return 4.0, "surnames sound alike"
+    if min(len(sx), len(sy)) >= 4 and _one_edit(sx, sy):
+        return 2.5, "surnames are spelt differently but sound alike"
     if Levenshtein.distance(x, y) == 2 and min(len(x), len(y)) >= 6 and JaroWinkler.similarity(x, y) >= 0.85:
         return 2.5, "surnames differ by two letters"
     if JaroWinkler.similarity(x, y) >= 0.9:
@@ -243,6 +256,10 @@ def _compare_names(
     return bits, why
 
 
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())
+
+
 def _emails(a: PersonRecord, b: PersonRecord) -> tuple[float, str | None]:
     if not a.emails or not b.emails:
         return 0.0, None
@@ -253,6 +270,17 @@ def _emails(a: PersonRecord, b: PersonRecord) -> tuple[float, str | None]:
         return 12.0, "same email address"
     if a.mailbox_names & b.mailbox_names:
         return 1.0, "same email name at a different address"
+    for la, da in a.emails:
+        for lb, db in b.emails:
+            if (
+                len(la) >= 5
+                and la[0] == lb[0]  # "j.smith" and "d.smith" are two people's
+                and not is_shared_mailbox(la)
+                and _digits(la) == _digits(lb)  # "tomos538" and "tomos535" are two mailboxes
+                and Levenshtein.distance(f"{la}@{da}", f"{lb}@{db}", score_cutoff=1) <= 1
+            ):
+                # A mistyped letter ("aol.cm", "gibsonn"): one mailbox written twice.
+                return 7.0, "email addresses differ by one letter"
     # Most people have one address: a plain loop beats building sets per pair.
     for la, _ in a.emails:
         for lb, _ in b.emails:
@@ -272,6 +300,21 @@ def _phones(a: PersonRecord, b: PersonRecord) -> tuple[float, str | None]:
             return 14.0, "same mobile number"
         # Landlines are shared by colleagues and households: good evidence, not proof.
         return 6.0, "same phone number"
+    for x in a.phones:
+        for y in b.phones:
+            if len(x) == len(y) and Levenshtein.distance(x, y, score_cutoff=1) <= 1:
+                # One digit mistyped: far likelier in one person's number than in two people's.
+                return (
+                    (4.0, "mobile numbers differ by one digit")
+                    if is_mobile(x)
+                    else (
+                        2.0,
+                        "phone numbers differ by one digit",
+                    )
+                )
+    if any(is_mobile(d) for d in a.phones) and any(is_mobile(d) for d in b.phones):
+        # Most people keep one mobile for years: two different ones are two people, mostly.
+        return -2.5, None
     return -0.5, None
 
 
