@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -34,6 +35,8 @@ from crm.matching.keys import (
 )
 
 DEFAULT_THRESHOLD = 0.8
+SWAPPED = "first and last names swapped"
+FIRST_ONE_LETTER = "first names differ by one letter"
 PRIOR = -10.5  # bits: a pair that shares a blocking key is still most likely two people
 
 
@@ -52,6 +55,9 @@ class PersonRecord:
     organisation: str | None = None
     # Personal mailbox names not made from the surname ("bluebell77"), for "same email name".
     mailbox_names: frozenset[str] = frozenset()
+    # A given name read from a personal address ("roisin.kinwick78@…") when the record has
+    # only an initial or no first name: "R. Kinwick" is then not Robert Kinwick at one address.
+    email_given: str | None = None
 
 
 def person_record(
@@ -87,6 +93,9 @@ def person_record(
             if len(local) >= 5 and not is_shared_mailbox(local) and not (surname and surname in local)
         )
     digits = [d for d in map(phone_digits, filter(None, phones)) if d]
+    email_given = None
+    if surname and (not first or len(first[0]) == 1):
+        email_given = next((g for local, _ in parts if (g := _given_from_mailbox(local, surname))), None)
     return PersonRecord(
         id=pid,
         first=first,
@@ -98,7 +107,22 @@ def person_record(
         street=street,
         town=place_key(town) if town else None,
         organisation=org_key(organisation) if organisation else None,
+        email_given=email_given,
     )
+
+
+_SEPARATORS = re.compile(r"[._\-]+")
+
+
+def _given_from_mailbox(local: str, surname: str) -> str | None:
+    """The given name of a "given.surname" mailbox ("roisin.kinwick78" → "roisin"), if any."""
+    if is_shared_mailbox(local):
+        return None
+    parts = [p.rstrip("0123456789") for p in _SEPARATORS.split(local)]
+    if surname not in parts:
+        return None
+    given = next((p for p in parts if p != surname), "")
+    return given if len(given) >= 3 and given.isalpha() else None
 
 
 _EMPTY: frozenset[tuple[str, str]] = frozenset()
@@ -145,7 +169,7 @@ def _first_names(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, str | N
     if len(x) >= 3 and len(y) >= 3 and (x.startswith(y) or y.startswith(x)):
         return 2.5, "one first name is short for the other"
     if _one_edit(x, y):
-        return 2.5, "first names differ by one letter"
+        return 2.5, FIRST_ONE_LETTER
     sx, sy = skeleton(x), skeleton(y)
     if sx == sy:
         return 2.0, "first names sound alike"
@@ -157,7 +181,7 @@ def _first_names(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, str | N
         # Gillian and William share an address as often as a misspelling: not evidence either way
         # unless the first letters agree, and then only a little.
         return (0.0, "first names are alike") if x[0] == y[0] else (-4.0, None)
-    if min(len(x), len(y)) >= 4 and (Levenshtein.distance(x, y) <= 2 or _one_edit(sx, sy)):
+    if x[0] == y[0] and min(len(x), len(y)) >= 4 and (Levenshtein.distance(x, y) <= 2 or _one_edit(sx, sy)):
         # Two slips in one short name ("Joab" and "Joqn"): unlike, but not the clear
         # disagreement two different names are.
         return -3.0, None
@@ -246,7 +270,7 @@ def _compare_names(
         # Either record may be the swapped one: try both readings.
         swapped = max(_oriented(al, af, bf, bl), _oriented(af, al, bl, bf), key=lambda result: result[0])
         if swapped[0] > straight[0]:
-            return swapped[0], ["first and last names swapped", *swapped[1]]
+            return swapped[0], [SWAPPED, *swapped[1]]
     bits, why = straight
     why = list(why)
     if af == bf and al == bl and af and al:
@@ -394,6 +418,10 @@ class NameFrequencies:
             if r.first and len(r.first[0]) > 1:
                 self.first[r.first[0]] = self.first.get(r.first[0], 0) + 1
 
+    def common_first(self, name: str) -> bool:
+        """Whether a first name is in common use here (one in two thousand people or more)."""
+        return self.total >= 1000 and self.first.get(name, 0) >= max(5, self.total // 2000)
+
     def adjustment(self, a: PersonRecord, b: PersonRecord) -> float:
         """Bits to add (rare) or take away (common) for exact name agreement."""
         if self.total < 1000:
@@ -409,12 +437,37 @@ class NameFrequencies:
         return max(-2.0, min(1.5, bits))
 
 
+def _implied_given_name(a: PersonRecord, b: PersonRecord, reasons: list[str]) -> float:
+    """Bits from the given name in ``a``'s email address against ``b``'s first name."""
+    if a.email_given is None or not b.first or len(b.first[0]) == 1:
+        return 0.0
+    weight, _ = _first_names((a.email_given,), b.first)
+    if weight <= -4.0:
+        return -8.0
+    if weight >= 2.5:
+        reasons.append("the email address gives the same first name")
+        return 1.0
+    return 0.0
+
+
 def score_people(
     a: PersonRecord, b: PersonRecord, frequencies: NameFrequencies | None = None
 ) -> tuple[float, list[str]]:
     """(score between 0 and 1, reasons in plain words) for two people."""
     bits, name_reasons = _names(a, b)
     reasons = list(name_reasons)
+    if name_reasons and name_reasons[0] != SWAPPED:
+        bits += _implied_given_name(a, b, reasons) + _implied_given_name(b, a, reasons)
+        # Two common names a letter apart (Mark and Mary, Sean and Sian) are two people far
+        # more often than one name mistyped: a typo makes a rare name.
+        if (
+            frequencies is not None
+            and FIRST_ONE_LETTER in reasons
+            and frequencies.common_first(a.first[0])
+            and frequencies.common_first(b.first[0])
+        ):
+            bits -= 5.5
+            reasons.remove(FIRST_ONE_LETTER)
     if frequencies is not None and bits > 0:
         bits += frequencies.adjustment(a, b)
     for compare in (_emails, _phones):
