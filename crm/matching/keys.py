@@ -62,7 +62,7 @@ _NON_DIGIT = re.compile(r"\D+")
 
 
 _HAS_DIGIT = re.compile(r"\d")
-_DIGIT_LETTERS = str.maketrans("0123456789", "olzeastbbg")
+_DIGIT_LETTERS = str.maketrans("0123456789", "olzeasbtbg")
 # Spellings that sound (or, scanned, look) alike, reduced to one: applied in order.
 _SKELETON = (
     ("rn", "m"), ("vv", "w"), ("cl", "d"), ("ph", "f"), ("ck", "k"), ("gh", "g"), ("c", "k"),

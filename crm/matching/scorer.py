@@ -292,8 +292,6 @@ def _emails(a: PersonRecord, b: PersonRecord) -> tuple[float, str | None]:
         if all(is_shared_mailbox(local) for local, _ in same):
             return 1.5, f"same shared mailbox ({next(iter(same))[0]}@…), weak evidence"
         return 12.0, "same email address"
-    if a.mailbox_names & b.mailbox_names:
-        return 1.0, "same email name at a different address"
     for la, da in a.emails:
         for lb, db in b.emails:
             if (
@@ -305,6 +303,8 @@ def _emails(a: PersonRecord, b: PersonRecord) -> tuple[float, str | None]:
             ):
                 # A mistyped letter ("aol.cm", "gibsonn"): one mailbox written twice.
                 return 7.0, "email addresses differ by one letter"
+    if a.mailbox_names & b.mailbox_names:
+        return 1.0, "same email name at a different address"
     # Most people have one address: a plain loop beats building sets per pair.
     for la, _ in a.emails:
         for lb, _ in b.emails:
@@ -466,7 +466,7 @@ def score_people(
             and frequencies.common_first(a.first[0])
             and frequencies.common_first(b.first[0])
         ):
-            bits -= 5.5
+            bits -= 2.5 + 6.0  # from the typo's +2.5 to a disagreement
             reasons.remove(FIRST_ONE_LETTER)
     if frequencies is not None and bits > 0:
         bits += frequencies.adjustment(a, b)
