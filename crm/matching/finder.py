@@ -326,6 +326,22 @@ def find_people_duplicates(
     return ScanResult(found, total, len(records), time.perf_counter() - started)
 
 
+def count_groups(pairs: Collection[DuplicatePair]) -> int:
+    """How many records-of-one-person the pairs make (three records of one person are one)."""
+    parent: dict[int, int] = {}
+
+    def root(x: int) -> int:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for p in pairs:
+        parent[root(p.a)] = root(p.b)
+    return len({root(x) for x in parent})
+
+
 # --- Organisations ------------------------------------------------------------------------------
 
 _ORG_COMMON = frozenset(
