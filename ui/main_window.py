@@ -189,7 +189,7 @@ class MainWindow(QMainWindow):
         self.refresh_sidebar_views()
         self.refresh_badge()
         self._duplicate_count: Any = None
-        if 0 < self.people_page._total <= COUNT_DUPLICATES_AT_OPEN:
+        if 0 < (self.people_page._total or 0) <= COUNT_DUPLICATES_AT_OPEN:
             self.count_duplicates()
         _OPEN_WINDOWS.append(self)
 
