@@ -76,7 +76,7 @@ _DOUBLE = re.compile(r"(.)\1+")
 def skeleton(word: str) -> str:
     """A folded word reduced to how it sounds, and to what a scanner may misread it as, so
     spelling and OCR variants meet: "pherguson" and "ferguson" → "ferguson"; "rnarshall" and
-    "marshal" → "marshal"; "thomson" and "tomson" → "tomson"."""
+    "marshal" → "marsal"; "thomson" and "tomson" → "tomson"."""
     text = word
     for old, new in _SKELETON:
         text = text.replace(old, new)
