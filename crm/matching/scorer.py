@@ -295,11 +295,13 @@ def _emails(a: PersonRecord, b: PersonRecord) -> tuple[float, str | None]:
     for la, da in a.emails:
         for lb, db in b.emails:
             if (
-                len(la) >= 5
-                and la[0] == lb[0]  # "j.smith" and "d.smith" are two people's
-                and not is_shared_mailbox(la)
+                la[0] == lb[0]  # "j.smith" and "d.smith" are two people's
+                and len(la) >= 5
+                and Levenshtein.distance(la, lb, score_cutoff=1)
+                + Levenshtein.distance(da, db, score_cutoff=1)
+                == 1
                 and _digits(la) == _digits(lb)  # "tomos538" and "tomos535" are two mailboxes
-                and Levenshtein.distance(f"{la}@{da}", f"{lb}@{db}", score_cutoff=1) <= 1
+                and not is_shared_mailbox(la)
             ):
                 # A mistyped letter ("aol.cm", "gibsonn"): one mailbox written twice.
                 return 7.0, "email addresses differ by one letter"
