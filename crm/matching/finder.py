@@ -188,9 +188,10 @@ def blocking_keys(r: PersonRecord) -> set[str]:
         # more. The sound of either name, so swapped names meet too.
         given, surname = (r.first[0] if r.first else ""), "".join(r.last)
         keys.update(f"{street}@{phonetic(name)}" for name in (given, surname) if name)
-        # And with a name's initial: "E. Melsham" and "Euan Melham" at one house, a surname
-        # misspelt beside an initial, share nothing else.
-        keys.update(f"{street}#{name[0]}" for name in (given, surname) if name)
+        # And with a name's initial, for someone written with an initial: "E. Melsham" and
+        # "Euan Melham" at one house, a surname misspelt beside an initial, share nothing else.
+        # An initial key ("i"), so only a record with an initial is compared by it.
+        keys.update(f"i{street}#{name[0]}" for name in (given, surname) if name)
     if not (r.first and r.last):
         return keys
     contexts = [f"o={r.organisation}", *places] if r.organisation else places
@@ -224,7 +225,7 @@ def candidate_pairs(records: list[PersonRecord], *, only: Collection[int] | None
         for r in records
         if r.first and len(r.first[0]) == 1
         for key in blocking_keys(r)
-        if key.startswith("i:")
+        if key[0] == "i"
     }
     # Most keys belong to one person only: such a block holds the index itself, not a list.
     blocks: dict[int, int | list[int]] = {}
@@ -252,8 +253,8 @@ def candidate_pairs(records: list[PersonRecord], *, only: Collection[int] | None
         if wanted is not None and not any(records[i].id in wanted for i in members):
             continue
         for i in members:
-            if len(records[i].first[0]) != 1:
-                continue
+            if not records[i].first or len(records[i].first[0]) != 1:
+                continue  # no initial: compared by this key only with someone who has one
             for j in members:
                 if i != j:
                     a, b = sorted((records[i].id, records[j].id))
