@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import logging
 import os
 import time
 from html import escape
@@ -51,6 +52,9 @@ SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".csv", ".tsv
 # Qt.ItemDataRole.UserRole (256) + 10 and + 11, as plain numbers: the frame does without Qt's namespace.
 BADGE_ROLE = 256 + 10
 KEY_ROLE = 256 + 11
+# Up to this many people the Duplicates badge is counted at open (a scan of a second or two in the
+# background); a larger list waits for the page's first scan rather than slow the first minutes.
+COUNT_DUPLICATES_AT_OPEN = 30_000
 
 # Sidebar entries after People: key, label, module, class name. A page whose module is not there
 # (yet) shows a short note instead, so the window never fails to open.
@@ -146,6 +150,7 @@ class MainWindow(QMainWindow):
         self._painted = False
         self._frame_painted = False
         self._people_stale = False
+        self._duplicate_count: Any = None  # the Duplicates badge's count at open, while it runs
         self.active_dialog: QDialog | None = None
         self.setWindowTitle(APP_NAME)
         self.setAcceptDrops(True)
@@ -233,6 +238,8 @@ class MainWindow(QMainWindow):
             self._people_stale = False  # the list has just loaded
         self.refresh_sidebar_views()
         self.refresh_badge()
+        if 0 < (self.people_page._total or 0) <= COUNT_DUPLICATES_AT_OPEN:
+            self.count_duplicates()
         _OPEN_WINDOWS.append(self)
 
     # --- building -----------------------------------------------------------------------------
@@ -423,6 +430,8 @@ class MainWindow(QMainWindow):
                 detail.discard()
         self.save_state()
         self.people_page.model.cancel_pending()
+        if self._duplicate_count is not None:
+            self._duplicate_count.cancel()  # no need to wait for a count nobody will see
         self.runner.wait_for_all()
         if self.owns_database:
             self.db.dispose()
@@ -520,6 +529,8 @@ class MainWindow(QMainWindow):
                 overdue.connect(self._set_badge)
             if (duplicates := getattr(page, "duplicate_count_changed", None)) is not None:
                 duplicates.connect(self.set_duplicates_badge)
+        if key == "duplicates" and self._duplicate_count is not None:
+            self._duplicate_count.cancel()  # the page scans for itself
         page.setAccessibleName(label)
         self.pages[key] = page
         self._page_index[key] = self.stack.addWidget(page)
@@ -576,6 +587,30 @@ class MainWindow(QMainWindow):
         item.setData(
             Qt.ItemDataRole.AccessibleTextRole,
             f"Duplicates, {count} to review" if count else "Duplicates",
+        )
+
+    def count_duplicates(self) -> None:
+        """Count possible duplicates in the background, so the Duplicates badge has a number
+        from the start; opening the page scans again and keeps the badge from then on."""
+
+        def work(ctx: TaskContext) -> int:
+            from crm.matching.finder import count_groups, find_people_duplicates
+
+            with ctx.db.session() as session:
+                return count_groups(find_people_duplicates(session, should_cancel=ctx.should_cancel).pairs)
+
+        def counted(count: int) -> None:
+            self._duplicate_count = None
+            if "duplicates" not in self.pages:  # the page counts for itself once opened
+                self.set_duplicates_badge(count)
+
+        def failed(exc: BaseException) -> None:
+            # Only a badge: the page itself reports what stops a scan.
+            self._duplicate_count = None
+            logging.getLogger(__name__).warning("Counting duplicates at start failed: %s", exc)
+
+        self._duplicate_count = self.runner.run(
+            work, on_done=counted, on_error=failed, on_cancelled=lambda: None, owner=self
         )
 
     def find_duplicates_of(self, person_id: int) -> None:

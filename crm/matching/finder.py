@@ -146,8 +146,12 @@ def _name_keys(first: str, last: tuple[str, ...]) -> tuple[str, ...]:
     # Nicola", "Nicola Davidson") changes a sound-alike code but seldom the start of a name.
     if len(first) >= 3 and len(surname) >= 3:
         names.add("x:" + "|".join(sorted((first[:3], surname[:3]))))
-    # An initial and the surname: "J. Smith" meets "James Smith" (see candidate_pairs).
-    names.add(f"i:{sl}{first[0]}")
+    # An initial and the surname: "J. Smith" meets "James Smith" (see candidate_pairs), "R.
+    # Smith" meets "Bob Smith" by the name Bob stands for, and "Smith R." meets "Smith Robert"
+    # when the full record has its names swapped.
+    names.update(f"i:{sl}{root[0]}" for root in nickname_roots(first))
+    if len(first) > 1 and len(last) == 1:
+        names.add(f"i:{sf}{last[0][0]}")
     return tuple(names)
 
 
@@ -182,9 +186,12 @@ def blocking_keys(r: PersonRecord) -> set[str]:
         # A street address with a name's sound needs no place (one record of a pair often has
         # its town and postcode left blank), and with it the street in a place found no pair
         # more. The sound of either name, so swapped names meet too.
-        keys.update(
-            f"{street}@{phonetic(name)}" for name in (r.first[0] if r.first else "", "".join(r.last)) if name
-        )
+        given, surname = (r.first[0] if r.first else ""), "".join(r.last)
+        keys.update(f"{street}@{phonetic(name)}" for name in (given, surname) if name)
+        # And with a name's initial, for someone written with an initial: "E. Melsham" and
+        # "Euan Melham" at one house, a surname misspelt beside an initial, share nothing else.
+        # An initial key ("i"), so only a record with an initial is compared by it.
+        keys.update(f"i{street}#{name[0]}" for name in (given, surname) if name)
     if not (r.first and r.last):
         return keys
     contexts = [f"o={r.organisation}", *places] if r.organisation else places
@@ -218,7 +225,7 @@ def candidate_pairs(records: list[PersonRecord], *, only: Collection[int] | None
         for r in records
         if r.first and len(r.first[0]) == 1
         for key in blocking_keys(r)
-        if key.startswith("i:")
+        if key[0] == "i"
     }
     # Most keys belong to one person only: such a block holds the index itself, not a list.
     blocks: dict[int, int | list[int]] = {}
@@ -246,8 +253,8 @@ def candidate_pairs(records: list[PersonRecord], *, only: Collection[int] | None
         if wanted is not None and not any(records[i].id in wanted for i in members):
             continue
         for i in members:
-            if len(records[i].first[0]) != 1:
-                continue
+            if not records[i].first or len(records[i].first[0]) != 1:
+                continue  # no initial: compared by this key only with someone who has one
             for j in members:
                 if i != j:
                     a, b = sorted((records[i].id, records[j].id))
@@ -318,6 +325,22 @@ def find_people_duplicates(
         found = found[:limit]
     _tick(progress, should_cancel, 100, 100)
     return ScanResult(found, total, len(records), time.perf_counter() - started)
+
+
+def count_groups(pairs: Collection[DuplicatePair]) -> int:
+    """How many records-of-one-person the pairs make (three records of one person are one)."""
+    parent: dict[int, int] = {}
+
+    def root(x: int) -> int:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for p in pairs:
+        parent[root(p.a)] = root(p.b)
+    return len({root(x) for x in parent})
 
 
 # --- Organisations ------------------------------------------------------------------------------

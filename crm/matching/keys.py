@@ -61,6 +61,28 @@ _NUMBER = re.compile(r"\d+")
 _NON_DIGIT = re.compile(r"\D+")
 
 
+_HAS_DIGIT = re.compile(r"\d")
+_DIGIT_LETTERS = str.maketrans("0123456789", "olzeasbtbg")
+# Spellings that sound (or, scanned, look) alike, reduced to one: applied in order.
+_SKELETON = (
+    ("rn", "m"), ("vv", "w"), ("cl", "d"), ("ph", "f"), ("ck", "k"), ("gh", "g"), ("c", "k"),
+    ("q", "k"), ("z", "s"), ("y", "i"), ("ie", "i"), ("ei", "i"), ("ee", "i"), ("ea", "i"), ("ou", "o"),
+    ("ow", "o"), ("ae", "e"), ("wr", "r"), ("kn", "n"), ("h", ""),
+)  # fmt: skip
+_DOUBLE = re.compile(r"(.)\1+")
+
+
+@functools.lru_cache(maxsize=131_072)
+def skeleton(word: str) -> str:
+    """A folded word reduced to how it sounds, and to what a scanner may misread it as, so
+    spelling and OCR variants meet: "pherguson" and "ferguson" → "ferguson"; "rnarshall" and
+    "marshal" → "marsal"; "thomson" and "tomson" → "tomson"."""
+    text = word
+    for old, new in _SKELETON:
+        text = text.replace(old, new)
+    return _DOUBLE.sub(r"\1", text)
+
+
 @functools.lru_cache(maxsize=131_072)
 def name_tokens(value: str | None) -> tuple[str, ...]:
     """A name's words, folded: accents, case, apostrophes and hyphens ignored, Mac spelt Mc.
@@ -71,6 +93,9 @@ def name_tokens(value: str | None) -> tuple[str, ...]:
     if not value:
         return ()
     text = _APOSTROPHES.sub("", fold(value))
+    if _HAS_DIGIT.search(text):
+        # Names have no digits: one in a name is a misread letter ("Fi0na", "6ruce").
+        text = text.translate(_DIGIT_LETTERS)
     words = [w for w in _NON_LETTER.sub(" ", text).split() if w not in _TITLES]
     return tuple("mc" + w[3:] if w.startswith("mac") and len(w) > 5 else w for w in words)
 
@@ -195,4 +220,8 @@ def same_given_name(x: str, y: str) -> bool:
         return True
     if y in _nicknames(x) or x in _nicknames(y) or y in nickname_roots(x) or x in nickname_roots(y):
         return True
+    # Only where one is a short form: Aileen and Eleanor both lead back to Helena, yet they are
+    # two names in their own right, often in one household.
+    if min(len(x), len(y)) > 5:
+        return False
     return any(len(c) >= 6 for c in (nickname_roots(x) & nickname_roots(y)) - {x, y})

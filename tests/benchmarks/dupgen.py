@@ -739,7 +739,10 @@ def load(db: Any, people: Sequence[dict[str, Any]]) -> list[int]:
             [{"id": org_ids[n], "name": n, "name_key": organisation_key(n)} for n in names],
         )
         base = (session.scalar(select(func.max(Person.id))) or 0) + 1
-        fields = ("first_name", "last_name", "email", "phone", "mobile", "address_line1", "town", "postcode")
+        fields = (
+            "first_name", "last_name", "email", "phone", "mobile", "address_line1", "address_line2", "town",
+            "postcode",
+        )  # fmt: skip
         rows = [
             {
                 "id": base + i,

@@ -235,3 +235,21 @@ def test_merge_history_lists_merges_and_undoes_one_or_names_the_conflict(
     assert dialog.model.row_at(1)[5] == "undone" and not dialog.undo_button.isEnabled()
     with runner.db.session() as session:
         assert session.get(Person, planted["anne"]).deleted_at is None  # type: ignore[union-attr]
+
+
+def test_the_badge_counts_duplicates_from_the_start(
+    qtbot: QtBot, runner: TaskRunner, planted: dict[str, int]
+) -> None:
+    """Opening Kindred counts possible duplicates in the background: the Duplicates badge has its
+    number before anyone opens the page (two groups: Robert's three records, and Ann's two)."""
+    from ui.main_window import BADGE_ROLE, MainWindow
+
+    window = MainWindow(runner)
+    qtbot.addWidget(window)
+    window.show()
+    item = window.sidebar_items["duplicates"]
+    qtbot.waitUntil(lambda: item.data(BADGE_ROLE) is not None and not runner.busy, timeout=TIMEOUT)
+    assert "duplicates" not in window.pages
+    assert item.data(BADGE_ROLE) == 2
+    assert item.toolTip() == "2 possible duplicates to review"
+    window.close()

@@ -11,6 +11,7 @@ from crm.services import people
 from crm.services.merge import mark_not_duplicate, merge_people
 from crm.services.organisations import create_organisation
 
+from tests.benchmarks import febrlgen
 from tests.benchmarks.dupgen import generate, load, measure
 
 
@@ -86,3 +87,17 @@ def test_precision_and_recall_on_planted_duplicates(sqlite_db: Database, seed: i
     precision, recall = measure([(p.a, p.b) for p in pairs], clusters, ids)
     assert precision >= 0.97
     assert recall >= 0.85
+
+
+@pytest.mark.parametrize("seed", [41, 42])
+def test_precision_and_recall_on_febrl_style_records(sqlite_db: Database, seed: int) -> None:
+    """Records from a second generator written apart from the first and from the scorer, in the
+    style of FEBRL: keyboard, OCR and phonetic errors, missing values, swapped names and address
+    lines, nicknames and initials, up to five duplicates of one person, households."""
+    rows, clusters = febrlgen.generate(4_000, duplicate_rate=0.1, seed=seed)
+    ids = load(sqlite_db, rows)
+    with sqlite_db.session() as session:
+        pairs = find_people_duplicates(session).pairs
+    precision, recall = measure([(p.a, p.b) for p in pairs], clusters, ids)
+    assert precision >= 0.97
+    assert recall >= 0.93

@@ -7,7 +7,13 @@ from typing import Any
 import pytest
 
 from crm.matching.keys import phone_digits, same_given_name, street_key
-from crm.matching.scorer import DEFAULT_THRESHOLD, person_record, score_organisations, score_people
+from crm.matching.scorer import (
+    DEFAULT_THRESHOLD,
+    NameFrequencies,
+    person_record,
+    score_organisations,
+    score_people,
+)
 from crm.text import organisation_key
 
 BASE: dict[str, Any] = {
@@ -117,3 +123,87 @@ def test_organisation_name_variants_are_suggested_with_reasons(a: str, b: str) -
     score, reasons = score_organisations(organisation_key(a), organisation_key(b))
     assert score >= DEFAULT_THRESHOLD and reasons
     assert score_organisations(organisation_key("Fife Council"), organisation_key("Falkirk Council"))[0] < 0.5
+
+
+@pytest.mark.parametrize(
+    ("last", "change", "reason"),
+    [
+        # Scanned forms: a digit read for a letter, "rn" for "m".
+        ("MacDonald", {"first_name": "E1izabe7h"}, "same name"),
+        ("Marshall", {"last_name": "Rnarshal"}, "surnames sound alike"),
+        ("Bruce", {"last_name": "6ruce"}, "same name"),
+        # Spelt as heard.
+        ("Ferguson", {"last_name": "Pherguson"}, "surnames sound alike"),
+        ("Ferguson", {"last_name": "Phergusen"}, "surnames are spelt differently but sound alike"),
+        ("Thomson", {"first_name": "Elisabeth", "last_name": "Tomsson"}, "surnames sound alike"),
+    ],
+)
+def test_ocr_and_phonetic_misspellings_are_duplicates(last: str, change: dict[str, Any], reason: str) -> None:
+    base = {**BASE, "last_name": last}
+    other = {**base, **change, "emails": [], "phones": [], "organisation": None}
+    score, reasons = _score(base, other)
+    assert score >= DEFAULT_THRESHOLD, reasons
+    assert reason in reasons
+
+
+def test_a_mistyped_mobile_or_email_is_near_agreement_not_disagreement() -> None:
+    moved = {"address_line1": None, "postcode": None, "town": None, "organisation": None}
+    phone = {**BASE, **moved, "emails": [], "phones": ["07700 900124"]}
+    score, reasons = _score({**BASE, "emails": []}, phone)
+    assert score >= DEFAULT_THRESHOLD and "mobile numbers differ by one digit" in reasons
+    email = {**BASE, **moved, "phones": [], "emails": ["liz.macdonald@fife.gov.u"]}
+    score, reasons = _score({**BASE, "phones": []}, email)
+    assert score >= DEFAULT_THRESHOLD and "email addresses differ by one letter" in reasons
+    # A different number in a mailbox, or another initial, is another person's mailbox.
+    a = {
+        "first_name": "Tomos",
+        "last_name": "Hughes",
+        "emails": ["tomos.hughes538@outlook.com"],
+        "town": "Bala",
+    }
+    assert (
+        "email addresses differ by one letter"
+        not in _score(a, {**a, "emails": ["tomos.hughes535@outlook.com"]})[1]
+    )
+    b = {"first_name": "J", "last_name": "Smith", "emails": ["j.smith@fife.gov.uk"]}
+    assert (
+        "email addresses differ by one letter" not in _score(b, {**b, "emails": ["d.smith@fife.gov.uk"]})[1]
+    )
+    # Two different mobiles speak against one person.
+    other = {**BASE, "emails": [], "phones": ["07911 123456"]}
+    assert (
+        _score({**BASE, "emails": []}, other)[0] < _score({**BASE, "emails": []}, {**other, "phones": []})[0]
+    )
+
+
+def test_an_initial_whose_email_names_someone_else_is_not_a_duplicate() -> None:
+    robert = {"first_name": "Robert", "last_name": "Kinwick", "address_line1": "80 Argyle Road",
+              "postcode": "NE28 6RW", "phones": ["07572 549213"]}  # fmt: skip
+    roisin = {"first_name": "R", "last_name": "KINWICK", "address_line1": "80 Argyle Rd", "postcode": "NE28 6RW",
+              "emails": ["roisin.kinwick78@icloud.com"]}  # fmt: skip
+    assert _score(robert, roisin)[0] < DEFAULT_THRESHOLD
+    score, reasons = _score({**robert, "first_name": "Roisin"}, roisin)
+    assert score >= DEFAULT_THRESHOLD and "the email address gives the same first name" in reasons
+
+
+def test_two_common_names_a_letter_apart_are_a_household_not_a_typo() -> None:
+    # A list of 2,000 people in which Mark and Mary are common names and "Mcihael" is not.
+    names = ["Mark", "Mary", "Michael"] * 20 + [
+        f"Name{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}" for i in range(1940)
+    ]
+    records = [person_record(i, first_name=n, last_name=f"S{i}") for i, n in enumerate(names)]
+    frequencies = NameFrequencies(records)
+    home = {
+        "last_name": "Norbrook",
+        "address_line1": "57 King Terrace",
+        "town": "Inverness",
+        "postcode": "IV23 1EU",
+    }
+    mark, mary = person_record(1, first_name="Mark", **home), person_record(2, first_name="Mary", **home)
+    assert score_people(mark, mary, frequencies)[0] < DEFAULT_THRESHOLD
+    michael, typo = (
+        person_record(3, first_name="Michael", **home),
+        person_record(4, first_name="Micheal", **home),
+    )
+    score, reasons = score_people(michael, typo, frequencies)
+    assert score >= DEFAULT_THRESHOLD and "first names differ by one letter" in reasons
