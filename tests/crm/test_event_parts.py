@@ -356,6 +356,10 @@ def test_upgrade_from_0008_keeps_attendance_notes(db_url: str) -> None:
             assert session.scalar(text("SELECT notes FROM attendance")) == (
                 "Station 2: values-based leadership"
             )
-            assert session.scalar(text("SELECT count(*) FROM event_part")) == 0
+            # The note named a station: the person is placed there (the station made once).
+            assert session.execute(text("SELECT name, kind FROM event_part")).all() == [
+                ("Values-based leadership", "station")
+            ]
+            assert session.scalar(text("SELECT person_id FROM attendance_part")) == pid
     finally:
         database.dispose()

@@ -131,3 +131,31 @@ def test_topics_typed_five_ways_at_0008_become_one(schema_0008_db_path: Path) ->
     poverty = [n for n in counts if topics.fold_topic(n) == "food poverty"]
     assert len(poverty) == 1 and counts[poverty[0]] == 4
     assert sum(1 for n in counts if topics.fold_topic(n) == "procurement") == 1
+
+
+def test_station_notes_at_0008_place_people_at_stations(schema_0008_db_path: Path) -> None:
+    """Before stations existed, a station could only be written in an attendance note; the upgrade
+    turns "Station: food poverty; wants the report" into a place at the event's Food poverty station
+    (made once), with "wants the report" as the note there, and keeps the note itself."""
+    from crm.services import event_parts
+
+    db = open_database(schema_0008_db_path)
+    try:
+        with db.session() as session:
+            parts = event_parts.list_parts(session, 1)
+            placed = event_parts.placements(session, 1)
+    finally:
+        db.dispose()
+    assert sorted((p.name, p.kind, p.placed) for p in parts) == [
+        ("Food poverty", "station", 6),
+        ("Health and social care working environments", "station", 6),
+        ("Kindness in procurement and commissioning", "station", 6),
+        ("Values-based leadership", "station", 6),
+    ]
+    assert sorted(p.notes for p in placed if p.notes) == ["wants the report"] * 5
+    conn = sqlite3.connect(schema_0008_db_path)
+    try:
+        kept = conn.execute("SELECT count(*) FROM attendance WHERE notes LIKE 'Station:%'").fetchone()[0]
+    finally:
+        conn.close()
+    assert kept == 24
