@@ -425,7 +425,7 @@ def _networks(session: Session, period: Period) -> Networks:
     # Members on the last day, by nation and by their organisation's sector: one grouped join (the
     # few hundred organisations' sectors are looked up afterwards).
     # (A membership is unique per person and network, so count(*) counts people.)
-    members_then = select(Membership.network_id, Membership.person_id).where(
+    members_then = select(Membership.network_id, Membership.person_id, Membership.cohort_id).where(
         Membership.network_id.not_in(select(Network.id).where(Network.deleted_at.is_not(None))),
         _member_on(period.end),
     )
@@ -437,32 +437,23 @@ def _networks(session: Session, period: Period) -> Networks:
         members_then = members_then.order_by(Membership.person_id).limit(-1)
     at_end = members_then.subquery()
     rows = session.execute(
-        select(at_end.c.network_id, Person.nation, Person.organisation_id, func.count())
+        select(at_end.c.network_id, at_end.c.cohort_id, Person.nation, Person.organisation_id, func.count())
         .select_from(at_end)
         .join(Person, Person.id == at_end.c.person_id)
         .where(Person.deleted_at.is_(None))
-        .group_by(at_end.c.network_id, Person.nation, Person.organisation_id)
+        .group_by(at_end.c.network_id, at_end.c.cohort_id, Person.nation, Person.organisation_id)
     ).all()
     sectors = dict(session.execute(select(Organisation.id, Organisation.sector)).all())
+    cohorts = dict(session.execute(select(NetworkCohort.id, NetworkCohort.name)).all())
     by_nation: dict[tuple[str, str], int] = defaultdict(int)
     by_sector: dict[tuple[str, str], int] = defaultdict(int)
-    for nid, nation, org_id, count in rows:
+    # And current members on the last day by cohort, for networks that have cohorts (the same rows).
+    by_cohort: dict[tuple[str, str], int] = defaultdict(int)
+    for nid, cohort_id, nation, org_id, count in rows:
         by_nation[(names[nid], nation or NOT_RECORDED)] += count
         by_sector[(names[nid], (sectors.get(org_id) if org_id else None) or NOT_RECORDED)] += count
-
-    # Current members on the last day by cohort, for networks that have cohorts.
-    by_cohort: dict[tuple[str, str], int] = defaultdict(int)
-    for nid, cohort, count in session.execute(
-        _live_memberships(
-            select(Membership.network_id, NetworkCohort.name, func.count())
-            .select_from(Membership)
-            .join(NetworkCohort, NetworkCohort.id == Membership.cohort_id)
-        )
-        .where(_member_on(period.end))
-        .group_by(Membership.network_id, NetworkCohort.name)
-    ).all():
-        if nid in names:
-            by_cohort[(names[nid], cohort)] += count
+        if cohort_id is not None and cohort_id in cohorts:
+            by_cohort[(names[nid], cohorts[cohort_id])] += count
 
     def split(counts: dict[tuple[str, str], int]) -> list[NetworkSplit]:
         return [NetworkSplit(n, g, counts[(n, g)]) for n, g in sorted(counts)]
