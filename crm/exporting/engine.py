@@ -46,6 +46,7 @@ from crm.models import (
     Attendance,
     AttendanceStatus,
     Consent,
+    ContactPoint,
     Event,
     ExportLog,
     ExportPerson,
@@ -220,10 +221,12 @@ def reason_expression(options: ExportOptions) -> Any:
     whens: list[tuple[ColumnElement[bool], int]] = [
         (Person.deleted_at.is_not(None), IN_TRASH),
         (Person.do_not_contact.is_(true()), DO_NOT_CONTACT),
+        # Any of the person's email addresses on the suppression list, not only the preferred one.
         (
-            and_(
-                _has_text(Person.email),
-                exists().where(Suppression.email == func.lower(Person.email)),
+            exists().where(
+                ContactPoint.person_id == Person.id,
+                ContactPoint.kind == "email",
+                Suppression.email == func.lower(ContactPoint.value),
             ),
             SUPPRESSED,
         ),
