@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, insert, literal, or_, select, true, update
+from sqlalchemy import ColumnElement, func, insert, literal, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from crm import audit, versions
@@ -514,11 +514,12 @@ def insert_for_new_people(
 
 def insert_for_import(session: Session, batch_id: int) -> None:
     """Like :func:`insert_for_new_people`, for the people an import created (by its batch)."""
-    have = select(ContactPoint.person_id).where(ContactPoint.person_id == Person.id).exists()
-    _insert_from(session, and_(Person.import_batch_id == batch_id, ~have), batch_id)
+    _insert_from(session, Person.import_batch_id == batch_id, batch_id, only_missing=True)
 
 
-def _insert_from(session: Session, where: ColumnElement[bool], batch_id: int | None) -> None:
+def _insert_from(
+    session: Session, where: ColumnElement[bool], batch_id: int | None, *, only_missing: bool = False
+) -> None:
     table = table_of(ContactPoint)
     now = utcnow()
     common = {
@@ -528,18 +529,25 @@ def _insert_from(session: Session, where: ColumnElement[bool], batch_id: int | N
         "created_at": literal(now, ContactPoint.created_at.type),
         "updated_at": literal(now, ContactPoint.updated_at.type),
     }
+
+    def missing(kind: str) -> ColumnElement[bool]:
+        if not only_missing:
+            return true()
+        return (
+            ~select(ContactPoint.id)
+            .where(ContactPoint.person_id == Person.id, ContactPoint.kind == kind)
+            .exists()
+        )
+
     for kind in _VALUE_KINDS:
         column = getattr(Person, kind)
         sel = select(Person.id, literal(kind), column, *common.values()).where(
-            where, column.is_not(None), column != ""
+            where, column.is_not(None), column != "", missing(kind)
         )
-        session.execute(
-            insert(table).from_select(["person_id", "kind", "value", *common], sel),
-            execution_options={"synchronize_session": False},
-        )
+        session.execute(insert(table).from_select(["person_id", "kind", "value", *common], sel))
     parts = [getattr(Person, p) for p in ADDRESS_PARTS]
     sel = select(Person.id, literal("address"), *parts, *common.values()).where(
-        where, or_(*(p.is_not(None) for p in parts))
+        where, or_(*(p.is_not(None) for p in parts)), missing("address")
     )
     session.execute(insert(table).from_select(["person_id", "kind", *ADDRESS_PARTS, *common], sel))
 

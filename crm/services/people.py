@@ -151,14 +151,14 @@ def refresh_search_text(session: Session, person: Person) -> None:
     person.sort_name = sort_key(person.last_name, person.first_name, person.email)
 
 
-def refresh_derived(session: Session, person_ids: Sequence[int]) -> None:
+def refresh_derived(session: Session, person_ids: Sequence[int], *, batch_id: int | None = None) -> None:
     """Bulk form of :func:`refresh_search_text`, for people changed by set-based updates (imports
     and their undo). Also raises their versions, in the same statement, so a form opened before
     the bulk change refuses to save over it (:mod:`crm.versions`). Their contact points are first
     brought into step with their columns (:func:`crm.services.channels.sync_people`)."""
     from crm.services.channels import search_parts, sync_people
 
-    sync_people(session, person_ids)
+    sync_people(session, person_ids, batch_id=batch_id)
     cols = [
         Person.first_name,
         Person.preferred_name,
