@@ -156,3 +156,37 @@ def test_organisation_page_edits_its_channels(qtbot: QtBot, runner: TaskRunner) 
     with runner.db.session() as session:
         org = session.get(Organisation, oid)
         assert org is not None and org.phone == "01383 721445"
+
+
+def test_export_dialog_chooses_the_address_a_mail_merge_uses(qtbot: QtBot, runner: TaskRunner) -> None:
+    from crm.filters import PersonFilter
+
+    from ui.export_dialog import ExportDialog
+
+    _detail_widget, pid = _detail(qtbot, runner)
+    with runner.db.transaction() as session:
+        channels.add_channel(
+            session,
+            person_id=pid,
+            kind="address",
+            label="Constituency office",
+            address={"address_line1": "12 High Street", "town": "Dunfermline"},
+        )
+    dialog = ExportDialog(runner, PersonFilter(), None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    with qtbot.waitSignal(dialog.preview_updated, timeout=TIMEOUT):
+        pass
+    combo = dialog.address_combo
+    assert combo.isEnabled()  # the mail merge preset writes letters
+    assert [combo.itemData(i) for i in range(combo.count())] == [None, "Constituency office"]
+
+    def shown() -> str:
+        model = dialog.preview_model
+        return " | ".join(" ".join(model.row(r)) for r in range(model.rowCount()))
+
+    assert "The Scottish Parliament" in shown()
+    with qtbot.waitSignal(dialog.preview_updated, timeout=TIMEOUT):
+        combo.setCurrentIndex(1)
+    assert dialog.options().address_label == "Constituency office"
+    assert "12 High Street" in shown() and "Scottish Parliament" not in shown()
