@@ -186,10 +186,13 @@ class ChannelEditor(QWidget):
                 self.rows = channels.list_channels(session, **{f"{self.owner}_id": owner_id})
         self.table.setRowCount(len(self.rows))
         for r, ch in enumerate(self.rows):
-            texts = (ch.kind_label, ch.label or "", ch.text, "Preferred" if ch.preferred else "")
+            kind = "Address" if ch.kind == "address" else ch.kind_label  # short: the details need the room
+            texts = (kind, ch.label or "", ch.text, "Preferred" if ch.preferred else "")
             for c, text in enumerate(texts):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, ch.id)
+                if c == 2:
+                    item.setToolTip(text)  # a long email is cut short in a narrow panel
                 if c == 3 and ch.preferred:
                     font = item.font()
                     font.setBold(True)

@@ -51,7 +51,7 @@ def test_add_label_make_preferred_and_remove_in_the_person_panel(qtbot: QtBot, r
     editor = detail.channel_editor
     assert _rows(editor) == [
         ("Email", "", "ailsa.grant@parliament.scot", "Preferred"),
-        ("Postal address", "", "The Scottish Parliament, Edinburgh, EH99 1SP", "Preferred"),
+        ("Address", "", "The Scottish Parliament, Edinburgh, EH99 1SP", "Preferred"),
     ]
     # A constituency office address, labelled from the list.
     dialog = editor.open_add("address")
@@ -62,9 +62,7 @@ def test_add_label_make_preferred_and_remove_in_the_person_panel(qtbot: QtBot, r
     with qtbot.waitSignal(editor.changed, timeout=TIMEOUT):
         dialog.accept()
     qtbot.waitUntil(lambda: len(_rows(editor)) == 3, timeout=TIMEOUT)
-    assert ("Postal address", "Constituency office", "12 High Street, Dunfermline, KY12 7DR", "") in _rows(
-        editor
-    )
+    assert ("Address", "Constituency office", "12 High Street, Dunfermline, KY12 7DR", "") in _rows(editor)
     # A bad email is explained in the dialog, which stays open; nothing is saved.
     dialog = editor.open_add("email")
     qtbot.keyClicks(dialog.value_edit, "ailsa@@home")
