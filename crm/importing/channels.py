@@ -132,6 +132,15 @@ def take_channels(plans: Sequence[Any]) -> None:
         plan.channels = tuple(found)
 
 
+def channel_value(plan: Any, name: str) -> Any:
+    """The cleaned value a row holds for a labelled field ("email@work"), for previews."""
+    base, slug = CHANNEL_FIELDS[name]
+    for kind, label, items in plan.channels:
+        if kind == _kind(base) and label == LABELS[slug]:
+            return dict(items).get("value" if kind != "address" else base)
+    return None
+
+
 def row_emails(plan: Any) -> list[str]:
     """A row's labelled email addresses (for matching on any email), lower-cased."""
     return [dict(c)["value"].lower() for kind, _, c in plan.channels if kind == "email"]

@@ -175,3 +175,24 @@ def test_a_plain_file_writes_one_preferred_point_per_value_and_undo_removes_them
     undo_import(db, result.batch_id)
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(ContactPoint)) == 0
+
+
+def test_the_preview_shows_labelled_values_cleaned(tmp_path: Path) -> None:
+    from crm.importing import preview_rows
+    from crm.importing.channels import channel_value
+
+    path = write_csv(
+        tmp_path / "preview.csv",
+        [
+            HEADINGS,
+            ["Ailsa", "Grant", "", "Ailsa@Home.Example", "01314960000", "12 High Street", "ky12 7dr", "", ""],
+        ],
+    )
+    table = read_table(path)
+    (plan,) = preview_rows(table, suggest_mapping(table.headers))
+    assert channel_value(plan, "email@personal") == "ailsa@home.example"
+    assert channel_value(plan, "phone@home") == "0131 496 0000"
+    assert channel_value(plan, "postcode@constituency") == "KY12 7DR"
+    assert channel_value(plan, "email@work") is None
+    # With no plain email column, the personal one is the row's email too (and matches on it).
+    assert plan.values["email"] == "ailsa@home.example"
