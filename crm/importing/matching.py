@@ -113,6 +113,10 @@ def _match(session: Session, plan: ImportPlan) -> None:
         suppressed |= privacy_suppression.hashed_matches(session, emails)
 
     if labelled_emails:
+        # A labelled address on the suppression list makes the row do not contact too.
+        for part in chunked(labelled_emails):
+            suppressed.update(session.scalars(select(Suppression.email).where(Suppression.email.in_(part))))
+        suppressed |= privacy_suppression.hashed_matches(session, labelled_emails)
         for part in chunked(labelled_emails):
             for pid, email in session.execute(
                 select(Person.id, func.lower(Person.email))
@@ -136,6 +140,8 @@ def _match(session: Session, plan: ImportPlan) -> None:
     # Suppressed emails: imported, but flagged and never contactable.
     for r in live:
         email = r.values.get("email")
+        if r.channels and not (email and email in suppressed):
+            email = next((e for e in row_emails(r) if e in suppressed), email)
         if email and email in suppressed:
             r.values["do_not_contact"] = True
             col = next((plan.headers[i] for i, f in plan.mapping.items() if f == "email"), "Email")

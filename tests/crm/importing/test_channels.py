@@ -196,3 +196,19 @@ def test_the_preview_shows_labelled_values_cleaned(tmp_path: Path) -> None:
     assert channel_value(plan, "email@work") is None
     # With no plain email column, the personal one is the row's email too (and matches on it).
     assert plan.values["email"] == "ailsa@home.example"
+
+
+def test_a_suppressed_labelled_email_makes_the_row_do_not_contact(db: Database, tmp_path: Path) -> None:
+    from crm.privacy.suppression import suppress
+
+    with db.transaction() as session:
+        suppress(session, "bo@home.example", "Asked by phone")
+    path = write_csv(
+        tmp_path / "suppressed.csv",
+        [["Name", "Email", "Personal email"], ["Bo Reid", "bo.reid@work.example", "bo@home.example"]],
+    )
+    result = _import(db, path)
+    assert result.created == 1 and result.flagged == 1
+    with db.session() as session:
+        person = session.scalars(select(Person).where(Person.email == "bo.reid@work.example")).one()
+        assert person.do_not_contact
