@@ -143,8 +143,10 @@ def test_organisation_page_edits_its_channels(qtbot: QtBot, runner: TaskRunner) 
         lambda: _rows(editor) == [("Email", "", "info@carnegie.example", "Preferred")], timeout=TIMEOUT
     )
     assert "mobile" not in editor.add_actions  # an organisation has phones, not mobiles
+    address = editor.open_add("address")
+    assert "address_line3" not in address.address_edits  # an organisation's address has two lines
+    address.reject()
     dialog = editor.open_add("phone")
-    assert "address_line3" not in dialog.address_edits
     qtbot.keyClicks(dialog.value_edit, "01383 721445")
     dialog.label_combo.setEditText("Reception")
     with qtbot.waitSignal(editor.changed, timeout=TIMEOUT):
