@@ -93,8 +93,7 @@ def person_search_text(
     get: Callable[[str], Any] = (
         person.get if isinstance(person, Mapping) else functools.partial(getattr, person)
     )
-    phone, mobile = get("phone"), get("mobile")
-    return search_digest(
+    text = search_digest(
         get("first_name"),
         get("preferred_name"),
         get("last_name"),
@@ -103,12 +102,15 @@ def person_search_text(
         get("job_title"),
         get("town"),
         get("postcode"),
-        phone,
-        phone.replace(" ", "") if phone and " " in phone else None,
-        mobile,
-        mobile.replace(" ", "") if mobile and " " in mobile else None,
         *extra,
     )
+    # Numbers are stored normalised (digits, spaces, a leading +): already their own digest, so
+    # they skip the folding, which costs an import of unique numbers a second per 20,000 rows.
+    for number in (get("phone"), get("mobile")):
+        if number:
+            digits = number.lstrip("+")
+            text = f"{text} {digits} {digits.replace(' ', '')}" if " " in digits else f"{text} {digits}"
+    return text
 
 
 def normalise_types(types: Iterable[str]) -> list[str]:
