@@ -43,6 +43,13 @@ def register(sub: Any) -> None:
         default=None,
         help="export without the channel's opt-outs (do-not-contact still applies); the reason is recorded",
     )
+    p.add_argument(
+        "--address-label",
+        metavar="LABEL",
+        default=None,
+        help="letters: use each person's postal address with this label (for example "
+        '"Constituency office"), or their preferred address when they have none so labelled',
+    )
     add_json(p)
     p.set_defaults(handler=cmd_export)
 
@@ -71,6 +78,7 @@ def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
             purpose=args.purpose,
             consent_purpose=consent_purpose,
             ignore_channel_rules=args.ignore_channel_rules,
+            address_label=args.address_label,
         )
         return result.as_dict()
     finally:

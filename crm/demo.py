@@ -15,8 +15,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm.errors import ValidationError
-from crm.models import ElectedRole, Person
-from crm.services import consent, event_parts, events, interactions, networks, organisations, people, tags
+from crm.models import ContactPoint, ElectedRole, Person
+from crm.services import (
+    channels,
+    consent,
+    event_parts,
+    events,
+    interactions,
+    networks,
+    organisations,
+    people,
+    tags,
+)
 
 NETWORKS = (
     ("Kindness Innovation Network", "Practitioners testing kind approaches in public services.", False),
@@ -427,6 +437,28 @@ def _postcode(rng: random.Random, area: str) -> str:
     return f"{area}{district} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
 
 
+def _office_channels(
+    session: Session, p: Person, first: str, last: str, constituency: str | None, *, personal: bool
+) -> None:
+    """A sitting MSP's labelled channels: the Parliament address and email are their work ones,
+    a constituency member has a constituency office too, and some give a personal email.
+    Made without the random generator, so the rest of the sample data stays as it was."""
+    for point in session.scalars(select(ContactPoint).where(ContactPoint.person_id == p.id)):
+        point.label = {"address": "Parliament office", "email": "Work"}.get(point.kind)
+    if constituency:
+        channels.add_channel(
+            session,
+            person_id=p.id,
+            kind="address",
+            label="Constituency office",
+            address={"address_line1": f"{len(constituency) + 2} High Street", "town": constituency},
+        )
+    if personal:
+        channels.add_channel(
+            session, person_id=p.id, kind="email", label="Personal", value=_email(first, last, "home.example")
+        )
+
+
 def load_sample_data(session: Session, *, seed: int = 2026) -> dict[str, int]:
     """Load the sample set into an empty database; returns counts of what was made."""
     if session.scalar(select(func.count(Person.id))):
@@ -532,6 +564,8 @@ def load_sample_data(session: Session, *, seed: int = 2026) -> dict[str, int]:
             )
             if former:
                 p.post_nominals = None
+            else:
+                _office_channels(session, p, first, last, constituency, personal=i == 0)
             representatives.append(p)
     # MSs in the Senedd.
     for seat in WALES_SEATS:

@@ -181,6 +181,9 @@ class Organisation(Timestamps, Trashable, Versioned, Base):
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id", ondelete="SET NULL"))
 
     people: Mapped[list[Person]] = relationship(back_populates="organisation")
+    channels: Mapped[list[ContactPoint]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan", order_by="ContactPoint.id"
+    )
 
 
 # --- People -------------------------------------------------------------------------------------
@@ -244,7 +247,9 @@ class Person(Timestamps, Trashable, Versioned, Base):
     )
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="people")
-    emails: Mapped[list[PersonEmail]] = relationship(back_populates="person", cascade="all, delete-orphan")
+    channels: Mapped[list[ContactPoint]] = relationship(
+        back_populates="person", cascade="all, delete-orphan", order_by="ContactPoint.id"
+    )
     types: Mapped[list[PersonType]] = relationship(back_populates="person", cascade="all, delete-orphan")
     elected_roles: Mapped[list[ElectedRole]] = relationship(
         back_populates="person", cascade="all, delete-orphan", order_by="ElectedRole.start_date"
@@ -263,17 +268,77 @@ class Person(Timestamps, Trashable, Versioned, Base):
         return name or self.email or f"Person {self.id}"
 
 
-class PersonEmail(Base):
-    """Further email addresses; the primary one is ``Person.email``."""
+class ChannelKind(enum.StrEnum):
+    """The ways of reaching someone; each has at most one preferred contact point per owner."""
 
-    __tablename__ = "person_email"
+    EMAIL = "email"
+    PHONE = "phone"
+    MOBILE = "mobile"
+    ADDRESS = "address"
+
+    @property
+    def label(self) -> str:
+        return {"email": "Email", "phone": "Phone", "mobile": "Mobile", "address": "Postal address"}[
+            self.value
+        ]
+
+
+# Labels offered for contact points; any other short label may be typed.
+CHANNEL_LABELS: tuple[str, ...] = (
+    "Work",
+    "Personal",
+    "Home",
+    "Constituency office",
+    "Parliament office",
+    "Other",
+)
+
+# The address parts of a postal-address contact point, in the order they are written.
+ADDRESS_PARTS: tuple[str, ...] = (
+    "address_line1",
+    "address_line2",
+    "address_line3",
+    "town",
+    "postcode",
+    "country",
+)
+
+
+class ContactPoint(Timestamps, Base):
+    """One labelled email, phone, mobile or postal address of a person or an organisation.
+
+    Revision 0012. Every channel lives here; the owner's own columns (``Person.email``, ``phone``,
+    ``mobile``, ``address_*``, and the organisation's) mirror the preferred one of each kind, kept in
+    step by :mod:`crm.services.channels`, so filters, lists, exports and reports read one column.
+    """
+
+    __tablename__ = "contact_point"
+    __table_args__ = (
+        Index("ix_contact_point_value_lower", func.lower("value")),
+        Index("ix_contact_point_person", "person_id", "kind"),
+        Index("ix_contact_point_organisation", "organisation_id", "kind"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
-    email: Mapped[str] = mapped_column(String(320))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
     label: Mapped[str | None] = mapped_column(String(50))
+    # The address or number for emails, phones and mobiles; empty for postal addresses.
+    value: Mapped[str | None] = mapped_column(String(320))
+    address_line1: Mapped[str | None] = mapped_column(String(200))
+    address_line2: Mapped[str | None] = mapped_column(String(200))
+    address_line3: Mapped[str | None] = mapped_column(String(200))
+    town: Mapped[str | None] = mapped_column(String(100))
+    postcode: Mapped[str | None] = mapped_column(String(20))
+    country: Mapped[str | None] = mapped_column(String(100))
+    preferred: Mapped[bool] = mapped_column(Boolean, default=False)
+    import_batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_batch.id", ondelete="SET NULL"), index=True
+    )
 
-    person: Mapped[Person] = relationship(back_populates="emails")
+    person: Mapped[Person | None] = relationship(back_populates="channels")
+    organisation: Mapped[Organisation | None] = relationship(back_populates="channels")
 
 
 class PersonType(Base):

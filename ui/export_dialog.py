@@ -70,6 +70,7 @@ from crm.exporting.engine import (
 )
 from crm.filters import PersonFilter
 from crm.models import CONSENT_PURPOSES
+from crm.services import channels
 
 from ui import dialogs
 from ui.tasks import Task, TaskContext, TaskRunner
@@ -238,6 +239,19 @@ class ExportDialog(QDialog):
         form.addRow(self.dedupe_check)
         self.joint_check = QCheckBox("Joint salutation for people at one address (“Dear Ann and Bob”)")
         form.addRow(self.joint_check)
+        # Letters: the preferred address, or each person's address of a chosen label.
+        self.address_combo = QComboBox()
+        self.address_combo.addItem("Each person's preferred address", None)
+        with self.runner.db.session() as session:
+            for label in channels.address_labels(session):
+                self.address_combo.addItem(f"{label} address (else the preferred one)", label)
+        self.address_combo.setAccessibleName("Postal address to use")
+        self.address_combo.setToolTip(
+            "For letters: use each person's address with this label where they have one, "
+            "for example their constituency office."
+        )
+        self.address_combo.currentIndexChanged.connect(lambda _i: self._options_changed())
+        form.addRow("Postal &address:", self.address_combo)
         self.record_check = QCheckBox("Record the mailing on everyone exported:")
         self.mailing_edit = QLineEdit()
         self.mailing_edit.setPlaceholderText("e.g. Autumn newsletter")
@@ -446,6 +460,7 @@ class ExportDialog(QDialog):
             and self.joint_check.isChecked(),
             event_id=self.event_id,
             attendance_statuses=self.attendance_statuses,
+            address_label=self.address_combo.currentData() if purpose == "post" else None,
         )
 
     def _update_options(self) -> None:
@@ -454,6 +469,7 @@ class ExportDialog(QDialog):
         self.ignore_reason_edit.setVisible(ignoring)
         self.ignore_reason_label.setVisible(ignoring)
         self.joint_check.setEnabled(post)
+        self.address_combo.setEnabled(post and self.address_combo.count() > 1)
         if not post:
             self.joint_check.setChecked(False)
         self.mailing_edit.setEnabled(self.record_check.isChecked())
@@ -584,6 +600,7 @@ class ExportDialog(QDialog):
                 consent_purpose=options.consent_purpose,
                 dedupe=options.dedupe,
                 joint_salutation=options.joint_salutation,
+                address_label=options.address_label,
                 event_id=options.event_id,
                 attendance_statuses=options.attendance_statuses,
                 record_mailing=record or None,

@@ -59,6 +59,7 @@ from crm.importing import (
     suggest_mapping,
     suggest_type,
 )
+from crm.importing.channels import CHANNEL_FIELDS, channel_value
 from crm.importing.reader import SUPPORTED_SUFFIXES, column_letter
 from crm.models import CONSENT_PURPOSES, LAWFUL_BASES, MEMBERSHIP_ROLES, STAKEHOLDER_LABELS
 from crm.roster.reconcile import undo_batch
@@ -485,6 +486,8 @@ class MappingPage(_Page):
                     value = ", ".join(STAKEHOLDER_LABELS.get(t, t) for t in plan.types)  # type: ignore[call-overload]
                 elif f in ("party", "constituency", "chamber"):
                     value = (plan.elected or {}).get(f)
+                elif f in CHANNEL_FIELDS:  # "Work email": a labelled contact point
+                    value = channel_value(plan, f)
                 else:
                     value = plan.values.get(f)
                 self.preview.setItem(r, c, QTableWidgetItem(_cell(value)))

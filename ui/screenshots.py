@@ -255,6 +255,7 @@ def render(
     _wait_idle(app, runner)
     shot(window, "person-history")
     page.detail.tabs.setCurrentIndex(0)
+    _channel_screens(app, runner, window, db, shot)
 
     page.filters_button.setChecked(True)
     page.filter_panel.nation_combo.setCurrentText("Scotland")
@@ -502,6 +503,62 @@ def _network_pages(
         detail.tabs.setCurrentIndex(0)
     window.show_page("networks")
     _wait_idle(app, runner)
+
+
+def _channel_screens(
+    app: object, runner: object, window: Any, db: Any, shot: Callable[[QWidget, str], None]
+) -> None:
+    """Every channel: an MSP's emails and offices in the person panel, the dialog adding an
+    address, and an organisation's tab of them."""
+    from sqlalchemy import select
+
+    from crm.models import ContactPoint, Organisation
+    from crm.services import channels
+
+    page = window.people_page
+    with db.session() as s:
+        msp = s.scalar(
+            select(ContactPoint.person_id)
+            .where(ContactPoint.label == "Constituency office")
+            .order_by(ContactPoint.person_id)
+            .limit(1)
+        )
+        parliament = s.scalar(select(Organisation.id).where(Organisation.name == "Scottish Parliament"))
+    if msp is None:
+        return
+    page.show_person(msp)
+    _wait_idle(app, runner)
+    editor = page.detail.channel_editor
+    page.detail.details_scroll.ensureWidgetVisible(editor, 0, 40)
+    editor.table.selectRow(1)
+    shot(window, "person-channels")
+    dialog = editor.open_add("address")
+    dialog.label_combo.setEditText("Home")
+    dialog.address_edits["address_line1"].setText("4 Kirk Wynd")
+    shot(dialog, "channel-dialog")
+    dialog.close()
+    page.detail.details_scroll.verticalScrollBar().setValue(0)
+    if parliament is not None:
+        with db.transaction() as s:
+            channels.add_channel(
+                s, organisation_id=parliament, kind="phone", value="0131 348 5000", label="Public information"
+            )
+            channels.add_channel(
+                s,
+                organisation_id=parliament,
+                kind="email",
+                value="info@parliament.scot.example",
+                label="General enquiries",
+            )
+        orgs = window.show_page("organisations")
+        _wait_idle(app, runner)
+        orgs.select_organisation(parliament)
+        _wait_idle(app, runner)
+        orgs.detail_tabs.setCurrentIndex(1)
+        shot(window, "organisation-channels")
+        orgs.detail_tabs.setCurrentIndex(0)
+        window.show_page("people")
+        _wait_idle(app, runner)
 
 
 def _duplicates_page(

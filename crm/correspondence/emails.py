@@ -34,7 +34,7 @@ from crm.bulk import insert_rows
 from crm.correspondence.batches import NewInteraction, log_batch
 from crm.db import Database
 from crm.errors import Cancelled, FileProblem
-from crm.models import Interaction, InteractionPerson, Person, PersonEmail, table_of
+from crm.models import ContactPoint, Interaction, InteractionPerson, Person, table_of
 from crm.services.people import touch_last_contacted
 from crm.text import clean_multiline, clean_text
 from crm.util import chunked
@@ -362,9 +362,13 @@ def match_addresses(session: Session, addresses: Iterable[str]) -> dict[str, set
         ):
             out.setdefault(addr, set()).add(pid)
         for addr, pid in session.execute(
-            select(func.lower(PersonEmail.email), PersonEmail.person_id)
-            .join(Person, Person.id == PersonEmail.person_id)
-            .where(func.lower(PersonEmail.email).in_(part), Person.deleted_at.is_(None))
+            select(func.lower(ContactPoint.value), ContactPoint.person_id)
+            .join(Person, Person.id == ContactPoint.person_id)
+            .where(
+                ContactPoint.kind == "email",
+                func.lower(ContactPoint.value).in_(part),
+                Person.deleted_at.is_(None),
+            )
         ):
             out.setdefault(addr, set()).add(pid)
     return out

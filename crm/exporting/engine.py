@@ -46,6 +46,7 @@ from crm.models import (
     Attendance,
     AttendanceStatus,
     Consent,
+    ContactPoint,
     Event,
     ExportLog,
     ExportPerson,
@@ -155,6 +156,9 @@ class ExportOptions:
     joint_salutation: bool = False  # letters: people at one address share a row, "Dear Ann and Bob"
     event_id: int | None = None  # only people on this event's attendance list
     attendance_statuses: tuple[str, ...] = ()  # and only with these statuses (default: any)
+    # Letters: each person's postal address with this label ("Constituency office"), falling back
+    # to their preferred one when they have none so labelled.
+    address_label: str | None = None
 
     def check(self) -> None:
         if self.purpose not in (None, "email", "post"):
@@ -196,7 +200,38 @@ def _tags_aggregate(dialect: str) -> Any:
     )
 
 
-def _sql_expression(key: str, dialect: str) -> Any:
+_ADDRESS_PARTS = ("address_line1", "address_line2", "address_line3", "town", "postcode", "country")
+
+
+def address_columns(options: ExportOptions | None = None) -> dict[str, Any]:
+    """The SQL for each part of the address an export uses: the person's preferred address, or
+    with ``address_label`` their address of that label where they have one (else the preferred)."""
+    label = (options.address_label or "").strip().lower() if options is not None else ""
+    if not label:
+        return {p: getattr(Person, p) for p in _ADDRESS_PARTS}
+    mine = (
+        ContactPoint.person_id == Person.id,
+        ContactPoint.kind == "address",
+        func.lower(ContactPoint.label) == label,
+    )
+    has = exists().where(*mine)
+
+    def part(name: str) -> Any:
+        return (
+            select(getattr(ContactPoint, name))
+            .where(*mine)
+            .order_by(ContactPoint.preferred.desc(), ContactPoint.id)
+            .limit(1)
+            .correlate(Person)
+            .scalar_subquery()
+        )
+
+    return {p: case((has, part(p)), else_=getattr(Person, p)) for p in _ADDRESS_PARTS}
+
+
+def _sql_expression(key: str, dialect: str, address: dict[str, Any] | None = None) -> Any:
+    if address is not None and key in address:
+        return address[key]
     if key == "organisation":
         return Organisation.name
     if key == "types":
@@ -210,9 +245,10 @@ def _has_text(column: Any) -> ColumnElement[bool]:
     return and_(column.is_not(None), column != "")
 
 
-def usable_address() -> ColumnElement[bool]:
+def usable_address(address: dict[str, Any] | None = None) -> ColumnElement[bool]:
     """A first address line and a postcode or town: enough for Royal Mail to deliver."""
-    return and_(_has_text(Person.address_line1), or_(_has_text(Person.postcode), _has_text(Person.town)))
+    a = address or address_columns()
+    return and_(_has_text(a["address_line1"]), or_(_has_text(a["postcode"]), _has_text(a["town"])))
 
 
 def reason_expression(options: ExportOptions) -> Any:
@@ -220,10 +256,12 @@ def reason_expression(options: ExportOptions) -> Any:
     whens: list[tuple[ColumnElement[bool], int]] = [
         (Person.deleted_at.is_not(None), IN_TRASH),
         (Person.do_not_contact.is_(true()), DO_NOT_CONTACT),
+        # Any of the person's email addresses on the suppression list, not only the preferred one.
         (
-            and_(
-                _has_text(Person.email),
-                exists().where(Suppression.email == func.lower(Person.email)),
+            exists().where(
+                ContactPoint.person_id == Person.id,
+                ContactPoint.kind == "email",
+                Suppression.email == func.lower(ContactPoint.value),
             ),
             SUPPRESSED,
         ),
@@ -243,7 +281,7 @@ def reason_expression(options: ExportOptions) -> Any:
     if options.purpose == "email":
         whens.append((~_has_text(Person.email), NO_EMAIL))
     elif options.purpose == "post":
-        whens.append((~usable_address(), NO_ADDRESS))
+        whens.append((~usable_address(address_columns(options)), NO_ADDRESS))
     return case(*whens, else_=literal(INCLUDE))
 
 
@@ -270,11 +308,11 @@ def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-def _address_order() -> list[Any]:
+def _address_order(address: dict[str, Any]) -> list[Any]:
     return [
-        func.lower(func.replace(func.coalesce(Person.postcode, ""), " ", "")),
-        func.lower(func.coalesce(Person.address_line1, "")),
-        func.lower(func.coalesce(Person.town, "")),
+        func.lower(func.replace(func.coalesce(address["postcode"], ""), " ", "")),
+        func.lower(func.coalesce(address["address_line1"], "")),
+        func.lower(func.coalesce(address["town"], "")),
     ]
 
 
@@ -289,7 +327,8 @@ def build_query(
     for key in wanted:
         if key not in COMPOSED and key not in keys:
             keys.append(key)
-    exprs = [_sql_expression(k, dialect).label(f"c_{k}") for k in keys]
+    address = address_columns(options)
+    exprs = [_sql_expression(k, dialect, address).label(f"c_{k}") for k in keys]
     exprs.append(reason_expression(options).label("reason"))
     exprs.append(literal(None).label("blank"))
     stmt = (
@@ -302,7 +341,7 @@ def build_query(
     if options.purpose == "post":
         # Letters come out in postcode order (handy for posting), which also puts the people of
         # one address next to each other for joint salutations.
-        order = [*_address_order(), *order]
+        order = [*_address_order(address), *order]
     stmt = stmt.order_by(*order)
     positions = {k: i for i, k in enumerate(keys)}
     positions["reason"] = len(keys)
@@ -671,6 +710,7 @@ def export_people(
     progress: Progress | None = None,
     should_cancel: Callable[[], bool] | None = None,
     ignore_channel_rules: str | None = None,
+    address_label: str | None = None,
 ) -> ExportResult:
     """Export the people of a filter to ``.xlsx`` (or ``.csv``), leaving out who must be left out.
 
@@ -688,6 +728,8 @@ def export_people(
         dedupe: one row per email address, or per postal address for letters.
         joint_salutation: letters to one address share a row and a joint salutation.
         event_id, attendance_statuses: only people on this event's list (with these statuses).
+        address_label: use each person's postal address with this label ("Constituency office"),
+            or their preferred one when they have none so labelled.
         record_mailing: log one interaction with this subject (kind email, or letter for post)
             against everyone exported.
         progress, should_cancel: called every few hundred rows; cancelling raises Cancelled and
@@ -718,6 +760,7 @@ def export_people(
         joint_salutation=joint_salutation,
         event_id=event_id,
         attendance_statuses=tuple(attendance_statuses),
+        address_label=" ".join((address_label or "").split()) or None,
     )
     options.check()
     cols = colmod.check_columns(columns if columns is not None else colmod.preset_columns(preset))
@@ -832,6 +875,8 @@ def _comments(options: ExportOptions) -> str:
         parts.append(f"Channel: {options.purpose}.")
     if options.consent_purpose:
         parts.append(f"Consent or lawful basis for: {options.consent_purpose}.")
+    if options.address_label:
+        parts.append(f"Postal address: {options.address_label} (else the preferred one).")
     parts.append("People left out are listed with the reason on the Excluded sheet.")
     return " ".join(parts)
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from crm.importing import channels as labelled
 from crm.importing.cleaning import TITLES
 from crm.models import PERSON_FIELD_LABELS
 from crm.text import fold
@@ -27,6 +28,7 @@ MAX_REMEMBERED = 200
 FIELD_LABELS: dict[str, str] = {
     "full_name": "Full name (split into title, first, last)",
     **{k: v for k, v in PERSON_FIELD_LABELS.items()},
+    **labelled.CHANNEL_FIELD_LABELS,
     "organisation": "Organisation",
     "network": "Network",
     "role": "Role in network",
@@ -366,6 +368,8 @@ def field_for_heading(heading: str) -> str | None:
     key = normalise_heading(heading)
     if not key:
         return None
+    if found_labelled := labelled.field_for_heading(key):  # "Work email", "Constituency office address"
+        return found_labelled
     if key in SYNONYMS:
         return SYNONYMS[key]
     squeezed = key.replace(" ", "")

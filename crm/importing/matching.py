@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from crm.importing.channels import further_email_matches, row_emails
 from crm.importing.plan import Flag, ImportPlan, RowPlan
 from crm.matching.keys import compact_postcode as _compact_postcode
 from crm.matching.keys import fold_name as _fold
@@ -74,6 +75,9 @@ def _match(session: Session, plan: ImportPlan) -> None:
     # Against the database, with set-based queries.
     originals = [r for r in live if r.duplicate_of_row is None]
     emails = sorted({r.values["email"] for r in originals if r.values.get("email")})
+    # Any email counts: the row's labelled ones, and people's further ones (crm.importing.channels).
+    labelled_emails = sorted({e for r in originals if r.channels for e in row_emails(r)})
+    further = further_email_matches(session, sorted({*emails, *labelled_emails}))
     found_email: dict[str, int] = {}
     suppressed: set[str] = set()
     people_count = session.scalar(select(func.count(Person.id))) or 0
@@ -108,10 +112,27 @@ def _match(session: Session, plan: ImportPlan) -> None:
         # An erased person's addresses are kept only as keyed hashes.
         suppressed |= privacy_suppression.hashed_matches(session, emails)
 
+    if labelled_emails:
+        # A labelled address on the suppression list makes the row do not contact too.
+        for part in chunked(labelled_emails):
+            suppressed.update(session.scalars(select(Suppression.email).where(Suppression.email.in_(part))))
+        suppressed |= privacy_suppression.hashed_matches(session, labelled_emails)
+        for part in chunked(labelled_emails):
+            for pid, email in session.execute(
+                select(Person.id, func.lower(Person.email))
+                .where(func.lower(Person.email).in_(part), Person.deleted_at.is_(None))
+                .order_by(Person.id)
+            ):
+                found_email.setdefault(email, pid)
+    for email, pid in further.items():
+        found_email.setdefault(email, pid)
     _match_by_kindred_id(session, plan, originals)
     for r in originals:
         email = r.values.get("email")
-        if email and email in found_email and r.person_id is None:
+        if r.person_id is None and (
+            (email and email in found_email)
+            or (r.channels and (email := next((e for e in row_emails(r) if e in found_email), None)))
+        ):
             r.person_id = found_email[email]
             r.match = "the same email address is already in Kindred"
     _match_by_name(session, [r for r in originals if r.person_id is None and _name_key(r.values)])
@@ -119,6 +140,8 @@ def _match(session: Session, plan: ImportPlan) -> None:
     # Suppressed emails: imported, but flagged and never contactable.
     for r in live:
         email = r.values.get("email")
+        if r.channels and not (email and email in suppressed):
+            email = next((e for e in row_emails(r) if e in suppressed), email)
         if email and email in suppressed:
             r.values["do_not_contact"] = True
             col = next((plan.headers[i] for i, f in plan.mapping.items() if f == "email"), "Email")

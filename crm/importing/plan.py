@@ -9,6 +9,7 @@ from typing import Any
 
 from crm.errors import Cancelled, ConflictError, ValidationError
 from crm.importing import cleaning
+from crm.importing.channels import CHANNEL_FIELDS
 from crm.importing.mapping import FIELD_LABELS
 from crm.models import (
     PERSON_FIELDS,
@@ -52,6 +53,8 @@ _PERSON_CLEANERS: dict[str, Callable[[Any], Any]] = {
     "email_opt_out": cleaning.yes_no,
     "post_opt_out": cleaning.yes_no,
 }
+# Labelled contact columns ("Work email") are cleaned like their plain field.
+_PERSON_CLEANERS.update({name: _PERSON_CLEANERS[base] for name, (base, _) in CHANNEL_FIELDS.items()})
 
 # --- Plans and results --------------------------------------------------------------------------
 
@@ -140,6 +143,8 @@ class RowPlan:
     match: str | None = None  # why it is a duplicate
     duplicate_of_row: int | None = None
     kindred_id: int | None = None  # from a Kindred export: who this row is, whatever else changed
+    # Labelled contact points from "Work email"-like columns: (kind, label, ((column, value), ...)).
+    channels: tuple[tuple[str, str, tuple[tuple[str, Any], ...]], ...] = ()
     changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     reasons: tuple[str, ...] = ()
     flags: tuple[Flag, ...] = ()

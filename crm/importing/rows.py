@@ -11,6 +11,7 @@ from typing import Any
 
 from crm.errors import UserError, ValidationError
 from crm.importing import cleaning
+from crm.importing.channels import has_channel_fields, take_channels
 from crm.importing.cohorts import network_extra_cell, place_network_extras
 from crm.importing.mapping import FIELD_LABELS
 from crm.importing.plan import (
@@ -45,7 +46,10 @@ def _check_mapping(table: Table, mapping: Mapping[int, str]) -> None:
     if twice:
         name = FIELD_LABELS[sorted(twice)[0]]
         raise ValidationError(f"{table.file_name}: two columns are mapped to {name}; choose one.")
-    if not any(f in ("first_name", "last_name", "full_name", "email", "preferred_name") for f in fields):
+    if not any(
+        f in ("first_name", "last_name", "full_name", "email", "preferred_name") or f.startswith("email@")
+        for f in fields
+    ):
         others = [s.name for s in table.sheets if s.is_worksheet and s.name != table.sheet]
         where = f" on sheet {table.sheet!r}" if table.sheet and others else ""
         hint = (
@@ -143,6 +147,8 @@ def _clean_rows(
                 row_flags[i].append(Flag(plan.row, heading, _shown(raw), str(exc)))
     for i, found in row_flags.items():
         plans[i].flags += tuple(found)
+    if has_channel_fields(mapping.values()):
+        take_channels(plans)
     _tick(progress, should_cancel, total * len(person_cols) // (len(person_cols) + 1), total)
 
     # Whole-file options, and the rows that cannot be imported at all.

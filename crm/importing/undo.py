@@ -30,6 +30,7 @@ from crm.models import (
     Attendance,
     AuditEntry,
     Consent,
+    ContactPoint,
     ElectedRole,
     ImportBatch,
     InteractionPerson,
@@ -155,6 +156,9 @@ def undo_import(
         for part in chunked([i for i in role_ids if i is not None]):
             links += session.execute(delete(ElectedRole).where(ElectedRole.id.in_(part))).rowcount or 0  # type: ignore[attr-defined]
         _tick(progress, should_cancel, 2, 4)
+        # Contact points the import added (its people's and labelled ones for people it updated);
+        # restoring the fields below puts the preferred ones back in step.
+        session.execute(delete(ContactPoint).where(ContactPoint.import_batch_id == batch_id))
         # Restore changed fields to the values they had before the import.
         restore: dict[int, dict[str, Any]] = defaultdict(dict)
         for pid, field_, old, new in field_changes:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from crm import audit
 from crm.bulk import insert_rows
 from crm.errors import ValidationError
+from crm.importing import channels
 from crm.importing.cohorts import write_network_extras
 from crm.importing.mapping import describe_mapping
 from crm.importing.plan import ImportOptions, ImportPlan, Progress, RowPlan, ShouldCancel, _tick
@@ -29,6 +30,7 @@ from crm.models import (
     utcnow,
 )
 from crm.services import networks, tags
+from crm.services.channels import insert_for_import
 from crm.services.organisations import create_organisation, organisations_by_key
 from crm.services.people import (
     BULK_INDEX_THRESHOLD,
@@ -175,7 +177,11 @@ def write_plan(
             session.execute(update(Person), items)
         done += len(items_part)
     audit.record_many(session, entries, batch_id=batch_id)
-    refresh_derived(session, [c["id"] for c in changed])
+    refresh_derived(session, [c["id"] for c in changed], batch_id=batch_id)
+    # Contact points: new people's from their columns, then every row's labelled ones.
+    insert_for_import(session, batch_id)
+    if any(r.channels for r in live_rows):
+        refresh_derived(session, channels.write_channels(session, live_rows, batch_id))
     _suppress_do_not_contact(session, [r.person_id for r in live_rows if r.values.get("do_not_contact")])
     imported = [r for r in live_rows if r.person_id is not None]
     _tick(progress, should_cancel, done, total)

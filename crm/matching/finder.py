@@ -34,7 +34,7 @@ from crm.matching.scorer import (
     score_people,
     squeezed_key,
 )
-from crm.models import NotDuplicate, Organisation, OrganisationAlias, Person, PersonEmail
+from crm.models import ContactPoint, NotDuplicate, Organisation, OrganisationAlias, Person
 
 Progress = Callable[[int, int], None]
 ShouldCancel = Callable[[], bool]
@@ -80,15 +80,21 @@ def _tick(progress: Progress | None, should_cancel: ShouldCancel | None, done: i
 
 
 def load_people(session: Session) -> list[PersonRecord]:
-    """Every live person, normalised for matching (one streamed query, plus further emails)."""
+    """Every live person, normalised for matching (one streamed query, plus their further
+    emails, phones and mobiles: every one of them counts)."""
     extra: dict[int, list[str]] = defaultdict(list)
-    for pid, email in _stream(
+    extra_phones: dict[int, list[str]] = defaultdict(list)
+    for pid, kind, value in _stream(
         session,
-        select(PersonEmail.person_id, PersonEmail.email)
-        .join(Person, Person.id == PersonEmail.person_id)
-        .where(Person.deleted_at.is_(None)),
+        select(ContactPoint.person_id, ContactPoint.kind, ContactPoint.value)
+        .join(Person, Person.id == ContactPoint.person_id)
+        .where(
+            Person.deleted_at.is_(None),
+            ContactPoint.preferred.is_(False),
+            ContactPoint.kind.in_(("email", "phone", "mobile")),
+        ),
     ):
-        extra[pid].append(email)
+        (extra if kind == "email" else extra_phones)[pid].append(value)
     stmt = (
         select(
             Person.id,
@@ -119,7 +125,7 @@ def load_people(session: Session) -> list[PersonRecord]:
                 last_name=last,
                 preferred_name=preferred,
                 emails=(email, *extra.get(pid, ())),
-                phones=(phone, mobile),
+                phones=(phone, mobile, *extra_phones.get(pid, ())),
                 address_line1=line1,
                 address_line2=line2,
                 town=town,

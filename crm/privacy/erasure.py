@@ -30,12 +30,12 @@ from crm.db import Database
 from crm.errors import NotFoundError, ValidationError
 from crm.models import (
     AuditEntry,
+    ContactPoint,
     Interaction,
     InteractionPerson,
     Membership,
     MembershipPeriod,
     Person,
-    PersonEmail,
 )
 from crm.privacy.suppression import suppress_hashed
 from crm.text import clean_text
@@ -141,7 +141,11 @@ def erase_person(session: Session, person_id: int, reason: str, *, purge_index: 
     created_at = person.created_at
     emails = [
         person.email,
-        *session.scalars(select(PersonEmail.email).where(PersonEmail.person_id == person_id)),
+        *session.scalars(
+            select(ContactPoint.value).where(
+                ContactPoint.person_id == person_id, ContactPoint.kind == "email"
+            )
+        ),
     ]
     suppressed = suppress_hashed(session, emails, "Erased on request (address kept only as a keyed hash)")
 
@@ -183,6 +187,8 @@ def erase_person(session: Session, person_id: int, reason: str, *, purge_index: 
     )
     _forget_membership_history(session, person_id)
     session.expunge(person)
+    # Every contact point goes (the foreign key cascades too; said here so it never depends on it).
+    session.execute(delete(ContactPoint).where(ContactPoint.person_id == person_id))
     # Foreign keys cascade to everything hanging off the person; the search index follows by trigger.
     session.execute(delete(Person).where(Person.id == person_id))
     if purge_index:

@@ -33,6 +33,8 @@ from crm.models import (
 
 ACTION_LABELS: dict[str, str] = {
     "create": "Added",
+    "add": "Added",
+    "remove": "Removed",
     "update": "Changed",
     "delete": "Moved to the Trash",
     "restore": "Restored",
@@ -77,6 +79,12 @@ _OTHER_FIELD_LABELS = {
     "constituency": "Constituency",
     "region": "Region",
     "start_date": "Start date",
+    # Contact points (crm.services.channels): one added, changed or removed, or made preferred.
+    "address": "Postal address",
+    "preferred email": "Preferred email",
+    "preferred phone": "Preferred phone",
+    "preferred mobile": "Preferred mobile",
+    "preferred address": "Preferred postal address",
     **{f: f.replace("_", " ").capitalize() for f in ORGANISATION_FIELDS},
 }
 LIMIT = 5_000

@@ -31,6 +31,7 @@ from crm.models import (
     AttendancePart,
     AuditEntry,
     Consent,
+    ContactPoint,
     ElectedRole,
     Event,
     EventPart,
@@ -42,7 +43,6 @@ from crm.models import (
     InteractionPerson,
     Organisation,
     Person,
-    PersonEmail,
     PersonTag,
     PersonType,
     RetentionReview,
@@ -89,7 +89,15 @@ def find_person_id(session: Session, *, person_id: int | None = None, email: str
         raise ValidationError("Give an email address.", "email")
     ids = sorted(
         set(session.scalars(select(Person.id).where(func.lower(Person.email) == address)))
-        | set(session.scalars(select(PersonEmail.person_id).where(func.lower(PersonEmail.email) == address)))
+        | set(
+            session.scalars(
+                select(func.coalesce(ContactPoint.person_id, 0)).where(
+                    ContactPoint.kind == "email",
+                    func.lower(ContactPoint.value) == address,
+                    ContactPoint.person_id.is_not(None),
+                )
+            )
+        )
     )
     if not ids:
         raise NotFoundError(f"Nobody in Kindred has the email address {address}.")
@@ -304,33 +312,13 @@ def _details(book: _Book, session: Session, person: Person) -> None:
 
 
 def _contact_details(book: _Book, session: Session, person: Person) -> None:
+    # Every contact point held, labelled, the preferred one of each kind marked.
+    from crm.services.channels import list_channels
+
     rows: list[tuple[Any, ...]] = []
-    if person.email:
-        rows.append(("Email", person.email, "Main address"))
-    for email, label in session.execute(
-        select(PersonEmail.email, PersonEmail.label)
-        .where(PersonEmail.person_id == person.id)
-        .order_by(PersonEmail.id)
-    ):
-        rows.append(("Email", email, label or "Other address"))
-    if person.phone:
-        rows.append(("Phone", person.phone, ""))
-    if person.mobile:
-        rows.append(("Mobile", person.mobile, ""))
-    address = ", ".join(
-        p
-        for p in (
-            person.address_line1,
-            person.address_line2,
-            person.address_line3,
-            person.town,
-            person.postcode,
-            person.country,
-        )
-        if p
-    )
-    if address:
-        rows.append(("Postal address", address, ""))
+    for channel in list_channels(session, person_id=person.id):
+        note = ", ".join(p for p in (channel.label, "preferred" if channel.preferred else None) if p)
+        rows.append((channel.kind_label, channel.text, note))
     book.sheet("Contact details", ["Kind", "Held", "Note"], rows, [16, 60, 24])
 
 
@@ -533,7 +521,11 @@ def _preferences(book: _Book, session: Session, person: Person) -> None:
         e.lower()
         for e in [
             person.email,
-            *session.scalars(select(PersonEmail.email).where(PersonEmail.person_id == person.id)),
+            *session.scalars(
+                select(ContactPoint.value).where(
+                    ContactPoint.person_id == person.id, ContactPoint.kind == "email"
+                )
+            ),
         ]
         if e
     ]

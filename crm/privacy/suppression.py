@@ -120,12 +120,12 @@ def suppress(session: Session, email: str, reason: str) -> tuple[SuppressionEntr
 
 def _mark_people(session: Session, email: str) -> int:
     """People holding the address are marked do not contact, through the people service."""
+    from crm.services.channels import people_by_email
     from crm.services.people import update_person
 
-    ids = list(
-        session.scalars(
-            select(Person.id).where(func.lower(Person.email) == email, Person.do_not_contact.is_(False))
-        )
+    holders = people_by_email(session, [email], include_trash=True).get(email.lower(), set())
+    ids = sorted(
+        session.scalars(select(Person.id).where(Person.id.in_(holders), Person.do_not_contact.is_(False)))
     )
     for pid in ids:
         update_person(session, pid, {"do_not_contact": True})

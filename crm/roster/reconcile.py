@@ -33,10 +33,10 @@ from crm.db import Database
 from crm.errors import Cancelled, ConflictError, NotFoundError
 from crm.models import (
     AuditEntry,
+    ContactPoint,
     ElectedRole,
     ImportBatch,
     Person,
-    PersonEmail,
     PersonIdentifier,
     PersonType,
     table_of,
@@ -340,9 +340,13 @@ def plan_refresh(
         ):
             by_email[email].add(holder)
         for holder, email in session.execute(
-            select(PersonEmail.person_id, func.lower(PersonEmail.email))
-            .join(Person, Person.id == PersonEmail.person_id)
-            .where(func.lower(PersonEmail.email).in_(part), Person.deleted_at.is_(None))
+            select(ContactPoint.person_id, func.lower(ContactPoint.value))
+            .join(Person, Person.id == ContactPoint.person_id)
+            .where(
+                ContactPoint.kind == "email",
+                func.lower(ContactPoint.value).in_(part),
+                Person.deleted_at.is_(None),
+            )
         ):
             by_email[email].add(holder)
     in_chamber = select(ElectedRole.person_id).where(ElectedRole.chamber == chamber)

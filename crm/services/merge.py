@@ -35,6 +35,7 @@ from crm.models import (
     Attendance,
     AttendancePart,
     Consent,
+    ContactPoint,
     ElectedRole,
     InteractionOrganisation,
     InteractionPerson,
@@ -47,7 +48,6 @@ from crm.models import (
     Organisation,
     OrganisationAlias,
     Person,
-    PersonEmail,
     PersonTag,
     PersonType,
     Suppression,
@@ -92,7 +92,7 @@ _TABLES: dict[str, Table] = {
             Consent,
             PersonTag,
             PersonType,
-            PersonEmail,
+            ContactPoint,
             Suppression,
             OrganisationAlias,
         ),
@@ -110,7 +110,7 @@ LINK_LABELS = {
     "consent": "consents",
     "person_tag": "tags",
     "person_type": "types",
-    "person_email": "emails",
+    "contact_point": "contact details",
     "person": "people",
     "interaction_organisation": "interactions",
     "organisation_alias": "aliases",
@@ -335,27 +335,18 @@ def merge_people(
                 values[f] = f"{values[f]}\n\n{theirs}"
             elif _blank(values[f]) and not _blank(theirs):
                 values[f] = theirs
-    # Every primary address not kept as the primary becomes a further email.
-    primary = (values["email"] or "").lower()
-    further = [
-        p.email for p in (kept, *(people[o] for o in others)) if p.email and p.email.lower() != primary
-    ]
+    # Every email, phone and address of the others becomes the kept person's (one they share is
+    # kept once); the preferred ones are those the merged fields hold.
+    _merge_contact_points(session, journal, keep_id, others, values)
     changed = {f: v for f, v in values.items() if not _same(getattr(kept, f), v)}
     # Links first: the unique constraints see the kept person's rows as they were.
-    kept_emails = {e.lower() for e in [values.get("email"), *[x.email for x in kept.emails]] if e}
     for other in (people[o] for o in others):
         _move_person_links(session, journal, keep_id, other.id)
-        for row in _rows(session, _TABLES["person_email"], "person_id", other.id):
-            if row["email"].lower() in kept_emails:
-                journal.remove(session, "person_email", row)
-            else:
-                kept_emails.add(row["email"].lower())
-                journal.move(session, "person_email", row["id"], "person_id", other.id, keep_id)
-    for email in dict.fromkeys(further):
-        if email.lower() not in kept_emails:
-            kept_emails.add(email.lower())
-            journal.add(session, "person_email", {"person_id": keep_id, "email": email, "label": "merged"})
-            journal.count("person_email")
+    kept_emails = {
+        r["value"].lower()
+        for r in _rows(session, _TABLES["contact_point"], "person_id", keep_id)
+        if r["kind"] == "email" and r["value"]
+    }
     now = utcnow()
     if changed:
         kept_row = _row(session, _TABLES["person"], keep_id)
@@ -438,6 +429,65 @@ def _fold_membership(session: Session, journal: _Journal, mine: dict[str, Any], 
             copy = {k: v for k, v in g.items() if k != "id"}
             journal.add(session, "membership_group", {**copy, "membership_id": mine["id"]})
             journal.count("membership_group")
+
+
+def _merge_contact_points(
+    session: Session,
+    journal: _Journal,
+    keep: int,
+    others: Sequence[int],
+    values: dict[str, Any],
+    owner: str = "person",
+) -> None:
+    """Move the others' contact points to the kept person and mark the preferred ones, journalled
+    so that undo restores them exactly. ``values`` (the merged fields) gains a promoted contact
+    point's value where a field is empty but the kind has contact points."""
+    from crm.services.channels import channel_key, mirror_columns, mirror_values, point_from_mirror
+
+    t = _TABLES["contact_point"]
+    fk = f"{owner}_id"
+    held = {(r["kind"], channel_key(r["kind"], r)) for r in _rows(session, t, fk, keep)}
+    for other in others:
+        for row in _rows(session, t, fk, other):
+            key = (row["kind"], channel_key(row["kind"], row))
+            if key in held:
+                journal.remove(session, "contact_point", row)
+                continue
+            held.add(key)
+            # Whether it stays preferred is settled below, in one change per row (undo checks
+            # each change against the row as it is now).
+            journal.move(session, "contact_point", row["id"], fk, other, keep)
+    rows = _rows(session, t, fk, keep)
+    now = utcnow()
+    is_org = owner == "organisation"
+    for kind, cols in mirror_columns(owner).items():
+        of_kind = sorted((r for r in rows if r["kind"] == kind), key=lambda r: (not r["preferred"], r["id"]))
+        wanted = {c: values.get(c) or None for c in cols}
+        target: dict[str, Any] | None = None
+        if not any(wanted.values()):
+            if of_kind:
+                target = of_kind[0]
+                values.update(mirror_values(kind, target, organisation=is_org))
+        else:
+            columns = point_from_mirror(kind, wanted)
+            key = channel_key(kind, columns)
+            target = next((r for r in of_kind if channel_key(kind, r) == key), None)
+            if target is None:  # fields filled from different records: an address of its own
+                journal.add(
+                    session,
+                    "contact_point",
+                    {
+                        fk: keep,
+                        "kind": kind,
+                        "preferred": True,
+                        "created_at": now,
+                        "updated_at": now,
+                        **columns,
+                    },
+                )
+        for r in of_kind:
+            if bool(r["preferred"]) != (r is target):
+                journal.change(session, "contact_point", r, {"preferred": r is target})
 
 
 def _move_person_links(session: Session, journal: _Journal, keep: int, other: int) -> None:
@@ -604,6 +654,7 @@ def merge_organisations(
     for f, oid in choices.items():
         if oid == keep_id:
             values[f] = before[f]
+    _merge_contact_points(session, journal, keep_id, others, values, owner="organisation")
     changed = {f: v for f, v in values.items() if not _same(before[f], v)}
     t = _TABLES
     moved_people: list[int] = []
@@ -722,7 +773,7 @@ _WHAT = {
     "consent": "a consent record",
     "person_tag": "a tag",
     "person_type": "a stakeholder type",
-    "person_email": "an email address",
+    "contact_point": "an email, phone or address",
     "person": "a person",
     "interaction_organisation": "an interaction",
     "organisation_alias": "an alias",
@@ -743,6 +794,12 @@ def _conflicts(session: Session, record: MergeRecord) -> list[str]:
     if kept is None:
         return [f"the kept {label} no longer exists"]
     name = _name_of_person(kept) if isinstance(kept, Person) else kept.name
+    gone = {entry[0] for part in ("changed", "moved", "removed", "added") for entry in details[part]} - set(
+        _TABLES
+    )
+    if gone:
+        # Merges made before contact details moved to their own table (revision 0012).
+        return [f"it was made before this version of Kindred stored {name}'s emails differently"]
     if kept.deleted_at is not None:
         found.append(f"{name} ({label}) has been moved to the Trash or merged since")
     for table, row_id, _old, new in details["changed"]:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from crm import audit, versions
 from crm.errors import NotFoundError, ValidationError
 from crm.models import ORGANISATION_FIELDS, MergedRecord, Organisation, OrganisationAlias, Person, utcnow
+from crm.services.channels import ORGANISATION_MIRROR_FIELDS, sync_organisations
 from crm.services.people import FieldChange, refresh_search_text
 from crm.services.trashable import set_deleted
 from crm.text import clean_multiline, clean_text, organisation_key
@@ -95,6 +96,7 @@ def create_organisation(session: Session, *, batch_id: int | None = None, **fiel
     org = Organisation(**values, name_key=organisation_key(values["name"]), import_batch_id=batch_id)
     session.add(org)
     session.flush()
+    sync_organisations(session, [org.id])
     audit.record(session, "create", "organisation", org.id, new=org.name, batch_id=batch_id)
     return org
 
@@ -142,6 +144,8 @@ def update_organisation(
             versions.claim(session, Organisation, organisation_id, None, entity="organisation", name=org.name)
         org.updated_at = utcnow()
         session.flush()
+        if any(c.field in ORGANISATION_MIRROR_FIELDS for c in done):
+            sync_organisations(session, [organisation_id])
     return done
 
 

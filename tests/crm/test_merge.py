@@ -16,12 +16,12 @@ from crm.models import (
     Attendance,
     AuditEntry,
     Consent,
+    ContactPoint,
     ElectedRole,
     InteractionPerson,
     Membership,
     Organisation,
     Person,
-    PersonEmail,
     PersonTag,
     PersonType,
     Suppression,
@@ -39,7 +39,7 @@ from crm.services.organisations import create_organisation, find_organisation
 
 TABLES = (
     "person",
-    "person_email",
+    "contact_point",
     "person_type",
     "person_tag",
     "membership",
@@ -136,7 +136,15 @@ def test_merge_moves_every_kind_of_link_and_fills_empty_fields(db: Database, two
         assert kept.do_not_contact is True
         assert set(session.scalars(select(Suppression.email))) >= {"jane.smith@fife.gov.uk"}
         # The other's addresses become further emails.
-        assert sorted(session.scalars(select(PersonEmail.email).where(PersonEmail.person_id == a))) == [
+        assert sorted(
+            session.scalars(
+                select(ContactPoint.value).where(
+                    ContactPoint.person_id == a,
+                    ContactPoint.kind == "email",
+                    ContactPoint.preferred.is_(False),
+                )
+            )
+        ) == [
             "jane@example.org",
             "jsmyth@home.example",
         ]
@@ -167,7 +175,7 @@ def test_merge_moves_every_kind_of_link_and_fills_empty_fields(db: Database, two
             PersonType,
             Consent,
             ElectedRole,
-            PersonEmail,
+            ContactPoint,
         ):
             assert session.scalar(select(model.id).where(model.person_id == b)) is None
         other = session.get(Person, b)
@@ -199,7 +207,15 @@ def test_field_choices_pick_the_other_value_and_the_kept_email_becomes_a_further
         assert kept is not None
         assert (kept.last_name, kept.email, kept.notes) == ("Smyth", "jane@example.org", None)
         assert "smyth" in kept.search_text
-        assert sorted(session.scalars(select(PersonEmail.email).where(PersonEmail.person_id == a))) == [
+        assert sorted(
+            session.scalars(
+                select(ContactPoint.value).where(
+                    ContactPoint.person_id == a,
+                    ContactPoint.kind == "email",
+                    ContactPoint.preferred.is_(False),
+                )
+            )
+        ) == [
             "jane.smith@fife.gov.uk",
             "jsmyth@home.example",
         ]
@@ -251,7 +267,15 @@ def test_three_records_of_one_person_merge_in_one_step_and_undo_together(db: Dat
     with db.transaction() as session:
         result = merge_people(session, ids[0], ids[1:])
     with db.session() as session:
-        assert sorted(session.scalars(select(PersonEmail.email).where(PersonEmail.person_id == ids[0]))) == [
+        assert sorted(
+            session.scalars(
+                select(ContactPoint.value).where(
+                    ContactPoint.person_id == ids[0],
+                    ContactPoint.kind == "email",
+                    ContactPoint.preferred.is_(False),
+                )
+            )
+        ) == [
             "bob1@example.org",
             "bob2@example.org",
         ]

@@ -10,7 +10,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from crm.models import Person, PersonEmail
+from crm.models import ContactPoint, Person
 from crm.services import people
 from crm.services.merge import list_merges
 
@@ -90,7 +90,15 @@ def test_merge_three_records_with_a_chosen_value_and_undo(
             merged = session.get(Person, planted[other])
             assert merged is not None and merged.deleted_at is not None
         assert (
-            list(session.scalars(select(PersonEmail.email).where(PersonEmail.person_id == planted["robert"])))
+            list(
+                session.scalars(
+                    select(ContactPoint.value).where(
+                        ContactPoint.person_id == planted["robert"],
+                        ContactPoint.kind == "email",
+                        ContactPoint.preferred.is_(False),
+                    )
+                )
+            )
             == []
         )
     assert page.status.text() == "1 possible duplicate to review"

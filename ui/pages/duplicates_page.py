@@ -42,9 +42,9 @@ from crm.models import (
     ORGANISATION_FIELDS,
     PERSON_FIELD_LABELS,
     PERSON_FIELDS,
+    ContactPoint,
     Organisation,
     Person,
-    PersonEmail,
 )
 from crm.services import merge as merging
 
@@ -145,7 +145,13 @@ def load_records(session: Session, entity: str, ids: Sequence[int]) -> dict[int,
             values["organisation_id"] = p.organisation_id
             values["_organisation"] = p.organisation.name if p.organisation else None
             values["_emails"] = ", ".join(
-                session.scalars(select(PersonEmail.email).where(PersonEmail.person_id == p.id))
+                session.scalars(
+                    select(ContactPoint.value).where(
+                        ContactPoint.person_id == p.id,
+                        ContactPoint.kind == "email",
+                        ContactPoint.preferred.is_(False),
+                    )
+                )
             )
             values["_title"] = p.display_name
             out[p.id] = values

@@ -32,6 +32,7 @@ from crm.validation import check_length, normalise_email, normalise_phone, norma
 
 from ui import dialogs, preferences
 from ui.changes import Change
+from ui.channels import ChannelEditor
 from ui.pages.base import ListPage
 from ui.pages.common import (
     Column,
@@ -243,6 +244,15 @@ class OrganisationsPage(ListPage):
         self.detail_tabs = QTabWidget()
         self.detail_tabs.setDocumentMode(True)
         self.detail_tabs.addTab(people_box, "People")
+        # Every labelled email, phone and address; the fields above are the preferred ones.
+        self.channel_editor = ChannelEditor(self.runner, "organisation")
+        self.channel_editor.changed.connect(self._channels_changed)
+        channels_box = QWidget()
+        channels_layout = QVBoxLayout(channels_box)
+        channels_layout.setContentsMargins(0, 4, 0, 0)
+        channels_layout.addWidget(self.channel_editor)
+        channels_layout.addStretch(1)
+        self.detail_tabs.addTab(channels_box, "Emails, phones and addresses")
         self.detail_tabs.addTab(self.history_view, "History")
         detail_layout.addWidget(self.detail_tabs, 1)
         self.detail_stack = EmptyState(
@@ -350,6 +360,7 @@ class OrganisationsPage(ListPage):
             self._show_detail(org_id, values, people)
             # The copy this edit is based on: a save after someone else's is refused (crm.versions).
             self._loaded_version = version
+            self.channel_editor.show_owner(org_id, version)
             if retype:
                 self._retype(retype)
             self._update_buttons()
@@ -446,6 +457,7 @@ class OrganisationsPage(ListPage):
         new = self._current_id is None and not self.detail_stack.is_empty
         self.save_button.setEnabled(self._dirty or new)
         self.revert_button.setEnabled(self._dirty)
+        self.channel_editor.set_locked(self._dirty)
         self.trash_button.setEnabled(bool(selected_rows(self.table)))
         # Say so in words, not only by an enabled button, when there is something to save.
         self.heading.setText(f"{self._heading_base} (not saved)" if self._dirty else self._heading_base)
@@ -598,6 +610,12 @@ class OrganisationsPage(ListPage):
             reverse=lambda session: organisations.restore_organisations(session, ids),
             on_done=done,
         )
+
+    def _channels_changed(self, org_id: int) -> None:
+        """An email, phone or address changed: the preferred ones in the form may have too."""
+        if org_id == self._current_id and not self._dirty:
+            self._load_detail(org_id)
+        self.data_changed.emit()
 
     def _undoable(
         self, text: str, do: Callable[[Session], object], reverse: Callable[[Session], object]

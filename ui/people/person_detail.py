@@ -60,6 +60,7 @@ from crm.services import cohorts, consent, interactions, membership_periods, net
 from crm.validation import normalise_email, normalise_phone, normalise_postcode
 
 from ui import dialogs, preferences
+from ui.channels import ChannelEditor
 from ui.dialogs import FormDialog
 from ui.pages.history_view import HistoryView
 from ui.privacy_actions import start_erasure, start_subject_access
@@ -315,13 +316,13 @@ class PersonDetail(QWidget):
         form.addRow("Organisation", self.organisation_edit)
         form.addRow("", self.organisation_note)
 
-        contact = QGroupBox("Contact")
+        contact = QGroupBox("Contact (preferred)")
         cform = QFormLayout(contact)
         self._line("email", cform, placeholder="e.g. name@example.org")
         self._line("phone", cform, placeholder="e.g. 0131 496 0000")
         self._line("mobile", cform, placeholder="e.g. 07700 900000")
 
-        address = QGroupBox("Address")
+        address = QGroupBox("Address (preferred)")
         aform = QFormLayout(address)
         for key in ("address_line1", "address_line2", "address_line3", "town", "postcode", "country"):
             self._line(key, aform)
@@ -378,7 +379,14 @@ class PersonDetail(QWidget):
         oform.addRow("Notes", self.notes_edit)
         self._line("source", oform)
 
-        for box in (who, contact, address, kinds, prefs, other):
+        # Every labelled email, phone and address; the fields above are the preferred ones.
+        every = QGroupBox("All emails, phones and addresses")
+        every_layout = QVBoxLayout(every)
+        self.channel_editor = ChannelEditor(self.runner, "person")
+        self.channel_editor.changed.connect(self._channels_changed)
+        every_layout.addWidget(self.channel_editor)
+
+        for box in (who, contact, address, every, kinds, prefs, other):
             outer.addWidget(box)
         # One label width for every group, so the fields line up down the whole form.
         align_form_labels([form, cform, aform, pform, oform])
@@ -557,6 +565,7 @@ class PersonDetail(QWidget):
             self._loaded_org_name = org_name
             self._loaded_version = version
             self._show_snapshot(snap, org_name)
+            self.channel_editor.show_owner(person_id, version)
             for label in self.errors.values():
                 label.hide()
             self._set_dirty(False)
@@ -692,6 +701,13 @@ class PersonDetail(QWidget):
         )
         self.tabs.setTabText(4, f"Timeline ({len(interactions.timeline(session, person_id))})")
 
+    def _channels_changed(self, person_id: int) -> None:
+        """A contact point was added, changed or removed: the preferred fields (and the record's
+        version) may have changed with it, so the person is shown afresh."""
+        if person_id == self.person_id and not self._dirty:
+            self.load(person_id)
+        emit(self.related_changed, person_id)
+
     def reload_related(self) -> None:
         if self.person_id is not None:
             with self.runner.db.session() as session:
@@ -746,6 +762,7 @@ class PersonDetail(QWidget):
             self._set_dirty(self.form_snapshot() != self._comparable_loaded())
 
     def _set_dirty(self, dirty: bool) -> None:
+        self.channel_editor.set_locked(dirty)
         self.save_button.setEnabled(dirty)
         self.revert_button.setEnabled(dirty)
         if dirty != self._dirty:

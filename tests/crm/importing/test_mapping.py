@@ -69,7 +69,7 @@ def test_headings_about_something_else_map_to_nothing(heading: str) -> None:
         ("Main contact", "full_name"),
         ("Attendee email", "email"),
         ("Email address 2", "email"),
-        ("Home Address 1", "address_line1"),
+        ("Home Address 1", "address_line1@home"),  # a labelled address (issue 15)
         ("Telephone (mobile)", "mobile"),
         ("Charity name", "organisation"),
         ("Ward name", "constituency"),

@@ -24,15 +24,15 @@ from crm.importing.reader import read_table
 from crm.models import (
     AuditEntry,
     Consent,
+    ContactPoint,
     Interaction,
     InteractionPerson,
     Person,
-    PersonEmail,
     Suppression,
 )
 from crm.privacy.erasure import backups_holding, erase_person
 from crm.privacy.suppression import is_suppressed, list_suppressions, unsuppress
-from crm.services import consent, interactions, people
+from crm.services import channels, consent, interactions, people
 
 from .conftest import cli, write_csv
 
@@ -43,6 +43,13 @@ def _ada(db: Database) -> tuple[int, int, int]:
             s, first_name="Ada", last_name="Quill", email="ada.quill@example.org", town="Leeds"
         ).id
         people.set_other_emails(s, ada, [("ada@home.example", "home")])
+        channels.add_channel(
+            s,
+            person_id=ada,
+            kind="address",
+            label="Home",
+            address={"address_line1": "1 Kirk Lane", "town": "Leeds"},
+        )
         bob = people.create_person(s, first_name="Bob", last_name="Stone", email="bob@example.org").id
         consent.record_consent(s, ada, "newsletter", source="Sign-up form")
         solo = interactions.log_interaction(s, subject="Call with Ada", kind="call", person_ids=[ada]).id
@@ -57,7 +64,9 @@ def test_erasure_removes_everything_and_keeps_a_minimal_trace(db: Database) -> N
     assert (result.suppressed, result.interactions_removed, result.interactions_kept) == (2, 1, 1)
     with db.session() as s:
         assert s.get(Person, ada) is None
-        assert s.scalar(select(func.count()).select_from(PersonEmail)) == 0
+        assert (
+            s.scalar(select(func.count()).select_from(ContactPoint).where(ContactPoint.person_id == ada)) == 0
+        )
         assert s.scalar(select(func.count()).select_from(Consent)) == 0
         assert s.get(Interaction, solo) is None
         assert s.get(Interaction, shared) is not None
