@@ -339,14 +339,30 @@ def test_upgrade_from_0008_keeps_attendance_notes(db_url: str) -> None:
     try:
         with engine.begin() as conn:
             command.upgrade(_alembic_config(conn), "0008")
-            # Today's services write only tables that revision 0008 already has.
-            with Session(bind=conn) as session:
-                pid = people.create_person(session, first_name="Ada", last_name="Guest").id
-                ev = events.create_event(session, "Reception").id
-                events.set_attendance(
-                    session, ev, [pid], "attended", notes="Station 2: values-based leadership"
-                )
-                session.flush()
+            # Written as that revision's tables stood (today's services also write later tables).
+            now = "2026-01-01 10:00:00"
+            pid = conn.execute(
+                text(
+                    "INSERT INTO person (first_name, last_name, do_not_contact, email_opt_out, post_opt_out,"
+                    " search_text, sort_name, version, created_at, updated_at)"
+                    " VALUES ('Ada', 'Guest', false, false, false, 'ada guest', 'guest ada', 1, :now, :now)"
+                    " RETURNING id"
+                ),
+                {"now": now},
+            ).scalar_one()
+            ev = conn.execute(
+                text(
+                    "INSERT INTO event (name, created_at, updated_at) VALUES ('Reception', :now, :now) RETURNING id"
+                ),
+                {"now": now},
+            ).scalar_one()
+            conn.execute(
+                text(
+                    "INSERT INTO attendance (event_id, person_id, status, notes)"
+                    " VALUES (:ev, :pid, 'attended', 'Station 2: values-based leadership')"
+                ),
+                {"ev": ev, "pid": pid},
+            )
     finally:
         engine.dispose()
     database = open_database(db_url)

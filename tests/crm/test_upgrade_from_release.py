@@ -238,3 +238,27 @@ def test_every_email_phone_mobile_and_address_becomes_a_contact_point(release_db
         if any(address):
             (addr,) = [p for p in mine if p[2] == "address"]
             assert (addr[5], addr[6], addr[8], addr[9], addr[10]) == tuple(address)
+
+
+def test_every_email_and_phone_at_0008_becomes_a_contact_point(schema_0008_db_path: Path) -> None:
+    """Person 5 of the 0008 fixture has a main email, phone and address, and a further email from a
+    merge: after the upgrade all four are contact points, the main ones preferred."""
+    db = open_database(schema_0008_db_path)
+    db.dispose()
+    conn = sqlite3.connect(schema_0008_db_path)
+    try:
+        points = conn.execute(
+            "SELECT kind, value, preferred FROM contact_point WHERE person_id = 5 AND kind != 'address'"
+            " ORDER BY kind, value"
+        ).fetchall()
+        addresses = conn.execute(
+            "SELECT count(*) FROM contact_point WHERE person_id = 5 AND kind = 'address' AND preferred"
+        ).fetchone()[0]
+    finally:
+        conn.close()
+    assert points == [
+        ("email", "lowri.owen@parliament.scot.example", 1),
+        ("email", "rory@example.org", 0),
+        ("phone", "0131 348 6037", 1),
+    ]
+    assert addresses == 1
