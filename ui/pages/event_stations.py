@@ -272,11 +272,15 @@ class StationsPanel(QWidget):
         self.follow_button.setAccessibleName("Create a follow-up from the note")
         self.export_button = QPushButton("E&xport…")
         self.export_button.setAccessibleName("Export the people at the station")
+        # Two rows of buttons, so the tab fits beside the events list at 1280×800.
         people_buttons = QHBoxLayout()
-        for button in (self.place_button, self.note_button, self.follow_button, self.export_button):
-            people_buttons.addWidget(button)
+        people_buttons.addWidget(self.place_button)
         people_buttons.addStretch(1)
         people_buttons.addWidget(self.unplace_button)
+        note_buttons = QHBoxLayout()
+        for button in (self.note_button, self.follow_button, self.export_button):
+            note_buttons.addWidget(button)
+        note_buttons.addStretch(1)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
@@ -284,6 +288,7 @@ class StationsPanel(QWidget):
         right_layout.addWidget(self.part_about)
         right_layout.addWidget(self.people_stack, 1)
         right_layout.addLayout(people_buttons)
+        right_layout.addLayout(note_buttons)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)

@@ -325,9 +325,12 @@ class EventsPage(QWidget):
         self.notes_button.setAccessibleName("Edit the selected person's notes for the event")
         self.follow_button = QPushButton("&Follow up…")
         self.follow_button.setAccessibleName("Create a follow-up with the selected people from their notes")
-        mark_row.addWidget(self.place_button)
-        mark_row.addWidget(self.notes_button)
-        mark_row.addWidget(self.follow_button)
+        # The station actions have a row of their own, so the page fits 1280×800 beside the list.
+        station_row = QHBoxLayout()
+        station_row.addWidget(self.place_button)
+        station_row.addWidget(self.notes_button)
+        station_row.addWidget(self.follow_button)
+        station_row.addStretch(1)
 
         self.detail = QWidget()
         detail_layout = QVBoxLayout(self.detail)
@@ -341,6 +344,7 @@ class EventsPage(QWidget):
         people_layout.addWidget(self.attendance_stack, 1)
         people_layout.addWidget(self.counts)
         people_layout.addLayout(mark_row)
+        people_layout.addLayout(station_row)
         self.stations = StationsPanel()
         self.follow_ups = FollowUpsPanel()
         self.tabs = QTabWidget()

@@ -467,6 +467,9 @@ class PersonDetail(QWidget):
         self.edit_role_button.setToolTip("Correct the party, seat, role or dates of the selected role")
         self.edit_role_button.clicked.connect(self.open_edit_role)
         self.roles_table.doubleClicked.connect(lambda _index: self.open_edit_role())
+        # Five columns of names and dates rarely fit the panel: the last one keeps its text's width
+        # (the table scrolls sideways) rather than being stretched, or squeezed, to what is left.
+        self.roles_table.horizontalHeader().setStretchLastSection(False)
         buttons.addWidget(self.add_role_button)
         buttons.addWidget(self.edit_role_button)
         buttons.addWidget(self.end_role_button)
