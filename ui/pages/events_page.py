@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
@@ -32,8 +35,9 @@ from crm.models import AttendanceStatus
 from crm.services import event_parts, events, interactions, networks, views
 
 from ui import dialogs, preferences
-from ui.changes import Change, announce_on
+from ui.changes import Change
 from ui.pages import common
+from ui.pages.base import ListPage
 from ui.pages.common import (
     Column,
     EmptyState,
@@ -203,20 +207,18 @@ class AddFromViewDialog(QDialog):
         self.setMinimumWidth(380)
 
 
-class EventsPage(QWidget):
-    """Events with attendance counts; the chosen event's attendance list beside them."""
+class EventsPage(ListPage):
+    """Events with attendance counts; the chosen event's attendance list beside them.
 
-    person_activated = Signal(int)
-    export_requested = Signal(object)  # a crm.filters.PersonFilter
-    refreshed = Signal()
-    data_changed = Signal()  # attendance changed (and with it "last contacted")
+    Signals (besides :class:`~ui.pages.base.ListPage`'s):
+        export_requested(object): export these people (a :class:`crm.filters.PersonFilter`).
+    """
+
+    export_requested = Signal(object)
+    CHANGES = Change(people=True, events=True)  # attendance changes "last contacted" too
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        announce_on(self.data_changed, parent, Change(people=True, events=True))
-        self.runner = runner
-        self._generation = 0
-        self._detail_generation = 0
+        super().__init__(runner, parent)
         self._event: dict[str, Any] | None = None
         self._attendance: list[tuple[Any, ...]] = []
         self._parts: list[event_parts.PartRow] = []
@@ -428,20 +430,10 @@ class EventsPage(QWidget):
             self.runner, self, event_ids=[self._event["id"]], name=str(self._event["name"])
         )
 
-    def refresh(self) -> None:
-        """Reload the events and the attendance of the one shown."""
-        self._generation += 1
-        generation = self._generation
+    def list_loader(self) -> Callable[[Session], list[tuple[Any, ...]]]:
+        return events.list_events
 
-        def load(ctx: TaskContext) -> list[tuple[Any, ...]]:
-            with ctx.db.session() as session:
-                return events.list_events(session)
-
-        run_task(self, self.runner, load, on_done=lambda rows: self._loaded(generation, rows))
-
-    def _loaded(self, generation: int, rows: list[tuple[Any, ...]]) -> None:
-        if generation != self._generation:
-            return
+    def show_list(self, rows: list[tuple[Any, ...]]) -> None:
         keep = self.current_event_id
         selection = self.table.selectionModel()
         selection.blockSignals(True)
@@ -460,7 +452,6 @@ class EventsPage(QWidget):
             self._event = None
             self.detail_stack.set_empty(True, None if rows else "")
             self._update_buttons()
-            self.refreshed.emit()
 
     def _event_chosen(self, *_args: object) -> None:
         rows = selected_rows(self.table)
@@ -474,36 +465,30 @@ class EventsPage(QWidget):
             self.table.selectRow(row)
 
     def _load_event(self, event_id: int) -> None:
-        self._detail_generation += 1
-        generation = self._detail_generation
-
-        def load(ctx: TaskContext) -> tuple[dict[str, Any], list[tuple[Any, ...]], EventParts]:
-            with ctx.db.session() as session:
-                event = events.get_event(session, event_id)
-                network = networks.get_network(session, event.network_id).name if event.network_id else None
-                info = {
-                    "id": event.id,
-                    "name": event.name,
-                    "starts_on": event.starts_on,
-                    "ends_on": event.ends_on,
-                    "location": event.location,
-                    "description": event.description,
-                    "network_id": event.network_id,
-                    "network": network,
-                }
-                part_rows = event_parts.list_parts(session, event_id)
-                placed = event_parts.placements(session, event_id)
-                # Who was at which station, from the placements (in the stations' order).
-                names = {p.id: p.name for p in part_rows}
-                at: dict[int, list[str]] = {}
-                for p in placed:
-                    at.setdefault(p.person_id, []).append(names[p.part_id])
-                rows = [(*r, ", ".join(at.get(r[1], ()))) for r in events.attendance(session, event_id)]
-                return info, rows, (part_rows, placed, event_parts.event_follow_ups(session, event_id))
+        def load(session: Session) -> tuple[dict[str, Any], list[tuple[Any, ...]], EventParts]:
+            event = events.get_event(session, event_id)
+            network = networks.get_network(session, event.network_id).name if event.network_id else None
+            info = {
+                "id": event.id,
+                "name": event.name,
+                "starts_on": event.starts_on,
+                "ends_on": event.ends_on,
+                "location": event.location,
+                "description": event.description,
+                "network_id": event.network_id,
+                "network": network,
+            }
+            part_rows = event_parts.list_parts(session, event_id)
+            placed = event_parts.placements(session, event_id)
+            # Who was at which station, from the placements (in the stations' order).
+            names = {p.id: p.name for p in part_rows}
+            at: dict[int, list[str]] = {}
+            for p in placed:
+                at.setdefault(p.person_id, []).append(names[p.part_id])
+            rows = [(*r, ", ".join(at.get(r[1], ()))) for r in events.attendance(session, event_id)]
+            return info, rows, (part_rows, placed, event_parts.event_follow_ups(session, event_id))
 
         def done(result: tuple[dict[str, Any], list[tuple[Any, ...]], EventParts]) -> None:
-            if generation != self._detail_generation:
-                return
             self._event, self._attendance, (self._parts, placements, follow_ups) = result
             self.stations.set_data(self._parts, placements)
             self.follow_ups.set_rows(follow_ups)
@@ -511,9 +496,8 @@ class EventsPage(QWidget):
             open_ups = sum(1 for f in follow_ups if not f.done)
             self.tabs.setTabText(2, f"Follow-&ups ({open_ups})" if open_ups else "Follow-&ups")
             self._show_event()
-            self.refreshed.emit()
 
-        run_task(self, self.runner, load, on_done=done)
+        self.load_detail(load, done)
 
     def _show_event(self) -> None:
         event = self._event
@@ -601,7 +585,7 @@ class EventsPage(QWidget):
             self,
             self.runner,
             fn,
-            changed=self._changed,
+            changed=self.after_change,
             undo_text=undo_text,
             reverse=reverse,
             on_done=on_done,
@@ -630,12 +614,8 @@ class EventsPage(QWidget):
             reverse=put_back,
         )
 
-    def _changed(self) -> None:
-        self.data_changed.emit()
-        self.refresh()
-
     def _undoable(self, text: str, do: Any, reverse: Any) -> None:
-        push_undo(self, PageCommand(self.runner, text, do, reverse, self._changed))
+        push_undo(self, PageCommand(self.runner, text, do, reverse, self.after_change))
 
     def add_people(self, person_ids: list[int], status: str = AttendanceStatus.INVITED.value) -> None:
         if self._event is None or not person_ids:
