@@ -3,7 +3,10 @@ change them, remove members, manage cohorts and groups, export a network (or one
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -27,8 +30,9 @@ from crm.models import MEMBERSHIP_ROLES, MEMBERSHIP_STATUSES
 from crm.services import cohorts, networks
 
 from ui import dialogs
-from ui.changes import Change, announce_on
+from ui.changes import Change
 from ui.pages import common
+from ui.pages.base import ListPage
 from ui.pages.cohorts_dialog import CohortsDialog
 from ui.pages.common import (
     Column,
@@ -81,20 +85,18 @@ class NewNetworkDialog(QDialog):
         self.setMinimumWidth(420)
 
 
-class NetworksPage(QWidget):
-    """Networks on the left; the chosen network's members, roles and statuses on the right."""
+class NetworksPage(ListPage):
+    """Networks on the left; the chosen network's members, roles and statuses on the right.
 
-    person_activated = Signal(int)
-    export_requested = Signal(object)  # a crm.filters.PersonFilter
-    refreshed = Signal()
-    data_changed = Signal()  # memberships changed: the People list is stale
+    Signals (besides :class:`~ui.pages.base.ListPage`'s):
+        export_requested(object): export these people (a :class:`crm.filters.PersonFilter`).
+    """
+
+    export_requested = Signal(object)
+    CHANGES = Change(people=True, networks=True)  # memberships changed: the People list is stale
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        announce_on(self.data_changed, parent, Change(people=True, networks=True))
-        self.runner = runner
-        self._generation = 0
-        self._members_generation = 0
+        super().__init__(runner, parent)
         self._network: tuple[int, str] | None = None
         self._all_members: list[tuple[Any, ...]] = []
         self.active_dialog: QDialog | None = None
@@ -274,20 +276,10 @@ class NetworksPage(QWidget):
         """(id, name) of the network shown, if any."""
         return self._network
 
-    def refresh(self) -> None:
-        """Reload the networks and the members of the one shown."""
-        self._generation += 1
-        generation = self._generation
+    def list_loader(self) -> Callable[[Session], list[tuple[int, str, int]]]:
+        return networks.list_networks
 
-        def load(ctx: TaskContext) -> list[tuple[int, str, int]]:
-            with ctx.db.session() as session:
-                return networks.list_networks(session)
-
-        run_task(self, self.runner, load, on_done=lambda rows: self._loaded(generation, rows))
-
-    def _loaded(self, generation: int, rows: list[tuple[int, str, int]]) -> None:
-        if generation != self._generation:
-            return
+    def show_list(self, rows: list[tuple[int, str, int]]) -> None:
         keep = self._network[0] if self._network else None
         selection = self.table.selectionModel()
         selection.blockSignals(True)
@@ -306,7 +298,6 @@ class NetworksPage(QWidget):
             self._network = None
             self.detail_stack.set_empty(True, None if rows else "")
             self._update_buttons()
-            self.refreshed.emit()
 
     def select_network(self, network_id: int) -> None:
         row = self.model.row_of_id(network_id)
@@ -319,32 +310,27 @@ class NetworksPage(QWidget):
             self._load_members(self.model.id_at(rows[0]), self.model.row_at(rows[0])[1])
 
     def _load_members(self, network_id: int, name: str) -> None:
-        self._members_generation += 1
-        generation = self._members_generation
         self._network = (network_id, name)
 
-        def load(ctx: TaskContext) -> tuple[str | None, list[tuple[Any, ...]], Any, Any]:
-            with ctx.db.session() as session:
-                network = networks.get_network(session, network_id)
-                extras = cohorts.member_extras(session, network_id)
-                rows = []
-                for m in networks.members(session, network_id):
-                    x = extras.get(m[0])
-                    rows.append(
-                        (*m, x.cohort, x.groups, x.periods, x.history, x.cohort_id, x.group_ids)
-                        if x
-                        else (*m, "", "", 0, "", None, frozenset())
-                    )
-                return (
-                    network.description,
-                    rows,
-                    cohorts.list_cohorts(session, network_id),
-                    cohorts.list_groups(session, network_id),
+        def load(session: Session) -> tuple[str | None, list[tuple[Any, ...]], Any, Any]:
+            network = networks.get_network(session, network_id)
+            extras = cohorts.member_extras(session, network_id)
+            rows = []
+            for m in networks.members(session, network_id):
+                x = extras.get(m[0])
+                rows.append(
+                    (*m, x.cohort, x.groups, x.periods, x.history, x.cohort_id, x.group_ids)
+                    if x
+                    else (*m, "", "", 0, "", None, frozenset())
                 )
+            return (
+                network.description,
+                rows,
+                cohorts.list_cohorts(session, network_id),
+                cohorts.list_groups(session, network_id),
+            )
 
         def done(result: tuple[str | None, list[tuple[Any, ...]], Any, Any]) -> None:
-            if generation != self._members_generation:
-                return
             description, members, cohort_rows, group_rows = result
             self._fill_scopes(cohort_rows, group_rows)
             self.heading.setText(name)
@@ -353,9 +339,8 @@ class NetworksPage(QWidget):
             self._all_members = members
             self.detail_stack.set_empty(False)
             self._show_members()
-            self.refreshed.emit()
 
-        run_task(self, self.runner, load, on_done=done)
+        self.load_detail(load, done)
 
     def _fill_scopes(self, cohort_rows: list[cohorts.CohortRow], group_rows: list[cohorts.GroupRow]) -> None:
         """The cohort and group choices of the network shown (the scope kept when it still exists)."""
@@ -450,12 +435,7 @@ class NetworksPage(QWidget):
 
     def _write(self, fn: Any, undo_text: str | None = None, reverse: Any = None) -> None:
         """Run ``fn(session)`` as one transaction; with ``reverse``, Edit ▸ Undo can take it back."""
-
-        def changed() -> None:
-            self.data_changed.emit()
-            self.refresh()
-
-        write_undoable(self, self.runner, fn, changed=changed, undo_text=undo_text, reverse=reverse)
+        write_undoable(self, self.runner, fn, changed=self.after_change, undo_text=undo_text, reverse=reverse)
 
     def set_role(self, role: str) -> None:
         """Give the selected members this role (for example "Champion")."""
