@@ -4,9 +4,12 @@ log, edit (undoably) and trash; the managed topics."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from sqlalchemy.orm import Session
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QIcon, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -33,8 +36,9 @@ from crm.services.interactions import (
 )
 
 from ui import dialogs
-from ui.changes import Change, announce_on
+from ui.changes import Change
 from ui.pages import common
+from ui.pages.base import ListPage
 from ui.pages.common import (
     ID_ROLE,
     Column,
@@ -46,10 +50,9 @@ from ui.pages.common import (
     make_table,
     on_delete_key,
     push_undo,
-    run_task,
     selected_rows,
 )
-from ui.tasks import TaskContext, TaskRunner
+from ui.tasks import TaskRunner
 
 PAGE_SIZE = 200
 KIND_LABELS = {k.value: k.value.capitalize() for k in InteractionKind}
@@ -166,19 +169,16 @@ class InteractionsModel(QAbstractTableModel):
         return None
 
 
-class InteractionsPage(QWidget):
+ListAnswer = tuple[list[InteractionRow], int, int | None, list[tuple[int, str, int]] | None]
+
+
+class InteractionsPage(ListPage):
     """Every interaction, newest first, with a filter, a detail pane, logging and the Trash."""
 
-    person_activated = Signal(int)
-    refreshed = Signal()
-    data_changed = Signal()
+    CHANGES = Change(people=True, interactions=True)
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        announce_on(self.data_changed, parent, Change(people=True, interactions=True))
-        self.runner = runner
-        self._generation = 0
-        self._detail_generation = 0
+        super().__init__(runner, parent)
         self._select_after_refresh: int | None = None
         self._current_id: int | None = None
 
@@ -318,29 +318,20 @@ class InteractionsPage(QWidget):
             topic_id=self.topic_box.currentData(),
         )
 
-    def refresh(self) -> None:
-        """Reload the first page of the list (the rest loads as the user scrolls)."""
-        self._generation += 1
-        generation = self._generation
+    def list_loader(self) -> Callable[[Session], ListAnswer]:
+        """The first page of the list (the rest loads as the user scrolls)."""
         query = self.current_query()
         keep = self._select_after_refresh or self._current_id
-
         # The topics and their counts are read when they may have changed, not on every search.
         with_topics = self._topics_stale
-        self._topics_stale = False
 
-        def load(
-            ctx: TaskContext,
-        ) -> tuple[list[InteractionRow], int, int | None, list[tuple[int, str, int]] | None]:
-            with ctx.db.session() as session:
-                rows = fetch_page(session, query)
-                total = count_interactions(session, query)
-                known = (
-                    [(t.id, t.name, t.count) for t in topics.list_topics(session)] if with_topics else None
-                )
-                return rows, total, keep, known
+        def read(session: Session) -> ListAnswer:
+            rows = fetch_page(session, query)
+            total = count_interactions(session, query)
+            known = [(t.id, t.name, t.count) for t in topics.list_topics(session)] if with_topics else None
+            return rows, total, keep, known
 
-        run_task(self, self.runner, load, on_done=lambda result: self._loaded(generation, *result))
+        return read
 
     def _fill_topics(self, known: list[tuple[int, str, int]]) -> None:
         current = self.topic_box.currentData()
@@ -352,18 +343,11 @@ class InteractionsPage(QWidget):
         self.topic_box.setCurrentIndex(max(self.topic_box.findData(current), 0))
         self.topic_box.blockSignals(False)
 
-    def _loaded(
-        self,
-        generation: int,
-        rows: list[InteractionRow],
-        total: int,
-        keep: int | None,
-        known: list[tuple[int, str, int]] | None,
-    ) -> None:
+    def show_list(self, answer: ListAnswer) -> None:
+        rows, total, keep, known = answer
         if known is not None:
             self._fill_topics(known)
-        if generation != self._generation:
-            return
+            self._topics_stale = False
         self._select_after_refresh = None
         query = self.current_query()
         selection = self.table.selectionModel()
@@ -394,7 +378,6 @@ class InteractionsPage(QWidget):
         self.detail_stack.set_empty(True, None if total else "")
         self.trash_button.setEnabled(False)
         self.edit_button.setEnabled(False)
-        self.refreshed.emit()
 
     def _selection_changed(self, *_args: object) -> None:
         rows = selected_rows(self.table)
@@ -404,28 +387,23 @@ class InteractionsPage(QWidget):
             self._load_detail(self.model.row_at(rows[0]).id)
 
     def _load_detail(self, interaction_id: int) -> None:
-        self._detail_generation += 1
-        generation = self._detail_generation
         self._current_id = interaction_id
 
-        def load(ctx: TaskContext) -> dict[str, Any]:
-            with ctx.db.session() as session:
-                it = interactions.get_interaction(session, interaction_id)
-                return {
-                    "subject": it.subject,
-                    "date": it.date,
-                    "kind": it.kind,
-                    "owner": it.owner,
-                    "topics": it.topics,
-                    "notes": it.notes,
-                    "follow_up_on": it.follow_up_on,
-                    "follow_up_done": it.follow_up_done,
-                    "people": interactions.participants(session, interaction_id),
-                }
+        def load(session: Session) -> dict[str, Any]:
+            it = interactions.get_interaction(session, interaction_id)
+            return {
+                "subject": it.subject,
+                "date": it.date,
+                "kind": it.kind,
+                "owner": it.owner,
+                "topics": it.topics,
+                "notes": it.notes,
+                "follow_up_on": it.follow_up_on,
+                "follow_up_done": it.follow_up_done,
+                "people": interactions.participants(session, interaction_id),
+            }
 
         def done(info: dict[str, Any]) -> None:
-            if generation != self._detail_generation:
-                return
             self.detail_stack.set_empty(False)
             self.heading.setText(info["subject"])
             parts = [format_date(info["date"]), KIND_LABELS.get(info["kind"], info["kind"])]
@@ -443,9 +421,8 @@ class InteractionsPage(QWidget):
             self.people_label.setText(f"People ({n:,})")
             self.people_stack.set_empty(not n)
             self.history_view.show_record(interaction_id)
-            self.refreshed.emit()
 
-        run_task(self, self.runner, load, on_done=done)
+        self.load_detail(load, done)
 
     # Actions -------------------------------------------------------------------------------
 
@@ -467,8 +444,7 @@ class InteractionsPage(QWidget):
                 lambda s: interactions.trash_interactions(s, [new_id]),
             )
             self._select_after_refresh = new_id
-            self.data_changed.emit()
-            self.refresh()
+            self.after_change()
 
     def edit_selected(self) -> QDialog | None:
         """Open the selected interaction in the edit form; saving is one undoable change."""
@@ -492,11 +468,11 @@ class InteractionsPage(QWidget):
                     interaction_id,
                     dialog.before,
                     dialog.after,
-                    lambda _ids: self._after_change(),
+                    lambda _ids: self.after_change(),
                 ),
             )
             self._select_after_refresh = interaction_id
-            self._after_change()
+            self.after_change()
         return dialog
 
     def open_topics(self) -> QDialog:
@@ -505,7 +481,7 @@ class InteractionsPage(QWidget):
 
         if self.topics_dialog is None:
             self.topics_dialog = TopicsDialog(self.runner, self)
-            self.topics_dialog.topics_changed.connect(self._after_change)
+            self.topics_dialog.topics_changed.connect(self.after_change)
             self.topics_dialog.show_topic.connect(self.show_topic)
         else:
             self.topics_dialog.refresh()
@@ -544,16 +520,16 @@ class InteractionsPage(QWidget):
             self,
             self.runner,
             lambda session: interactions.trash_interactions(session, ids),
-            changed=self._after_change,
+            changed=self.after_change,
             undo_text=f"Move {what} to the Trash",
             reverse=lambda session: interactions.restore_interactions(session, ids),
             on_done=done,
         )
 
-    def _after_change(self) -> None:
+    def after_change(self) -> None:
+        """As :meth:`ListPage.after_change`; the topics' counts are read again too."""
         self._topics_stale = True
-        self.data_changed.emit()
-        self.refresh()
+        super().after_change()
 
     def showEvent(self, event: QShowEvent) -> None:
         # Interactions logged elsewhere (a person's panel, letters, emails) change the counts.
@@ -561,4 +537,4 @@ class InteractionsPage(QWidget):
         super().showEvent(event)
 
     def _undoable(self, text: str, do: Any, reverse: Any) -> None:
-        push_undo(self, common.PageCommand(self.runner, text, do, reverse, self._after_change))
+        push_undo(self, common.PageCommand(self.runner, text, do, reverse, self.after_change))
