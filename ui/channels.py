@@ -37,7 +37,6 @@ from ui import dialogs
 from ui.dialogs import FormDialog
 from ui.tasks import TaskContext, TaskRunner, emit
 
-ERROR_STYLE = "color: #d64541;"
 _ADDRESS_FIELDS = (
     ("address_line1", "Line &1"),
     ("address_line2", "Line &2"),
@@ -78,12 +77,6 @@ class ChannelDialog(FormDialog):
         self.preferred_check.setToolTip("The one lists, letters and exports use")
         if channel is None:
             self.form.addRow("", self.preferred_check)
-        self.error = QLabel()
-        self.error.setObjectName("fieldError")
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.error.setWordWrap(True)
-        self.error.hide()
-        self.form.addRow("", self.error)
         if channel is not None:
             self.label_combo.setEditText(channel.label or "")
             if self.value_edit is not None:
@@ -100,16 +93,14 @@ class ChannelDialog(FormDialog):
             "address": {k: e.text() for k, e in self.address_edits.items()} if self.address_edits else None,
         }
 
-    def accept(self) -> None:
+    def problem_text(self) -> str | None:
         typed = self.values()
         try:
             channels.clean_channel(self.kind, typed["value"], typed["address"])
             channels.clean_label(typed["label"])
         except ValidationError as exc:
-            self.error.setText(str(exc))
-            self.error.show()
-            return
-        super().accept()
+            return str(exc)
+        return None
 
 
 class ChannelEditor(QWidget):

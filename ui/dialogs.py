@@ -105,27 +105,68 @@ def ask_unsaved_changes(parent: QWidget | None, name: str) -> str:
     return "cancel"
 
 
-class FormDialog(QDialog):
-    """A small modal form of labelled fields with OK and Cancel (add to network, add a role,
-    record consent, connect to a team database); build it with ``combo``, ``line`` and ``date``."""
+#: A red that reads on light and dark backgrounds alike; the message text says what is wrong, so
+#: colour is never the only signal.
+ERROR_STYLE = "color: #d64541;"
 
-    def __init__(self, title: str, parent: QWidget | None, intro: str = "") -> None:
+
+class FormDialog(QDialog):
+    """A small modal form of labelled fields, a problem line and OK and Cancel (add to network, add
+    a role, record consent, an event, a station; connect to a team database).
+
+    Build the fields with ``combo``, ``line`` and ``date`` (or ``form.addRow``). A dialog whose
+    answer can be wrong overrides :meth:`problem_text`: OK then shows that one sentence on the
+    problem line and keeps the dialog open until the form is put right.
+    """
+
+    def __init__(
+        self,
+        title: str,
+        parent: QWidget | None,
+        intro: str = "",
+        *,
+        ok_text: str | None = None,
+        min_width: int = 420,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
-        self.setMinimumWidth(420)
+        self.setMinimumWidth(min_width)
         self.form = QFormLayout()
         self.intro = QLabel(intro)
         self.intro.setWordWrap(True)
         self.intro.setVisible(bool(intro))
+        self.problem = QLabel()
+        self.problem.setWordWrap(True)
+        self.problem.setAccessibleName("Problem")
+        self.problem.setObjectName("fieldError")
+        self.problem.setStyleSheet(ERROR_STYLE)
+        self.problem.setVisible(False)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        if ok_text:
+            self.ok_button.setText(ok_text)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.intro)
         layout.addLayout(self.form)
+        layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
+
+    def problem_text(self) -> str | None:
+        """What stops the form being accepted, in one plain sentence; None when it may be."""
+        return None
+
+    def accept(self) -> None:
+        """Accept, unless :meth:`problem_text` finds a problem: then say it and stay open."""
+        problem = self.problem_text()
+        self.problem.setText(problem or "")
+        self.problem.setVisible(bool(problem))
+        if problem:
+            return
+        super().accept()
 
     def combo(self, label: str, items: list[str] | tuple[str, ...], *, editable: bool = False) -> QComboBox:
         box = QComboBox()

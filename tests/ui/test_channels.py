@@ -67,8 +67,8 @@ def test_add_label_make_preferred_and_remove_in_the_person_panel(qtbot: QtBot, r
     dialog = editor.open_add("email")
     qtbot.keyClicks(dialog.value_edit, "ailsa@@home")
     dialog.accept()
-    assert dialog.isVisible() and dialog.error.isVisible()
-    assert "email" in dialog.error.text().lower()
+    assert dialog.isVisible() and dialog.problem.isVisible()
+    assert "email" in dialog.problem.text().lower()
     dialog.value_edit.setText("ailsa@home.example")
     dialog.label_combo.setEditText("Personal")
     with qtbot.waitSignal(editor.changed, timeout=TIMEOUT):

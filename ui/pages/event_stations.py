@@ -14,9 +14,6 @@ from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -31,6 +28,7 @@ from crm.models import EventPartKind
 from crm.services.event_parts import KIND_LABELS, FollowUpRow, PartRow, Placement
 
 from ui import preferences
+from ui.dialogs import FormDialog
 from ui.pages.common import Column, EmptyState, RowsModel, fit_columns, format_date, make_table, selected_rows
 
 
@@ -46,13 +44,17 @@ def _text_box(text: str | None, name: str, lines: int) -> QPlainTextEdit:
     return box
 
 
-class PartDialog(QDialog):
+class PartDialog(FormDialog):
     """Add or edit a station, workshop or breakout room: name, kind, topic, host and notes."""
 
     def __init__(self, values: dict[str, Any] | None = None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
         values = values or {}
-        self.setWindowTitle("Edit station" if values else "Add a station, workshop or room")
+        super().__init__(
+            "Edit station" if values else "Add a station, workshop or room",
+            parent,
+            ok_text="Save" if values else "Add",
+            min_width=460,
+        )
         self.name = QLineEdit(values.get("name") or "")
         self.name.setAccessibleName("Name")
         self.name.setPlaceholderText("e.g. Food poverty")
@@ -69,27 +71,11 @@ class PartDialog(QDialog):
         self.host.setAccessibleName("Host")
         self.host.setPlaceholderText("Who ran it")
         self.notes = _text_box(values.get("notes"), "Notes on the station", 5)
-        self.problem = QLabel()
-        self.problem.setWordWrap(True)
-        self.problem.setVisible(False)
-        form = QFormLayout()
-        form.addRow("&Name:", self.name)
-        form.addRow("&Kind:", self.kind)
-        form.addRow("&Topic:", self.topic)
-        form.addRow("&Host:", self.host)
-        form.addRow("N&otes:", self.notes)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("Save" if values else "Add")
-        buttons.accepted.connect(self._check_and_accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.problem)
-        layout.addWidget(buttons)
-        self.setMinimumWidth(460)
+        self.form.addRow("&Name:", self.name)
+        self.form.addRow("&Kind:", self.kind)
+        self.form.addRow("&Topic:", self.topic)
+        self.form.addRow("&Host:", self.host)
+        self.form.addRow("N&otes:", self.notes)
 
     def values(self) -> dict[str, Any]:
         return {
@@ -100,50 +86,36 @@ class PartDialog(QDialog):
             "notes": self.notes.toPlainText().strip() or None,
         }
 
-    def _check_and_accept(self) -> None:
-        if not self.values()["name"]:
-            self.problem.setText("Give it a name, such as “Food poverty”.")
-            self.problem.setVisible(True)
-            return
-        self.accept()
+    def problem_text(self) -> str | None:
+        return None if self.values()["name"] else "Give it a name, such as “Food poverty”."
 
 
-class NoteDialog(QDialog):
+class NoteDialog(FormDialog):
     """Edit one note: an attendee's notes for the event, or what someone said at a station."""
 
     def __init__(self, title: str, about: str, text: str | None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        label = QLabel(about)
-        label.setWordWrap(True)
+        super().__init__(title, parent, about, ok_text="Save note", min_width=460)
         self.text = _text_box(text, title, 8)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Save note")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(label)
-        layout.addWidget(self.text)
-        layout.addWidget(buttons)
-        self.setMinimumWidth(460)
+        self.form.addRow(self.text)
 
     def value(self) -> str | None:
         return self.text.toPlainText().strip() or None
 
 
-class FollowUpDialog(QDialog):
+class FollowUpDialog(FormDialog):
     """A follow-up from a note: who, when it is due, what to do (the note) and who owns it."""
 
     def __init__(
         self, people: list[str], where: str, text: str | None, parent: QWidget | None = None
     ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Follow up")
         shown = ", ".join(people[:4]) + (f" and {len(people) - 4} more" if len(people) > 4 else "")
-        about = QLabel(f"A follow-up from {where}, with {shown or 'no one'}.")
-        about.setWordWrap(True)
+        super().__init__(
+            "Follow up",
+            parent,
+            f"A follow-up from {where}, with {shown or 'no one'}.",
+            ok_text="Create follow-up",
+            min_width=480,
+        )
         self.due = QDateEdit()
         self.due.setAccessibleName("Due on")
         self.due.setCalendarPopup(True)
@@ -154,25 +126,9 @@ class FollowUpDialog(QDialog):
         self.owner = QLineEdit()
         self.owner.setAccessibleName("Owner")
         self.owner.setPlaceholderText("Who will do it (optional)")
-        self.problem = QLabel()
-        self.problem.setWordWrap(True)
-        self.problem.setVisible(False)
-        form = QFormLayout()
-        form.addRow("&Due on:", self.due)
-        form.addRow("&What:", self.text)
-        form.addRow("&Owner:", self.owner)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Create follow-up")
-        buttons.accepted.connect(self._check_and_accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(about)
-        layout.addLayout(form)
-        layout.addWidget(self.problem)
-        layout.addWidget(buttons)
-        self.setMinimumWidth(480)
+        self.form.addRow("&Due on:", self.due)
+        self.form.addRow("&What:", self.text)
+        self.form.addRow("&Owner:", self.owner)
 
     def values(self) -> dict[str, Any]:
         due = self.due.date()
@@ -182,12 +138,8 @@ class FollowUpDialog(QDialog):
             "owner": self.owner.text().strip() or None,
         }
 
-    def _check_and_accept(self) -> None:
-        if not self.values()["text"]:
-            self.problem.setText("Say what to follow up: the note is the follow-up's text.")
-            self.problem.setVisible(True)
-            return
-        self.accept()
+    def problem_text(self) -> str | None:
+        return None if self.values()["text"] else "Say what to follow up: the note is the follow-up's text."
 
 
 class StationsPanel(QWidget):

@@ -13,9 +13,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -36,6 +33,7 @@ from crm.services import event_parts, events, interactions, networks, views
 
 from ui import dialogs, preferences
 from ui.changes import Change
+from ui.dialogs import FormDialog
 from ui.pages import common
 from ui.pages.base import ListPage
 from ui.pages.common import (
@@ -79,7 +77,7 @@ def _from_qdate(value: QDate) -> dt.date:
     return dt.date(value.year(), value.month(), value.day())
 
 
-class EventDialog(QDialog):
+class EventDialog(FormDialog):
     """Create or edit an event: name, dates, place, description and the network it belongs to."""
 
     def __init__(
@@ -88,9 +86,13 @@ class EventDialog(QDialog):
         values: dict[str, Any] | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
         values = values or {}
-        self.setWindowTitle("Edit event" if values else "New event")
+        super().__init__(
+            "Edit event" if values else "New event",
+            parent,
+            ok_text="Save event" if values else "Create event",
+            min_width=480,
+        )
         self.name = QLineEdit(values.get("name") or "")
         self.name.setAccessibleName("Event name")
         self.starts_on = QDateEdit()
@@ -125,28 +127,12 @@ class EventDialog(QDialog):
         self.description.setAccessibleName("Description")
         self.description.setTabChangesFocus(True)
         self.description.setFixedHeight(self.description.fontMetrics().lineSpacing() * 5 + 12)
-        self.problem = QLabel()
-        self.problem.setWordWrap(True)
-        self.problem.setVisible(False)
-        form = QFormLayout()
-        form.addRow("&Name:", self.name)
-        form.addRow("&Date:", self.starts_on)
-        form.addRow("", ends_row)
-        form.addRow("&Location:", self.location)
-        form.addRow("Net&work:", self.network)
-        form.addRow("D&escription:", self.description)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("Save event" if values else "Create event")
-        buttons.accepted.connect(self._check_and_accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.problem)
-        layout.addWidget(buttons)
-        self.setMinimumWidth(480)
+        self.form.addRow("&Name:", self.name)
+        self.form.addRow("&Date:", self.starts_on)
+        self.form.addRow("", ends_row)
+        self.form.addRow("&Location:", self.location)
+        self.form.addRow("Net&work:", self.network)
+        self.form.addRow("D&escription:", self.description)
 
     def values(self) -> dict[str, Any]:
         starts = _from_qdate(self.starts_on.date())
@@ -167,21 +153,12 @@ class EventDialog(QDialog):
             return "An event cannot end before it starts."
         return None
 
-    def _check_and_accept(self) -> None:
-        problem = self.problem_text()
-        if problem:
-            self.problem.setText(problem)
-            self.problem.setVisible(True)
-            return
-        self.accept()
 
-
-class AddFromViewDialog(QDialog):
+class AddFromViewDialog(FormDialog):
     """Choose a saved view and the status its people get on the list."""
 
     def __init__(self, view_names: list[str], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Add attendees from a saved view")
+        super().__init__("Add attendees from a saved view", parent, ok_text="Add people", min_width=380)
         self.view = QComboBox()
         self.view.setAccessibleName("Saved view")
         self.view.addItems(view_names)
@@ -189,22 +166,11 @@ class AddFromViewDialog(QDialog):
         self.status.setAccessibleName("Status to give them")
         for value, label in STATUS_LABELS.items():
             self.status.addItem(label, value)
-        form = QFormLayout()
-        form.addRow("Saved &view:", self.view)
-        form.addRow("Add them as:", self.status)
+        self.form.addRow("Saved &view:", self.view)
+        self.form.addRow("Add them as:", self.status)
         note = QLabel("People already on the list get this status too.")
         note.setWordWrap(True)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Add people")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(note)
-        layout.addWidget(buttons)
-        self.setMinimumWidth(380)
+        self.form.addRow(note)
 
 
 class EventsPage(ListPage):

@@ -13,8 +13,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -31,6 +29,7 @@ from crm.services import cohorts, networks
 
 from ui import dialogs
 from ui.changes import Change
+from ui.dialogs import FormDialog
 from ui.pages import common
 from ui.pages.base import ListPage
 from ui.pages.cohorts_dialog import CohortsDialog
@@ -52,12 +51,11 @@ def _label(value: Any) -> str:
     return str(value or "").capitalize()
 
 
-class NewNetworkDialog(QDialog):
+class NewNetworkDialog(FormDialog):
     """Name, description and whether anyone may join."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("New network")
+        super().__init__("New network", parent, ok_text="Create network")
         self.name = QLineEdit()
         self.name.setAccessibleName("Network name")
         self.description = QPlainTextEdit()
@@ -66,23 +64,11 @@ class NewNetworkDialog(QDialog):
         self.description.setFixedHeight(self.description.fontMetrics().lineSpacing() * 4 + 12)
         self.is_open = QCheckBox("Open network: anyone may join")
         self.is_open.setAccessibleName("Open network")
-        form = QFormLayout()
-        form.addRow("&Name:", self.name)
-        form.addRow("&Description:", self.description)
-        form.addRow("", self.is_open)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Create network")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.form.addRow("&Name:", self.name)
+        self.form.addRow("&Description:", self.description)
+        self.form.addRow("", self.is_open)
         self.ok_button.setEnabled(False)
         self.name.textChanged.connect(lambda text: self.ok_button.setEnabled(bool(text.strip())))
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(buttons)
-        self.setMinimumWidth(420)
 
 
 class NetworksPage(ListPage):

@@ -14,8 +14,6 @@ from sqlalchemy.orm import Session
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -34,6 +32,7 @@ from crm.privacy.suppression import (
 
 from ui import dialogs
 from ui.changes import Change
+from ui.dialogs import FormDialog
 from ui.pages.base import ListPage
 from ui.pages.common import (
     Column,
@@ -59,32 +58,20 @@ def _added(value: Any) -> str:
     return value.astimezone().strftime("%d/%m/%Y") if value is not None else ""
 
 
-class AddSuppressionDialog(QDialog):
+class AddSuppressionDialog(FormDialog):
     """An address and the reason it is suppressed."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Add to the suppression list")
+        super().__init__("Add to the suppression list", parent, ok_text="Add")
         self.email_edit = QLineEdit()
         self.email_edit.setAccessibleName("Email address to suppress")
         self.email_edit.setPlaceholderText("name@example.org")
         self.reason_edit = QLineEdit()
         self.reason_edit.setAccessibleName("Reason")
         self.reason_edit.setPlaceholderText("e.g. Asked by phone not to be contacted again")
-        form = QFormLayout()
-        form.addRow("&Email address:", self.email_edit)
-        form.addRow("&Reason:", self.reason_edit)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("Add")
+        self.form.addRow("&Email address:", self.email_edit)
+        self.form.addRow("&Reason:", self.reason_edit)
         self.ok_button.setEnabled(False)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(buttons)
         for edit in (self.email_edit, self.reason_edit):
             edit.textChanged.connect(self._check)
         self.resize(480, self.sizeHint().height())

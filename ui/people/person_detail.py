@@ -61,7 +61,7 @@ from crm.validation import normalise_email, normalise_phone, normalise_postcode
 
 from ui import dialogs, preferences
 from ui.channels import ChannelEditor
-from ui.dialogs import FormDialog
+from ui.dialogs import ERROR_STYLE, FormDialog
 from ui.pages.history_view import HistoryView
 from ui.privacy_actions import start_erasure, start_subject_access
 from ui.tasks import Task, TaskContext, TaskRunner, emit
@@ -72,9 +72,6 @@ _TEXT_FIELDS = tuple(
     f for f in PERSON_FIELDS if f not in ("notes", "do_not_contact", "email_opt_out", "post_opt_out")
 )
 _BOOL_FIELDS = ("do_not_contact", "email_opt_out", "post_opt_out")
-# A red that reads on light and dark backgrounds alike; the message text says what is wrong, so
-# colour is never the only signal.
-ERROR_STYLE = "color: #d64541;"
 TITLES = ("", "Ms", "Mr", "Mrs", "Miss", "Mx", "Dr", "Prof", "Cllr", "Rev", "Sir", "Dame", "Lord", "Baroness")
 
 
