@@ -604,7 +604,7 @@ def _duplicates_page(
                     phone=p.phone,
                 )
     page = window.show_page("duplicates")
-    _wait_for(page.scanned, 60_000)
+    _wait_for(page.refreshed, 60_000)
     _wait_idle(app, runner)
     shot(window, "duplicates")
 

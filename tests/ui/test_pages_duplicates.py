@@ -43,7 +43,7 @@ def page(runner: TaskRunner, qtbot: QtBot, planted: dict[str, int]) -> Duplicate
     qtbot.addWidget(widget)
     widget.resize(1280, 800)
     widget.show()
-    with qtbot.waitSignal(widget.scanned, timeout=TIMEOUT):
+    with qtbot.waitSignal(widget.refreshed, timeout=TIMEOUT):
         widget.scan()
     return widget
 
@@ -139,7 +139,7 @@ def test_not_the_same_person_never_comes_back_and_skip_moves_on(
     page.not_same_button.click()
     runner.wait_for_all()
     qtbot.waitUntil(lambda: len(page.groups) == 1, timeout=TIMEOUT)
-    with qtbot.waitSignal(page.scanned, timeout=TIMEOUT):
+    with qtbot.waitSignal(page.refreshed, timeout=TIMEOUT):
         page.scan()
     assert all(planted["ann"] not in g.ids for g in page.groups)
 
@@ -153,7 +153,7 @@ def test_organisations_can_be_checked(runner: TaskRunner, qtbot: QtBot) -> None:
     widget = DuplicatesPage(runner)
     qtbot.addWidget(widget)
     widget.show()
-    with qtbot.waitSignal(widget.scanned, timeout=TIMEOUT):
+    with qtbot.waitSignal(widget.refreshed, timeout=TIMEOUT):
         widget.kind_box.setCurrentIndex(widget.kind_box.findData("organisation"))
     assert len(widget.groups) == 1
     assert widget.not_same_button.text() == "&Not the same organisation"
@@ -179,7 +179,7 @@ def test_person_panel_finds_duplicates_of_one_person_and_the_badge_counts(
     page = main_window.pages["duplicates"]
     qtbot.waitUntil(lambda: bool(page.groups) and page._only == [original], timeout=TIMEOUT)
     assert [sorted(g.ids) for g in page.groups] == [sorted((original, copy))]
-    with qtbot.waitSignal(page.scanned, timeout=60_000):
+    with qtbot.waitSignal(page.refreshed, timeout=60_000):
         page.scan()
     badge = main_window.sidebar_items["duplicates"].data(
         main_window.BADGE_ROLE if hasattr(main_window, "BADGE_ROLE") else 0x010A

@@ -16,6 +16,11 @@ once, so a page only says what to read and how to show it::
 
 A page with a detail pane loads it with :meth:`ListPage.load_detail`, which drops answers
 overtaken by a newer selection in the same way.
+
+A page whose list is a long scan (the duplicate finder compares every record) sets
+:attr:`ListPage.SCAN_LABEL` and implements :meth:`ListPage.scan_loader` instead of
+:meth:`ListPage.list_loader`: the read then shows a progress window with Cancel, and its function
+is given the task's context to report progress and notice Cancel.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from sqlalchemy.orm import Session
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
+from ui import dialogs
 from ui.changes import Change, announce_on
 from ui.pages.common import run_task
 from ui.tasks import Task, TaskContext, TaskRunner
@@ -53,6 +59,8 @@ class ListPage(QWidget):
 
     #: What this page's writes change, for the other screens (:mod:`ui.changes`).
     CHANGES: ClassVar[Change] = Change()
+    #: Set for a list that is a long scan: the progress window's text (see :meth:`scan_loader`).
+    SCAN_LABEL: ClassVar[str] = ""
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -74,17 +82,23 @@ class ListPage(QWidget):
         detail with :meth:`load_detail` if the page has one)."""
         raise NotImplementedError
 
+    def scan_loader(self) -> Callable[[Session, TaskContext], Any]:
+        """On the GUI thread, for a page with :attr:`SCAN_LABEL`: the long read, as a function of a
+        session and the task's context (``ctx.progress``, ``ctx.should_cancel``) run on a worker."""
+        raise NotImplementedError
+
+    def scan_stopped(self, exc: BaseException | None) -> None:
+        """On the GUI thread: a scan was cancelled (``exc`` is None) or failed. A failure is
+        reported to the user here; a page overrides this to put its controls back as well."""
+        if exc is not None:
+            dialogs.report_error(self, exc)
+
     # --- the shared behaviour -----------------------------------------------------------------
 
     def refresh(self) -> Task[Any]:
         """Reload the list in the background; an answer overtaken by a newer reload is dropped."""
         self._generation += 1
         generation = self._generation
-        read = self.list_loader()
-
-        def load(ctx: TaskContext) -> Any:
-            with ctx.db.session() as session:
-                return read(session)
 
         def done(rows: Any) -> None:
             if generation != self._generation:
@@ -94,7 +108,34 @@ class ListPage(QWidget):
             if self._detail_generation == details:
                 self.refreshed.emit()  # else the detail the list opened says so once it is in
 
+        if self.SCAN_LABEL:
+            scan = self.scan_loader()
+
+            def load_scan(ctx: TaskContext) -> Any:
+                with ctx.db.session() as session:
+                    return scan(session, ctx)
+
+            return self.runner.run(
+                load_scan,
+                on_done=done,
+                on_error=self.scan_stopped,
+                on_cancelled=lambda: self.scan_stopped(None),
+                label=self.SCAN_LABEL,
+                parent_widget=self,
+            )
+
+        read = self.list_loader()
+
+        def load(ctx: TaskContext) -> Any:
+            with ctx.db.session() as session:
+                return read(session)
+
         return run_task(self, self.runner, load, on_done=done)
+
+    def drop_pending(self) -> None:
+        """Answers to reads already asked are dropped: the page shows something else meanwhile
+        (rows handed over by another screen)."""
+        self._generation += 1
 
     def load_detail(self, read: Callable[[Session], T], show: Callable[[T], None]) -> Task[Any]:
         """Read the detail pane's contents in the background and ``show`` them, unless another

@@ -9,7 +9,7 @@ with progress and Cancel; merges are one transaction each and can be undone (Edi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,7 +49,8 @@ from crm.models import (
 from crm.services import merge as merging
 
 from ui import dialogs
-from ui.changes import Change, announce_on
+from ui.changes import Change
+from ui.pages.base import ListPage
 from ui.pages.common import (
     Column,
     EmptyState,
@@ -62,7 +63,7 @@ from ui.pages.common import (
     report_error,
     run_task,
 )
-from ui.tasks import TaskContext, TaskRunner
+from ui.tasks import Task, TaskContext, TaskRunner
 
 EXPLANATION = (
     "Kindred compares everyone's names, email addresses, phone numbers, addresses and organisations "
@@ -321,23 +322,25 @@ class Comparison(QWidget):
         return out
 
 
-class DuplicatesPage(QWidget):
-    """The review queue."""
+class DuplicatesPage(ListPage):
+    """The review queue: its list is a scan of every record, with progress and Cancel.
 
-    person_activated = Signal(int)
-    data_changed = Signal()  # people were merged: other lists are stale
+    Signals (besides :class:`~ui.pages.base.ListPage`'s; ``refreshed`` says a scan is in):
+        duplicate_count_changed(int): groups left to review among people (-1: not counted).
+        merged(int): a merge was made (its id).
+    """
+
     duplicate_count_changed = Signal(int)
-    scanned = Signal()
-    merged = Signal(int)  # merge id
+    merged = Signal(int)
+    CHANGES = Change(people=True, organisations=True)  # merged records: other lists are stale
+    SCAN_LABEL = "Finding duplicates…"
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        announce_on(self.data_changed, parent, Change(people=True, organisations=True))
-        self.runner = runner
+        super().__init__(runner, parent)
         self.entity = "person"
         self.groups: list[Group] = []
         self._only: list[int] | None = None
-        self._generation = 0
+        self._asked = False  # a scan or a hand-off has been asked for
 
         self.explanation = QLabel(EXPLANATION)
         self.explanation.setWordWrap(True)
@@ -420,59 +423,52 @@ class DuplicatesPage(QWidget):
 
     # --- Scanning ------------------------------------------------------------------------------
 
-    def refresh(self) -> None:
+    # Showing the page does not rescan (a scan of 100,000 people takes a while): it keeps the queue.
+    def refresh(self) -> None:  # type: ignore[override]
         """Opening the page shows the last scan; a first visit scans everyone, unless something
         else (one person's duplicates, an import's) was asked for meanwhile."""
-        if self._generation == 0:
-            QTimer.singleShot(0, lambda: self.scan() if self._generation == 0 else None)
+        if not self._asked:
+            QTimer.singleShot(0, lambda: self.scan() if not self._asked else None)
 
-    def scan(self, only: Sequence[int] | None = None) -> None:
+    def scan(self, only: Sequence[int] | None = None) -> Task[Any]:
         """Find duplicates among everyone (or those involving ``only``), in the background."""
+        self._asked = True
         self.entity = self.kind_box.currentData() or "person"
         self._only = list(only) if only is not None else None
-        self._generation += 1
-        generation = self._generation
-        entity = self.entity
         self.status.setText("Looking for duplicates…")
         self.scan_button.setEnabled(False)
+        return super().refresh()
 
-        def work(ctx: TaskContext) -> list[DuplicatePair]:
-            with ctx.db.session() as session:
-                find = find_organisation_duplicates if entity == "organisation" else find_people_duplicates
-                return find(
-                    session,
-                    only=self._only,
-                    progress=lambda done, total: ctx.progress(done, total, "Comparing records…"),
-                    should_cancel=ctx.should_cancel,
-                ).pairs
+    def scan_loader(self) -> Callable[[Session, TaskContext], list[DuplicatePair]]:
+        entity, only = self.entity, self._only
+        find = find_organisation_duplicates if entity == "organisation" else find_people_duplicates
 
-        def failed(exc: BaseException) -> None:
-            self.scan_button.setEnabled(True)
-            self.status.setText("")
-            report_error(self, exc)
+        def read(session: Session, ctx: TaskContext) -> list[DuplicatePair]:
+            return find(
+                session,
+                only=only,
+                progress=lambda done, total: ctx.progress(done, total, "Comparing records…"),
+                should_cancel=ctx.should_cancel,
+            ).pairs
 
-        self.runner.run(
-            work,
-            on_done=lambda pairs: self._scanned(generation, pairs),
-            on_error=failed,
-            on_cancelled=self._cancelled,
-            label="Finding duplicates…",
-            parent_widget=self,
-        )
+        return read
 
-    def _cancelled(self) -> None:
+    def scan_stopped(self, exc: BaseException | None) -> None:
         self.scan_button.setEnabled(True)
-        self.status.setText("Stopped.")
+        self.status.setText("" if exc is not None else "Stopped.")
+        super().scan_stopped(exc)
 
     def show_pairs(self, pairs: Sequence[DuplicatePair], entity: str = "person") -> None:
         """Review pairs found elsewhere (the import wizard's hand-off)."""
-        self._generation += 1
+        self._asked = True
+        self.drop_pending()
         index = self.kind_box.findData(entity)
         self.kind_box.blockSignals(True)
         self.kind_box.setCurrentIndex(index)
         self.kind_box.blockSignals(False)
         self.entity = entity
-        self._scanned(self._generation, list(pairs))
+        self.show_list(list(pairs))
+        self.refreshed.emit()
 
     def find_for_person(self, person_id: int) -> None:
         """Duplicates of one person (the person panel's "Find duplicates of this person")."""
@@ -481,15 +477,12 @@ class DuplicatesPage(QWidget):
         self.kind_box.blockSignals(False)
         self.scan(only=[person_id])
 
-    def _scanned(self, generation: int, pairs: list[DuplicatePair]) -> None:
-        if generation != self._generation:
-            return
+    def show_list(self, pairs: list[DuplicatePair]) -> None:
         self.scan_button.setEnabled(True)
         self.groups = group_pairs(pairs)
         self._fill_queue()
         if self._only is None:
             self.duplicate_count_changed.emit(len(self.groups) if self.entity == "person" else -1)
-        self.scanned.emit()
 
     def _fill_queue(self, select: int = 0) -> None:
         ids = sorted({i for g in self.groups for i in g.ids})
