@@ -184,7 +184,7 @@ class MainWindow(QMainWindow):
 
         from ui import preferences
         from ui.badges import BadgeDelegate
-        from ui.changes import Change, ChangeHub
+        from ui.changes import ChangeHub
         from ui.people.people_page import PeoplePage
         from ui.tasks import TaskRunner
 
@@ -203,12 +203,11 @@ class MainWindow(QMainWindow):
         self.changes.data_changed.connect(self._data_changed)
         self.setWindowTitle(f"{APP_NAME} — {self.db.name}")
 
-        self.people_page: PeoplePage = PeoplePage(runner, self.undo_stack)
+        self.people_page: PeoplePage = PeoplePage(runner, self.undo_stack, self)  # announces on the hub
         self.people_page.views_changed.connect(self.refresh_sidebar_views)
         self.people_page.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.people_page.import_requested.connect(lambda: self.open_import())
         self.people_page.sample_requested.connect(self.load_sample_data)
-        self.people_page.people_changed.connect(lambda: self.changes.announce(Change(people=True)))
         self.people_page.find_duplicates_requested.connect(self.find_duplicates_of)
         # The first paint of whichever the people page shows: the list, or the welcome.
         self.people_page.table.viewport().installEventFilter(self)

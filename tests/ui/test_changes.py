@@ -34,5 +34,5 @@ def test_a_pages_write_is_announced_once_on_the_windows_hub(
 def test_people_page_writes_go_through_the_hub_too(qtbot: Any, main_window: Any) -> None:
     heard: list[Change] = []
     main_window.changes.data_changed.connect(heard.append)
-    main_window.people_page.people_changed.emit()
+    main_window.people_page.data_changed.emit()
     assert heard == [Change(people=True)]

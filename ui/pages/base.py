@@ -21,16 +21,24 @@ A page whose list is a long scan (the duplicate finder compares every record) se
 :attr:`ListPage.SCAN_LABEL` and implements :meth:`ListPage.scan_loader` instead of
 :meth:`ListPage.list_loader`: the read then shows a progress window with Cancel, and its function
 is given the task's context to report progress and notice Cancel.
+
+A page whose list is too long to read in one answer (People: 100,000 ids, shown a screen at a
+time) hands its lazy model to :meth:`ListPage.use_lazy_model`. The model reads itself: the first
+screen from an index-only query (on the GUI thread at start-up, so the first paint has rows; in the
+background on a search, so one letter repaints at once), then every id, dropping its own stale
+answers, because it is also reloaded by its own header's sort and used on its own. The page's
+:meth:`ListPage.refresh` then reloads the model, and ``refreshed`` fires once it is complete; the
+announcing and ``after_change`` are the same as for any page.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Signal, SignalInstance
 from PySide6.QtWidgets import QWidget
 
 from ui import dialogs
@@ -39,6 +47,19 @@ from ui.pages.common import run_task
 from ui.tasks import Task, TaskContext, TaskRunner
 
 T = TypeVar("T")
+
+
+class LazyListModel(Protocol):
+    """A list model that reads its own rows lazily and drops its own stale answers (People's)."""
+
+    @property
+    def ids_loaded(self) -> SignalInstance:
+        """Fires (with the number of rows) when a reload is complete."""
+        ...
+
+    def reload(self) -> Task[Any]:
+        """Read the list again in the background; the newest request wins."""
+        ...
 
 
 class ListPage(QWidget):
@@ -68,6 +89,7 @@ class ListPage(QWidget):
         self.runner = runner
         self._generation = 0
         self._detail_generation = 0
+        self._lazy_model: LazyListModel | None = None
 
     # --- template methods ---------------------------------------------------------------------
 
@@ -93,10 +115,18 @@ class ListPage(QWidget):
         if exc is not None:
             dialogs.report_error(self, exc)
 
+    def use_lazy_model(self, model: LazyListModel) -> None:
+        """The list is ``model``, which reads itself (see the module's docstring): :meth:`refresh`
+        reloads it, and ``refreshed`` fires each time a reload of it is complete."""
+        self._lazy_model = model
+        model.ids_loaded.connect(lambda *_args: self.refreshed.emit())
+
     # --- the shared behaviour -----------------------------------------------------------------
 
     def refresh(self) -> Task[Any]:
         """Reload the list in the background; an answer overtaken by a newer reload is dropped."""
+        if self._lazy_model is not None:
+            return self._lazy_model.reload()
         self._generation += 1
         generation = self._generation
 

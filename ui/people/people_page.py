@@ -48,7 +48,9 @@ from crm.services import events, networks, people, tags, views
 from crm.util import chunked
 
 from ui import dialogs, preferences
+from ui.changes import Change
 from ui.dialogs import FormDialog
+from ui.pages.base import ListPage
 from ui.people.filter_panel import FilterPanel
 from ui.people.people_model import DEFAULT_COLUMNS, PeopleModel, available_columns
 from ui.people.person_detail import PersonDetail
@@ -146,29 +148,34 @@ class PeopleTable(QTableView):
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
 
 
-class PeoplePage(QWidget):
-    """Signals:
-    views_changed(): a saved view was added or replaced.
-    message(str): a short status message for the status bar.
-    import_requested(), sample_requested(): from the welcome panel.
-    people_changed(): people were added, edited, deleted or restored (other pages may refresh).
+class PeoplePage(ListPage):
+    """The People list (a lazy model over ids, see :meth:`ListPage.use_lazy_model`) and the person
+    panel beside it.
+
+    Signals (besides :class:`~ui.pages.base.ListPage`'s; ``data_changed`` when people were added,
+    edited, deleted or restored):
+        views_changed(): a saved view was added or replaced.
+        message(str): a short status message for the status bar.
+        import_requested(), sample_requested(): from the welcome panel.
+        count_changed(int): the number of people the list shows.
+        find_duplicates_requested(int): the person panel asked for one person's duplicates.
     """
 
     views_changed = Signal()
     message = Signal(str)
     import_requested = Signal()
     sample_requested = Signal()
-    people_changed = Signal()
     count_changed = Signal(int)
     find_duplicates_requested = Signal(int)
+    CHANGES = Change(people=True)
 
     def __init__(
         self, runner: TaskRunner, undo_stack: QUndoStack | None = None, parent: QWidget | None = None
     ) -> None:
-        super().__init__(parent)
-        self.runner = runner
+        super().__init__(runner, parent)
         self.undo_stack = undo_stack if undo_stack is not None else QUndoStack(self)
         self.model = PeopleModel(runner, DEFAULT_COLUMNS, self)
+        self.use_lazy_model(self.model)
         self.active_dialog: QDialog | None = None
         self._shown_id: int | None = None
         self._total: int | None = None
@@ -349,9 +356,9 @@ class PeoplePage(QWidget):
         self.model.start()
         self._show_welcome_if_empty()
 
-    def refresh(self) -> Task[list[int]]:
-        self._total = None
-        return self.model.reload()
+    def refresh(self) -> Task[Any]:
+        self._total = None  # counted again
+        return super().refresh()
 
     def _count_all(self) -> int:
         with self.runner.db.session() as session:
@@ -471,11 +478,10 @@ class PeoplePage(QWidget):
         was_new = self._shown_id != person_id and self.model.row_of(person_id) is None
         self._shown_id = person_id
         if was_new or self.model.row_of(person_id) is None:
-            self._total = None
-            self.model.reload()
+            self.refresh()
         else:
             self.model.refresh_people([person_id])
-        emit(self.people_changed)
+        emit(self.data_changed)
         emit(self.message, "Saved.")
 
     def _person_erased(self, person_id: int) -> None:
@@ -483,15 +489,13 @@ class PeoplePage(QWidget):
         if self._shown_id == person_id:
             self._shown_id = None
         self.undo_stack.clear()  # earlier edits of someone erased cannot be undone
-        self._total = None
-        self.model.reload()
-        emit(self.people_changed)
+        self.after_change()
         emit(self.message, "Erased.")
 
     def _refresh_shown(self) -> None:
         if self._shown_id is not None:
             self.model.refresh_people([self._shown_id])
-        emit(self.people_changed)
+        emit(self.data_changed)
 
     # --- selection and sorting ----------------------------------------------------------------
 
@@ -645,11 +649,9 @@ class PeoplePage(QWidget):
 
     def people_updated(self, ids: list[int]) -> None:
         """Undo or redo touched these people: re-query the list and the panel."""
-        self._total = None
-        self.model.reload()
+        self.after_change()
         if self.detail.person_id in ids and not self.detail.is_dirty():
             self.detail.load(self.detail.person_id)
-        emit(self.people_changed)
 
     # --- bulk actions -------------------------------------------------------------------------
 
@@ -674,10 +676,8 @@ class PeoplePage(QWidget):
         return self.runner.run(work, on_done=done, label=label, parent_widget=self, write=True)
 
     def _after_bulk(self, message: str) -> None:
-        self._total = None
-        self.model.reload()
+        self.after_change()
         self.detail.reload_related()
-        emit(self.people_changed)
         emit(self.message, message)
 
     def _open(self, dialog: QDialog, on_accept: Callable[[], Any]) -> QDialog:
