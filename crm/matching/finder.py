@@ -37,6 +37,7 @@ from crm.matching.scorer import (
     squeezed_key,
 )
 from crm.models import ContactPoint, NotDuplicate, Organisation, OrganisationAlias, Person
+from crm.util import chunked
 
 Progress = Callable[[int, int], None]
 ShouldCancel = Callable[[], bool]
@@ -47,7 +48,9 @@ WINDOW = 6  # neighbours each member of an oversized block is compared with
 _SHIFT = 1 << 32
 # A link this sure (odds of 19 to 1) vouches for the records it joins to a third (see
 # _implied_pairs); a pair whose own comparison scores under NOT_RULED_OUT (odds of 1 to 19, some
-# clear disagreement) is not joined that way; MAX_LINKS bounds one record's strong links.
+# clear disagreement) is not joined that way; MAX_LINKS bounds one record's strong links. Both
+# were chosen on the tuning lists only (dupgen seeds 7 and 11, FEBRL-style seeds 1 and 2), where
+# 0.95 and 0.05 added no false pair; tests/benchmarks/tune_duplicates.py re-derives them.
 STRONG_LINK = 0.95
 NOT_RULED_OUT = 0.05
 MAX_LINKS = 8
@@ -370,7 +373,7 @@ def find_people_duplicates(
                 total += 1
     _tick(progress, should_cancel, 98, 100)
     have = {p.a * _SHIFT + p.b for p in found} | refused
-    implied = _implied_pairs(strong, by_id, frequencies, have, wanted, min_score)
+    implied = _named(session, _implied_pairs(strong, by_id, frequencies, have, wanted, min_score))
     found.extend(implied)
     total += len(implied)
     found.sort(key=lambda p: (-p.score, p.a, p.b))
@@ -387,7 +390,9 @@ def _implied_pairs(
     have: set[int],
     wanted: set[int] | None,
     min_score: float,
-) -> list[DuplicatePair]:
+    *,
+    not_ruled_out: float = NOT_RULED_OUT,
+) -> list[tuple[DuplicatePair, int]]:
     """Pairs two strong links make through a third record: x ~ m and m ~ y suggest x ~ y.
 
     Several records of one person rarely all resemble each other pair by pair (one has a new
@@ -398,7 +403,8 @@ def _implied_pairs(
     holding together (the product of their scores) or its own score, whichever is higher.
     Only paths of two links are followed, so one wrong link cannot chain whole families
     together, and a record linked strongly to more than ``MAX_LINKS`` others is passed over (a
-    hub that size is a household or a switchboard, not one person).
+    hub that size is a household or a switchboard, not one person). Each pair comes with the id
+    of the record that joins it.
     """
     links: dict[int, list[tuple[int, float]]] = defaultdict(list)
     for a, b, score in strong:
@@ -417,15 +423,36 @@ def _implied_pairs(
                 through = sx * sy
                 if through >= min_score and through > best.get(code, (0.0, 0))[0]:
                     best[code] = (through, mid)
-    out: list[DuplicatePair] = []
+    out: list[tuple[DuplicatePair, int]] = []
     for code, (through, mid) in best.items():
         a, b = code >> 32, code & (_SHIFT - 1)
         score, reasons = score_people(by_id[a], by_id[b], frequencies)
-        if score < NOT_RULED_OUT:
+        if score < not_ruled_out:
             continue
-        reasons.append(f"both closely match person {mid}")
-        out.append(DuplicatePair(a, b, max(score, through), tuple(reasons)))
+        out.append((DuplicatePair(a, b, max(score, through), tuple(reasons)), mid))
     return out
+
+
+def _named(session: Session, joined: list[tuple[DuplicatePair, int]]) -> list[DuplicatePair]:
+    """The joined pairs with the third record named in their reasons ("both closely match Jo Reid
+    (ID 12)"): a few thousand ids at most, read in chunks."""
+    names: dict[int, str] = {}
+    for part in chunked(sorted({mid for _, mid in joined})):
+        for pid, first, preferred, last in session.execute(
+            select(Person.id, Person.first_name, Person.preferred_name, Person.last_name).where(
+                Person.id.in_(part)
+            )
+        ):
+            names[pid] = " ".join(n for n in (preferred or first, last) if n) or "another record"
+    return [
+        DuplicatePair(
+            p.a,
+            p.b,
+            p.score,
+            (*p.reasons, f"both closely match {names.get(mid, 'another record')} (ID {mid})"),
+        )
+        for p, mid in joined
+    ]
 
 
 def count_groups(pairs: Collection[DuplicatePair]) -> int:

@@ -85,7 +85,7 @@ def test_records_of_one_person_joined_through_a_third(db: Database) -> None:
         ).id
     found = _pairs(db)
     assert {(first, second), (second, later), (initial, julia), (initial, jonathan)} <= set(found)
-    assert f"both closely match person {second}" in found[(first, later)]
+    assert f"both closely match Jonathan Reid (ID {second})" in found[(first, later)]
     assert (julia, jonathan) not in found  # Julia and Jonathan: clearly two people
     assert set(_pairs(db, only=[later])) >= {(second, later), (first, later)}
     with db.transaction() as session:
