@@ -9,8 +9,8 @@ A key shared by very many people (a busy postcode, "Smith J") is not dropped: it
 sorted by name and each is compared with its nearest neighbours only. Pairs are then scored by
 :mod:`crm.matching.scorer`. Last, two records that each match a third closely are suggested as a
 pair too unless their own comparison rules them out (see ``_implied_pairs``): several records of
-one person seldom all resemble each other, and blocking never compares some of them. People in the Trash or merged away are left out, and pairs marked
-"not the same" never come back.
+one person seldom all resemble each other, and blocking never compares some of them. People in
+the Trash or merged away are left out, and pairs marked "not the same" never come back.
 """
 
 from __future__ import annotations
