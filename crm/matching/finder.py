@@ -7,8 +7,10 @@ name orders, nickname roots); only records sharing a key are compared, so 100,00
 means 5 billion comparisons.
 A key shared by very many people (a busy postcode, "Smith J") is not dropped: its members are
 sorted by name and each is compared with its nearest neighbours only. Pairs are then scored by
-:mod:`crm.matching.scorer`. People in the Trash or merged away are left out, and pairs marked
-"not the same" never come back.
+:mod:`crm.matching.scorer`. Last, two records that each match a third closely are suggested as a
+pair too unless their own comparison rules them out (see ``_implied_pairs``): several records of
+one person seldom all resemble each other, and blocking never compares some of them. People in
+the Trash or merged away are left out, and pairs marked "not the same" never come back.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from crm.matching.scorer import (
     squeezed_key,
 )
 from crm.models import ContactPoint, NotDuplicate, Organisation, OrganisationAlias, Person
+from crm.util import chunked
 
 Progress = Callable[[int, int], None]
 ShouldCancel = Callable[[], bool]
@@ -43,6 +46,14 @@ MAX_BLOCK = 12  # beyond this a block is compared by sorted neighbourhood
 SWITCHBOARD = 6  # people sharing a landline beyond this are colleagues, not duplicates
 WINDOW = 6  # neighbours each member of an oversized block is compared with
 _SHIFT = 1 << 32
+# A link this sure (odds of 19 to 1) vouches for the records it joins to a third (see
+# _implied_pairs); a pair whose own comparison scores under NOT_RULED_OUT (odds of 1 to 19, some
+# clear disagreement) is not joined that way; MAX_LINKS bounds one record's strong links. Both
+# were chosen on the tuning lists only (dupgen seeds 7 and 11, FEBRL-style seeds 1 and 2), where
+# 0.95 and 0.05 added no false pair; tests/benchmarks/tune_duplicates.py re-derives them.
+STRONG_LINK = 0.95
+NOT_RULED_OUT = 0.05
+MAX_LINKS = 8
 
 
 @dataclass(frozen=True)
@@ -226,6 +237,14 @@ def candidate_pairs(records: list[PersonRecord], *, only: Collection[int] | None
     under about two million of them). Initial blocks ("Smith J") are only filled where someone
     has an initial for a first name, and such a record is compared with everyone in its block.
     """
+    return _pairs_in(_file(records), records, set(only) if only is not None else None)
+
+
+_Blocks = tuple[dict[int, int | list[int]], dict[int, list[int]], set[int]]
+
+
+def _file(records: list[PersonRecord]) -> _Blocks:
+    """(blocks, initial blocks, landline blocks): every record filed under its keys' hashes."""
     initial_keys = {
         hash(key)
         for r in records
@@ -253,7 +272,12 @@ def candidate_pairs(records: list[PersonRecord], *, only: Collection[int] | None
                 blocks[h] = [held, index]
             else:
                 held.append(index)
-    wanted = set(only) if only is not None else None
+    return blocks, initials, landlines
+
+
+def _pairs_in(filed: _Blocks, records: list[PersonRecord], wanted: set[int] | None) -> set[int]:
+    """The candidate pairs of filed records (only those involving ``wanted`` ids, if given)."""
+    blocks, initials, landlines = filed
     pairs: set[int] = set()
     for members in initials.values():
         if wanted is not None and not any(records[i].id in wanted for i in members):
@@ -312,25 +336,123 @@ def find_people_duplicates(
     _tick(progress, should_cancel, 0, 100)
     records = load_people(session)
     _tick(progress, should_cancel, 30, 100)
-    pairs = candidate_pairs(records, only=only)
-    pairs -= _not_duplicates(session, "person")
+    wanted = set(only) if only is not None else None
+    # The blocks are large (about two million keys for 100,000 people): kept past this line
+    # only for one person's duplicates, which look one step further below.
+    filed = _file(records)
+    pairs = _pairs_in(filed, records, wanted)
+    if wanted is None:
+        del filed
+    refused = _not_duplicates(session, "person")
+    pairs -= refused
     _tick(progress, should_cancel, 40, 100)
     by_id = {r.id: r for r in records}
     frequencies = NameFrequencies(records)
     found: list[DuplicatePair] = []
+    strong: list[tuple[int, int, float]] = []
     total = len(pairs)
     for n, code in enumerate(pairs):
         if n % 20_000 == 0:
-            _tick(progress, should_cancel, 40 + 60 * n // max(total, 1), 100)
+            _tick(progress, should_cancel, 40 + 55 * n // max(total, 1), 100)
         a, b = code >> 32, code & (_SHIFT - 1)
         score, reasons = score_people(by_id[a], by_id[b], frequencies)
         if score >= min_score:
             found.append(DuplicatePair(a, b, score, tuple(reasons)))
+        if score >= STRONG_LINK:
+            strong.append((a, b, score))
+    if wanted is not None:
+        # One person's duplicates: their close matches' own close matches count too (the
+        # third record that joins two, see _implied_pairs), so look one step further.
+        further = {x for a, b, _ in strong for x in (a, b)} - wanted
+        if further:
+            for code in _pairs_in(filed, records, further) - pairs - refused:
+                a, b = code >> 32, code & (_SHIFT - 1)
+                score, _ = score_people(by_id[a], by_id[b], frequencies)
+                if score >= STRONG_LINK:
+                    strong.append((a, b, score))
+                total += 1
+    _tick(progress, should_cancel, 98, 100)
+    have = {p.a * _SHIFT + p.b for p in found} | refused
+    implied = _named(session, _implied_pairs(strong, by_id, frequencies, have, wanted, min_score))
+    found.extend(implied)
+    total += len(implied)
     found.sort(key=lambda p: (-p.score, p.a, p.b))
     if limit is not None:
         found = found[:limit]
     _tick(progress, should_cancel, 100, 100)
     return ScanResult(found, total, len(records), time.perf_counter() - started)
+
+
+def _implied_pairs(
+    strong: list[tuple[int, int, float]],
+    by_id: dict[int, PersonRecord],
+    frequencies: NameFrequencies,
+    have: set[int],
+    wanted: set[int] | None,
+    min_score: float,
+    *,
+    not_ruled_out: float = NOT_RULED_OUT,
+) -> list[tuple[DuplicatePair, int]]:
+    """Pairs two strong links make through a third record: x ~ m and m ~ y suggest x ~ y.
+
+    Several records of one person rarely all resemble each other pair by pair (one has a new
+    surname, another a new email, a third a typo in both names), yet each resembles one of the
+    others closely. When x and y each match a record m with a score of at least ``STRONG_LINK``
+    and their own comparison does not rule them out (it scores at least ``NOT_RULED_OUT``: no
+    clearly different given name, say), the pair is suggested with the score of the two links
+    holding together (the product of their scores) or its own score, whichever is higher.
+    Only paths of two links are followed, so one wrong link cannot chain whole families
+    together, and a record linked strongly to more than ``MAX_LINKS`` others is passed over (a
+    hub that size is a household or a switchboard, not one person). Each pair comes with the id
+    of the record that joins it.
+    """
+    links: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    for a, b, score in strong:
+        links[a].append((b, score))
+        links[b].append((a, score))
+    best: dict[int, tuple[float, int]] = {}
+    for mid, linked in links.items():
+        if len(linked) < 2 or len(linked) > MAX_LINKS:
+            continue
+        for i, (x, sx) in enumerate(linked):
+            for y, sy in linked[i + 1 :]:
+                a, b = (x, y) if x < y else (y, x)
+                code = a * _SHIFT + b
+                if code in have or (wanted is not None and a not in wanted and b not in wanted):
+                    continue
+                through = sx * sy
+                if through >= min_score and through > best.get(code, (0.0, 0))[0]:
+                    best[code] = (through, mid)
+    out: list[tuple[DuplicatePair, int]] = []
+    for code, (through, mid) in best.items():
+        a, b = code >> 32, code & (_SHIFT - 1)
+        score, reasons = score_people(by_id[a], by_id[b], frequencies)
+        if score < not_ruled_out:
+            continue
+        out.append((DuplicatePair(a, b, max(score, through), tuple(reasons)), mid))
+    return out
+
+
+def _named(session: Session, joined: list[tuple[DuplicatePair, int]]) -> list[DuplicatePair]:
+    """The joined pairs with the third record named in their reasons ("both closely match Jo Reid
+    (ID 12)"): a few thousand ids at most, read in chunks."""
+    names: dict[int, str] = {}
+    for part in chunked(sorted({mid for _, mid in joined})):
+        for pid, first, preferred, last in session.execute(
+            select(Person.id, Person.first_name, Person.preferred_name, Person.last_name).where(
+                Person.id.in_(part)
+            )
+        ):
+            names[pid] = " ".join(n for n in (preferred or first, last) if n) or "another record"
+    return [
+        DuplicatePair(
+            p.a,
+            p.b,
+            p.score,
+            (*p.reasons, f"both closely match {names.get(mid, 'another record')} (ID {mid})"),
+        )
+        for p, mid in joined
+    ]
 
 
 def count_groups(pairs: Collection[DuplicatePair]) -> int:

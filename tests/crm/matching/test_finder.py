@@ -56,6 +56,43 @@ def test_finds_duplicates_and_leaves_out_the_trash_merged_and_marked_pairs(db: D
     assert set(_pairs(db)) == set()  # b is merged, and a and c are marked not the same
 
 
+def test_records_of_one_person_joined_through_a_third(db: Database) -> None:
+    """Jonathan Reid's first record and his later "Jon Reed" share nothing but a look-alike name,
+    yet each matches his second record closely: the pair is suggested, saying why. "J. Reid"
+    matches both Jonathan and Julia Reid closely, but their given names rule them out."""
+    with db.transaction() as session:
+        first = people.create_person(
+            session, first_name="Jonathan", last_name="Reid", mobile="07700 900111"
+        ).id
+        second = people.create_person(
+            session,
+            first_name="Jonathan",
+            last_name="Reid",
+            mobile="07700 900 111",
+            email="jon.reid@example.org",
+        ).id
+        later = people.create_person(
+            session, first_name="Jon", last_name="Reed", email="jon.reid@example.org", town="Perth"
+        ).id
+        initial = people.create_person(
+            session, first_name="J.", last_name="Reid", email="jreid@example.net", mobile="07700 900222"
+        ).id
+        julia = people.create_person(
+            session, first_name="Julia", last_name="Reid", email="jreid@example.net"
+        ).id
+        jonathan = people.create_person(
+            session, first_name="Jonathan", last_name="Reid", mobile="07700900222", town="Crieff"
+        ).id
+    found = _pairs(db)
+    assert {(first, second), (second, later), (initial, julia), (initial, jonathan)} <= set(found)
+    assert f"both closely match Jonathan Reid (ID {second})" in found[(first, later)]
+    assert (julia, jonathan) not in found  # Julia and Jonathan: clearly two people
+    assert set(_pairs(db, only=[later])) >= {(second, later), (first, later)}
+    with db.transaction() as session:
+        mark_not_duplicate(session, "person", first, later)
+    assert (first, later) not in _pairs(db)  # "not the same person" holds for a joined pair too
+
+
 def test_organisation_variants(db: Database) -> None:
     with db.transaction() as session:
         ids = [

@@ -207,3 +207,22 @@ def test_two_common_names_a_letter_apart_are_a_household_not_a_typo() -> None:
     )
     score, reasons = score_people(michael, typo, frequencies)
     assert score >= DEFAULT_THRESHOLD and "first names differ by one letter" in reasons
+
+
+def test_colleagues_on_the_office_landline_are_not_counted_twice() -> None:
+    """A shared landline and the same organisation are one piece of evidence (the office's
+    switchboard): two colleagues with look-alike surnames are not taken for one person, while the
+    same name on the office line still is."""
+    office = {"phones": ["01786 450000"], "organisation": "Stirling Wellbeing Together", "town": "Stirling"}
+    john = {"first_name": "John", "last_name": "Woodstone", "emails": ["j.woodstone@swt.org.uk"], **office}
+    colleague = {
+        "first_name": "John",
+        "last_name": "Woodmont",
+        "emails": ["johnwoodmont@gmail.com"],
+        **office,
+    }
+    score, reasons = _score(john, colleague)
+    assert score < DEFAULT_THRESHOLD, reasons
+    same, reasons = _score(john, {**john, "emails": []})
+    assert same >= DEFAULT_THRESHOLD
+    assert {"same name", "same phone number", "same organisation"} <= set(reasons)
