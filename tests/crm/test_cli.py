@@ -102,3 +102,21 @@ def test_console_entry_point_runs_as_a_module(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == {"count": 0}
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["import", "--help"], ["export", "--help"]])
+def test_help_loads_no_database_or_spreadsheet_libraries(argv: list[str]) -> None:
+    """``--help`` answers at once: SQLAlchemy, the models and the spreadsheet libraries load only
+    for a command that needs them."""
+    heavy = ["sqlalchemy", "crm.models", "crm.db", "openpyxl", "xlsxwriter", "python_calamine"]
+    heavy += ["phonenumbers", "email_validator", "ftfy", "rapidfuzz"]
+    code = (
+        "import sys\nfrom crm.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        f"print([m for m in {heavy!r} if m in sys.modules])"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run(
+        [sys.executable, "-c", code, *argv], capture_output=True, text=True, check=True, env=env, cwd=ROOT
+    )
+    assert "usage:" in out.stdout
+    assert out.stdout.strip().splitlines()[-1] == "[]"
