@@ -190,15 +190,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from crm import db as crm_db
     from crm.errors import user_error_for
 
     argv = list(sys.argv[1:] if argv is None else argv)
     wants_json = "--json" in argv
-    # A write that must wait for another window says so on stderr (stdout stays one JSON object).
-    crm_db.default_wait_notice = crm_db.print_wait_notice
+    crm_db: Any = None
     try:
         args = build_parser().parse_args(argv)
+        # Only now, past ``--help`` and argument errors: the database module brings SQLAlchemy.
+        from crm import db as crm_db
+
+        # A write that must wait for another window says so on stderr (stdout stays one JSON object).
+        crm_db.default_wait_notice = crm_db.print_wait_notice
         handler: Handler = args.handler
         result = handler(args)
     except KeyboardInterrupt:
@@ -217,7 +220,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
     finally:
-        crm_db.default_wait_notice = None
+        if crm_db is not None:
+            crm_db.default_wait_notice = None
     if wants_json:
         print(json.dumps(result, default=str, ensure_ascii=False))
     else:

@@ -51,7 +51,7 @@ DATE_HELP = "Dates are YYYY-MM-DD (2026-03-31) or DD/MM/YYYY (31/03/2026)."
 
 def stakeholder_types_help() -> str:
     """The stakeholder types a ``--type`` option takes, for help texts."""
-    from crm.models import STAKEHOLDER_LABELS
+    from crm.stakeholders import STAKEHOLDER_LABELS
 
     return ", ".join(f"{t.value} ({label})" for t, label in STAKEHOLDER_LABELS.items())
 

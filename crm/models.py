@@ -32,6 +32,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+# The stakeholder vocabulary lives in a module of its own so the command line's help can name it
+# without loading the models; re-exported here, where the rest of Kindred looks for it.
+from crm.stakeholders import STAKEHOLDER_LABELS as STAKEHOLDER_LABELS
+from crm.stakeholders import StakeholderType as StakeholderType
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -59,38 +64,6 @@ class Base(DeclarativeBase):
 # Stored as plain strings (portable, and new values need no migration); the enums give the UI and
 # the importer the known values and their labels.
 
-
-class StakeholderType(enum.StrEnum):
-    MSP = "msp"
-    MS = "ms"
-    MP = "mp"
-    COUNCILLOR = "councillor"
-    OFFICIAL = "official"
-    PARTNER_CONTACT = "partner_contact"
-    NETWORK_MEMBER = "network_member"
-    FUNDER = "funder"
-    MEDIA = "media"
-    ACADEMIC = "academic"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return STAKEHOLDER_LABELS[self]
-
-
-STAKEHOLDER_LABELS: dict[StakeholderType, str] = {
-    StakeholderType.MSP: "MSP",
-    StakeholderType.MS: "MS (Senedd)",
-    StakeholderType.MP: "MP",
-    StakeholderType.COUNCILLOR: "Councillor",
-    StakeholderType.OFFICIAL: "Official",
-    StakeholderType.PARTNER_CONTACT: "Partner contact",
-    StakeholderType.NETWORK_MEMBER: "Network member",
-    StakeholderType.FUNDER: "Funder",
-    StakeholderType.MEDIA: "Media",
-    StakeholderType.ACADEMIC: "Academic",
-    StakeholderType.OTHER: "Other",
-}
 
 NATIONS = ("England", "Scotland", "Wales", "Northern Ireland", "Outside the UK")
 

@@ -156,6 +156,10 @@ def _clean_rows(
     option_network = options.network.lower() if options.network else None
     option_role = (options.role or "member").lower()
     option_tags = list(options.tags)
+    # One tuple shared by every row that gains only the options' tags or network (a million rows'
+    # plans would otherwise hold a million copies of the same tuple).
+    shared_tags = tuple(option_tags)
+    shared_network = ((options.network or "", option_role, None),)
     source = options.source
     for plan in plans:
         values = plan.values
@@ -167,7 +171,10 @@ def _clean_rows(
         else:
             row_role = row_joined = None
         if option_network and not any(n_.lower() == option_network for n_, _, _ in plan.networks):
-            plan.networks += ((options.network or "", row_role or option_role, row_joined),)
+            if not plan.networks and not row_role and not row_joined:
+                plan.networks = shared_network
+            else:
+                plan.networks += ((options.network or "", row_role or option_role, row_joined),)
         if (row_role or row_joined) and not plan.networks:
             what = "role in a network" if row_role else "date of joining a network"
             where = next((headers[i] for i, f in mapping.items() if f in ("role", "joined_on")), "")
@@ -183,7 +190,7 @@ def _clean_rows(
             place_network_extras(plan, headers, mapping)
         if option_tags:
             if not plan.tags:
-                plan.tags = tuple(option_tags)
+                plan.tags = shared_tags
             else:
                 have = {x.lower() for x in plan.tags}
                 plan.tags += tuple(t for t in option_tags if t.lower() not in have)

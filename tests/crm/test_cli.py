@@ -102,3 +102,41 @@ def test_console_entry_point_runs_as_a_module(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == {"count": 0}
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["import", "--help"], ["export", "--help"]])
+def test_help_loads_no_database_or_spreadsheet_libraries(argv: list[str]) -> None:
+    """``--help`` answers at once: SQLAlchemy, the models and the spreadsheet libraries load only
+    for a command that needs them."""
+    heavy = ["sqlalchemy", "crm.models", "crm.db", "openpyxl", "xlsxwriter", "python_calamine"]
+    heavy += ["phonenumbers", "email_validator", "ftfy", "rapidfuzz"]
+    code = (
+        "import sys\nfrom crm.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        f"print([m for m in {heavy!r} if m in sys.modules])"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run(
+        [sys.executable, "-c", code, *argv], capture_output=True, text=True, check=True, env=env, cwd=ROOT
+    )
+    assert "usage:" in out.stdout
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_import_command_loads_only_what_importing_needs() -> None:
+    """Starting an import loads the importer and its services, not every service (the service
+    modules load when first used) nor the spreadsheet and cleaning libraries (read or clean time)."""
+    unwanted = ["crm.services.interactions", "crm.services.events", "crm.services.views"]
+    unwanted += ["openpyxl", "xlsxwriter", "python_calamine", "phonenumbers", "email_validator", "ftfy"]
+    unwanted += ["rapidfuzz", "docx", "mailmerge"]
+    code = (
+        "import sys\nimport crm.cli, crm.importing, crm.db\n"
+        "from crm.services import people\n"
+        f"print([m for m in {unwanted!r} if m in sys.modules])"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert out.stdout.strip() == "[]"
+    # Reached through the package, a service module still loads on first use.
+    code = "import crm.services as s\nprint(s.interactions.__name__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert out.stdout.strip() == "crm.services.interactions"

@@ -68,6 +68,6 @@ def test_a_file_over_the_row_limit_is_refused_up_front(
     code, out = run(capsys, "--db", str(path), "import", str(big), "--json")
     assert code == 1
     assert out["error"] == (
-        "everyone.csv has more than 500,000 rows, the most Kindred imports at once: "
+        "everyone.csv has more than 1,048,575 rows, the most Kindred imports at once: "
         "split it into smaller files and import them one after another."
     )

@@ -361,6 +361,25 @@ def test_ods_is_read(tmp_path: Path) -> None:
     assert table.data_rows[0][1] == ["Siân Davies", "sian@example.org"]
 
 
+def test_a_csv_is_read_as_the_sheet_shows_it_and_binary_data_far_into_it_is_refused(tmp_path: Path) -> None:
+    """Repeated values share one string, long cells are kept whole, trailing blanks are trimmed;
+    a NUL byte past the first 64 KB (which the quick sniff does not see) still refuses the file."""
+    long_note = "Met at the reception; " * 10
+    lines = ["Name,Town,Notes,,"] + [f"Person {i},Perth,{long_note if i == 3 else ''},," for i in range(5000)]
+    path = tmp_path / "list.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    table = read_table(path)
+    rows = table.data_rows
+    assert len(rows) == 5000 and rows[0] == (2, ["Person 0", "Perth"])
+    assert rows[3][1] == ["Person 3", "Perth", long_note]
+    assert all(cells[1] is rows[0][1][1] for _, cells in rows)  # one "Perth" for every row
+    broken = tmp_path / "broken.csv"
+    broken.write_bytes(path.read_bytes() + b"Late,Row\x00,x\n")
+    assert broken.stat().st_size > 64 * 1024
+    with pytest.raises(FileProblem, match="not a text \\(CSV\\) file: it holds binary data"):
+        read_table(broken)
+
+
 # --- Broken and hostile files -------------------------------------------------------------------
 
 
