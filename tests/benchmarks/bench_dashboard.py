@@ -9,12 +9,15 @@ has 839 representatives (129 MSPs, 60 MSs, 650 MPs, a tenth of them former membe
 joined and left over three years, 60 events with 150 invitations each, interactions spread over
 three years with one to three people each, and a follow-up on one interaction in ten.
 
-Prints one JSON object: the median milliseconds of each dashboard query for the last 12 months, and
-of all of them together (what opening the dashboard costs after anything was written: every figure
-counted afresh), of opening it again with nothing written (the figures reused, see
-``crm.reports.reuse``), and the seconds each report takes, each as wall time and as this process's
-CPU time (steadier on a shared machine), with the load average. Targets: the dashboard's queries
-together under 300 ms; each report under 3 s.
+Prints one JSON object: the median milliseconds of each dashboard query for the last 12 months;
+of all of them together, counted afresh (as after anything was written), in two ways:
+``dashboard_ms`` is the wall time a user waits for the page to fill, the queries run as the
+Dashboard page runs them (each in its own session on the task runner's two reader threads, in the
+order the page asks for them), and ``dashboard_one_thread_ms`` the same queries one after another on
+one connection (their sum, the work done); of opening it again with nothing written (the figures
+reused, see ``crm.reports.reuse``); and the seconds each report takes, each as wall time and as this
+process's CPU time (steadier on a shared machine), with the load average. Targets: the dashboard's
+queries together under 300 ms (the wall time a user waits); each report under 3 s.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +57,8 @@ from crm.reports.reuse import forget
 from tests.benchmarks.generate import populate
 
 TARGET_DASHBOARD_MS = 300
+# The Dashboard page's reader threads (ui.tasks.TaskRunner runs read-only tasks on two).
+READER_THREADS = 2
 TARGET_REPORT_S = 3.0
 CHAMBERS = (("Scottish Parliament", 129), ("Senedd", 60), ("House of Commons", 650))
 PARTIES = (
@@ -205,6 +211,19 @@ def _median_ms(fn: Callable[[], Any], repeat: int, cpu: list[float] | None = Non
     return round(statistics.median(times), 1)
 
 
+def as_the_page_does(db: Database, period: Period, pool: ThreadPoolExecutor) -> list[Any]:
+    """Every dashboard figure counted afresh as the page counts it: each source a task with its own
+    session, in the order the page asks, on the reader threads; returns when the last is done."""
+
+    def count(source: Callable[[Any, Period], Any]) -> Any:
+        with db.session() as session:
+            forget(session)
+            return source(session, period)
+
+    tasks = [pool.submit(count, source) for _name, source in aggregates.DASHBOARD_SOURCES]
+    return [task.result() for task in tasks]
+
+
 def measure(db: Database, out_dir: Path, repeat: int) -> dict[str, Any]:
     period = Period.last_12_months()
     figures: dict[str, Any] = {}
@@ -241,10 +260,10 @@ def measure(db: Database, out_dir: Path, repeat: int) -> dict[str, Any]:
             query_cpu[name] = cpu[0]
         figures["query_cpu_ms"] = query_cpu
         cpu = []
-        figures["dashboard_ms"] = _median_ms(
+        figures["dashboard_one_thread_ms"] = _median_ms(
             afresh(lambda: aggregates.dashboard(session, period)), repeat, cpu
         )
-        figures["dashboard_cpu_ms"] = cpu[0]
+        figures["dashboard_one_thread_cpu_ms"] = cpu[0]
         # Shown again with nothing written since: the figures are reused.
         aggregates.dashboard(session, period)
         cpu = []
@@ -266,7 +285,12 @@ def measure(db: Database, out_dir: Path, repeat: int) -> dict[str, Any]:
             reports_cpu[name] = round(statistics.median(cpus), 3)
         figures["report_s"] = reports
         figures["report_cpu_s"] = reports_cpu
-        figures["load_average"] = [round(v, 2) for v in os.getloadavg()]
+    # The wall time a user waits: every source counted afresh in its own session, two at a time.
+    with ThreadPoolExecutor(max_workers=READER_THREADS) as pool:
+        as_the_page_does(db, period, pool)  # the threads' connections opened, as in a running window
+        figures["dashboard_ms"] = _median_ms(lambda: as_the_page_does(db, period, pool), repeat)
+    figures["dashboard_threads"] = READER_THREADS
+    figures["load_average"] = [round(v, 2) for v in os.getloadavg()]
     figures["targets"] = {"dashboard_ms": TARGET_DASHBOARD_MS, "report_s": TARGET_REPORT_S}
     figures["ok"] = figures["dashboard_ms"] < TARGET_DASHBOARD_MS and all(
         s < TARGET_REPORT_S for s in reports.values()
