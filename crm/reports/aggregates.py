@@ -433,7 +433,7 @@ def _networks(session: Session, period: Period) -> Networks:
     # Members on the last day, by nation and by their organisation's sector: one grouped join (the
     # few hundred organisations' sectors are looked up afterwards).
     # (A membership is unique per person and network, so count(*) counts people.)
-    members_then = select(Membership.network_id, Membership.person_id, Membership.cohort_id).where(
+    members_then = select(Membership.network_id, Membership.person_id).where(
         Membership.network_id.not_in(select(Network.id).where(Network.deleted_at.is_not(None))),
         _member_on(period.end),
     )
@@ -444,23 +444,34 @@ def _networks(session: Session, period: Period) -> Networks:
         # LIMIT keeps SQLite from folding the subquery, and with it the order, into the join.
         members_then = members_then.order_by(Membership.person_id).limit(-1)
     at_end = members_then.subquery()
+    # Grouped by three keys, not four with the cohort: SQLite sorts every joined row to group them,
+    # and the narrower the key the cheaper that sort (about a fifth of the split's time).
     rows = session.execute(
-        select(at_end.c.network_id, at_end.c.cohort_id, Person.nation, Person.organisation_id, func.count())
+        select(at_end.c.network_id, Person.nation, Person.organisation_id, func.count())
         .select_from(at_end)
         .join(Person, Person.id == at_end.c.person_id)
         .where(Person.deleted_at.is_(None))
-        .group_by(at_end.c.network_id, at_end.c.cohort_id, Person.nation, Person.organisation_id)
+        .group_by(at_end.c.network_id, Person.nation, Person.organisation_id)
+    ).all()
+    # Current members on the last day by cohort, for networks that have cohorts: from the cohort
+    # index, people in the Trash left out by their (few) ids rather than by reading each person.
+    cohort_rows = session.execute(
+        _live_memberships(
+            select(Membership.network_id, Membership.cohort_id, func.count()).where(
+                Membership.cohort_id.is_not(None), _member_on(period.end)
+            )
+        ).group_by(Membership.cohort_id, Membership.network_id)  # cohort first: its index's order
     ).all()
     sectors = dict(session.execute(select(Organisation.id, Organisation.sector)).all())
     cohorts = dict(session.execute(select(NetworkCohort.id, NetworkCohort.name)).all())
     by_nation: dict[tuple[str, str], int] = defaultdict(int)
     by_sector: dict[tuple[str, str], int] = defaultdict(int)
-    # And current members on the last day by cohort, for networks that have cohorts (the same rows).
     by_cohort: dict[tuple[str, str], int] = defaultdict(int)
-    for nid, cohort_id, nation, org_id, count in rows:
+    for nid, nation, org_id, count in rows:
         by_nation[(names[nid], nation or NOT_RECORDED)] += count
         by_sector[(names[nid], (sectors.get(org_id) if org_id else None) or NOT_RECORDED)] += count
-        if cohort_id is not None and cohort_id in cohorts:
+    for nid, cohort_id, count in cohort_rows:
+        if nid in names and cohort_id in cohorts:
             by_cohort[(names[nid], cohorts[cohort_id])] += count
 
     def split(counts: dict[tuple[str, str], int]) -> list[NetworkSplit]:
