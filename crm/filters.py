@@ -99,7 +99,10 @@ class PersonFilter:
     invalid_phone: bool | None = None  # a phone or mobile that is not 10 to 15 digits
     possible_duplicate: bool | None = None  # shares an email, or name and postcode, with someone
     has_consent: bool | None = None  # any consent record at all, granted or withdrawn
-    retention_review_due: bool | None = None  # no contact, addition or edit for RETENTION_MONTHS
+    # Due for the retention review, as the Due for review page counts it (crm.privacy.retention),
+    # over ``retention_months`` (the period set there; None: the default period).
+    retention_review_due: bool | None = None
+    retention_months: int | None = None
     # Events (revision 0009): people on an event's list (any status), and people placed at a
     # station, workshop or breakout room of that name (of ``event`` when given, else of any event).
     event: str | None = None  # event name (exact, case-insensitive)
@@ -342,7 +345,6 @@ def _event_conditions(f: PersonFilter) -> list[ColumnElement[bool]]:
 # Cheap SQL checks shared by the People list and the dashboard's counts, so a tile's number is
 # exactly the length of the list it opens.
 
-RETENTION_MONTHS = 24
 _UK_COUNTRIES = (
     "uk",
     "united kingdom",
@@ -480,15 +482,16 @@ def has_consent_condition() -> ColumnElement[bool]:
     return Person.id.in_(select(Consent.person_id))
 
 
-def retention_review_condition(today: dt.date | None = None) -> ColumnElement[bool]:
-    """No contact, and not added or edited, in the last ``RETENTION_MONTHS`` months."""
-    cutoff = months_before(today or dt.date.today(), RETENTION_MONTHS)
-    cutoff_at = dt.datetime.combine(cutoff, dt.time.min, tzinfo=dt.UTC)
-    return and_(
-        or_(Person.last_contacted.is_(None), Person.last_contacted < cutoff),
-        Person.created_at < cutoff_at,
-        Person.updated_at < cutoff_at,
-    )
+def retention_review_condition(
+    months: int | None = None, today: dt.date | None = None
+) -> ColumnElement[bool]:
+    """Due for the retention review over ``months`` (None: the default period): the review's own
+    condition (:func:`crm.privacy.retention.due_condition`), so the list shows who the review shows."""
+    # Imported here: the privacy package's modules import the services, which import this module.
+    from crm.privacy.retention import cutoff_for, due_condition
+    from crm.privacy.settings import DEFAULT_RETENTION_MONTHS
+
+    return due_condition(cutoff_for(months or DEFAULT_RETENTION_MONTHS, today))
 
 
 def _quality_conditions(f: PersonFilter, dialect: str) -> list[ColumnElement[bool]]:
@@ -502,7 +505,7 @@ def _quality_conditions(f: PersonFilter, dialect: str) -> list[ColumnElement[boo
     if f.has_consent is not None:
         checks.append((f.has_consent, has_consent_condition()))
     if f.retention_review_due is not None:
-        checks.append((f.retention_review_due, retention_review_condition()))
+        checks.append((f.retention_review_due, retention_review_condition(f.retention_months)))
     # "Not X" must also hold where X's columns are empty (NULL would make ~X unknown, not true).
     return [cond if wanted else ~func.coalesce(cond, false()) for wanted, cond in checks]
 

@@ -29,6 +29,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -560,6 +561,17 @@ class Interaction(Timestamps, Trashable, Versioned, Base):
         Index("ix_interaction_date_deleted", "date", "deleted_at"),
         # Follow-ups by owner, from the index alone (revision 0008).
         Index("ix_interaction_follow_ups", "follow_up_on", "follow_up_done", "deleted_at", "owner"),
+        # Open and done follow-ups counted by owner in one pass in owner order, no sort; only the
+        # interactions with a follow-up are in it (revision 0014).
+        Index(
+            "ix_interaction_follow_ups_owner",
+            "owner",
+            "follow_up_on",
+            "follow_up_done",
+            "deleted_at",
+            sqlite_where=text("follow_up_on IS NOT NULL AND deleted_at IS NULL"),
+            postgresql_where=text("follow_up_on IS NOT NULL AND deleted_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,12 +9,17 @@ has 839 representatives (129 MSPs, 60 MSs, 650 MPs, a tenth of them former membe
 joined and left over three years, 60 events with 150 invitations each, interactions spread over
 three years with one to three people each, and a follow-up on one interaction in ten.
 
-Prints one JSON object: the median milliseconds of each dashboard query for the last 12 months, and
-of all of them together (what opening the dashboard costs after anything was written: every figure
-counted afresh), of opening it again with nothing written (the figures reused, see
-``crm.reports.reuse``), and the seconds each report takes, each as wall time and as this process's
-CPU time (steadier on a shared machine), with the load average. Targets: the dashboard's queries
-together under 300 ms; each report under 3 s.
+Prints one JSON object: the median milliseconds of each dashboard query for the last 12 months;
+of all of them together, counted afresh (as after anything was written), in two ways:
+``dashboard_ms`` is the wall time a user waits for the page to fill, the queries run as the
+Dashboard page runs them (each in its own session on the task runner's two reader threads, in the
+order the page asks for them), with ``dashboard_busiest_thread_cpu_ms`` the CPU time of the busier
+thread (what that wall time comes down to when each thread has a core to itself: on a loaded
+machine the wall time is longer, and two threads gain nothing without an idle core), and
+``dashboard_one_thread_ms`` the same queries one after another on one connection (the work done); of opening it again with nothing written (the figures
+reused, see ``crm.reports.reuse``); and the seconds each report takes, each as wall time and as this
+process's CPU time (steadier on a shared machine), with the load average. Targets: the dashboard's
+queries together under 300 ms (the wall time a user waits); each report under 3 s.
 """
 
 from __future__ import annotations
@@ -26,8 +31,10 @@ import os
 import random
 import statistics
 import tempfile
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +60,8 @@ from crm.reports.reuse import forget
 from tests.benchmarks.generate import populate
 
 TARGET_DASHBOARD_MS = 300
+# The Dashboard page's reader threads (ui.tasks.TaskRunner runs read-only tasks on two).
+READER_THREADS = 2
 TARGET_REPORT_S = 3.0
 CHAMBERS = (("Scottish Parliament", 129), ("Senedd", 60), ("House of Commons", 650))
 PARTIES = (
@@ -205,6 +214,27 @@ def _median_ms(fn: Callable[[], Any], repeat: int, cpu: list[float] | None = Non
     return round(statistics.median(times), 1)
 
 
+def as_the_page_does(db: Database, period: Period, pool: ThreadPoolExecutor) -> float:
+    """Every dashboard figure counted afresh as the page counts it: each source a task with its own
+    session, in the order the page asks, on the reader threads; returns when the last is done, with
+    the CPU milliseconds of the busier thread (what the wall time comes down to on an idle machine
+    with a core for each thread)."""
+
+    def count(source: Callable[[Any, Period], Any]) -> tuple[int, float]:
+        with db.session() as session:
+            forget(session)
+            started = time.thread_time()
+            source(session, period)
+            return threading.get_ident(), (time.thread_time() - started) * 1000
+
+    tasks = [pool.submit(count, source) for _name, source in aggregates.DASHBOARD_SOURCES]
+    per_thread: dict[int, float] = {}
+    for task in tasks:
+        thread, cpu_ms = task.result()
+        per_thread[thread] = per_thread.get(thread, 0.0) + cpu_ms
+    return max(per_thread.values())
+
+
 def measure(db: Database, out_dir: Path, repeat: int) -> dict[str, Any]:
     period = Period.last_12_months()
     figures: dict[str, Any] = {}
@@ -241,10 +271,10 @@ def measure(db: Database, out_dir: Path, repeat: int) -> dict[str, Any]:
             query_cpu[name] = cpu[0]
         figures["query_cpu_ms"] = query_cpu
         cpu = []
-        figures["dashboard_ms"] = _median_ms(
+        figures["dashboard_one_thread_ms"] = _median_ms(
             afresh(lambda: aggregates.dashboard(session, period)), repeat, cpu
         )
-        figures["dashboard_cpu_ms"] = cpu[0]
+        figures["dashboard_one_thread_cpu_ms"] = cpu[0]
         # Shown again with nothing written since: the figures are reused.
         aggregates.dashboard(session, period)
         cpu = []
@@ -266,7 +296,16 @@ def measure(db: Database, out_dir: Path, repeat: int) -> dict[str, Any]:
             reports_cpu[name] = round(statistics.median(cpus), 3)
         figures["report_s"] = reports
         figures["report_cpu_s"] = reports_cpu
-        figures["load_average"] = [round(v, 2) for v in os.getloadavg()]
+    # The wall time a user waits: every source counted afresh in its own session, two at a time.
+    busiest: list[float] = []
+    with ThreadPoolExecutor(max_workers=READER_THREADS) as pool:
+        as_the_page_does(db, period, pool)  # the threads' connections opened, as in a running window
+        figures["dashboard_ms"] = _median_ms(
+            lambda: busiest.append(as_the_page_does(db, period, pool)), repeat
+        )
+    figures["dashboard_threads"] = READER_THREADS
+    figures["dashboard_busiest_thread_cpu_ms"] = round(statistics.median(busiest), 1)
+    figures["load_average"] = [round(v, 2) for v in os.getloadavg()]
     figures["targets"] = {"dashboard_ms": TARGET_DASHBOARD_MS, "report_s": TARGET_REPORT_S}
     figures["ok"] = figures["dashboard_ms"] < TARGET_DASHBOARD_MS and all(
         s < TARGET_REPORT_S for s in reports.values()

@@ -50,13 +50,7 @@ from ui.tasks import TaskContext, TaskRunner, emit
 
 DEFAULT_PRESET = "last_12_months"
 # The aggregate behind each source name, for a session and a period.
-SOURCES: dict[str, Callable[[Any, Period], Any]] = {
-    "engagement": aggregates.engagement,
-    "networks": aggregates.networks,
-    "events": aggregates.events,
-    "follow_ups": aggregates.follow_ups,
-    "data_quality": aggregates.data_quality,
-}
+SOURCES: dict[str, Callable[[Any, Period], Any]] = dict(aggregates.DASHBOARD_SOURCES)
 MAX_EVENTS = 8  # the latest events in the period; the table and the report have them all
 
 
@@ -496,9 +490,15 @@ class DashboardPage(QWidget):
         self._cache.clear()
         self._waiting.clear()
         self._outstanding = 0
-        for card in self.cards.values():
-            self._load_card(card)
-        self._request("data_quality", Period.last_12_months(), self._show_quality)
+        # The cards' sources in the core's order (longest first, so the two reader threads finish
+        # together); a card showing another period asks for its own as well.
+        cards = list(self.cards.values())
+        for source, _compute in aggregates.DASHBOARD_SOURCES:
+            for card in cards:
+                if card.source == source:
+                    self._load_card(card)
+            if source == "data_quality":
+                self._request("data_quality", Period.last_12_months(), self._show_quality)
         self._request("follow_ups", Period.last_12_months(), self._show_follow_up_tiles)
         self._request("engagement", Period.last_12_months(), self._show_representatives)
 

@@ -37,6 +37,7 @@ from crm.models import (
     Person,
     StakeholderType,
 )
+from crm.privacy.settings import retention_months
 from crm.services import events, networks, tags
 
 from ui import preferences
@@ -106,6 +107,8 @@ class FilterPanel(QWidget):
         super().__init__(parent)
         self.runner = runner
         self._quiet = False
+        # The retention period set on the Due for review page, so this filter lists who it lists.
+        self._retention_months: int | None = None
 
         self.type_combo = _combo("Stakeholder type")
         for kind in StakeholderType:
@@ -234,6 +237,7 @@ class FilterPanel(QWidget):
         """Networks, tags, organisations, regions and parties as they are in the database now."""
         keep = self.person_filter()
         with self.runner.db.session() as session:
+            self._retention_months = retention_months(session)
             network_names = [n for _id, n, _c in networks.list_networks(session)]
             cohort_names = sorted(set(session.scalars(select(NetworkCohort.name))), key=str.lower)
             group_names = sorted(set(session.scalars(select(NetworkGroup.name))), key=str.lower)
@@ -322,7 +326,8 @@ class FilterPanel(QWidget):
             invalid_phone=self.invalid_phone_combo.currentData(),
             possible_duplicate=self.duplicate_combo.currentData(),
             has_consent=self.has_consent_combo.currentData(),
-            retention_review_due=self.retention_combo.currentData(),
+            retention_review_due=(due := self.retention_combo.currentData()),
+            retention_months=self._retention_months if due is not None else None,
             event=_text(self.event_combo),
             station=_text(self.station_combo),
         )
@@ -331,6 +336,8 @@ class FilterPanel(QWidget):
         """Show a filter (a saved view) in the controls, without emitting ``changed`` for each."""
         was_quiet = self._quiet
         self._quiet = True
+        if f.retention_months is not None:
+            self._retention_months = f.retention_months
         try:
             i = self.type_combo.findData(f.types[0]) if f.types else 0
             self.type_combo.setCurrentIndex(max(i, 0))

@@ -10,7 +10,7 @@ from sqlalchemy import update
 from crm.db import Database
 from crm.errors import ValidationError
 from crm.filters import PersonFilter, count_people, months_before
-from crm.models import Person
+from crm.models import Membership, Person
 from crm.reports import aggregates
 from crm.reports.period import Period
 from crm.services import consent, people
@@ -272,3 +272,91 @@ def test_data_quality_counts_match_the_people_list(db: Database) -> None:
     assert listed == counts
     assert not_duplicates == 5
     assert valid_phones == 7
+
+
+def test_the_retention_tile_counts_who_the_retention_review_lists(db: Database) -> None:
+    """One definition: the tile's count, the People list it opens and the Due for review page agree,
+    over the retention period set on that page.
+
+    Everyone below was added four years ago (r6 thirty months ago) and never contacted:
+    r1 is due; r2 is a current network member, r3 has a current consent, r4 was kept for another
+    period, r5 took part in an interaction a year ago (all four kept); r6 is due over 24 months but
+    not over 36; r7 is in the Trash; r8 was added last month.
+    """
+    from crm.privacy import retention
+    from crm.privacy.settings import set_retention_months
+    from crm.services import interactions, networks
+
+    with db.transaction() as session:
+        ids = {f"r{n}": person(session, "Retained", f"Person {n}") for n in range(1, 9)}
+        network = networks.create_network(session, "Kindness Innovation Network")
+        networks.add_members(session, network.id, [ids["r2"]])
+        consent.record_consent(session, ids["r3"], "newsletter")
+        retention.keep_for_another_period(session, [ids["r4"]])
+        interactions.log_interaction(
+            session, subject="Catch-up", date=dt.date.today() - dt.timedelta(days=365), person_ids=[ids["r5"]]
+        )
+        people.trash_people(session, [ids["r7"]])
+        now = dt.datetime.now(dt.UTC)
+        added_days_ago = {f"r{n}": 4 * 365 for n in range(1, 8)} | {"r6": 30 * 30, "r8": 30}
+        for key, days in added_days_ago.items():
+            set_raw(
+                session,
+                ids[key],
+                created_at=now - dt.timedelta(days=days),
+                updated_at=now,
+                last_contacted=None,
+            )
+    expected = {24: {ids["r1"], ids["r6"]}, 36: {ids["r1"]}}
+    for months, due in expected.items():
+        with db.transaction() as session:
+            set_retention_months(session, months)
+        with db.session() as session:
+            review = retention.due_for_review(session)
+            tile = {c.key: c for c in aggregates.data_quality(session).checks}["retention_review"]
+            listed = count_people(session, tile.filter)
+            not_due = count_people(session, PersonFilter(retention_review_due=False, retention_months=months))
+        assert review.months == months
+        assert {p.id for p in review.people} == due
+        assert tile.count == review.total == len(review.people) == listed == len(due)
+        assert tile.filter.retention_months == months
+        assert not_due == 7 - len(due)  # everyone else not in the Trash
+
+
+def test_members_by_cohort_leave_out_the_trash_and_former_members(db: Database) -> None:
+    """Cohort 1 of the Kindness Leadership Network: c1 and c2 current, c3 left in June 2025, c4 in
+    the Trash; cohort 2: c5 current, c6 joined after the period ended; the Champions' cohort is in
+    a network in the Trash. At 31 December 2025: cohort 1 has 2, cohort 2 has 1."""
+    from crm.services import cohorts, networks
+
+    with db.transaction() as session:
+        ids = {f"c{n}": person(session, "Cohort", f"Member {n}") for n in range(1, 8)}
+        kln = networks.create_network(session, "Kindness Leadership Network").id
+        champions = networks.create_network(session, "Kindness Champions").id
+        first = cohorts.create_cohort(session, kln, "KLN 2024–25").id
+        second = cohorts.create_cohort(session, kln, "KLN 2025–26").id
+        gone = cohorts.create_cohort(session, champions, "Champions 2025").id
+        networks.add_members(
+            session,
+            kln,
+            [ids["c1"], ids["c2"], ids["c3"], ids["c4"]],
+            cohort_id=first,
+            joined_on=D(2024, 9, 1),
+        )
+        networks.add_members(session, kln, [ids["c5"]], cohort_id=second, joined_on=D(2025, 9, 1))
+        networks.add_members(session, kln, [ids["c6"]], cohort_id=second, joined_on=D(2026, 1, 5))
+        networks.add_members(session, champions, [ids["c7"]], cohort_id=gone, joined_on=D(2025, 1, 1))
+        session.execute(
+            update(Membership)
+            .where(Membership.person_id == ids["c3"])
+            .values(status="left", left_on=D(2025, 6, 30))
+        )
+        people.trash_people(session, [ids["c4"]])
+        networks.trash_networks(session, [champions])
+    with db.session() as session:
+        data = aggregates.networks(session, YEAR_2025)
+    assert {(c.network, c.group, c.members) for c in data.by_cohort} == {
+        ("Kindness Leadership Network", "KLN 2024–25", 2),
+        ("Kindness Leadership Network", "KLN 2025–26", 1),
+    }
+    assert sum(s.members for s in data.by_nation) == 3
