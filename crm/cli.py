@@ -25,9 +25,9 @@ from crm.cli_common import (
     Parser,
     add_filter_options,
     add_json,
-    filter_from_args,
     help_epilog,
     open_db,
+    people_filter,
 )
 from crm.errors import UserError
 
@@ -64,12 +64,7 @@ def cmd_count(args: argparse.Namespace) -> dict[str, Any]:
 
     db = _open(args)
     try:
-        f = filter_from_args(args)
-        if args.view:
-            from crm.services import views
-
-            with db.session() as session:
-                f = views.view_filter(session, args.view)
+        f = people_filter(args, db)
         with db.session() as session:
             return {"count": count_people(session, f)}
     finally:

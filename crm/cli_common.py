@@ -195,6 +195,21 @@ def filter_from_args(args: argparse.Namespace) -> Any:
     )
 
 
+def people_filter(args: argparse.Namespace, db: Any) -> Any:
+    """The filter a command that selects people was given (its options, or ``--view NAME``),
+    with every name in it checked: a name Kindred does not hold is an error, not 0 people."""
+    from crm.filter_names import check_names
+
+    f = filter_from_args(args)
+    with db.session() as session:
+        if getattr(args, "view", None):
+            from crm.services import views
+
+            return views.view_filter(session, args.view)
+        check_names(session, f)
+    return f
+
+
 def open_db(
     args: argparse.Namespace, *, create: bool = False, quick_check: bool = True, migrate: bool = True
 ) -> Any:

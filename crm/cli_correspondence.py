@@ -48,15 +48,9 @@ def register(sub: Any) -> None:
 
 
 def _people_filter(args: argparse.Namespace, db: Any) -> Any:
-    from crm.cli_common import filter_from_args
+    from crm.cli_common import people_filter
 
-    f = filter_from_args(args)
-    if args.view:
-        from crm.services import views
-
-        with db.session() as session:
-            f = views.view_filter(session, args.view)
-    return f
+    return people_filter(args, db)
 
 
 def cmd_letters(args: argparse.Namespace) -> dict[str, Any]:

@@ -57,17 +57,12 @@ def register(sub: Any) -> None:
 def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
     """Export the filtered people (or a saved view). ``--consent PURPOSE`` does not just filter here:
     people without consent for it are left out *and listed* on the Excluded sheet with the reason."""
-    from crm.cli_common import filter_from_args, open_db
+    from crm.cli_common import open_db, people_filter
     from crm.exporting import export_people
 
     db = open_db(args)
     try:
-        f = filter_from_args(args)
-        if args.view:
-            from crm.services import views
-
-            with db.session() as session:
-                f = views.view_filter(session, args.view)
+        f = people_filter(args, db)
         consent_purpose = f.consent_purpose
         f = dataclasses.replace(f, consent_purpose=None)
         result = export_people(

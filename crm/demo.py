@@ -719,7 +719,14 @@ def load_sample_data(session: Session, *, seed: int = 2026) -> dict[str, int]:
         joined_on=dt.date(today.year - 2, 9, 1),
     )
     champions = rng.sample(contacts, 60) + rng.sample(representatives, 6)
-    networks.add_members(session, champs.id, [p.id for p in champions], role="champion")
+    # Champions sign up all year round: each joined on a day of the last four years (their own
+    # random numbers, so the rest of the set is as before).
+    joined_rng = random.Random(seed + 21)
+    by_day: dict[dt.date, list[int]] = {}
+    for p in champions:
+        by_day.setdefault(today - dt.timedelta(days=joined_rng.randint(21, 4 * 365)), []).append(p.id)
+    for day, ids in sorted(by_day.items()):
+        networks.add_members(session, champs.id, ids, role="champion", joined_on=day)
     lapsed = rng.sample(innovators[2:], 4)
     networks.set_status(session, innov.id, [p.id for p in lapsed], "paused")
     _cohorts_groups_and_periods(
@@ -799,10 +806,9 @@ def load_sample_data(session: Session, *, seed: int = 2026) -> dict[str, int]:
     )
     invited = rng.sample(representatives[:32], 24) + rng.sample(contacts, 50)
     events.set_attendance(session, reception.id, [p.id for p in invited], "invited")
-    came = invited[::2]
-    events.set_attendance(session, reception.id, [p.id for p in came], "attended")
-    # Those still marked attended once the apologies below are in (every fifth, from the second).
+    # Every other guest came; every fifth, from the second, sent apologies instead.
     present = [p for i, p in enumerate(invited) if i % 2 == 0 and i % 5 != 1]
+    events.set_attendance(session, reception.id, [p.id for p in present], "attended")
     # Per-attendee notes for a few, as the team jotted them on the night.
     for p, note in zip(
         present[4::9],
@@ -828,7 +834,7 @@ def load_sample_data(session: Session, *, seed: int = 2026) -> dict[str, int]:
         subject="Reception at the Scottish Parliament",
         date=reception.starts_on,
         kind="event",
-        person_ids=[p.id for p in came],
+        person_ids=[p.id for p in present],  # who came: apologies stay on the event's list
         notes="Conversation stations on care work, leadership, procurement and food poverty.",
         topics="kindness in public services",
         owner="Morven",

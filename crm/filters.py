@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -555,11 +556,26 @@ def list_columns() -> dict[str, tuple[str, Any]]:
 SORT_KEYS = frozenset(list_columns())
 
 
+@functools.cache
+def _sort_columns() -> dict[str, tuple[str, Any]]:
+    """:func:`list_columns` built once: its expressions are immutable and every sort reuses them."""
+    return list_columns()
+
+
 def _display_columns() -> dict[str, tuple[str, Any]]:
     """As :func:`list_columns`, but the Type column says "former_msp" for a former MSP (sorting
     keeps the plain type, which the index serves)."""
+    return _display_columns_on(dt.date.today())
+
+
+@functools.lru_cache(maxsize=2)
+def _display_columns_on(today: dt.date) -> dict[str, tuple[str, Any]]:
+    """The display columns as of ``today``, built once a day: the Type expression has a CASE over
+    every elected chamber and took milliseconds to build on every page of the list, but it holds
+    today's date (a role ending today is a former one tomorrow), so a new day builds it anew.
+    Callers only read the mapping."""
     columns = list_columns()
-    columns["type"] = (columns["type"][0], current.type_display_expression())
+    columns["type"] = (columns["type"][0], current.type_display_expression(today))
     return columns
 
 
@@ -568,7 +584,7 @@ def _order_by(sort: str, descending: bool) -> list[Any]:
         # Exactly the sort index's columns, so SQLite reads people in order from the index.
         cols: list[Any] = [Person.sort_name, Person.id]
         return [c.desc() if descending else c.asc() for c in cols]
-    columns = list_columns()
+    columns = _sort_columns()
     if sort not in columns:
         raise ValidationError(f"Cannot sort by {sort!r}.")
     col = columns[sort][1]

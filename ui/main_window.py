@@ -640,10 +640,17 @@ class MainWindow(QMainWindow):
         self.sidebar.blockSignals(False)
 
     def open_view(self, name: str) -> None:
+        from crm.errors import UserError
         from crm.services import views
 
-        with self.db.session() as session:
-            f = views.view_filter(session, name)
+        from ui import dialogs
+
+        try:
+            with self.db.session() as session:
+                f = views.view_filter(session, name)
+        except UserError as exc:  # a view naming a tag or event that has gone: say so
+            dialogs.report_error(self, exc)
+            return
         self.stack.setCurrentWidget(self.people_page)
         self.people_page.apply_view(name, f)
 

@@ -1,9 +1,14 @@
 """Erasure ("forget me"): the person and their personal data removed everywhere.
 
 What goes: the person's record with every email, phone and address, types, tags, roles,
-memberships, consents, attendances, retention decisions and export lines; interactions they were the
-only participant in (their notes are about them); their entry in the search index; the old and new
-values of every change recorded on them in the audit log; plain suppression entries for their
+external identifiers, memberships with their periods and groups, consents, attendances and
+placements with their notes, retention decisions and export lines; interactions they were the only
+participant in (their notes are about them); their entry in the search index; the old and new
+values of every change recorded on them, their consents, roles and identifiers in the audit log,
+and any audit value or detail, export description or event part's host naming them or holding
+one of their addresses or numbers; their names, addresses and numbers in the subjects and notes of
+the interactions they shared (replaced by "[erased]"); records merged into them (the same person,
+kept for the merge's undo) and those merges' undo data; plain suppression entries for their
 addresses.
 
 What stays: one audit entry "erased" with when, by whom and the reason, and a suppression entry for
@@ -17,12 +22,13 @@ they expire: :func:`backups_holding` lists them so the user can say so.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from crm import audit
@@ -30,17 +36,26 @@ from crm.db import Database
 from crm.errors import NotFoundError, ValidationError
 from crm.models import (
     AuditEntry,
+    Consent,
     ContactPoint,
+    ElectedRole,
+    EventPart,
+    ExportLog,
     Interaction,
     InteractionPerson,
     Membership,
     MembershipPeriod,
+    MergedRecord,
+    MergeRecord,
     Person,
+    PersonIdentifier,
 )
 from crm.privacy.suppression import suppress_hashed
 from crm.text import clean_text
 
 REASON_MAX = 500
+# What an erased person's name, address or number becomes in text that stays (shared notes).
+ERASED = "[erased]"
 
 
 @dataclass(frozen=True)
@@ -100,6 +115,142 @@ def _forget_membership_history(session: Session, person_id: int) -> None:
         )
 
 
+def _identifiers(session: Session, person: Person) -> tuple[list[str], list[str]]:
+    """(names, exact values) that identify the person in free text: their full names as written,
+    and every email, phone and external identifier they have, in every spelling stored."""
+    first = [n for n in {person.first_name, person.preferred_name} if n]
+    names = [f"{f} {person.last_name}" for f in first if person.last_name]
+    if person.title and person.last_name:
+        names.append(f"{person.title} {person.last_name}")
+    values = [v for v in (person.email, person.phone, person.mobile) if v]
+    values += [
+        v
+        for v in session.scalars(
+            select(ContactPoint.value).where(
+                ContactPoint.person_id == person.id, ContactPoint.kind.in_(("email", "phone"))
+            )
+        )
+        if v
+    ]
+    values += list(
+        session.scalars(select(PersonIdentifier.identifier).where(PersonIdentifier.person_id == person.id))
+    )
+    # Too short a value would match unrelated text.
+    return (
+        sorted({n for n in names if len(n) >= 5}, key=len, reverse=True),
+        sorted({v for v in values if len(v) >= 5}, key=len, reverse=True),
+    )
+
+
+def _like_any(column: Any, needles: Sequence[str]) -> Any:
+    """SQL: the column contains any of the texts (case ignored; LIKE's wildcards taken literally)."""
+
+    def pattern(text: str) -> str:
+        escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return f"%{escaped}%"
+
+    return or_(*(func.lower(column).like(pattern(n), escape="\\") for n in needles))
+
+
+def _scrub_text(text: str | None, patterns: Sequence[re.Pattern[str]]) -> str | None:
+    if not text:
+        return text
+    for p in patterns:
+        text = p.sub(ERASED, text)
+    return text
+
+
+def _forget_mentions(session: Session, person: Person, shared: Sequence[int]) -> None:
+    """Their name, addresses and numbers out of everything else that can hold them as text.
+
+    The audit log's values and details (a change to an event part's host, an interaction's notes,
+    an import's rows), the hosts of event parts they ran, the subjects and notes of the interactions
+    they shared with others (where the record links them, so a mention is of them), and the filters
+    recorded with exports.
+    """
+    names, values = _identifiers(session, person)
+    needles = [*names, *values]
+    if needles:
+        for column in (AuditEntry.old_value, AuditEntry.new_value, AuditEntry.details):
+            session.execute(update(AuditEntry).where(_like_any(column, needles)).values({column.key: None}))
+    # An export's description of who it took can name them by a search for their surname alone.
+    searched = [*needles, *(n for n in (person.last_name, person.first_name, person.preferred_name) if n)]
+    searched = [n for n in searched if len(n) >= 3]
+    if searched:
+        session.execute(update(ExportLog).where(_like_any(ExportLog.filter, searched)).values(filter=None))
+        session.execute(
+            update(AuditEntry)
+            .where(AuditEntry.entity == "export_log", _like_any(AuditEntry.details, searched))
+            .values(details=None)
+        )
+    if names:
+        for part in session.scalars(select(EventPart).where(_like_any(EventPart.host, names))):
+            part.host = None
+            audit.record(
+                session, "update", "event_part", part.id, "host", details="host erased with the person"
+            )
+    if not shared or not (names or values):
+        return
+    exact = [re.compile(re.escape(v), re.IGNORECASE) for v in [*names, *values]]
+    for interaction in session.scalars(select(Interaction).where(Interaction.id.in_(list(shared)))):
+        # Their surname and first names alone too, unless another participant has the same one.
+        others = session.scalars(
+            select(Person)
+            .join(InteractionPerson, InteractionPerson.person_id == Person.id)
+            .where(InteractionPerson.interaction_id == interaction.id, Person.id != person.id)
+        ).all()
+        taken = {(n or "").casefold() for o in others for n in (o.first_name, o.preferred_name, o.last_name)}
+        parts = {n for n in (person.last_name, person.first_name, person.preferred_name) if n and len(n) >= 2}
+        words = [
+            re.compile(rf"\b{re.escape(n)}\b", re.IGNORECASE)
+            for n in sorted(parts, key=len, reverse=True)
+            if n.casefold() not in taken
+        ]
+        subject = _scrub_text(interaction.subject, [*exact, *words])
+        notes = _scrub_text(interaction.notes, [*exact, *words])
+        if subject != interaction.subject or notes != interaction.notes:
+            interaction.subject = subject or ERASED
+            interaction.notes = notes
+            audit.record(
+                session, "update", "interaction", interaction.id, "notes", details="a participant's erasure"
+            )
+
+
+def _merged_away(session: Session, person_id: int) -> tuple[list[int], list[int]]:
+    """(merges, people): the merges this person took part in, and the records folded into them
+    (or into which they were folded), kept for undo and holding the same person's data."""
+    merges: list[int] = []
+    others: set[int] = set()
+    for merge in session.scalars(select(MergeRecord).where(MergeRecord.entity == "person")):
+        involved = {merge.kept_id, *(int(i) for i in merge.merged_ids or [])}
+        if person_id in involved:
+            merges.append(merge.id)
+            others |= involved - {person_id}
+    # Only records kept for the merge's undo: a kept person still in use is someone else's record now.
+    folded = set(
+        session.scalars(
+            select(MergedRecord.record_id).where(
+                MergedRecord.entity == "person", MergedRecord.merge_id.in_(merges)
+            )
+        )
+    )
+    return merges, sorted((others | {person_id}) & folded - {person_id})
+
+
+def _forget_related_history(session: Session, person_id: int) -> None:
+    """Changes recorded on what hangs off them (consents, elected roles, external identifiers)
+    keep that they happened, not their values: a consent's wording or a role can identify them."""
+    consents = list(session.scalars(select(Consent.id).where(Consent.person_id == person_id)))
+    roles = list(session.scalars(select(ElectedRole.id).where(ElectedRole.person_id == person_id)))
+    for entity, ids in (("consent", consents), ("elected_role", roles), ("person_identifier", [person_id])):
+        if ids:
+            session.execute(
+                update(AuditEntry)
+                .where(AuditEntry.entity == entity, AuditEntry.entity_id.in_(ids))
+                .values(old_value=None, new_value=None, details=None)
+            )
+
+
 def erased_on(session: Session, person_id: int) -> AuditEntry | None:
     """The erasure entry of a person who was erased, else None."""
     return session.scalar(
@@ -139,6 +290,26 @@ def erase_person(session: Session, person_id: int, reason: str, *, purge_index: 
         raise ValidationError(f"The reason is too long: keep it under {REASON_MAX} characters.", "reason")
     person = get_live_person(session, person_id)
     created_at = person.created_at
+    # Records merged into them (kept for the merge's undo) are the same person: they go too, and
+    # the merges' undo data, which holds their old values, goes with them.
+    merges, folded = _merged_away(session, person_id)
+    for other in folded:
+        if session.get(Person, other) is not None:
+            _erase_one(session, other, why)
+    if merges:
+        session.execute(delete(MergeRecord).where(MergeRecord.id.in_(merges)))
+    return _erase_one(session, person_id, why, purge_index=purge_index, created_at=created_at)
+
+
+def _erase_one(
+    session: Session,
+    person_id: int,
+    why: str,
+    *,
+    purge_index: bool = False,
+    created_at: dt.datetime | None = None,
+) -> ErasureResult:
+    person = get_live_person(session, person_id)
     emails = [
         person.email,
         *session.scalars(
@@ -186,6 +357,17 @@ def erase_person(session: Session, person_id: int, reason: str, *, purge_index: 
         .values(old_value=None, new_value=None, details=None)
     )
     _forget_membership_history(session, person_id)
+    _forget_related_history(session, person_id)
+    shared_ids = list(
+        session.scalars(
+            select(InteractionPerson.interaction_id).where(
+                InteractionPerson.person_id == person_id,
+                InteractionPerson.interaction_id.not_in(solo) if solo else true(),
+            )
+        )
+    )
+    _forget_mentions(session, person, shared_ids)
+    session.flush()
     session.expunge(person)
     # Every contact point goes (the foreign key cascades too; said here so it never depends on it).
     session.execute(delete(ContactPoint).where(ContactPoint.person_id == person_id))

@@ -79,9 +79,9 @@ def chamber_condition(name: str) -> ColumnElement[bool]:
     return func.lower(ElectedRole.chamber) == chamber.lower()
 
 
-def type_display_expression() -> Any:
+def type_display_expression(today: dt.date | None = None) -> Any:
     """SQL on Person for the list's Type column: the first type, or "former_msp" (and so on) when
-    that type is of a chamber whose roles have all ended."""
+    that type is of a chamber whose roles have all ended (by ``today``, else the day it is)."""
     first = (
         select(func.min(PersonType.type))
         .where(PersonType.person_id == Person.id)
@@ -91,7 +91,9 @@ def type_display_expression() -> Any:
     whens = []
     for t, chamber in ELECTED_TYPES.items():
         had = exists().where(ElectedRole.person_id == Person.id, _in_chamber_kind(chamber))
-        now = exists().where(ElectedRole.person_id == Person.id, _in_chamber_kind(chamber), role_is_current())
+        now = exists().where(
+            ElectedRole.person_id == Person.id, _in_chamber_kind(chamber), role_is_current(today)
+        )
         whens.append((and_(first == t, had, ~now), f"former_{t}"))
     return case(*whens, else_=first)
 

@@ -255,9 +255,43 @@ def list_events(
     return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in session.execute(stmt).all()]
 
 
+def _attendee_dates(session: Session, ids: Sequence[int], *, in_trash: bool) -> dict[int, set[dt.date]]:
+    """person id → the dates of those of these events they attended (in or out of the Trash)."""
+    out: dict[int, set[dt.date]] = {}
+    state = Event.deleted_at.is_not(None) if in_trash else Event.deleted_at.is_(None)
+    for part in chunked(list(dict.fromkeys(ids))):
+        for pid, when in session.execute(
+            select(Attendance.person_id, Event.starts_on)
+            .join(Event, Event.id == Attendance.event_id)
+            .where(
+                Attendance.event_id.in_(part),
+                Attendance.status == AttendanceStatus.ATTENDED.value,
+                Event.starts_on.is_not(None),
+                state,
+            )
+        ):
+            if when is not None:
+                out.setdefault(pid, set()).add(when)
+    return out
+
+
 def trash_events(session: Session, ids: Sequence[int]) -> int:
-    return set_deleted(session, Event, "event", ids, deleted=True)
+    """Move events to the Trash; their attendees' "last contacted" no longer counts them."""
+    from crm.services.interactions import recompute_last_contacted
+
+    dates = _attendee_dates(session, ids, in_trash=False)
+    moved = set_deleted(session, Event, "event", ids, deleted=True)
+    if moved:
+        recompute_last_contacted(session, list(dates), forget=dates)
+    return moved
 
 
 def restore_events(session: Session, ids: Sequence[int]) -> int:
-    return set_deleted(session, Event, "event", ids, deleted=False)
+    """Bring events back from the Trash; their attendees' "last contacted" counts them again."""
+    from crm.services.interactions import recompute_last_contacted
+
+    dates = _attendee_dates(session, ids, in_trash=True)
+    moved = set_deleted(session, Event, "event", ids, deleted=False)
+    if moved:
+        recompute_last_contacted(session, list(dates))
+    return moved

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +32,7 @@ from crm.services import topics as topic_service
 from crm.services.people import touch_last_contacted
 from crm.services.trashable import set_deleted
 from crm.text import clean_multiline, clean_text
+from crm.util import chunked
 
 
 def log_interaction(
@@ -380,14 +381,27 @@ def _relink_organisations(
 
 
 def recompute_last_contacted(
-    session: Session, person_ids: Sequence[int], *, forget: dt.date | None = None
+    session: Session,
+    person_ids: Sequence[int],
+    *,
+    forget: dt.date | Mapping[int, Collection[dt.date]] | None = None,
 ) -> None:
-    """Work out ``last_contacted`` again for these people after an interaction's date or people changed.
+    """Work out ``last_contacted`` again for these people after an interaction's date or people
+    changed, or interactions or events went to the Trash or came back.
 
-    It becomes the latest of their interactions (not in the Trash) and attended events. A date that
-    came from elsewhere (an imported spreadsheet's "last contacted") is kept as the floor, unless it
-    is ``forget``: the interaction's old date, which this change may have taken away.
+    It becomes the latest of their interactions and attended events (neither in the Trash). A date
+    that came from elsewhere (an imported spreadsheet's "last contacted") is kept as the floor,
+    unless it is one to ``forget``: the date this change may have taken away (an interaction's old
+    date), or per person the dates of what went to the Trash.
     """
+
+    def forgotten(pid: int) -> Collection[dt.date]:
+        if forget is None:
+            return ()
+        if isinstance(forget, dt.date):
+            return (forget,)
+        return forget.get(pid, ())
+
     ids = list(dict.fromkeys(person_ids))
     for start in range(0, len(ids), 900):
         part = ids[start : start + 900]
@@ -408,6 +422,7 @@ def recompute_last_contacted(
                 Attendance.person_id.in_(part),
                 Attendance.status == AttendanceStatus.ATTENDED.value,
                 Event.starts_on.is_not(None),
+                Event.deleted_at.is_(None),
             )
             .group_by(Attendance.person_id)
         ):
@@ -416,7 +431,8 @@ def recompute_last_contacted(
         for pid, stored in session.execute(
             select(Person.id, Person.last_contacted).where(Person.id.in_(part))
         ):
-            candidates = [d for d in (latest.get(pid), None if stored == forget else stored) if d is not None]
+            floor = None if stored in forgotten(pid) else stored
+            candidates = [d for d in (latest.get(pid), floor) if d is not None]
             value = max(candidates) if candidates else None
             if value != stored:
                 session.execute(update(Person).where(Person.id == pid).values(last_contacted=value))
@@ -439,12 +455,36 @@ def set_follow_up_done(session: Session, interaction_id: int, done: bool = True)
         session.flush()
 
 
+def _participant_dates(session: Session, ids: Sequence[int], *, in_trash: bool) -> dict[int, set[dt.date]]:
+    """person id → the dates of those of these interactions they took part in (in or out of the Trash)."""
+    out: dict[int, set[dt.date]] = {}
+    state = Interaction.deleted_at.is_not(None) if in_trash else Interaction.deleted_at.is_(None)
+    for part in chunked(list(dict.fromkeys(ids))):
+        for pid, when in session.execute(
+            select(InteractionPerson.person_id, Interaction.date)
+            .join(Interaction, Interaction.id == InteractionPerson.interaction_id)
+            .where(InteractionPerson.interaction_id.in_(part), state)
+        ):
+            out.setdefault(pid, set()).add(when)
+    return out
+
+
 def trash_interactions(session: Session, ids: Sequence[int]) -> int:
-    return set_deleted(session, Interaction, "interaction", ids, deleted=True)
+    """Move interactions to the Trash; their people's "last contacted" no longer counts them."""
+    dates = _participant_dates(session, ids, in_trash=False)
+    moved = set_deleted(session, Interaction, "interaction", ids, deleted=True)
+    if moved:
+        recompute_last_contacted(session, list(dates), forget=dates)
+    return moved
 
 
 def restore_interactions(session: Session, ids: Sequence[int]) -> int:
-    return set_deleted(session, Interaction, "interaction", ids, deleted=False)
+    """Bring interactions back from the Trash; their people's "last contacted" counts them again."""
+    dates = _participant_dates(session, ids, in_trash=True)
+    moved = set_deleted(session, Interaction, "interaction", ids, deleted=False)
+    if moved:
+        recompute_last_contacted(session, list(dates))
+    return moved
 
 
 def timeline(session: Session, person_id: int, limit: int = 200) -> list[Interaction]:

@@ -157,6 +157,67 @@ def reopen_periods(session: Session, membership_ids: Sequence[int], on: dt.date 
         )
 
 
+def take_back_same_day_rejoins(session: Session, membership_ids: Sequence[int]) -> set[int]:
+    """Memberships marked "left" again on the day a rejoin opened their new period: the rejoin is
+    taken back rather than kept as a one-day period.
+
+    A bulk status change back into a network opens a new period today (the earlier one kept as it
+    was); undoing it, or removing them again the same day, means they never rejoined. The new period
+    is removed (recorded in the audit log) and the membership row takes back the earlier period's
+    dates and cohort, so the history is exactly as it was. Returns the memberships taken back.
+    """
+    session.flush()
+    today = dt.date.today()
+    taken: set[int] = set()
+    for part in chunked(list(dict.fromkeys(membership_ids))):
+        by_membership: dict[int, list[MembershipPeriod]] = defaultdict(list)
+        for period in session.scalars(
+            select(MembershipPeriod).where(MembershipPeriod.membership_id.in_(part))
+        ):
+            by_membership[period.membership_id].append(period)
+        for mid, periods in by_membership.items():
+            if len(periods) < 2:
+                continue
+            periods.sort(key=lambda p: _order_key(p.joined_on, p.id))
+            previous, latest = periods[-2], periods[-1]
+            opened_today = latest.created_at is not None and latest.created_at.date() >= today - dt.timedelta(
+                days=1
+            )
+            if not (
+                latest.joined_on == today
+                and latest.left_on in (None, today)
+                and latest.join_reason is None
+                and latest.leave_reason is None
+                and opened_today
+                and previous.left_on is not None
+            ):
+                continue
+            membership = _membership(session, mid)
+            audit.record(
+                session,
+                "delete",
+                "membership_period",
+                latest.id,
+                "joined_on",
+                _day(today),
+                None,
+                details="A rejoin taken back on the day it was made",
+            )
+            session.delete(latest)
+            for key, value in (
+                ("joined_on", previous.joined_on),
+                ("left_on", previous.left_on),
+                ("cohort_id", previous.cohort_id),
+            ):
+                old = getattr(membership, key)
+                if old != value:
+                    setattr(membership, key, value)
+                    audit.record(session, "update", "membership", mid, key, old, value)
+            taken.add(mid)
+    session.flush()
+    return taken
+
+
 def _order_key(joined: dt.date | None, period_id: int) -> tuple[dt.date, int]:
     return (joined or dt.date.min, period_id)
 

@@ -866,6 +866,11 @@ def undo_merge(session: Session, merge_id: int) -> MergeInfo:
     session.flush()
     if record.entity == "person":
         refresh_derived(session, [record.kept_id, *record.merged_ids])
+        # Their interactions went home: "last contacted" follows them (one logged for the kept
+        # person since the merge counts, whatever the merge had stored).
+        from crm.services.interactions import recompute_last_contacted
+
+        recompute_last_contacted(session, [record.kept_id, *record.merged_ids])
     else:
         org_ids = [record.kept_id, *record.merged_ids]
         bump_many(session, Organisation, org_ids)

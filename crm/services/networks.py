@@ -14,7 +14,12 @@ from crm.bulk import insert_rows
 from crm.errors import NotFoundError, ValidationError
 from crm.models import Membership, Network, Person, table_of, utcnow
 from crm.roster.current import membership_is_current
-from crm.services.membership_periods import open_first_periods, reopen_periods, sync_latest_periods
+from crm.services.membership_periods import (
+    open_first_periods,
+    reopen_periods,
+    sync_latest_periods,
+    take_back_same_day_rejoins,
+)
 from crm.services.trashable import set_deleted
 from crm.text import clean_text
 from crm.util import chunked
@@ -146,6 +151,11 @@ def update_membership(
         changes["status"] = (clean_text(status) or "active").lower()
         if changes["status"] == "left" and left_on is None and membership.left_on is None:
             left_on = dt.date.today()
+    # Marked as having left on the day they were put back (an undo, or a same-day correction):
+    # the new period is taken back rather than kept as a one-day membership.
+    taking_back = (
+        changes.get("status") == "left" and membership.status != "left" and left_on == dt.date.today()
+    )
     if left_on is not None:
         changes["left_on"] = left_on
     elif changes.get("status", "left") != "left" and membership.left_on is not None:
@@ -157,6 +167,8 @@ def update_membership(
             setattr(membership, key, new)
             audit.record(session, "update", "membership", membership.id, key, old, new)
     session.flush()
+    if taking_back:
+        take_back_same_day_rejoins(session, [membership.id])
     if "status" in changes or "left_on" in changes:
         sync_latest_periods(session, [membership.id])
 
@@ -197,6 +209,7 @@ def set_status(session: Session, network_id: int, person_ids: Sequence[int], sta
                 ),
             )
             if status == "left":
+                take_back_same_day_rejoins(session, [r[0] for r in rows])
                 sync_latest_periods(session, [r[0] for r in rows])
             else:
                 # Back in the network after leaving: a new period, the old one kept as it was.

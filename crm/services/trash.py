@@ -91,10 +91,26 @@ def _model(kind: str, verb: str) -> Any:
 
 
 def restore(session: Session, kind: str, ids: Sequence[int]) -> int:
-    """Bring records of one kind back from the Trash; returns how many came back."""
+    """Bring records of one kind back from the Trash; returns how many came back.
+
+    Interactions and events go through their services, which work out the people's "last
+    contacted" again.
+    """
+    from crm.services import events, interactions
+
+    if kind == "interaction":
+        return interactions.restore_interactions(session, ids)
+    if kind == "event":
+        return events.restore_events(session, ids)
     return set_deleted(session, _model(kind, "restore"), kind, ids, deleted=False)
 
 
 def trash(session: Session, kind: str, ids: Sequence[int]) -> int:
     """Move records of one kind to the Trash; returns how many moved."""
+    from crm.services import events, interactions
+
+    if kind == "interaction":
+        return interactions.trash_interactions(session, ids)
+    if kind == "event":
+        return events.trash_events(session, ids)
     return set_deleted(session, _model(kind, "delete"), kind, ids, deleted=True)

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from crm import audit
 from crm.errors import NotFoundError, ValidationError
+from crm.filter_names import UnknownNameError, check_names
 from crm.filters import PersonFilter
 from crm.models import SavedView, utcnow
 from crm.text import clean_text
@@ -48,7 +49,21 @@ def get_view(session: Session, name: str) -> SavedView:
 
 
 def view_filter(session: Session, name: str) -> PersonFilter:
-    return PersonFilter.from_dict(get_view(session, name).filter_json)
+    """The view's filter, its names checked: a view naming an event, tag or network that has since
+    been renamed or removed says so (:class:`~crm.filter_names.UnknownNameError`) rather than
+    silently selecting nobody."""
+    view = get_view(session, name)
+    f = PersonFilter.from_dict(view.filter_json)
+    try:
+        check_names(session, f)
+    except UnknownNameError as exc:
+        raise UnknownNameError(
+            f"The saved view “{view.name}” names something Kindred no longer holds. {exc}",
+            exc.kind,
+            exc.name,
+            exc.suggestions,
+        ) from None
+    return f
 
 
 def delete_view(session: Session, view_id: int) -> None:

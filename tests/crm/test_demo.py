@@ -49,3 +49,65 @@ def test_every_sample_postcode_and_email_is_well_formed(demo_db: Database) -> No
             validate_email(email, check_deliverability=False)
         except EmailNotValidError as exc:  # pragma: no cover - the message names the address
             raise AssertionError(f"{email}: {exc}") from exc
+
+
+def test_champions_joined_over_the_years_not_all_today(db: Database) -> None:
+    import datetime as dt
+
+    from crm import demo
+    from crm.models import Membership, MembershipPeriod, Network
+
+    with db.transaction() as session:
+        demo.load_sample_data(session)
+    today = dt.date.today()
+    with db.session() as session:
+        joined = list(
+            session.scalars(
+                select(Membership.joined_on)
+                .join(Network, Network.id == Membership.network_id)
+                .where(Network.name == "Kindness Champions")
+            )
+        )
+        starts = list(session.scalars(select(MembershipPeriod.joined_on)))
+    assert len(joined) == 66 and None not in joined
+    assert today not in joined
+    assert len(set(joined)) > 40  # a spread of days, not one
+    assert min(joined) < today - dt.timedelta(days=3 * 365) and max(joined) < today  # type: ignore[operator]
+    # Nobody in any network joined in the future (only a cohort is planned ahead).
+    assert all(d is not None and d <= today for d in starts)
+
+
+def test_the_reception_interaction_lists_only_those_who_came(db: Database) -> None:
+    from crm import demo
+    from crm.models import Attendance, Event, Interaction, InteractionPerson
+
+    with db.transaction() as session:
+        demo.load_sample_data(session)
+    with db.session() as session:
+        reception = session.scalars(select(Event).where(Event.name.like("%reception at the Scottish%"))).one()
+        status = dict(
+            session.execute(
+                select(Attendance.person_id, Attendance.status).where(Attendance.event_id == reception.id)
+            ).all()
+        )
+        interaction = session.scalars(select(Interaction).where(Interaction.event_id == reception.id)).one()
+        participants = set(
+            session.scalars(
+                select(InteractionPerson.person_id).where(InteractionPerson.interaction_id == interaction.id)
+            )
+        )
+        apologies = {p for p, s in status.items() if s == "apologies"}
+        assert len(apologies) > 5
+        assert participants == {p for p, s in status.items() if s == "attended"}
+        assert not participants & apologies
+        # Their "last contacted" is not the evening they sent apologies for (unless met otherwise).
+        for pid in apologies:
+            other = session.scalars(
+                select(Interaction.date)
+                .join(InteractionPerson, InteractionPerson.interaction_id == Interaction.id)
+                .where(InteractionPerson.person_id == pid, Interaction.date == reception.starts_on)
+            ).all()
+            person = session.get(Person, pid)
+            assert person is not None
+            if not other:
+                assert person.last_contacted != reception.starts_on

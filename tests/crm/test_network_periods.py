@@ -177,7 +177,10 @@ def test_cli_filter_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert count(*kln, "--cohort", "KLN 2019-20") == {"count": 1}
     assert count(*kln, "--left") == {"count": 1}
     assert count(*kln, "--cohort", "KLN 2019-20", "--left") == {"count": 1}
-    assert count(*kln, "--group", "Nothing") == {"count": 0}
+    # A group the network does not have is an error, not 0 people.
+    assert count(*kln, "--group", "Nothing") == {
+        "error": "No group called “Nothing” in “Kindness Leadership Network”. There are no groups yet."
+    }
     assert "need --network" in str(count("--left")["error"])
     out = tmp_path / "left.csv"
     code = main(["--db", str(path), "export", str(out), *kln, "--left", "--preset", "email", "--json"])

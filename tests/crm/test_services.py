@@ -259,6 +259,9 @@ def test_saved_views_round_trip_the_filter(db: Database) -> None:
         network="Kindness Champions", tags=["newsletter"], last_contacted_before=dt.date(2026, 1, 1)
     )
     with db.transaction() as session:
+        # A view's names must be ones Kindred holds when it is opened (an unknown one is an error).
+        networks.create_network(session, "Kindness Champions")
+        tags.get_or_create_tag(session, "newsletter")
         views.save_view(session, "Champions to re-engage", f)
     with db.session() as session:
         assert views.view_filter(session, "champions to re-engage") == f
