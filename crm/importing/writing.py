@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -11,7 +12,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from crm import audit
-from crm.bulk import insert_rows
+from crm.bulk import insert_rows, prepared_insert
 from crm.errors import ValidationError
 from crm.importing import channels
 from crm.importing.cohorts import write_network_extras
@@ -19,6 +20,7 @@ from crm.importing.mapping import describe_mapping
 from crm.importing.plan import ImportOptions, ImportPlan, Progress, RowPlan, ShouldCancel, _tick
 from crm.matching.keys import org_key as _org_key
 from crm.models import (
+    AuditEntry,
     Consent,
     ElectedRole,
     ImportBatch,
@@ -30,11 +32,12 @@ from crm.models import (
     utcnow,
 )
 from crm.services import networks, tags
-from crm.services.channels import insert_for_import
+from crm.services.channels import insert_for_id_range, insert_for_import
 from crm.services.organisations import create_organisation, organisations_by_key
 from crm.services.people import (
     BULK_INDEX_THRESHOLD,
     BulkPeopleWriter,
+    Step,
     add_types,
     insert_prepared_people,
     prepare_people,
@@ -45,6 +48,33 @@ from crm.text import organisation_key
 from crm.util import chunked
 
 WRITE_CHUNK = 5_000
+_BULK_KEY = "kindred_bulk_writer"
+
+
+def begin_bulk(session: Session, expected_rows: int) -> None:
+    """Make the caller's transaction ready to write about ``expected_rows`` new people, in one or
+    more calls of :func:`write_plan`; :func:`finish_bulk` must follow in the same transaction.
+
+    On SQLite, from 500 new people, the search index's per-row trigger is set aside (the index is
+    filled in bulk as people are written) and, when they are many beside the people already
+    stored, the people table's non-unique indexes are dropped, to be built once by
+    :func:`finish_bulk` (see :class:`~crm.services.people.BulkPeopleWriter`). Until then, find
+    people by id or with queries that read the whole table once. :func:`write_plan` calls these
+    two itself when they were not called; a second ``begin_bulk`` does nothing.
+    """
+    if _BULK_KEY in session.info:
+        return
+    writer = BulkPeopleWriter(session, active=expected_rows >= BULK_INDEX_THRESHOLD, expected=expected_rows)
+    writer.__enter__()
+    session.info[_BULK_KEY] = writer
+
+
+def finish_bulk(session: Session) -> None:
+    """End what :func:`begin_bulk` began: the search trigger is put back and the dropped indexes
+    are built again (with the query planner's statistics), in the caller's transaction."""
+    writer = session.info.pop(_BULK_KEY, None)
+    if writer is not None:
+        writer.__exit__(None, None, None)
 
 
 def write_plan(
@@ -115,26 +145,69 @@ def write_plan(
     creates = [r for r in plan.rows if r.action == "create"]
     done = base
     today = dt.date.today()
-    # Each chunk of new people is written on a helper thread while the next rows are built.
-    with BulkPeopleWriter(
-        session, active=len(creates) >= BULK_INDEX_THRESHOLD, expected=len(creates)
-    ) as writer:
+    writer = session.info.get(_BULK_KEY)
+    own = writer is None
+    if own:
+        begin_bulk(session, len(creates))
+        writer = session.info[_BULK_KEY]
+    assert isinstance(writer, BulkPeopleWriter)
+    try:
         chunks = list(chunked(creates, WRITE_CHUNK))
         ready = _prepare_created(chunks[0], batch_id, default_source, org_ids, org_names) if chunks else []
-        for k, chunk in enumerate(chunks):
-            _tick(progress, should_cancel, done, total)
-            ids = insert_prepared_people(session, ready, writer)
-            # While the helper writes this chunk (people, indexes, search index): its links and
-            # history, and the next chunk's rows, are built in Python.
-            links = _created_links(plan, chunk, ids, batch_id, net_ids, tag_ids, now, today)
-            if k + 1 < len(chunks):
-                ready = _prepare_created(chunks[k + 1], batch_id, default_source, org_ids, org_names)
+        if writer.active:
+            # Each chunk's people, search index, contact points, links and history are stored by
+            # the helper thread while this one builds the next chunk's rows, links and history.
+            dialect = session.get_bind().dialect
+            built: tuple[int, list[Step]] | None = None
+
+            def steps_for(chunk: Sequence[RowPlan], low: int) -> list[Step]:
+                ids = range(low, low + len(chunk))
+                links = _created_links(plan, chunk, ids, batch_id, net_ids, tag_ids, now, today)
+                return _link_steps(dialect, low, low + len(chunk) - 1, links, batch_id)
+
+            for k, chunk in enumerate(chunks):
+                _tick(progress, should_cancel, done, total)
+
+                def follow(
+                    low: int,
+                    high: int,
+                    chunk: Sequence[RowPlan] = chunk,
+                    prebuilt: tuple[int, list[Step]] | None = built,
+                ) -> list[Step]:
+                    # Built ahead for the ids this chunk was expected to get; rebuilt if it got others.
+                    if prebuilt is not None and prebuilt[0] == low:
+                        return prebuilt[1]
+                    return steps_for(chunk, low)
+
+                ids = writer.insert_people(ready, follow)
+                built = None
+                if k + 1 < len(chunks):
+                    ready = _prepare_created(chunks[k + 1], batch_id, default_source, org_ids, org_names)
+                    # SQLite gives the next chunk the ids after this one's (checked by the writer).
+                    built = (ids[-1] + 1, steps_for(chunks[k + 1], ids[-1] + 1))
+                done += len(chunk)
             writer.wait()
-            for model, rows in zip((Membership, PersonTag, PersonType), links[:3], strict=True):
-                if rows:
-                    insert_rows(session, table_of(model), rows)
-            audit.record_many(session, links[3], batch_id=batch_id)
-            done += len(chunk)
+        else:
+            for k, chunk in enumerate(chunks):
+                _tick(progress, should_cancel, done, total)
+                ids = insert_prepared_people(session, ready)
+                links = _created_links(plan, chunk, ids, batch_id, net_ids, tag_ids, now, today)
+                if k + 1 < len(chunks):
+                    ready = _prepare_created(chunks[k + 1], batch_id, default_source, org_ids, org_names)
+                for model, rows in zip((Membership, PersonTag, PersonType), links[:3], strict=True):
+                    if rows:
+                        insert_rows(session, table_of(model), rows)
+                audit.record_many(session, links[3], batch_id=batch_id)
+                done += len(chunk)
+    except BaseException:
+        # Leave the connection idle for the rollback; the transaction is being abandoned.
+        abandoned = session.info.pop(_BULK_KEY, None)
+        if abandoned is not None:
+            abandoned.__exit__(*sys.exc_info())
+        raise
+    contact_points_written = writer.active
+    if own:
+        finish_bulk(session)
 
     # Updates: field changes recorded with their old values so undo can restore them.
     updates = [r for r in plan.rows if r.action == "update"]
@@ -178,8 +251,10 @@ def write_plan(
         done += len(items_part)
     audit.record_many(session, entries, batch_id=batch_id)
     refresh_derived(session, [c["id"] for c in changed], batch_id=batch_id)
-    # Contact points: new people's from their columns, then every row's labelled ones.
-    insert_for_import(session, batch_id)
+    # Contact points: new people's from their columns (unless the bulk writer stored them with
+    # the people), then every row's labelled ones.
+    if not contact_points_written:
+        insert_for_import(session, batch_id)
     if any(r.channels for r in live_rows):
         refresh_derived(session, channels.write_channels(session, live_rows, batch_id))
     _suppress_do_not_contact(session, [r.person_id for r in live_rows if r.values.get("do_not_contact")])
@@ -301,6 +376,27 @@ def _created_links(
             }
         )
     return members, person_tags, person_types, entries
+
+
+def _link_steps(
+    dialect: Any,
+    low: int,
+    high: int,
+    links: tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]],
+    batch_id: int,
+) -> list[Step]:
+    """New people ``low``…``high``'s contact points, links and history, as statements for the
+    bulk writer's helper thread (their parameters built here, in Python)."""
+    steps: list[Step] = list(insert_for_id_range(low, high, batch_id))
+    for model, rows in zip((Membership, PersonTag, PersonType), links[:3], strict=True):
+        if rows:
+            sql, params, _ = prepared_insert(dialect, table_of(model), rows)
+            steps.append((sql, params))
+    entries = audit.rows_for(links[3], batch_id=batch_id)
+    if entries:
+        sql, params, _ = prepared_insert(dialect, table_of(AuditEntry), entries)
+        steps.append((sql, params))
+    return steps
 
 
 def _display_name(values: Mapping[str, Any]) -> str:
