@@ -75,18 +75,9 @@ def record(
 
 def record_many(session: Session, entries: Iterable[dict[str, Any]], *, batch_id: int | None = None) -> int:
     """Bulk-write entries (dicts with action, entity, entity_id and optionally field/old/new/details)."""
-    rows = rows_for(entries, batch_id=batch_id)
-    if rows:
-        insert_rows(session, table_of(AuditEntry), rows)
-    return len(rows)
-
-
-def rows_for(entries: Iterable[dict[str, Any]], *, batch_id: int | None = None) -> list[dict[str, Any]]:
-    """The audit log rows :func:`record_many` writes for ``entries`` (pure Python: a bulk writer
-    builds them on the caller's thread and stores them on its helper thread)."""
     now = utcnow()
     user = current_user()
-    return [
+    rows = [
         {
             "at": now,
             "user": user,
@@ -101,6 +92,9 @@ def rows_for(entries: Iterable[dict[str, Any]], *, batch_id: int | None = None) 
         }
         for e in entries
     ]
+    if rows:
+        insert_rows(session, table_of(AuditEntry), rows)
+    return len(rows)
 
 
 def history(session: Session, entity: str, entity_id: int, limit: int = 500) -> list[AuditEntry]:

@@ -27,22 +27,12 @@ def insert_rows(
     if not rows:
         return []
     conn = session.connection()
-    if conn.dialect.name != "sqlite":
+    dialect = conn.dialect
+    if dialect.name != "sqlite":
         if into is not None:
             raise ValueError("insert_rows(into=...) is for SQLite")
         conn.execute(insert(table), list(rows))
         return list(rows[0].keys())
-    sql, params, columns = prepared_insert(conn.dialect, table, rows, into=into)
-    conn.exec_driver_sql(sql, params)
-    return columns
-
-
-def prepared_insert(
-    dialect: Any, table: Table, rows: Sequence[Mapping[str, Any]], *, into: str | None = None
-) -> tuple[str, list[tuple[Any, ...]], list[str]]:
-    """What :func:`insert_rows` hands SQLite (pure Python, no connection needed): the statement,
-    the driver's parameter tuples and the columns written. A bulk writer builds these on the
-    caller's thread and runs them on its helper thread."""
     keys = list(rows[0].keys())
     # Column defaults SQLAlchemy would have filled in (timestamps, flags), computed once per call.
     defaults: dict[str, Any] = {}
@@ -58,7 +48,8 @@ def prepared_insert(
     marks = ", ".join(["?"] * (len(keys) + len(defaults)))
     target = into or dialect.identifier_preparer.format_table(table)
     sql = f"INSERT INTO {target} ({names}) VALUES ({marks})"
-    return sql, _driver_params(table, dialect, keys, defaults, rows), [*keys, *defaults]
+    conn.exec_driver_sql(sql, _driver_params(table, dialect, keys, defaults, rows))
+    return [*keys, *defaults]
 
 
 def _driver_params(

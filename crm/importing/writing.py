@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import sys
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -12,7 +13,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from crm import audit
-from crm.bulk import insert_rows, prepared_insert
+from crm.bulk import insert_rows
 from crm.errors import ValidationError
 from crm.importing import channels
 from crm.importing.cohorts import write_network_extras
@@ -20,7 +21,6 @@ from crm.importing.mapping import describe_mapping
 from crm.importing.plan import ImportOptions, ImportPlan, Progress, RowPlan, ShouldCancel, _tick
 from crm.matching.keys import org_key as _org_key
 from crm.models import (
-    AuditEntry,
     Consent,
     ElectedRole,
     ImportBatch,
@@ -154,51 +154,23 @@ def write_plan(
     try:
         chunks = list(chunked(creates, WRITE_CHUNK))
         ready = _prepare_created(chunks[0], batch_id, default_source, org_ids, org_names) if chunks else []
-        if writer.active:
-            # Each chunk's people, search index, contact points, links and history are stored by
-            # the helper thread while this one builds the next chunk's rows, links and history.
-            dialect = session.get_bind().dialect
-            built: tuple[int, list[Step]] | None = None
-
-            def steps_for(chunk: Sequence[RowPlan], low: int) -> list[Step]:
-                ids = range(low, low + len(chunk))
-                links = _created_links(plan, chunk, ids, batch_id, net_ids, tag_ids, now, today)
-                return _link_steps(dialect, low, low + len(chunk) - 1, links, batch_id)
-
-            for k, chunk in enumerate(chunks):
-                _tick(progress, should_cancel, done, total)
-
-                def follow(
-                    low: int,
-                    high: int,
-                    chunk: Sequence[RowPlan] = chunk,
-                    prebuilt: tuple[int, list[Step]] | None = built,
-                ) -> list[Step]:
-                    # Built ahead for the ids this chunk was expected to get; rebuilt if it got others.
-                    if prebuilt is not None and prebuilt[0] == low:
-                        return prebuilt[1]
-                    return steps_for(chunk, low)
-
-                ids = writer.insert_people(ready, follow)
-                built = None
-                if k + 1 < len(chunks):
-                    ready = _prepare_created(chunks[k + 1], batch_id, default_source, org_ids, org_names)
-                    # SQLite gives the next chunk the ids after this one's (checked by the writer).
-                    built = (ids[-1] + 1, steps_for(chunks[k + 1], ids[-1] + 1))
-                done += len(chunk)
-            writer.wait()
-        else:
-            for k, chunk in enumerate(chunks):
-                _tick(progress, should_cancel, done, total)
+        for k, chunk in enumerate(chunks):
+            _tick(progress, should_cancel, done, total)
+            if writer.active:
+                # The helper stores the people, their search index entries and their contact points
+                # (from their columns) while this thread builds their links and the next chunk.
+                ids = writer.insert_people(ready, functools.partial(_contact_points, batch_id=batch_id))
+            else:
                 ids = insert_prepared_people(session, ready)
-                links = _created_links(plan, chunk, ids, batch_id, net_ids, tag_ids, now, today)
-                if k + 1 < len(chunks):
-                    ready = _prepare_created(chunks[k + 1], batch_id, default_source, org_ids, org_names)
-                for model, rows in zip((Membership, PersonTag, PersonType), links[:3], strict=True):
-                    if rows:
-                        insert_rows(session, table_of(model), rows)
-                audit.record_many(session, links[3], batch_id=batch_id)
-                done += len(chunk)
+            links = _created_links(plan, chunk, ids, batch_id, net_ids, tag_ids, now, today)
+            if k + 1 < len(chunks):
+                ready = _prepare_created(chunks[k + 1], batch_id, default_source, org_ids, org_names)
+            writer.wait()
+            for model, rows in zip((Membership, PersonTag, PersonType), links[:3], strict=True):
+                if rows:
+                    insert_rows(session, table_of(model), rows)
+            audit.record_many(session, links[3], batch_id=batch_id)
+            done += len(chunk)
     except BaseException:
         # Leave the connection idle for the rollback; the transaction is being abandoned.
         abandoned = session.info.pop(_BULK_KEY, None)
@@ -378,25 +350,9 @@ def _created_links(
     return members, person_tags, person_types, entries
 
 
-def _link_steps(
-    dialect: Any,
-    low: int,
-    high: int,
-    links: tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]],
-    batch_id: int,
-) -> list[Step]:
-    """New people ``low``…``high``'s contact points, links and history, as statements for the
-    bulk writer's helper thread (their parameters built here, in Python)."""
-    steps: list[Step] = list(insert_for_id_range(low, high, batch_id))
-    for model, rows in zip((Membership, PersonTag, PersonType), links[:3], strict=True):
-        if rows:
-            sql, params, _ = prepared_insert(dialect, table_of(model), rows)
-            steps.append((sql, params))
-    entries = audit.rows_for(links[3], batch_id=batch_id)
-    if entries:
-        sql, params, _ = prepared_insert(dialect, table_of(AuditEntry), entries)
-        steps.append((sql, params))
-    return steps
+def _contact_points(low: int, high: int, *, batch_id: int) -> list[Step]:
+    """New people ``low``…``high``'s contact points from their columns, for the bulk writer's helper."""
+    return list(insert_for_id_range(low, high, batch_id))
 
 
 def _display_name(values: Mapping[str, Any]) -> str:

@@ -597,7 +597,11 @@ class BulkPeopleWriter:
 
         def run() -> None:
             try:
-                for step in statements:
+                # Each statement's parameters are let go as soon as it has run (a chunk's links and
+                # history would otherwise be held beside the next chunk's as that is built).
+                statements.reverse()
+                while statements:
+                    step = statements.pop()
                     if isinstance(step, tuple):
                         conn.exec_driver_sql(*step)
                     else:
