@@ -325,7 +325,8 @@ class PersonType(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    # Looked up through the unique constraint, which starts with person_id (revision 0013).
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     type: Mapped[str] = mapped_column(String(50))
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id", ondelete="SET NULL"))
 
@@ -401,7 +402,8 @@ class Membership(Timestamps, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    # Looked up through the unique constraint, which starts with person_id (revision 0013).
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     network_id: Mapped[int] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(50), default="member")
     status: Mapped[str] = mapped_column(String(50), default="active")
@@ -505,7 +507,8 @@ class PersonTag(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    # Looked up through the unique constraint, which starts with person_id (revision 0013).
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     tag_id: Mapped[int] = mapped_column(ForeignKey("tag.id", ondelete="CASCADE"))
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id", ondelete="SET NULL"))
 

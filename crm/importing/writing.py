@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import sys
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -30,11 +32,12 @@ from crm.models import (
     utcnow,
 )
 from crm.services import networks, tags
-from crm.services.channels import insert_for_import
+from crm.services.channels import insert_for_id_range, insert_for_import
 from crm.services.organisations import create_organisation, organisations_by_key
 from crm.services.people import (
     BULK_INDEX_THRESHOLD,
     BulkPeopleWriter,
+    Step,
     add_types,
     insert_prepared_people,
     prepare_people,
@@ -45,6 +48,33 @@ from crm.text import organisation_key
 from crm.util import chunked
 
 WRITE_CHUNK = 5_000
+_BULK_KEY = "kindred_bulk_writer"
+
+
+def begin_bulk(session: Session, expected_rows: int) -> None:
+    """Make the caller's transaction ready to write about ``expected_rows`` new people, in one or
+    more calls of :func:`write_plan`; :func:`finish_bulk` must follow in the same transaction.
+
+    On SQLite, from 500 new people, the search index's per-row trigger is set aside (the index is
+    filled in bulk as people are written) and, when they are many beside the people already
+    stored, the people table's non-unique indexes are dropped, to be built once by
+    :func:`finish_bulk` (see :class:`~crm.services.people.BulkPeopleWriter`). Until then, find
+    people by id or with queries that read the whole table once. :func:`write_plan` calls these
+    two itself when they were not called; a second ``begin_bulk`` does nothing.
+    """
+    if _BULK_KEY in session.info:
+        return
+    writer = BulkPeopleWriter(session, active=expected_rows >= BULK_INDEX_THRESHOLD, expected=expected_rows)
+    writer.__enter__()
+    session.info[_BULK_KEY] = writer
+
+
+def finish_bulk(session: Session) -> None:
+    """End what :func:`begin_bulk` began: the search trigger is put back and the dropped indexes
+    are built again (with the query planner's statistics), in the caller's transaction."""
+    writer = session.info.pop(_BULK_KEY, None)
+    if writer is not None:
+        writer.__exit__(None, None, None)
 
 
 def write_plan(
@@ -115,17 +145,23 @@ def write_plan(
     creates = [r for r in plan.rows if r.action == "create"]
     done = base
     today = dt.date.today()
-    # Each chunk of new people is written on a helper thread while the next rows are built.
-    with BulkPeopleWriter(
-        session, active=len(creates) >= BULK_INDEX_THRESHOLD, expected=len(creates)
-    ) as writer:
+    writer = session.info.get(_BULK_KEY)
+    own = writer is None
+    if own:
+        begin_bulk(session, len(creates))
+        writer = session.info[_BULK_KEY]
+    assert isinstance(writer, BulkPeopleWriter)
+    try:
         chunks = list(chunked(creates, WRITE_CHUNK))
         ready = _prepare_created(chunks[0], batch_id, default_source, org_ids, org_names) if chunks else []
         for k, chunk in enumerate(chunks):
             _tick(progress, should_cancel, done, total)
-            ids = insert_prepared_people(session, ready, writer)
-            # While the helper writes this chunk (people, indexes, search index): its links and
-            # history, and the next chunk's rows, are built in Python.
+            if writer.active:
+                # The helper stores the people, their search index entries and their contact points
+                # (from their columns) while this thread builds their links and the next chunk.
+                ids = writer.insert_people(ready, functools.partial(_contact_points, batch_id=batch_id))
+            else:
+                ids = insert_prepared_people(session, ready)
             links = _created_links(plan, chunk, ids, batch_id, net_ids, tag_ids, now, today)
             if k + 1 < len(chunks):
                 ready = _prepare_created(chunks[k + 1], batch_id, default_source, org_ids, org_names)
@@ -135,6 +171,15 @@ def write_plan(
                     insert_rows(session, table_of(model), rows)
             audit.record_many(session, links[3], batch_id=batch_id)
             done += len(chunk)
+    except BaseException:
+        # Leave the connection idle for the rollback; the transaction is being abandoned.
+        abandoned = session.info.pop(_BULK_KEY, None)
+        if abandoned is not None:
+            abandoned.__exit__(*sys.exc_info())
+        raise
+    contact_points_written = writer.active
+    if own:
+        finish_bulk(session)
 
     # Updates: field changes recorded with their old values so undo can restore them.
     updates = [r for r in plan.rows if r.action == "update"]
@@ -178,8 +223,10 @@ def write_plan(
         done += len(items_part)
     audit.record_many(session, entries, batch_id=batch_id)
     refresh_derived(session, [c["id"] for c in changed], batch_id=batch_id)
-    # Contact points: new people's from their columns, then every row's labelled ones.
-    insert_for_import(session, batch_id)
+    # Contact points: new people's from their columns (unless the bulk writer stored them with
+    # the people), then every row's labelled ones.
+    if not contact_points_written:
+        insert_for_import(session, batch_id)
     if any(r.channels for r in live_rows):
         refresh_derived(session, channels.write_channels(session, live_rows, batch_id))
     _suppress_do_not_contact(session, [r.person_id for r in live_rows if r.values.get("do_not_contact")])
@@ -301,6 +348,11 @@ def _created_links(
             }
         )
     return members, person_tags, person_types, entries
+
+
+def _contact_points(low: int, high: int, *, batch_id: int) -> list[Step]:
+    """New people ``low``…``high``'s contact points from their columns, for the bulk writer's helper."""
+    return list(insert_for_id_range(low, high, batch_id))
 
 
 def _display_name(values: Mapping[str, Any]) -> str:

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, literal, or_, select, true, update
+from sqlalchemy import ColumnElement, Executable, func, insert, literal, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from crm import audit, versions
@@ -520,6 +520,20 @@ def insert_for_import(session: Session, batch_id: int) -> None:
 def _insert_from(
     session: Session, where: ColumnElement[bool], batch_id: int | None, *, only_missing: bool = False
 ) -> None:
+    for statement in _insert_statements(where, batch_id, only_missing=only_missing):
+        session.execute(statement)
+
+
+def insert_for_id_range(low: int, high: int, batch_id: int | None) -> list[Executable]:
+    """The statements that give people ``low``…``high`` (ids; just inserted, so without contact
+    points yet) their preferred contact points from their columns. A bulk writer runs them on its
+    helper thread, straight after the people, while the caller builds its next rows."""
+    return _insert_statements(Person.id.between(low, high), batch_id)
+
+
+def _insert_statements(
+    where: ColumnElement[bool], batch_id: int | None, *, only_missing: bool = False
+) -> list[Executable]:
     table = table_of(ContactPoint)
     now = utcnow()
     common = {
@@ -539,17 +553,19 @@ def _insert_from(
             .exists()
         )
 
+    statements: list[Executable] = []
     for kind in _VALUE_KINDS:
         column = getattr(Person, kind)
         sel = select(Person.id, literal(kind), column, *common.values()).where(
             where, column.is_not(None), column != "", missing(kind)
         )
-        session.execute(insert(table).from_select(["person_id", "kind", "value", *common], sel))
+        statements.append(insert(table).from_select(["person_id", "kind", "value", *common], sel))
     parts = [getattr(Person, p) for p in ADDRESS_PARTS]
     sel = select(Person.id, literal("address"), *parts, *common.values()).where(
         where, or_(*(p.is_not(None) for p in parts)), missing("address")
     )
-    session.execute(insert(table).from_select(["person_id", "kind", *ADDRESS_PARTS, *common], sel))
+    statements.append(insert(table).from_select(["person_id", "kind", *ADDRESS_PARTS, *common], sel))
+    return statements
 
 
 def sync_people(session: Session, person_ids: Sequence[int], *, batch_id: int | None = None) -> list[int]:

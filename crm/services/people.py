@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Executable, insert, select, update
 from sqlalchemy.orm import Session
 
 from crm import audit, versions
@@ -494,6 +494,9 @@ def insert_prepared_people(
 
 
 _STAGE = "kindred_new_people"
+# A statement for a bulk writer's helper: driver SQL with its parameters (a tuple, or a list of
+# tuples for ``executemany``), or a Core statement.
+Step = tuple[str, Any] | Executable
 _FILL_SEARCH_INDEX = (
     "INSERT INTO person_fts(rowid, search_text) SELECT id, search_text FROM person WHERE id BETWEEN ? AND ?"
 )
@@ -556,11 +559,18 @@ class BulkPeopleWriter:
         """Start filling the index for people ``low``…``high`` (ids)."""
         self._start([(_FILL_SEARCH_INDEX, (low, high))])
 
-    def insert_people(self, payload: list[dict[str, Any]]) -> list[int]:
+    def insert_people(
+        self, payload: list[dict[str, Any]], follow: Callable[[int, int], list[Step]] | None = None
+    ) -> list[int]:
         """Insert prepared people: their rows are handed to SQLite here (the part that needs
-        Python), then the helper moves them into the people table, with its six indexes, and fills
+        Python), then the helper moves them into the people table, with its indexes, and fills
         their search index. Returns their ids: SQLite gives the next ids in turn, as this
-        transaction is the only writer; the helper's result is checked by the next ``wait()``."""
+        transaction is the only writer; the helper's result is checked by the next ``wait()``.
+
+        ``follow(low, high)``, called here with the new people's first and last id, gives further
+        statements for the helper to run after them (their contact points, links and history:
+        see :func:`crm.bulk.prepared_insert`), so the indexes of those tables are also kept up to
+        date off the caller's thread."""
         self.wait()
         conn = self._session.connection()
         if not self._staging:
@@ -570,24 +580,32 @@ class BulkPeopleWriter:
         low = (conn.exec_driver_sql("SELECT max(id) FROM person").scalar() or 0) + 1
         high = low + len(payload) - 1
         names = ", ".join(f'"{c}"' for c in columns)
-        self._start(
-            [
-                (f"INSERT INTO person ({names}) SELECT {names} FROM temp.{_STAGE} ORDER BY rowid", ()),
-                (f"DELETE FROM temp.{_STAGE}", ()),
-                (_FILL_SEARCH_INDEX, (low, high)),
-            ]
-        )
+        steps: list[Step] = [
+            (f"INSERT INTO person ({names}) SELECT {names} FROM temp.{_STAGE} ORDER BY rowid", ()),
+            (f"DELETE FROM temp.{_STAGE}", ()),
+            (_FILL_SEARCH_INDEX, (low, high)),
+        ]
+        if follow is not None:
+            steps += follow(low, high)
+        self._start(steps)
         self._unchecked = (low, high)
         return list(range(low, high + 1))
 
-    def _start(self, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
+    def _start(self, statements: list[Step]) -> None:
         self.wait()
         conn = self._session.connection()
 
         def run() -> None:
             try:
-                for sql, params in statements:
-                    conn.exec_driver_sql(sql, params)
+                # Each statement's parameters are let go as soon as it has run (a chunk's links and
+                # history would otherwise be held beside the next chunk's as that is built).
+                statements.reverse()
+                while statements:
+                    step = statements.pop()
+                    if isinstance(step, tuple):
+                        conn.exec_driver_sql(*step)
+                    else:
+                        conn.execute(step)
             except BaseException as exc:  # handed to the caller's thread by wait()
                 self._error = exc
 

@@ -301,3 +301,34 @@ def test_release_database_gains_the_dashboard_indexes_of_0014(release_db_path: P
     finally:
         db.dispose()
     assert _counts(release_db_path) == COUNTS_0_1_0
+
+
+def test_redundant_person_id_indexes_go_and_lookups_by_person_use_the_unique_ones(
+    release_db_path: Path,
+) -> None:
+    """Revision 0013: the links' separate person_id indexes are dropped; a person's tags, types and
+    memberships are still found through an index, and the links survive the upgrade."""
+    dropped = {"ix_person_tag_person_id", "ix_person_type_person_id", "ix_membership_person_id"}
+    conn = sqlite3.connect(release_db_path)
+    try:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert dropped <= names
+        links = {
+            t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("person_tag", "membership")
+        }
+    finally:
+        conn.close()
+    open_database(release_db_path).dispose()
+    conn = sqlite3.connect(release_db_path)
+    try:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert not dropped & names
+        assert {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in links} == links
+        for table in ("person_tag", "person_type", "membership"):
+            plan = " ".join(
+                str(r[-1])
+                for r in conn.execute(f"EXPLAIN QUERY PLAN SELECT * FROM {table} WHERE person_id = 7")
+            )
+            assert f"sqlite_autoindex_{table}_1" in plan, plan
+    finally:
+        conn.close()

@@ -1,7 +1,7 @@
 """follow-ups by owner: a partial index for the dashboard's follow-ups card
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-06 15:20:00
 
 Adds one index and changes no table or column: ``ix_interaction_follow_ups_owner`` on
@@ -19,7 +19,7 @@ from alembic import op
 from sqlalchemy import text
 
 revision: str = "0014"
-down_revision: str | None = "0012"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -913,6 +913,60 @@ def test_small_import_into_a_big_table_keeps_the_indexes_up_to_date_as_it_goes(
         assert found is not None
 
 
+def test_plans_written_in_chunks_of_one_transaction_between_begin_and_finish_bulk(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine may write a big import as several plans in one transaction, bracketed by
+    ``begin_bulk`` and ``finish_bulk``: every new person gets their contact points, tags and history
+    once, search finds them, the indexes and the search trigger are back, and each batch undoes."""
+    from crm.filters import PersonFilter, person_ids
+    from crm.importing import writing
+    from crm.models import ContactPoint
+
+    monkeypatch.setattr(writing, "WRITE_CHUNK", 500)
+    before = _person_indexes(db)
+    first = read_table(_big_list(tmp_path))
+    rows = [["First name", "Last name", "Email", "Town", "Tel", "Tags"]]
+    rows += [
+        [f"Ffion{i}", f"Llewelyn{i}", f"ffion{i}@example.org", "Aberystwyth", f"0131 348 {i:04d}", "Second"]
+        for i in range(1_200, 1_800)
+    ]
+    second = read_table(write_csv(tmp_path / "second.csv", rows))
+    with db.transaction(bulk=True) as session:
+        writing.begin_bulk(session, 1_800)
+        writing.begin_bulk(session, 1_800)  # a second call changes nothing
+        plan = plan_import(session, first, suggest_mapping(first.headers), ImportOptions(tags=["First"]))
+        first_id = writing.write_plan(session, plan)
+        plan = plan_import(session, second, suggest_mapping(second.headers), ImportOptions())
+        second_id = writing.write_plan(session, plan)
+        writing.finish_bulk(session)
+    assert _person_indexes(db) == before
+    with db.session() as session:
+        kinds = {
+            kind: n
+            for kind, n in session.execute(
+                select(ContactPoint.kind, func.count()).group_by(ContactPoint.kind)
+            )
+        }
+        assert kinds == {"email": 1_800, "phone": 600, "address": 1_800}  # the town
+        assert session.scalar(select(func.count()).select_from(PersonTag)) == 1_800
+        created = session.scalars(
+            select(AuditEntry.entity_id).where(AuditEntry.entity == "person", AuditEntry.action == "create")
+        ).all()
+        assert sorted(created) == sorted(session.scalars(select(Person.id)).all())
+        assert len(person_ids(session, PersonFilter(text="llewelyn1799"))) == 1
+        assert len(person_ids(session, PersonFilter(text="aberystwyth"))) == 1_800
+    with db.transaction() as session:
+        people.create_person(session, first_name="Ceri", last_name="Afterwards")
+    with db.session() as session:
+        assert len(person_ids(session, PersonFilter(text="afterwards"))) == 1  # the trigger is back
+    undo_import(db, second_id)
+    with db.session() as session:
+        assert len(person_ids(session, PersonFilter(text="aberystwyth"))) == 1_200
+    undo_import(db, first_id)
+    assert set(_people(db)) == {"Afterwards"}
+
+
 def test_garbled_accents_are_repaired_and_flagged(db: Database, tmp_path: Path) -> None:
     path = write_csv(
         tmp_path / "list.csv",
