@@ -404,11 +404,11 @@ class DashboardPage(QWidget):
             c.extra.addLayout(row)
             setattr(self, f"{key}_chamber", box)
 
-        card("members", "Network members over time", "networks", _members_over_time)
+        card("members", "Network members over time", "network_series", _members_over_time)
         split = card(
             "network_split",
             "Network members by nation",
-            "networks",
+            "network_split",
             lambda d: _network_split(d, self._split_field()),
         )
         self.split_box = QComboBox()
