@@ -170,19 +170,45 @@ def _forget_mentions(session: Session, person: Person, shared: Sequence[int]) ->
     """
     names, values = _identifiers(session, person)
     needles = [*names, *values]
-    if needles:
-        for column in (AuditEntry.old_value, AuditEntry.new_value, AuditEntry.details):
-            session.execute(update(AuditEntry).where(_like_any(column, needles)).values({column.key: None}))
+    # Another person's own history can hold the same name (a namesake): only their emails,
+    # numbers and identifiers are looked for there, never the name.
+    not_someone_else = or_(AuditEntry.entity != "person", AuditEntry.entity_id == person.id)
+    for column in (AuditEntry.old_value, AuditEntry.new_value, AuditEntry.details):
+        if values:
+            session.execute(update(AuditEntry).where(_like_any(column, values)).values({column.key: None}))
+        if names:
+            session.execute(
+                update(AuditEntry)
+                .where(not_someone_else, _like_any(column, names))
+                .values({column.key: None})
+            )
     # An export's description of who it took can name them by a search for their surname alone.
     searched = [*needles, *(n for n in (person.last_name, person.first_name, person.preferred_name) if n)]
     searched = [n for n in searched if len(n) >= 3]
     if searched:
-        session.execute(update(ExportLog).where(_like_any(ExportLog.filter, searched)).values(filter=None))
-        session.execute(
-            update(AuditEntry)
-            .where(AuditEntry.entity == "export_log", _like_any(AuditEntry.details, searched))
-            .values(details=None)
-        )
+        # LIKE finds the candidates; a whole-word match decides, so erasing an "Ali" leaves an
+        # export of "data quality" its description.
+        words = re.compile("|".join(rf"\b{re.escape(n)}\b" for n in searched), re.IGNORECASE)
+        exports = [
+            i
+            for i, text in session.execute(
+                select(ExportLog.id, ExportLog.filter).where(_like_any(ExportLog.filter, searched))
+            )
+            if words.search(text or "")
+        ]
+        entries = [
+            i
+            for i, text in session.execute(
+                select(AuditEntry.id, AuditEntry.details).where(
+                    AuditEntry.entity == "export_log", _like_any(AuditEntry.details, searched)
+                )
+            )
+            if words.search(text or "")
+        ]
+        if exports:
+            session.execute(update(ExportLog).where(ExportLog.id.in_(exports)).values(filter=None))
+        if entries:
+            session.execute(update(AuditEntry).where(AuditEntry.id.in_(entries)).values(details=None))
     if names:
         for part in session.scalars(select(EventPart).where(_like_any(EventPart.host, names))):
             part.host = None

@@ -15,7 +15,7 @@ from crm.importing import apply_import
 from crm.importing.engine import ImportOptions
 from crm.importing.mapping import suggest_mapping
 from crm.importing.reader import read_table
-from crm.models import EventPart, Interaction, Membership, PersonIdentifier
+from crm.models import AuditEntry, EventPart, ExportLog, Interaction, Membership, PersonIdentifier
 from crm.privacy.erasure import erase_person
 from crm.services import (
     channels,
@@ -159,3 +159,51 @@ def test_nothing_of_an_erased_person_is_left_in_any_table(db: Database, tmp_path
         assert kept.notes == "[erased] ([erased]) and Bob agreed to meet; [erased] to write."
         assert s.scalars(select(EventPart.name)).all() == ["Food poverty"]
         assert s.scalars(select(EventPart.host)).all() == [None]
+
+
+def test_erasure_leaves_other_exports_their_descriptions(db: Database, tmp_path: Path) -> None:
+    """Only exports that searched for the person lose their description: a word that merely holds
+    their name ("Ali" in "quality", "Lee" in "Leeds") is someone else's record."""
+    with db.transaction() as s:
+        ali = people.create_person(s, first_name="Ali", last_name="Lee", email="ali.lee@example.org").id
+        morag = people.create_person(s, first_name="Morag", last_name="Leeds").id
+        tags.tag_people(s, [morag], "Data quality")
+    export_people(db, PersonFilter(text="Lee"), tmp_path / "lee.xlsx", preset="email")
+    export_people(db, PersonFilter(text="Leeds"), tmp_path / "leeds.xlsx", preset="email")
+    export_people(db, PersonFilter(tags=["Data quality"]), tmp_path / "quality.xlsx", preset="email")
+    with db.session() as s:
+        before = s.execute(select(ExportLog.file_name, ExportLog.filter).order_by(ExportLog.id)).all()
+    assert all(f for _n, f in before)
+    with db.transaction() as s:
+        erase_person(s, ali, "Erasure request of 3 May")
+    with db.session() as s:
+        after = dict(s.execute(select(ExportLog.file_name, ExportLog.filter)).all())
+    assert after["lee.xlsx"] is None
+    assert after["leeds.xlsx"] == dict(before)["leeds.xlsx"]
+    assert after["quality.xlsx"] == dict(before)["quality.xlsx"]
+
+
+def test_erasure_leaves_a_namesakes_history(db: Database) -> None:
+    """Two Anne Smiths: erasing one leaves the other's history as it was."""
+    with db.transaction() as s:
+        first = people.create_person(s, first_name="Anne", last_name="Smith", email="anne1@example.org").id
+        other = people.create_person(s, first_name="Anne", last_name="Smith", email="anne2@example.org").id
+    with db.transaction() as s:
+        people.update_person(s, other, {"notes": "Met Anne Smith at the Dunfermline meeting"})
+    with db.session() as s:
+        before = s.execute(
+            select(AuditEntry.field, AuditEntry.old_value, AuditEntry.new_value).where(
+                AuditEntry.entity == "person", AuditEntry.entity_id == other
+            )
+        ).all()
+    assert any(new and "Anne Smith" in new for _f, _o, new in before)
+    with db.transaction() as s:
+        erase_person(s, first, "Erasure request of 3 May")
+    with db.session() as s:
+        after = s.execute(
+            select(AuditEntry.field, AuditEntry.old_value, AuditEntry.new_value).where(
+                AuditEntry.entity == "person", AuditEntry.entity_id == other
+            )
+        ).all()
+        assert people.get_person(s, other).notes == "Met Anne Smith at the Dunfermline meeting"
+    assert after == before
