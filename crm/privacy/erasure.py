@@ -188,13 +188,13 @@ def _forget_mentions(session: Session, person: Person, shared: Sequence[int]) ->
     if searched:
         # LIKE finds the candidates; a whole-word match decides, so erasing an "Ali" leaves an
         # export of "data quality" its description.
-        words = re.compile("|".join(rf"\b{re.escape(n)}\b" for n in searched), re.IGNORECASE)
+        whole_word = re.compile("|".join(rf"\b{re.escape(n)}\b" for n in searched), re.IGNORECASE)
         exports = [
             i
             for i, text in session.execute(
                 select(ExportLog.id, ExportLog.filter).where(_like_any(ExportLog.filter, searched))
             )
-            if words.search(text or "")
+            if whole_word.search(text or "")
         ]
         entries = [
             i
@@ -203,7 +203,7 @@ def _forget_mentions(session: Session, person: Person, shared: Sequence[int]) ->
                     AuditEntry.entity == "export_log", _like_any(AuditEntry.details, searched)
                 )
             )
-            if words.search(text or "")
+            if whole_word.search(text or "")
         ]
         if exports:
             session.execute(update(ExportLog).where(ExportLog.id.in_(exports)).values(filter=None))
