@@ -125,3 +125,48 @@ def test_a_lazy_model_is_reloaded_by_refresh_and_says_when_it_is_in(
     with demo_runner.db.session() as session:
         people = session.scalar(select(func.count(Person.id)).where(Person.deleted_at.is_(None)))
     assert heard == [people] and people
+
+
+class _ListWithDetail(ListPage):
+    """A list whose answer opens a detail; the detail's read waits until the test lets it go."""
+
+    def __init__(self, runner: TaskRunner, release: threading.Event) -> None:
+        super().__init__(runner)
+        self.release = release
+        self.query = "everyone"
+        self.lists: list[str] = []
+        self.details: list[str] = []
+
+    def list_loader(self) -> Callable[[Session], str]:
+        query = self.query
+        return lambda _session: query
+
+    def show_list(self, rows: str) -> None:
+        self.lists.append(rows)
+        release = self.release
+
+        def read(_session: Session) -> str:
+            release.wait(TIMEOUT / 1000)
+            return rows
+
+        self.load_detail(read, self.details.append)
+
+
+def test_a_detail_opened_before_a_reload_does_not_end_the_reload(
+    qtbot: QtBot, demo_runner: TaskRunner
+) -> None:
+    """The page says it is complete only when the newest list is on screen: a detail the previous
+    list opened, arriving in between, does not count (a test or a screen waiting on ``refreshed``
+    would otherwise read the old list)."""
+    release = threading.Event()
+    page = _ListWithDetail(demo_runner, release)
+    qtbot.addWidget(page)
+    page.refresh()
+    qtbot.waitUntil(lambda: page.lists == ["everyone"], timeout=TIMEOUT)  # its detail is waiting
+    page.query = "one topic"
+    page.refresh()
+    emitted: list[tuple[list[str], list[str]]] = []
+    page.refreshed.connect(lambda: emitted.append((list(page.lists), list(page.details))))
+    release.set()
+    qtbot.waitUntil(lambda: page.details[-1:] == ["one topic"], timeout=TIMEOUT)
+    assert emitted and all(lists[-1] == "one topic" for lists, _details in emitted)

@@ -88,6 +88,7 @@ class ListPage(QWidget):
         announce_on(self.data_changed, parent, self.CHANGES)
         self.runner = runner
         self._generation = 0
+        self._shown_generation = 0  # the reload whose list is on screen
         self._detail_generation = 0
         self._lazy_model: LazyListModel | None = None
 
@@ -133,6 +134,7 @@ class ListPage(QWidget):
         def done(rows: Any) -> None:
             if generation != self._generation:
                 return
+            self._shown_generation = generation
             details = self._detail_generation
             self.show_list(rows)
             if self._detail_generation == details:
@@ -166,6 +168,7 @@ class ListPage(QWidget):
         """Answers to reads already asked are dropped: the page shows something else meanwhile
         (rows handed over by another screen)."""
         self._generation += 1
+        self._shown_generation = self._generation
 
     def load_detail(self, read: Callable[[Session], T], show: Callable[[T], None]) -> Task[Any]:
         """Read the detail pane's contents in the background and ``show`` them, unless another
@@ -181,7 +184,10 @@ class ListPage(QWidget):
             if generation != self._detail_generation:
                 return
             show(result)
-            self.refreshed.emit()
+            # The page is complete only if no newer list is on its way: a detail opened by the
+            # list before a reload was asked for is not the reloaded page.
+            if self._shown_generation == self._generation:
+                self.refreshed.emit()
 
         return run_task(self, self.runner, load, on_done=done)
 
