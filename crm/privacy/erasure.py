@@ -189,26 +189,19 @@ def _forget_mentions(session: Session, person: Person, shared: Sequence[int]) ->
         # LIKE finds the candidates; a whole-word match decides, so erasing an "Ali" leaves an
         # export of "data quality" its description.
         whole_word = re.compile("|".join(rf"\b{re.escape(n)}\b" for n in searched), re.IGNORECASE)
-        exports = [
-            i
-            for i, text in session.execute(
-                select(ExportLog.id, ExportLog.filter).where(_like_any(ExportLog.filter, searched))
-            )
-            if whole_word.search(text or "")
-        ]
-        entries = [
-            i
-            for i, text in session.execute(
-                select(AuditEntry.id, AuditEntry.details).where(
-                    AuditEntry.entity == "export_log", _like_any(AuditEntry.details, searched)
+        for model, column, where in (
+            (ExportLog, ExportLog.filter, true()),
+            (AuditEntry, AuditEntry.details, AuditEntry.entity == "export_log"),
+        ):
+            ids = [
+                i
+                for i, text in session.execute(
+                    select(model.id, column).where(where, _like_any(column, searched))
                 )
-            )
-            if whole_word.search(text or "")
-        ]
-        if exports:
-            session.execute(update(ExportLog).where(ExportLog.id.in_(exports)).values(filter=None))
-        if entries:
-            session.execute(update(AuditEntry).where(AuditEntry.id.in_(entries)).values(details=None))
+                if whole_word.search(text or "")
+            ]
+            if ids:
+                session.execute(update(model).where(model.id.in_(ids)).values({column.key: None}))
     if names:
         for part in session.scalars(select(EventPart).where(_like_any(EventPart.host, names))):
             part.host = None
