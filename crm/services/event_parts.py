@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from crm import audit
@@ -359,38 +359,36 @@ def replace_people(session: Session, part_id: int, notes_by_person: Mapping[int,
     return n
 
 
-def set_placement_notes(session: Session, part_id: int, person_id: int, notes: str | None) -> bool:
-    """Set what a person said at a part; returns whether it changed."""
-    row = session.execute(
-        select(AttendancePart.id, AttendancePart.notes).where(
-            AttendancePart.part_id == part_id, AttendancePart.person_id == person_id
-        )
-    ).first()
+def _set_notes(
+    session: Session, model: Any, where: Any, person_id: int, field: str, missing: str, notes: str | None
+) -> bool:
+    """Set the notes of the one ``model`` row ``where`` selects, audited as ``field`` of the person;
+    returns whether they changed. No such row is a NotFoundError saying ``missing``."""
+    row = session.execute(select(model.id, model.notes).where(where)).first()
     if row is None:
-        raise NotFoundError(f"Person {person_id} is not placed at part {part_id}.")
+        raise NotFoundError(missing)
     cleaned = clean_multiline(notes)
     if row[1] == cleaned:
         return False
-    session.execute(update(AttendancePart).where(AttendancePart.id == row[0]).values(notes=cleaned))
-    audit.record(session, "update", "person", person_id, f"event_part:{part_id}:notes", row[1], cleaned)
+    session.execute(update(model).where(model.id == row[0]).values(notes=cleaned))
+    audit.record(session, "update", "person", person_id, field, row[1], cleaned)
     return True
+
+
+def set_placement_notes(session: Session, part_id: int, person_id: int, notes: str | None) -> bool:
+    """Set what a person said at a part; returns whether it changed."""
+    where = and_(AttendancePart.part_id == part_id, AttendancePart.person_id == person_id)
+    missing = f"Person {person_id} is not placed at part {part_id}."
+    return _set_notes(
+        session, AttendancePart, where, person_id, f"event_part:{part_id}:notes", missing, notes
+    )
 
 
 def set_attendance_notes(session: Session, event_id: int, person_id: int, notes: str | None) -> bool:
     """Set an attendee's notes for the event; returns whether they changed."""
-    row = session.execute(
-        select(Attendance.id, Attendance.notes).where(
-            Attendance.event_id == event_id, Attendance.person_id == person_id
-        )
-    ).first()
-    if row is None:
-        raise NotFoundError(f"Person {person_id} is not on the list of event {event_id}.")
-    cleaned = clean_multiline(notes)
-    if row[1] == cleaned:
-        return False
-    session.execute(update(Attendance).where(Attendance.id == row[0]).values(notes=cleaned))
-    audit.record(session, "update", "person", person_id, f"event:{event_id}:notes", row[1], cleaned)
-    return True
+    where = and_(Attendance.event_id == event_id, Attendance.person_id == person_id)
+    missing = f"Person {person_id} is not on the list of event {event_id}."
+    return _set_notes(session, Attendance, where, person_id, f"event:{event_id}:notes", missing, notes)
 
 
 def stations_by_person(session: Session, event_id: int) -> dict[int, list[str]]:
