@@ -151,15 +151,22 @@ def addresses_in(value: Any) -> list[str]:
 # --- Phone --------------------------------------------------------------------------------------
 
 _NON_DIGIT = re.compile(r"[^\d+]")
-# (first six digits, length) → lengths of the groups phonenumbers formats a UK national number in.
+# (first six digits, length) → lengths of the groups phonenumbers formats a UK national number in
+# (None: not a plain grouping of its digits), for the next number of the same shape.
 _UK_SHAPES: dict[tuple[str, int], tuple[int, ...] | None] = {}
+# (phonenumbers' UK format, length) → the same: numbers with other leading digits that share a
+# format (every 07… mobile, most 01… and 02… landlines) are grouped alike.
+_UK_FORMAT_SHAPES: dict[tuple[int, int], tuple[int, ...] | None] = {}
 
 
 def phone(value: Any) -> str | None:
     """UK numbers in national format ("0131 348 5000"), others in international format.
 
-    phonenumbers is thorough but takes tens of microseconds a call; UK numbers with the same leading
-    digits and length format alike, so the grouping found for one is reused for the next.
+    phonenumbers is thorough but takes tens of microseconds a call, over a hundred for the first
+    number of a kind. UK numbers format by the first of phonenumbers' UK formats whose leading
+    digits and shape they match, and numbers of one format and length are grouped alike: the
+    grouping found for one number is reused for the next with the same leading digits, or else
+    the same format (found with phonenumbers' own patterns, as phonenumbers finds it).
     """
     if isinstance(value, float) and value.is_integer():
         value = str(int(value))  # a number cell: the leading zero was lost; normalise_phone restores it
@@ -178,18 +185,51 @@ def phone(value: Any) -> str | None:
         key = (national[:6], len(national))
         if key in _UK_SHAPES:
             groups = _UK_SHAPES[key]
-            if groups is not None:
-                parts, start = [], 0
-                for size in groups:
-                    parts.append(national[start : start + size])
-                    start += size
-                return " ".join(parts)
         else:
-            formatted = _full_phone(raw)
-            parts = formatted.split(" ")
-            _UK_SHAPES[key] = tuple(len(p) for p in parts) if "".join(parts) == national else None
-            return formatted
+            by_format = _uk_format(national[1:])
+            if by_format is not None and (by_format, len(national)) in _UK_FORMAT_SHAPES:
+                groups = _UK_SHAPES[key] = _UK_FORMAT_SHAPES[(by_format, len(national))]
+            else:
+                formatted = _full_phone(raw)
+                parts = formatted.split(" ")
+                groups = tuple(len(p) for p in parts) if "".join(parts) == national else None
+                _UK_SHAPES[key] = groups
+                if by_format is not None:
+                    _UK_FORMAT_SHAPES[(by_format, len(national))] = groups
+                return formatted
+        if groups is not None:
+            parts, start = [], 0
+            for size in groups:
+                parts.append(national[start : start + size])
+                start += size
+            return " ".join(parts)
     return _full_phone(raw)
+
+
+_UK_FORMATS: list[tuple[re.Pattern[str] | None, re.Pattern[str]]] | None = None
+
+
+def _uk_format(number: str) -> int | None:
+    """Which of phonenumbers' UK formats a national significant number (no leading 0) takes:
+    the first whose last, most detailed leading-digits pattern matches its start and whose
+    pattern matches it whole, as phonenumbers chooses (``None``: none does)."""
+    global _UK_FORMATS
+    if _UK_FORMATS is None:
+        from phonenumbers import PhoneMetadata
+
+        metadata = PhoneMetadata.metadata_for_region("GB")
+        formats = metadata.number_format if metadata is not None else []
+        _UK_FORMATS = [
+            (
+                re.compile(f.leading_digits_pattern[-1]) if f.leading_digits_pattern else None,
+                re.compile(str(f.pattern)),
+            )
+            for f in formats
+        ]
+    for index, (leading, pattern) in enumerate(_UK_FORMATS):
+        if (leading is None or leading.match(number)) and pattern.fullmatch(number):
+            return index
+    return None
 
 
 def _full_phone(raw: str) -> str:

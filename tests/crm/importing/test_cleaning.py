@@ -78,6 +78,35 @@ def test_phone_numbers_formatted(raw: object, expected: str) -> None:
     assert cleaning.phone(raw) == expected  # the remembered grouping gives the same answer
 
 
+def test_uk_numbers_of_every_kind_are_grouped_as_phonenumbers_groups_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The groupings remembered by leading digits and by format give exactly what phonenumbers
+    gives, whichever number of a kind comes first: every five-digit start (the most the UK
+    formats look at), in a fresh memory, each twice with different endings."""
+    import random
+
+    from crm.validation import normalise_phone
+
+    monkeypatch.setattr(cleaning, "_UK_SHAPES", {})
+    monkeypatch.setattr(cleaning, "_UK_FORMAT_SHAPES", {})
+    rnd = random.Random(19)
+    numbers = [
+        f"0{start}{rnd.randrange(100_000):05d}" for start in range(10_000, 100_000, 37) for _ in range(2)
+    ]
+    numbers += ["0800 111 1000", "08454 641234", "0800 123456", "013873 12345", "07624 123456"]
+    numbers += ["070 1234 5678", "076 2312 3456", "0300 123 4567", "0843 123 4567", "01946 712345"]
+    for raw in numbers:
+        try:
+            expected = normalise_phone(raw)
+        except ValidationError:
+            with pytest.raises(ValidationError):
+                cleaning.phone(raw)
+            continue
+        assert cleaning.phone(raw) == expected, raw
+    assert len(cleaning._UK_FORMAT_SHAPES) <= 20  # remembered by format: a handful of kinds
+
+
 def test_bad_phone() -> None:
     with pytest.raises(ValidationError, match="not a phone number"):
         cleaning.phone("12")
