@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm.bulk import insert_rows
+from crm.bulk import insert_rows, json_insert
 from crm.models import AuditEntry, table_of, utcnow
 
 _acting_user: str | None = None
@@ -95,6 +95,29 @@ def record_many(session: Session, entries: Iterable[dict[str, Any]], *, batch_id
     if rows:
         insert_rows(session, table_of(AuditEntry), rows)
     return len(rows)
+
+
+def created_step(
+    dialect: Any, entity: str, rows: Sequence[tuple[int, str | None, str | None]], *, batch_id: int | None
+) -> tuple[str, tuple[Any, ...]]:
+    """The SQLite statement that records the creation of many records, one entry each exactly as
+    :func:`record_many` would write them: ``rows`` are (id, name, details). For a bulk writer's
+    helper thread (see :func:`crm.bulk.json_insert`)."""
+    return json_insert(
+        table_of(AuditEntry),
+        dialect,
+        ("entity_id", "new_value", "details"),
+        rows,
+        {
+            "at": utcnow(),
+            "user": current_user(),
+            "action": "create",
+            "entity": entity,
+            "field": None,
+            "old_value": None,
+            "import_batch_id": batch_id,
+        },
+    )
 
 
 def history(session: Session, entity: str, entity_id: int, limit: int = 500) -> list[AuditEntry]:

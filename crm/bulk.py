@@ -4,11 +4,21 @@ SQLAlchemy Core spends as long preparing each row's parameters as SQLite spends 
 (about 2.2x raw ``executemany`` for 100,000 people). On SQLite the rows are therefore converted
 once, with each column type's own bind processor so stored values are exactly what SQLAlchemy
 would write, and handed to the driver's ``executemany``. Other databases use Core.
+
+An import's big tables go one step further on SQLite (:func:`json_insert`): the rows travel as
+one JSON text and a single ``INSERT … SELECT … FROM json_each(?)`` unpacks them inside SQLite.
+``executemany`` binds every row in Python, holding the interpreter's lock; one statement binds
+once and then runs entirely in SQLite, without the lock, so a helper thread can store one chunk
+while the caller builds the next (measured, 100,000 history rows: 1.2 s through ``executemany``,
+0.12 s to write the JSON and 0.43 s in SQLite).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import functools
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import itemgetter
 from typing import Any
 
@@ -34,16 +44,7 @@ def insert_rows(
         conn.execute(insert(table), list(rows))
         return list(rows[0].keys())
     keys = list(rows[0].keys())
-    # Column defaults SQLAlchemy would have filled in (timestamps, flags), computed once per call.
-    defaults: dict[str, Any] = {}
-    for column in table.columns:
-        if column.key in keys or column.primary_key or column.default is None:
-            continue
-        default: Any = column.default
-        if default.is_scalar:
-            defaults[column.key] = default.arg
-        elif default.is_callable:
-            defaults[column.key] = default.arg(None)
+    defaults = _column_defaults(table, keys)
     names = ", ".join(dialect.identifier_preparer.quote(k) for k in [*keys, *defaults])
     marks = ", ".join(["?"] * (len(keys) + len(defaults)))
     target = into or dialect.identifier_preparer.format_table(table)
@@ -80,3 +81,68 @@ def _driver_params(
         else:
             columns[i] = list(map(converted.get, columns[i]))
     return list(zip(*columns, strict=True))
+
+
+def _column_defaults(table: Table, keys: Iterable[str]) -> dict[str, Any]:
+    """Column defaults SQLAlchemy would have filled in (timestamps, flags) for the columns not in
+    ``keys``, computed once per call."""
+    given = set(keys)
+    defaults: dict[str, Any] = {}
+    for column in table.columns:
+        if column.key in given or column.primary_key or column.default is None:
+            continue
+        default: Any = column.default
+        if default.is_scalar:
+            defaults[column.key] = default.arg
+        elif default.is_callable:
+            defaults[column.key] = default.arg(None)
+    return defaults
+
+
+@functools.cache
+def sqlite_has_json() -> bool:
+    """Whether this Python's SQLite library has the JSON functions (built in since SQLite 3.38,
+    and in nearly every earlier build; one library serves every connection of the process)."""
+    try:
+        with sqlite3.connect(":memory:") as conn:
+            return bool(conn.execute("SELECT json_extract('[1]', '$[0]')").fetchone()[0] == 1)
+    except sqlite3.Error:
+        return False
+
+
+def json_insert(
+    table: Table,
+    dialect: Any,
+    keys: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    constants: Mapping[str, Any] | None = None,
+) -> tuple[str, tuple[Any, ...]]:
+    """One SQLite statement, with its parameters, that inserts ``rows`` into ``table``.
+
+    ``rows`` are tuples of driver values (text, whole numbers or ``None``, in ``keys`` order: see
+    :func:`driver_value`); ``constants`` are the same for every row (Python values, converted by
+    their column types), as are the column defaults SQLAlchemy would fill in for the rest. The
+    rows are written as one JSON array that SQLite unpacks with ``json_each``, in order; run the
+    statement with ``exec_driver_sql`` (see the module's docstring for why). Check
+    :func:`sqlite_has_json` first.
+    """
+    fixed = dict(constants or {})
+    fixed.update(_column_defaults(table, [*keys, *fixed]))
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(k) for k in [*keys, *fixed])
+    picks = [f"json_extract(value, '$[{i}]')" for i in range(len(keys))]
+    values = [driver_value(table, dialect, k, v) for k, v in fixed.items()]
+    sql = (
+        f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({names}) "
+        f"SELECT {', '.join([*picks, *['?'] * len(fixed)])} FROM json_each(?)"
+    )
+    # Not ASCII-escaped: SQLite reads UTF-8 as it is, and the text is smaller.
+    return sql, (*values, json.dumps(rows, ensure_ascii=False, check_circular=False))
+
+
+def driver_value(table: Table, dialect: Any, key: str, value: Any) -> Any:
+    """``value`` as SQLAlchemy would hand it to the driver for column ``key`` of ``table``."""
+    if value is None:
+        return None
+    processor = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
+    return value if processor is None else processor(value)

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import sys
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from crm import audit
-from crm.bulk import insert_rows
+from crm.bulk import driver_value, insert_rows, json_insert, sqlite_has_json
 from crm.errors import ValidationError
 from crm.importing import channels
 from crm.importing.cohorts import write_network_extras
@@ -154,23 +154,38 @@ def write_plan(
     try:
         chunks = list(chunked(creates, WRITE_CHUNK))
         ready = _prepare_created(chunks[0], batch_id, default_source, org_ids, org_names) if chunks else []
+        # With SQLite's JSON functions the links and history go to the helper too, as JSON (see
+        # crm.bulk.json_insert); otherwise they are written here once the helper is done.
+        links_on_helper = writer.active and sqlite_has_json()
+        dialect = session.get_bind().dialect
         for k, chunk in enumerate(chunks):
             _tick(progress, should_cancel, done, total)
+            links: _Links | None = None
             if writer.active:
-                # The helper stores the people, their search index entries and their contact points
-                # (from their columns) while this thread builds their links and the next chunk.
-                ids = writer.insert_people(ready, functools.partial(_contact_points, batch_id=batch_id))
+
+                def follow(low: int, high: int, chunk: Sequence[RowPlan] = chunk) -> list[Step]:
+                    # The helper stores the people, their search index entries and their
+                    # contact points (from their columns), and their links and history, while
+                    # this thread builds the next chunk.
+                    nonlocal links
+                    steps = _contact_points(low, high, batch_id=batch_id)
+                    links = _created_links(plan, chunk, range(low, high + 1), net_ids, tag_ids, today)
+                    if links_on_helper:
+                        steps += _link_steps(dialect, links, batch_id, now)
+                    return steps
+
+                writer.insert_people(ready, follow)
             else:
                 ids = insert_prepared_people(session, ready)
-            links = _created_links(plan, chunk, ids, batch_id, net_ids, tag_ids, now, today)
+                links = _created_links(plan, chunk, ids, net_ids, tag_ids, today)
             if k + 1 < len(chunks):
                 ready = _prepare_created(chunks[k + 1], batch_id, default_source, org_ids, org_names)
-            writer.wait()
-            for model, rows in zip((Membership, PersonTag, PersonType), links[:3], strict=True):
-                if rows:
-                    insert_rows(session, table_of(model), rows)
-            audit.record_many(session, links[3], batch_id=batch_id)
+            if not links_on_helper:
+                writer.wait()
+                assert links is not None
+                _write_links(session, links, batch_id, now)
             done += len(chunk)
+        writer.wait()
     except BaseException:
         # Leave the connection idle for the rollback; the transaction is being abandoned.
         abandoned = session.info.pop(_BULK_KEY, None)
@@ -294,60 +309,136 @@ def _prepare_created(
     return prepare_people(payload, batch_id=batch_id, organisation_names=org_names)
 
 
+@dataclass(slots=True)
+class _Links:
+    """New people's memberships, tags and types, and their one "create" history entry each."""
+
+    members: list[tuple[int, int, str, dt.date]] = field(
+        default_factory=list
+    )  # person, network, role, joined
+    tags: list[tuple[int, int]] = field(default_factory=list)  # person, tag
+    types: list[tuple[int, str]] = field(default_factory=list)  # person, type
+    history: list[tuple[int, str, str]] = field(default_factory=list)  # person, name, details
+
+
 def _created_links(
     plan: ImportPlan,
     chunk: Sequence[RowPlan],
     ids: Sequence[int],
-    batch_id: int,
     net_ids: Mapping[str, int],
     tag_ids: Mapping[str, tuple[int, str]],
-    now: dt.datetime,
     today: dt.date,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+) -> _Links:
     """New people's memberships, tags and types, and their one "create" audit entry each (which
-    carries the file, row, networks and tags into their history). Pure Python."""
-    members: list[dict[str, Any]] = []
-    person_tags: list[dict[str, Any]] = []
-    person_types: list[dict[str, Any]] = []
-    entries: list[dict[str, Any]] = []
+    carries the file, row, networks and tags into their history). Pure Python: rows of a list
+    mostly share their networks, tags and types (often the very same tuples), so what follows
+    from each combination is worked out once."""
+    links = _Links()
+    members, person_tags, person_types, history = links.members, links.tags, links.types, links.history
+    head = f"imported from {plan.file_name}, row "
+    # (networks, tags, types) → (memberships as (network, role, joined), tag ids, types, details' tail)
+    shapes: dict[tuple[Any, Any, Any], tuple[list[tuple[int, str, dt.date]], list[int], list[str], str]] = {}
     for r, pid in zip(chunk, ids, strict=True):
         r.person_id = pid
-        seen_nets: set[int] = set()
-        for name, role, joined in r.networks:
-            nid = net_ids[name.lower()]
-            if nid in seen_nets:
-                continue
+        key = (r.networks, r.tags, r.types)
+        shape = shapes.get(key)
+        if shape is None:
+            shape = shapes[key] = _shape(r, net_ids, tag_ids, today)
+        nets, tag_list, type_list, tail = shape
+        for nid, role, joined in nets:
+            members.append((pid, nid, role, joined))
+        for tid in tag_list:
+            person_tags.append((pid, tid))
+        for t in type_list:
+            person_types.append((pid, t))
+        history.append((pid, _display_name(r.values), f"{head}{r.row}{tail}"))
+    return links
+
+
+def _shape(
+    r: RowPlan, net_ids: Mapping[str, int], tag_ids: Mapping[str, tuple[int, str]], today: dt.date
+) -> tuple[list[tuple[int, str, dt.date]], list[int], list[str], str]:
+    """What a new person's networks, tags and types give: memberships (each network once), tag
+    ids (each once), types (each once) and the end of their history entry's details."""
+    nets: list[tuple[int, str, dt.date]] = []
+    seen_nets: set[int] = set()
+    for name, role, joined in r.networks:
+        nid = net_ids[name.lower()]
+        if nid not in seen_nets:
             seen_nets.add(nid)
-            members.append(
-                {
-                    "person_id": pid,
-                    "network_id": nid,
-                    "role": role,
-                    "status": "active",
-                    "joined_on": joined or today,
-                    "created_at": now,
-                    "updated_at": now,
-                    "import_batch_id": batch_id,
-                }
+            nets.append((nid, role, joined or today))
+    tag_list = list(dict.fromkeys(tag_ids[t.lower()][0] for t in r.tags))
+    return nets, tag_list, list(dict.fromkeys(r.types)), _link_details(r)
+
+
+def _link_steps(dialect: Any, links: _Links, batch_id: int, now: dt.datetime) -> list[Step]:
+    """The statements that write new people's links and history, for the bulk writer's helper."""
+    steps: list[Step] = []
+    if links.members:
+        table = table_of(Membership)
+        joined = {d: driver_value(table, dialect, "joined_on", d) for d in {m[3] for m in links.members}}
+        steps.append(
+            json_insert(
+                table,
+                dialect,
+                ("person_id", "network_id", "role", "joined_on"),
+                [(pid, nid, role, joined[when]) for pid, nid, role, when in links.members],
+                {"status": "active", "created_at": now, "updated_at": now, "import_batch_id": batch_id},
             )
-        seen_tags: set[int] = set()
-        for t in r.tags:
-            tid = tag_ids[t.lower()][0]
-            if tid not in seen_tags:
-                seen_tags.add(tid)
-                person_tags.append({"person_id": pid, "tag_id": tid, "import_batch_id": batch_id})
-        for t in dict.fromkeys(r.types):
-            person_types.append({"person_id": pid, "type": t, "import_batch_id": batch_id})
-        entries.append(
-            {
-                "action": "create",
-                "entity": "person",
-                "entity_id": pid,
-                "new": _display_name(r.values),
-                "details": _link_details(plan.file_name, r),
-            }
         )
-    return members, person_tags, person_types, entries
+    if links.tags:
+        steps.append(
+            json_insert(
+                table_of(PersonTag),
+                dialect,
+                ("person_id", "tag_id"),
+                links.tags,
+                {"import_batch_id": batch_id},
+            )
+        )
+    if links.types:
+        steps.append(
+            json_insert(
+                table_of(PersonType),
+                dialect,
+                ("person_id", "type"),
+                links.types,
+                {"import_batch_id": batch_id},
+            )
+        )
+    if links.history:
+        steps.append(audit.created_step(dialect, "person", links.history, batch_id=batch_id))
+    return steps
+
+
+def _write_links(session: Session, links: _Links, batch_id: int, now: dt.datetime) -> None:
+    """Write new people's links and history in the caller's thread (PostgreSQL, small imports)."""
+    members = [
+        {
+            "person_id": pid,
+            "network_id": nid,
+            "role": role,
+            "status": "active",
+            "joined_on": joined,
+            "created_at": now,
+            "updated_at": now,
+            "import_batch_id": batch_id,
+        }
+        for pid, nid, role, joined in links.members
+    ]
+    person_tags = [{"person_id": pid, "tag_id": tid, "import_batch_id": batch_id} for pid, tid in links.tags]
+    person_types = [{"person_id": pid, "type": t, "import_batch_id": batch_id} for pid, t in links.types]
+    for model, rows in ((Membership, members), (PersonTag, person_tags), (PersonType, person_types)):
+        if rows:
+            insert_rows(session, table_of(model), rows)
+    audit.record_many(
+        session,
+        (
+            {"action": "create", "entity": "person", "entity_id": pid, "new": name, "details": details}
+            for pid, name, details in links.history
+        ),
+        batch_id=batch_id,
+    )
 
 
 def _contact_points(low: int, high: int, *, batch_id: int) -> list[Step]:
@@ -356,20 +447,21 @@ def _contact_points(low: int, high: int, *, batch_id: int) -> list[Step]:
 
 
 def _display_name(values: Mapping[str, Any]) -> str:
-    name = " ".join(p for p in (values.get("first_name"), values.get("last_name")) if p)
+    first, last = values.get("first_name"), values.get("last_name")
+    name = f"{first} {last}" if first and last else first or last
     return name or values.get("preferred_name") or values.get("email") or ""
 
 
-def _link_details(file_name: str, r: RowPlan) -> str:
-    """What came with a new person, for their history: file, row, networks, tags, types."""
-    parts = [f"imported from {file_name}, row {r.row}"]
+def _link_details(r: RowPlan) -> str:
+    """What came with a new person, for their history, after the file and row: networks, tags, types."""
+    parts = [""]
     if r.networks:
         parts.append("networks: " + ", ".join(f"{n} ({role})" for n, role, _ in r.networks))
     if r.tags:
         parts.append("tags: " + ", ".join(r.tags))
     if r.types:
         parts.append("types: " + ", ".join(r.types))
-    return "; ".join(parts)
+    return "; ".join(parts) if len(parts) > 1 else ""
 
 
 def _suppress_do_not_contact(session: Session, person_ids: Sequence[Any]) -> None:

@@ -30,3 +30,46 @@ def test_bulk_rows_read_back_like_orm_rows(db: Database) -> None:
         assert isinstance(m.created_at, dt.datetime) and m.created_at.year >= 2026
         person = session.get(Person, pid)
         assert person is not None and person.do_not_contact is False
+
+
+def test_rows_sent_as_json_are_stored_exactly_as_executemany_stores_them(sqlite_db: Database) -> None:
+    """SQLite unpacks the JSON into the same values, types and order: quotes, backslashes, line
+    breaks, accents and emoji, numbers kept as text, blanks, dates and the defaults."""
+    from crm.bulk import driver_value, json_insert, sqlite_has_json
+    from crm.models import AuditEntry
+
+    assert sqlite_has_json()
+    awkward = ['Policy "core"', "back\\slash", "two\nlines", "Siân Ó Floinn", "🙂 kind", "0131", "", None]
+    table = table_of(AuditEntry)
+    with sqlite_db.transaction() as session:
+        conn = session.connection()
+        at = dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC)
+        insert_rows(
+            session,
+            table,
+            [
+                {
+                    "at": at,
+                    "user": "ada",
+                    "action": "create",
+                    "entity": "person",
+                    "entity_id": i,
+                    "new_value": v,
+                }
+                for i, v in enumerate(awkward)
+            ],
+        )
+        sql, params = json_insert(
+            table,
+            conn.dialect,
+            ("entity_id", "new_value"),
+            [(i, driver_value(table, conn.dialect, "new_value", v)) for i, v in enumerate(awkward)],
+            {"at": at, "user": "ada", "action": "create", "entity": "person"},
+        )
+        conn.exec_driver_sql(sql, params)
+        rows = conn.exec_driver_sql(
+            "SELECT at, user, action, entity, entity_id, typeof(entity_id), new_value, typeof(new_value), "
+            "field, import_batch_id FROM audit_log ORDER BY id"
+        ).all()
+    assert rows[: len(awkward)] == rows[len(awkward) :]
+    assert [r[6] for r in rows[: len(awkward)]] == awkward
