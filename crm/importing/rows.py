@@ -233,7 +233,16 @@ def _clean_column(fname: str, column: Sequence[Any]) -> tuple[list[Any], list[tu
     cleaner = _PERSON_CLEANERS[fname]
     kinds = set(map(type, column))
     if kinds <= {str, type(None)}:
-        memo: dict[Any, Any] = {v: _clean_person_value(fname, cleaner, v) for v in set(column) if v}
+        distinct = set(column)
+        distinct.discard(None)
+        distinct.discard("")
+        # Plain values, tested for the whole column at once, need no call per value.
+        limit = min(_LENGTHS.get(fname) or cleaning.EXCEL_CELL_LIMIT, cleaning.EXCEL_CELL_LIMIT)
+        memo: dict[Any, Any] = cleaning.already_clean(
+            cleaner, distinct, limit=limit, blanks=_PLACEHOLDERS if fname not in _YES_NO_FIELDS else ()
+        )
+        if len(memo) < len(distinct):
+            memo.update((v, _clean_person_value(fname, cleaner, v)) for v in distinct if v not in memo)
         memo[None] = memo[""] = None
         cleaned = list(map(memo.__getitem__, column))
         bad = any(type(v) is _Problem for v in memo.values())

@@ -203,3 +203,67 @@ def test_yes_no() -> None:
 def test_cell_over_excel_limit() -> None:
     with pytest.raises(ValidationError, match="more than a spreadsheet cell can hold"):
         cleaning.check_excel_limit("x" * 32_768)
+
+
+_AWKWARD = [
+    "Ann",
+    "ann lee",
+    " Ann",
+    "Ann ",
+    "Ann  Lee",
+    "'Ann",
+    "'+44 131 348 5000",
+    '="0131 496 0000"',
+    "=SUM(A1)",
+    "n/a",
+    "N/A",
+    "None",
+    "TBC",
+    "0",
+    "Siân",
+    "SiÃ¢n",
+    "Ann\u200bLee",
+    "Ann\tLee",
+    "x" * 101,
+    "x" * 40_000,
+    "Ann@Example.ORG",
+    "ann@example.org",
+    "Ann Lee <ann@example.org>",
+    "ann@",
+    "a@b.co",
+    "EH99 1SP",
+    "eh99 1sp",
+    "EH991SP",
+    "75008",
+    "0131 348 5000",
+    "07700 900123",
+    "yes",
+    "-",
+    "",
+]
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "first_name",
+        "town",
+        "job_title",
+        "email",
+        "email@work",
+        "postcode",
+        "phone",
+        "notes",
+        "do_not_contact",
+    ],
+)
+def test_a_column_cleans_to_what_each_value_cleans_to_alone(field: str) -> None:
+    """The whole-column quick test gives exactly what cleaning each value alone gives."""
+    from crm.importing.plan import _PERSON_CLEANERS
+    from crm.importing.rows import _clean_column, _clean_person_value
+
+    column = [*_AWKWARD, None, *_AWKWARD]
+    cleaned, problems = _clean_column(field, column)
+    alone = [_clean_person_value(field, _PERSON_CLEANERS[field], v) if v else None for v in column]
+    assert [(i, p) for i, p in enumerate(alone) if type(p).__name__ == "_Problem"] == problems
+    assert cleaned == alone
