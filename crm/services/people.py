@@ -564,7 +564,8 @@ class BulkPeopleWriter:
     ) -> list[int]:
         """Insert prepared people: their rows are handed to SQLite here (the part that needs
         Python), then the helper moves them into the people table, with its indexes, and fills
-        their search index. Returns their ids: SQLite gives the next ids in turn, as this
+        their search index; when the table's indexes were set aside for the import, the rows go
+        straight into it here. Returns their ids: SQLite gives the next ids in turn, as this
         transaction is the only writer; the helper's result is checked by the next ``wait()``.
 
         ``follow(low, high)``, called here with the new people's first and last id, gives further
@@ -578,18 +579,26 @@ class BulkPeopleWriter:
         history rows unpack in less time than binding them."""
         self.wait()
         conn = self._session.connection()
-        if not self._staging:
-            conn.exec_driver_sql(f"CREATE TEMP TABLE {_STAGE} AS SELECT * FROM person WHERE 0")
-            self._staging = True
-        columns = insert_rows(self._session, table_of(Person), payload, into=f"temp.{_STAGE}")
-        low = (conn.exec_driver_sql("SELECT max(id) FROM person").scalar() or 0) + 1
+        steps: list[Step] = []
+        if self._index_sql:
+            # The people table's indexes are set aside: storing the rows costs what staging them
+            # would, so they go straight in (measured at 100,000 into 100,000, the staging
+            # table's extra copy and clearing took about 1.4 s of SQLite's time).
+            low = (conn.exec_driver_sql("SELECT max(id) FROM person").scalar() or 0) + 1
+            insert_rows(self._session, table_of(Person), payload)
+        else:
+            if not self._staging:
+                conn.exec_driver_sql(f"CREATE TEMP TABLE {_STAGE} AS SELECT * FROM person WHERE 0")
+                self._staging = True
+            columns = insert_rows(self._session, table_of(Person), payload, into=f"temp.{_STAGE}")
+            low = (conn.exec_driver_sql("SELECT max(id) FROM person").scalar() or 0) + 1
+            names = ", ".join(f'"{c}"' for c in columns)
+            steps += [
+                (f"INSERT INTO person ({names}) SELECT {names} FROM temp.{_STAGE} ORDER BY rowid", ()),
+                (f"DELETE FROM temp.{_STAGE}", ()),
+            ]
         high = low + len(payload) - 1
-        names = ", ".join(f'"{c}"' for c in columns)
-        steps: list[Step] = [
-            (f"INSERT INTO person ({names}) SELECT {names} FROM temp.{_STAGE} ORDER BY rowid", ()),
-            (f"DELETE FROM temp.{_STAGE}", ()),
-            (_FILL_SEARCH_INDEX, (low, high)),
-        ]
+        steps.append((_FILL_SEARCH_INDEX, (low, high)))
         if follow is not None:
             steps += follow(low, high)
         self._start(steps)
