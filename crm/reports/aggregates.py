@@ -29,20 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    String,
-    and_,
-    case,
-    exists,
-    func,
-    literal,
-    or_,
-    select,
-    text,
-    true,
-    type_coerce,
-)
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select, text, true
 from sqlalchemy.orm import Session
 
 from crm.filters import PersonFilter, months_before, person_ids_select
@@ -416,20 +403,14 @@ def _network_series(
     left = {nid: [0] * n for nid in names}
     # Memberships grouped by what decides the counts (SQL does the heavy part: a few thousand rows
     # for tens of thousands of memberships); each group is then placed in the months in Python.
-    sqlite = _dialect(session) == "sqlite"
-    # SQLite keeps dates as ISO text, which sorts as the dates do: read and compared as text, the
-    # groups' dates need no parsing (which was most of this card's Python time).
-    day: Callable[[dt.date], Any] = dt.date.isoformat if sqlite else (lambda d: d)
-    as_read: Callable[[Any], Any] = (lambda c: type_coerce(c, String)) if sqlite else (lambda c: c)
-    ends = [day(m.end) for m in months]
-    start, end = day(period.start), day(period.end)
+    ends = [m.end for m in months]
     groups = session.execute(
         _live_memberships(
             select(
                 Membership.network_id,
                 Membership.status,
-                as_read(Membership.joined_on),
-                as_read(Membership.left_on),
+                Membership.joined_on,
+                Membership.left_on,
                 func.count(),
             ).select_from(Membership),
             people_in_trash,
@@ -446,16 +427,11 @@ def _network_series(
     # rather walk every membership and search its periods (twenty times slower at 60,000), so on
     # SQLite the period's side of the join is kept off its index ("+ 0").
     period_of: ColumnElement[int] = MembershipPeriod.membership_id.expression
-    if sqlite:
+    if _dialect(session) == "sqlite":
         period_of = period_of + 0
     earlier = session.execute(
         _live_memberships(
-            select(
-                Membership.network_id,
-                as_read(MembershipPeriod.joined_on),
-                as_read(MembershipPeriod.left_on),
-                func.count(),
-            )
+            select(Membership.network_id, MembershipPeriod.joined_on, MembershipPeriod.left_on, func.count())
             .select_from(MembershipPeriod)
             .join(Membership, Membership.id == period_of),
             people_in_trash,
@@ -481,9 +457,9 @@ def _network_series(
         if stays:
             for i in range(first, last):
                 members[network_id][i] += count
-        if joined_on is not None and joined_on >= start:
+        if joined_on is not None and joined_on >= period.start:
             joined[network_id][first] += count
-        if left_on is not None and left_on <= end:
+        if left_on is not None and left_on <= period.end:
             left[network_id][last] += count
     return [
         NetworkSeries(nid, name, members[nid], joined[nid], left[nid])
