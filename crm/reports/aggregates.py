@@ -666,10 +666,11 @@ def _follow_ups(session: Session, period: Period, today: dt.date) -> FollowUps:
     rows = session.execute(
         select(
             Interaction.owner,
-            func.sum(case((and_(is_open, due < today), 1), else_=0)),
-            func.sum(case((and_(is_open, due >= today, due <= week_ends), 1), else_=0)),
-            func.sum(case((and_(is_open, due > week_ends), 1), else_=0)),
-            func.sum(case((and_(~is_open, due >= period.start, due <= period.end), 1), else_=0)),
+            # FILTER: each follow-up is added to the one count it is in, not to all four.
+            func.count().filter(and_(is_open, due < today)),
+            func.count().filter(and_(is_open, due >= today, due <= week_ends)),
+            func.count().filter(and_(is_open, due > week_ends)),
+            func.count().filter(and_(~is_open, due >= period.start, due <= period.end)),
         )
         .where(due.is_not(None), Interaction.deleted_at.is_(None))
         .group_by(Interaction.owner)
@@ -854,16 +855,18 @@ def _data_quality(session: Session) -> DataQuality:
 def _sharing_people(session: Session) -> set[int]:
     """Ids of people not in the Trash who share an email, or a name and postcode, with another."""
     live = Person.deleted_at.is_(None)
+    # "> ''" is "filled in" (neither NULL nor empty) as one range of the index rather than two
+    # tests of every entry.
     emails = (
         select(Person.email)
-        .where(live, Person.email.is_not(None), Person.email != "")
+        .where(live, Person.email > "")
         .group_by(Person.email)
         .having(func.count() > 1)
         .subquery()
     )
     names = (
         select(Person.sort_name, Person.postcode)
-        .where(live, Person.postcode.is_not(None), Person.postcode != "", Person.sort_name != "")
+        .where(live, Person.sort_name > "", Person.postcode > "")
         .group_by(Person.sort_name, Person.postcode)
         .having(func.count() > 1)
         .subquery()
