@@ -346,13 +346,18 @@ def _between(column: Any, start: dt.date, end: dt.date) -> ColumnElement[bool]:
     return and_(column >= start, column <= end)
 
 
-def _live_memberships(stmt: Any) -> Any:
-    """Memberships of people and networks not in the Trash. The Trash is small, so its ids are
-    looked up once rather than each member's row being read."""
-    return stmt.where(
-        Membership.person_id.not_in(select(Person.id).where(Person.deleted_at.is_not(None))),
-        Membership.network_id.not_in(select(Network.id).where(Network.deleted_at.is_not(None))),
-    )
+def _live_memberships(stmt: Any, people_in_trash: bool) -> Any:
+    """Memberships of people not in the Trash, when anyone is there: the Trash's ids are read from
+    its own index (revision 0016) rather than each member's person. Networks in the Trash are left
+    out by the caller, who knows the live ones by name (a test on every membership cost more)."""
+    if not people_in_trash:
+        return stmt
+    return stmt.where(Membership.person_id.not_in(select(Person.id).where(Person.deleted_at.is_not(None))))
+
+
+def _people_in_trash(session: Session) -> bool:
+    # Read from the Trash's partial index (0016): a few entries, or none.
+    return session.scalar(select(Person.id).where(Person.deleted_at.is_not(None)).limit(1)) is not None
 
 
 def networks(session: Session, period: Period) -> Networks:
@@ -376,18 +381,21 @@ def network_split(session: Session, period: Period) -> Networks:
 def _networks(session: Session, period: Period, *, series: bool = True, split: bool = True) -> Networks:
     months = period.months()
     names = dict(session.execute(select(Network.id, Network.name).where(Network.deleted_at.is_(None))).all())
-    by_nation, by_sector, by_cohort = _network_split(session, period, names) if split else ([], [], [])
+    trash = _people_in_trash(session)
+    by_nation, by_sector, by_cohort = _network_split(session, period, names, trash) if split else ([], [], [])
     return Networks(
         period=period,
         month_labels=[m.label for m in months],
-        series=_network_series(session, period, names) if series else [],
+        series=_network_series(session, period, names, trash) if series else [],
         by_nation=by_nation,
         by_sector=by_sector,
         by_cohort=by_cohort,
     )
 
 
-def _network_series(session: Session, period: Period, names: dict[int, str]) -> list[NetworkSeries]:
+def _network_series(
+    session: Session, period: Period, names: dict[int, str], people_in_trash: bool
+) -> list[NetworkSeries]:
     months = period.months()
     n = len(months)
     members = {nid: [0] * n for nid in names}
@@ -404,7 +412,8 @@ def _network_series(session: Session, period: Period, names: dict[int, str]) -> 
                 Membership.joined_on,
                 Membership.left_on,
                 func.count(),
-            ).select_from(Membership)
+            ).select_from(Membership),
+            people_in_trash,
         )
         .where(
             Membership.status != "invited",
@@ -424,7 +433,8 @@ def _network_series(session: Session, period: Period, names: dict[int, str]) -> 
         _live_memberships(
             select(Membership.network_id, MembershipPeriod.joined_on, MembershipPeriod.left_on, func.count())
             .select_from(MembershipPeriod)
-            .join(Membership, Membership.id == period_of)
+            .join(Membership, Membership.id == period_of),
+            people_in_trash,
         )
         .where(
             MembershipPeriod.left_on.is_not(None),
@@ -438,6 +448,8 @@ def _network_series(session: Session, period: Period, names: dict[int, str]) -> 
     placed: list[tuple[Any, ...]] = [tuple(g) for g in groups]
     placed += [(nid, "left", j, lo, c) for nid, j, lo, c in earlier]
     for network_id, status, joined_on, left_on, count in placed:
+        if network_id not in names:  # in the Trash
+            continue
         # Month i holds a member when they joined by its end and had not left by then.
         first = 0 if joined_on is None else bisect_left(ends, joined_on)
         stays = left_on is not None or status != "left"
@@ -456,30 +468,27 @@ def _network_series(session: Session, period: Period, names: dict[int, str]) -> 
 
 
 def _network_split(
-    session: Session, period: Period, names: dict[int, str]
+    session: Session, period: Period, names: dict[int, str], people_in_trash: bool
 ) -> tuple[list[NetworkSplit], list[NetworkSplit], list[NetworkSplit]]:
     # Members on the last day, by nation and by their organisation's sector: one grouped join (the
-    # few hundred organisations' sectors are looked up afterwards).
-    # (A membership is unique per person and network, so count(*) counts people.)
-    members_then = select(Membership.network_id, Membership.person_id).where(
-        Membership.network_id.not_in(select(Network.id).where(Network.deleted_at.is_not(None))),
-        _member_on(period.end),
-    )
+    # few hundred organisations' sectors are looked up afterwards, and networks in the Trash are
+    # dropped by name). A membership is unique per person and network, so count(*) counts people.
+    current = [Person.deleted_at.is_(None), _member_on(period.end)]
     if _dialect(session) == "sqlite":
-        # SQLite joins by looking each member's person up in turn. Left to itself it reads the
-        # memberships network by network, so those look-ups jump about the person table; in person
-        # order they read it front to back (the split took about a third less time on 100,000 people). The
-        # LIMIT keeps SQLite from folding the subquery, and with it the order, into the join.
-        members_then = members_then.order_by(Membership.person_id).limit(-1)
-    at_end = members_then.subquery()
-    # Grouped by three keys, not four with the cohort: SQLite sorts every joined row to group them,
-    # and the narrower the key the cheaper that sort (about a fifth of the split's time).
+        # SQLite joins by looking each member's person up in turn. From the memberships in person
+        # order (revision 0016's index holds them with the dates the test needs) those look-ups
+        # read the person table front to back; network by network they jump about it. Without
+        # statistics SQLite may pick either index, with them it may pick neither; a range on
+        # person_id (every id is positive) makes the person-order index its one choice.
+        current.append(Membership.person_id > 0)
+    # Organisation first: SQLite sorts the joined rows to group them, and most comparisons are
+    # then settled by one integer rather than by the network and the nation's text.
     rows = session.execute(
-        select(at_end.c.network_id, Person.nation, Person.organisation_id, func.count())
-        .select_from(at_end)
-        .join(Person, Person.id == at_end.c.person_id)
-        .where(Person.deleted_at.is_(None))
-        .group_by(at_end.c.network_id, Person.nation, Person.organisation_id)
+        select(Person.organisation_id, Membership.network_id, Person.nation, func.count())
+        .select_from(Membership)
+        .join(Person, Person.id == Membership.person_id)
+        .where(*current)
+        .group_by(Person.organisation_id, Membership.network_id, Person.nation)
     ).all()
     # Current members on the last day by cohort, for networks that have cohorts: from the cohort
     # index, people in the Trash left out by their (few) ids rather than by reading each person.
@@ -487,7 +496,8 @@ def _network_split(
         _live_memberships(
             select(Membership.network_id, Membership.cohort_id, func.count()).where(
                 Membership.cohort_id.is_not(None), _member_on(period.end)
-            )
+            ),
+            people_in_trash,
         ).group_by(Membership.cohort_id, Membership.network_id)  # cohort first: its index's order
     ).all()
     sectors = dict(session.execute(select(Organisation.id, Organisation.sector)).all())
@@ -495,7 +505,9 @@ def _network_split(
     by_nation: dict[tuple[str, str], int] = defaultdict(int)
     by_sector: dict[tuple[str, str], int] = defaultdict(int)
     by_cohort: dict[tuple[str, str], int] = defaultdict(int)
-    for nid, nation, org_id, count in rows:
+    for org_id, nid, nation, count in rows:
+        if nid not in names:  # in the Trash
+            continue
         by_nation[(names[nid], nation or NOT_RECORDED)] += count
         by_sector[(names[nid], (sectors.get(org_id) if org_id else None) or NOT_RECORDED)] += count
     for nid, cohort_id, count in cohort_rows:
@@ -654,10 +666,11 @@ def _follow_ups(session: Session, period: Period, today: dt.date) -> FollowUps:
     rows = session.execute(
         select(
             Interaction.owner,
-            func.sum(case((and_(is_open, due < today), 1), else_=0)),
-            func.sum(case((and_(is_open, due >= today, due <= week_ends), 1), else_=0)),
-            func.sum(case((and_(is_open, due > week_ends), 1), else_=0)),
-            func.sum(case((and_(~is_open, due >= period.start, due <= period.end), 1), else_=0)),
+            # FILTER: each follow-up is added to the one count it is in, not to all four.
+            func.count().filter(and_(is_open, due < today)),
+            func.count().filter(and_(is_open, due >= today, due <= week_ends)),
+            func.count().filter(and_(is_open, due > week_ends)),
+            func.count().filter(and_(~is_open, due >= period.start, due <= period.end)),
         )
         .where(due.is_not(None), Interaction.deleted_at.is_(None))
         .group_by(Interaction.owner)
@@ -769,27 +782,45 @@ def data_quality(session: Session, period: Period | None = None) -> DataQuality:
     return reuse(session, ("data_quality", dt.date.today()), lambda: _data_quality(session))
 
 
+# The counts that take nothing from the user or the day, as SQL text, per dialect: rendered once
+# (with literal values, for the partial indexes) rather than on every refresh.
+_CONSTANT_COUNTS: dict[str, str] = {}
+
+
+def _constant_counts_sql(session: Session) -> str:
+    dialect = session.get_bind().dialect
+    sql = _CONSTANT_COUNTS.get(dialect.name)
+    if sql is None:
+        checks = {c.key: c for c in QUALITY_CHECKS}
+        live = Person.deleted_at.is_(None)
+
+        def count_where(where: Any) -> Any:
+            return select(func.count()).select_from(Person).where(where).scalar_subquery()
+
+        indexed = []
+        for key in _INDEXED:
+            where = person_ids_select(checks[key].filter, dialect.name).whereclause
+            assert where is not None  # the Trash test is always there
+            indexed.append(count_where(where))
+        # Everyone less those in the Trash: SQLite counts a whole index without reading its
+        # entries, and the Trash from its own partial index (0016), where counting the people
+        # not in the Trash read every entry of an index.
+        people = select(func.count()).select_from(Person).scalar_subquery() - count_where(
+            Person.deleted_at.is_not(None)
+        )
+        constant = select(
+            people, count_where(and_(live, or_(Person.email.is_(None), Person.email == ""))), *indexed
+        )
+        # Only constants of this module and crm.filters are rendered into the text: no user's value.
+        sql = str(constant.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        _CONSTANT_COUNTS[dialect.name] = sql
+    return sql
+
+
 def _data_quality(session: Session) -> DataQuality:
-    bind = session.get_bind()
-    dialect = bind.dialect.name
-    checks = {c.key: c for c in QUALITY_CHECKS}
+    dialect = session.get_bind().dialect.name
     live = Person.deleted_at.is_(None)
-
-    def count_where(where: Any) -> Any:
-        return select(func.count()).select_from(Person).where(where).scalar_subquery()
-
-    indexed = []
-    for key in _INDEXED:
-        where = person_ids_select(checks[key].filter, dialect).whereclause
-        assert where is not None  # the Trash test is always there
-        indexed.append(count_where(where))
-    constant = select(
-        count_where(live), count_where(and_(live, or_(Person.email.is_(None), Person.email == ""))), *indexed
-    )
-    # Only constants of this module and crm.filters are rendered into the text: no user's value.
-    row = session.execute(
-        text(str(constant.compile(dialect=bind.dialect, compile_kwargs={"literal_binds": True})))
-    ).one()
+    row = session.execute(text(_constant_counts_sql(session))).one()
     people = int(row[0] or 0)
     counts: dict[str, int] = {"no_email": int(row[1] or 0)}
     counts.update({key: int(v or 0) for key, v in zip(_INDEXED, row[2:], strict=True)})
@@ -824,16 +855,18 @@ def _data_quality(session: Session) -> DataQuality:
 def _sharing_people(session: Session) -> set[int]:
     """Ids of people not in the Trash who share an email, or a name and postcode, with another."""
     live = Person.deleted_at.is_(None)
+    # "> ''" is "filled in" (neither NULL nor empty) as one range of the index rather than two
+    # tests of every entry.
     emails = (
         select(Person.email)
-        .where(live, Person.email.is_not(None), Person.email != "")
+        .where(live, Person.email > "")
         .group_by(Person.email)
         .having(func.count() > 1)
         .subquery()
     )
     names = (
         select(Person.sort_name, Person.postcode)
-        .where(live, Person.postcode.is_not(None), Person.postcode != "", Person.sort_name != "")
+        .where(live, Person.sort_name > "", Person.postcode > "")
         .group_by(Person.sort_name, Person.postcode)
         .having(func.count() > 1)
         .subquery()

@@ -332,3 +332,62 @@ def test_redundant_person_id_indexes_go_and_lookups_by_person_use_the_unique_one
             assert f"sqlite_autoindex_{table}_1" in plan, plan
     finally:
         conn.close()
+
+
+def test_release_database_gains_the_trash_and_member_indexes_of_0016(release_db_path: Path) -> None:
+    """Revision 0016 adds two indexes and nothing else: the Trash's index holds exactly the people
+    binned in the released file, and the dashboard's counts read through the new indexes match
+    the released rows counted by hand."""
+    import datetime as dt
+
+    from crm.reports import aggregates
+    from crm.reports.period import Period
+
+    conn = sqlite3.connect(release_db_path)
+    try:
+        binned = [r[0] for r in conn.execute("SELECT id FROM person ORDER BY id LIMIT 3")]
+        conn.executemany(
+            "UPDATE person SET deleted_at = '2026-01-01 09:00:00.000000' WHERE id = ?", [(i,) for i in binned]
+        )
+        conn.commit()
+        # Current members (not invited, not left) of people not in the Trash, per network.
+        members = dict(
+            conn.execute(
+                "SELECT n.name, count(*) FROM membership m JOIN person p ON p.id = m.person_id"
+                " JOIN network n ON n.id = m.network_id WHERE p.deleted_at IS NULL"
+                " AND n.deleted_at IS NULL AND m.status NOT IN ('invited', 'left')"
+                " AND m.left_on IS NULL GROUP BY n.name"
+            ).fetchall()
+        )
+    finally:
+        conn.close()
+    before = _counts(release_db_path)
+    db = open_database(release_db_path)
+    try:
+        with db.engine.connect() as c:
+            indexes = {
+                r[0]: r[1]
+                for r in c.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'index'")
+            }
+            in_trash = [
+                r[0]
+                for r in c.exec_driver_sql(
+                    "SELECT id FROM person INDEXED BY ix_person_in_trash WHERE deleted_at IS NOT NULL"
+                    " ORDER BY id"
+                )
+            ]
+        assert "WHERE deleted_at IS NOT NULL" in indexes["ix_person_in_trash"]
+        assert "ix_membership_person_dates" in indexes
+        assert in_trash == binned
+        today = dt.date.today()
+        with db.session() as session:
+            split = aggregates.network_split(session, Period(dt.date(2000, 1, 1), today))
+            quality = aggregates.data_quality(session)
+        by_network: dict[str, int] = {}
+        for s in split.by_nation:
+            by_network[s.network] = by_network.get(s.network, 0) + s.members
+        assert by_network == members
+        assert quality.people == COUNTS_0_1_0["person"] - len(binned)
+    finally:
+        db.dispose()
+    assert _counts(release_db_path) == before

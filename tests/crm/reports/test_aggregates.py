@@ -156,6 +156,39 @@ def test_networks(db: Database) -> None:
     assert ids["n3"] not in {s.network_id for s in data.series}
 
 
+def test_networks_with_no_one_in_the_trash_still_leave_out_a_binned_network(db: Database) -> None:
+    """With p6 back from the Trash (so no person is there, and the members are read without any
+    Trash test) the binned network's members still count nowhere, and p6 counts everywhere: a
+    member of cohort 1 since 2024, in England."""
+    with db.transaction() as session:
+        ids = networks_world(session)
+        people.restore_people(session, [ids["p6"]])
+    period = Period(D(2025, 1, 1), D(2025, 3, 31))
+    with db.session() as session:
+        data = aggregates.networks(session, period)
+        halves = aggregates.network_series(session, period), aggregates.network_split(session, period)
+    series = {s.name: s for s in data.series}
+    assert set(series) == {"Kindness Leadership Network: cohort 1", "Kindness Champions"}
+    assert series["Kindness Leadership Network: cohort 1"].members == [4, 5, 4]
+    nation = {(s.network, s.group): s.members for s in data.by_nation}
+    assert nation == {
+        ("Kindness Leadership Network: cohort 1", "Scotland"): 1,
+        ("Kindness Leadership Network: cohort 1", "Wales"): 1,
+        ("Kindness Leadership Network: cohort 1", "England"): 1,
+        ("Kindness Leadership Network: cohort 1", aggregates.NOT_RECORDED): 1,
+        ("Kindness Champions", "Scotland"): 1,
+    }
+    assert sum(s.members for s in data.by_sector) == 5
+    # The dashboard's two halves are the whole, each with the other half left empty.
+    assert halves[0].series == data.series and not halves[0].by_nation
+    assert (halves[1].by_nation, halves[1].by_sector, halves[1].by_cohort) == (
+        data.by_nation,
+        data.by_sector,
+        data.by_cohort,
+    )
+    assert not halves[1].series
+
+
 def test_events_funnel_and_stations(db: Database) -> None:
     with db.transaction() as session:
         ids = events_world(session)
