@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Executable, insert, select, update
 from sqlalchemy.orm import Session
 
-from crm import audit, versions
+from crm import audit, search_index, versions
 from crm.bulk import insert_rows
 from crm.errors import NotFoundError, ValidationError
 from crm.models import (
@@ -536,6 +536,7 @@ class BulkPeopleWriter:
         self._index_sql: list[str] = []
         self._index_stats: list[tuple[str, str, str]] = []
         self._trigger_sql: str | None = None
+        self._automerge: int | None = None  # the search index's merge setting, while paused
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self._staging = False
@@ -553,6 +554,7 @@ class BulkPeopleWriter:
             ).scalar()
             if self._trigger_sql:
                 conn.exec_driver_sql("DROP TRIGGER person_fts_ai")
+                self._automerge = search_index.pause_merging(conn)
             if self._expected and self._expected * REBUILD_INDEXES_RATIO >= (
                 conn.exec_driver_sql("SELECT count(*) FROM person").scalar() or 0
             ):
@@ -648,6 +650,7 @@ class BulkPeopleWriter:
             conn.exec_driver_sql(f"DROP TABLE temp.{_STAGE}")
         if self._trigger_sql:
             conn.exec_driver_sql(self._trigger_sql)
+            search_index.resume_merging(conn, self._automerge)
         for sql in self._index_sql:
             conn.exec_driver_sql(sql)
         if self._index_stats:
