@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Iterable
 
 # Zero-width and other invisible characters that arrive from web forms and PDFs.
 _INVISIBLE = dict.fromkeys(
@@ -13,6 +14,7 @@ _INVISIBLE = dict.fromkeys(
 _SPACES = re.compile(r"[\s\u00a0\u2007\u202f]+")
 _ORG_NOISE = re.compile(r"\b(the|ltd|limited|plc|llp|cic|scio|inc)\b")
 _NON_WORD = re.compile(r"[^\w]+")
+_WORD = re.compile(r"\w+")
 
 
 def clean_text(value: object) -> str | None:
@@ -63,25 +65,54 @@ def search_digest(*parts: str | None) -> str:
     (and remembered, since towns, organisations and job titles repeat): folding and splitting never
     cross the space that joins two parts, so this is the digest of the parts joined by spaces.
     """
-    words: list[str] = []
-    extra: list[str] = []
+    return " ".join(digest_pieces(parts))
+
+
+def digest_pieces(parts: Iterable[str | None]) -> list[str]:
+    """:func:`search_digest` before its final join: pieces of words to be joined by spaces.
+
+    For callers that add words of their own to the end (phone numbers) with one join for all:
+    an import computes this once per new person.
+    """
+    pieces: list[str] = []
+    squeezed: list[str] = []
     for part in parts:
         if part:
-            part_words, part_extra = _digest_part(part)
-            words += part_words
-            extra += part_extra
-    return " ".join(words + extra)
+            part_words, part_squeezed = _digest_part(part)
+            if part_words:
+                pieces.append(part_words)
+            if part_squeezed:
+                squeezed.append(part_squeezed)
+    if squeezed:
+        pieces += squeezed
+    return pieces
 
 
 @functools.lru_cache(maxsize=8_192)
-def _digest_part(part: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    folded = fold(part)
-    extra = tuple(
-        squeezed
-        for token in folded.split()
-        if not token.isalnum() and (squeezed := _NON_WORD.sub("", token)) and len(squeezed) > 1
-    )
-    return tuple(_NON_WORD.sub(" ", folded).split()), extra
+def _digest_part(part: str) -> tuple[str, str]:
+    """One part's words and squeezed forms, each joined by spaces (either may be empty).
+
+    Worked out a word (run of non-spaces) at a time: most words are letters or digits only, and
+    are taken as they are; only the rest (emails, "O'Neill", "Smith-Jones") go through the
+    pattern. The result is the same as splitting the whole folded part, since every kind of white
+    space is also a non-word character.
+    """
+    folded = part.lower() if part.isascii() else fold(part)
+    if folded.isalnum():  # one plain word: most first names, surnames and towns
+        return folded, ""
+    words: list[str] = []
+    extra: list[str] = []
+    for token in folded.split():
+        if token.isalnum():
+            words.append(token)
+            continue
+        pieces = _WORD.findall(token)
+        words += pieces
+        # The squeezed form: the word runs put together (what removing the rest leaves).
+        squeezed = "".join(pieces)
+        if len(squeezed) > 1:
+            extra.append(squeezed)
+    return " ".join(words), " ".join(extra)
 
 
 def sort_key(last_name: str | None, first_name: str | None, fallback: str | None = None) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Executable, insert, select, update
 from sqlalchemy.orm import Session
 
-from crm import audit, versions
+from crm import audit, search_index, versions
 from crm.bulk import insert_rows
 from crm.errors import NotFoundError, ValidationError
 from crm.models import (
@@ -33,7 +33,7 @@ from crm.models import (
     utcnow,
 )
 from crm.services.trashable import set_deleted
-from crm.text import clean_multiline, clean_text, search_digest, sort_key
+from crm.text import clean_multiline, clean_text, digest_pieces, sort_key
 from crm.util import chunked
 from crm.validation import check_length, normalise_email, normalise_phone, normalise_postcode
 
@@ -95,28 +95,35 @@ def person_search_text(
 ) -> str:
     """What a person is found by: names, email, organisation, job, town, postcode, phone numbers
     (also without spaces) and ``extra``, the values of their further contact points."""
-    # Called once per row of a bulk insert: decide how to read fields once, not once per field.
+    # Called once per row of a bulk insert: decide how to read fields once, not once per field,
+    # and join the text once.
     get: Callable[[str], Any] = (
-        person.get if isinstance(person, Mapping) else functools.partial(getattr, person)
+        person.get if isinstance(person, dict | Mapping) else functools.partial(getattr, person)
     )
-    text = search_digest(
-        get("first_name"),
-        get("preferred_name"),
-        get("last_name"),
-        get("email"),
-        organisation_name,
-        get("job_title"),
-        get("town"),
-        get("postcode"),
-        *extra,
+    pieces = digest_pieces(
+        (
+            get("first_name"),
+            get("preferred_name"),
+            get("last_name"),
+            get("email"),
+            organisation_name,
+            get("job_title"),
+            get("town"),
+            get("postcode"),
+            *extra,
+        )
     )
     # Numbers are stored normalised (digits, spaces, a leading +): already their own digest, so
     # they skip the folding, which costs an import of unique numbers a second per 20,000 rows.
     for number in (get("phone"), get("mobile")):
         if number:
+            if not pieces:
+                pieces.append("")  # the text of someone with only a number starts with a space
             digits = number.lstrip("+")
-            text = f"{text} {digits} {digits.replace(' ', '')}" if " " in digits else f"{text} {digits}"
-    return text
+            pieces.append(digits)
+            if " " in digits:
+                pieces.append(digits.replace(" ", ""))
+    return " ".join(pieces)
 
 
 def normalise_types(types: Iterable[str]) -> list[str]:
@@ -529,6 +536,7 @@ class BulkPeopleWriter:
         self._index_sql: list[str] = []
         self._index_stats: list[tuple[str, str, str]] = []
         self._trigger_sql: str | None = None
+        self._automerge: int | None = None  # the search index's merge setting, while paused
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self._staging = False
@@ -546,6 +554,7 @@ class BulkPeopleWriter:
             ).scalar()
             if self._trigger_sql:
                 conn.exec_driver_sql("DROP TRIGGER person_fts_ai")
+                self._automerge = search_index.pause_merging(conn)
             if self._expected and self._expected * REBUILD_INDEXES_RATIO >= (
                 conn.exec_driver_sql("SELECT count(*) FROM person").scalar() or 0
             ):
@@ -655,6 +664,7 @@ class BulkPeopleWriter:
             conn.exec_driver_sql(f"DROP TABLE temp.{_STAGE}")
         if self._trigger_sql:
             conn.exec_driver_sql(self._trigger_sql)
+            search_index.resume_merging(conn, self._automerge)
         for sql in self._index_sql:
             conn.exec_driver_sql(sql)
         if self._index_stats:
