@@ -27,6 +27,7 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from itertools import accumulate
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select, text, true
@@ -398,7 +399,9 @@ def _network_series(
 ) -> list[NetworkSeries]:
     months = period.months()
     n = len(months)
-    members = {nid: [0] * n for nid in names}
+    # Members as changes: +count in the month a group arrives, -count in the month it goes, added
+    # up at the end (a group is two additions, not one per month it stays).
+    changes = {nid: [0] * (n + 1) for nid in names}
     joined = {nid: [0] * n for nid in names}
     left = {nid: [0] * n for nid in names}
     # Memberships grouped by what decides the counts (SQL does the heavy part: a few thousand rows
@@ -454,15 +457,15 @@ def _network_series(
         first = 0 if joined_on is None else bisect_left(ends, joined_on)
         stays = left_on is not None or status != "left"
         last = n if left_on is None else bisect_left(ends, left_on)  # left_on <= ends[last]
-        if stays:
-            for i in range(first, last):
-                members[network_id][i] += count
+        if stays and first < last:
+            changes[network_id][first] += count
+            changes[network_id][last] -= count
         if joined_on is not None and joined_on >= period.start:
             joined[network_id][first] += count
         if left_on is not None and left_on <= period.end:
             left[network_id][last] += count
     return [
-        NetworkSeries(nid, name, members[nid], joined[nid], left[nid])
+        NetworkSeries(nid, name, list(accumulate(changes[nid][:n])), joined[nid], left[nid])
         for nid, name in sorted(names.items(), key=lambda item: item[1].lower())
     ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from sqlalchemy import update
@@ -393,3 +394,40 @@ def test_members_by_cohort_leave_out_the_trash_and_former_members(db: Database) 
         ("Kindness Leadership Network", "KLN 2025–26", 1),
     }
     assert sum(s.members for s in data.by_nation) == 3
+
+
+def test_split_reads_members_in_person_order_and_the_trash_from_its_own_index(sqlite_db: Database) -> None:
+    """On SQLite the split joins the current members to their people in person order straight from
+    revision 0016's index (no copy, no sort before the join) and finds the Trash from its partial
+    index, with and without the statistics an import gathers."""
+    from sqlalchemy import event
+
+    with sqlite_db.transaction() as session:
+        networks_world(session)
+    statements: list[tuple[str, Any]] = []
+
+    def keep(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        statements.append((statement, parameters))
+
+    event.listen(sqlite_db.engine, "before_cursor_execute", keep)
+    try:
+        with sqlite_db.session() as session:
+            aggregates.network_split(session, Period(D(2025, 1, 1), D(2025, 3, 31)))
+    finally:
+        event.remove(sqlite_db.engine, "before_cursor_execute", keep)
+    split = next((s, p) for s, p in statements if "person.nation" in s)
+    trash = next((s, p) for s, p in statements if "person.deleted_at IS NOT NULL" in s)
+    with sqlite_db.engine.connect() as conn:
+        for gather in (False, True):
+            if gather:
+                conn.exec_driver_sql("ANALYZE")
+            plan = " / ".join(
+                str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {split[0]}", split[1])
+            )
+            assert "ix_membership_person_dates" in plan, plan
+            assert "MATERIALIZE" not in plan and "ORDER BY" not in plan, plan
+            assert "person USING INTEGER PRIMARY KEY" in plan, plan
+            plan = " / ".join(
+                str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {trash[0]}", trash[1])
+            )
+            assert "ix_person_in_trash" in plan, plan
