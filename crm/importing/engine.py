@@ -142,7 +142,9 @@ def _plan_still_holds(
 
 def _decide(session: Session, plan: ImportPlan) -> None:
     options = plan.options
-    by_row = {r.row: r for r in plan.rows}
+    # Only the rows later rows are duplicates of (a long list's every row would be a big map).
+    firsts = {r.duplicate_of_row for r in plan.rows if r.duplicate_of_row is not None}
+    by_row = {r.row: r for r in plan.rows if r.row in firsts}
     matched_ids = sorted({r.person_id for r in plan.rows if r.person_id is not None})
     current: dict[int, dict[str, Any]] = {}
     cols = [getattr(Person, f) for f in _UPDATABLE]
