@@ -36,25 +36,23 @@ def _match(session: Session, plan: ImportPlan) -> None:
 
     # Within the file: the first row with an email / name+organisation / name+postcode wins.
     by_email: dict[str, RowPlan] = {}
-    by_name_org: dict[str | tuple[str, ...], RowPlan] = {}
-    by_name_pc: dict[str | tuple[str, ...], RowPlan] = {}
+    by_name_org: dict[tuple[str, str, str], RowPlan] = {}
+    by_name_pc: dict[tuple[str, str, str], RowPlan] = {}
     for r in live:
         email = r.values.get("email")
         name = _name_key(r.values)
         org = _org_key(r.organisation) if r.organisation else None
         pc = _compact_postcode(r.values.get("postcode"))
-        name_org = _joined(*name, org) if name and org else None
-        name_pc = _joined(*name, pc) if name and pc else None
         first: RowPlan | None = None
         why = ""
         if email and email in by_email:
             first, why = by_email[email], "the same email address"
-        else:
+        elif name:
             for key, table, label in (
-                (name_org, by_name_org, "the same name and organisation"),
-                (name_pc, by_name_pc, "the same name and postcode"),
+                ((*name, org), by_name_org, "the same name and organisation"),
+                ((*name, pc), by_name_pc, "the same name and postcode"),
             ):
-                if key is not None and key in table:
+                if key[2] and key in table:
                     other = table[key]
                     other_email = other.values.get("email")
                     if not (email and other_email and email != other_email):
@@ -66,10 +64,11 @@ def _match(session: Session, plan: ImportPlan) -> None:
             continue
         if email:
             by_email[email] = r
-        if name_org is not None:
-            by_name_org.setdefault(name_org, r)
-        if name_pc is not None:
-            by_name_pc.setdefault(name_pc, r)
+        if name:
+            if org:
+                by_name_org.setdefault((*name, org), r)
+            if pc:
+                by_name_pc.setdefault((*name, pc), r)
 
     del by_email, by_name_org, by_name_pc  # a long list's keys: let them go before the queries
 
@@ -156,14 +155,6 @@ def _match(session: Session, plan: ImportPlan) -> None:
             )
 
 
-def _joined(*parts: str) -> str | tuple[str, ...]:
-    """A key of several parts as one string: a long list's maps hold a million keys, and one
-    string takes far less memory than a tuple of strings. Equal keys give equal strings; a part
-    holding the separator (a NUL, which cleaning keeps) keeps the tuple, so no two keys meet."""
-    key = "\x00".join(parts)
-    return key if key.count("\x00") == len(parts) - 1 else parts
-
-
 def _match_by_kindred_id(session: Session, plan: ImportPlan, rows: list[RowPlan]) -> None:
     """Rows carrying a Kindred ID (an export edited and brought back) are that person, whatever
     else changed; an ID not in this database is flagged and the row matched the usual way."""
@@ -230,7 +221,7 @@ def _match_by_name(session: Session, rows: list[RowPlan]) -> None:
     # People without an email, for the rows that have one.
     db_org: dict[tuple[str, str, str], int] = {}
     db_pc: dict[tuple[str, str, str], int] = {}
-    wanted = {_joined(*name) for r in rows if (name := _name_key(r.values))}
+    wanted = {_name_key(r.values) for r in rows}
     lasts = sorted({r.values["last_name"].lower() for r in rows})
     for part in chunked(lasts):
         stmt = (
@@ -254,7 +245,7 @@ def _match_by_name(session: Session, rows: list[RowPlan]) -> None:
                 if not given:
                     continue
                 name = (_fold(given), _fold(last))
-                if _joined(*name) not in wanted:
+                if name not in wanted:
                     continue
                 if org_key:
                     key = (*name, org_key)
