@@ -245,8 +245,11 @@ def test_command_line_output_is_the_same_with_rows_let_go(
     assert first["rejected"] == 2 and any("row 14" in p for p in first["problems"])
     import openpyxl
 
-    sheet = openpyxl.load_workbook(tmp_path / "problems.xlsx", read_only=True).worksheets[0]
-    cells = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    workbook = openpyxl.load_workbook(tmp_path / "problems.xlsx", read_only=True)
+    try:
+        cells = {row[0]: row for row in workbook.worksheets[0].iter_rows(min_row=2, values_only=True)}
+    finally:
+        workbook.close()
     assert cells["14"][3 + 2] == "not an email"
 
 
