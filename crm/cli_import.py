@@ -102,10 +102,13 @@ def cmd_import(args: argparse.Namespace) -> dict[str, Any]:
     )
     db = open_db(args)
     try:
+        # Only the problems report reads the file's rows again: otherwise each part of a long list
+        # is let go as soon as it is cleaned.
+        release = not args.report
         if args.dry_run:
-            result = dry_run(db, table, mapping, options)
+            result = dry_run(db, table, mapping, options, release_rows=release)
         else:
-            result = apply_import(db, table, mapping, options)
+            result = apply_import(db, table, mapping, options, release_rows=release)
     finally:
         db.dispose()
     out = result.as_dict()

@@ -68,8 +68,16 @@ def plan_import(
     *,
     progress: Progress | None = None,
     should_cancel: ShouldCancel | None = None,
+    release_rows: bool = False,
 ) -> ImportPlan:
-    """Work out, row by row, what importing would do. Reads the database, changes nothing."""
+    """Work out, row by row, what importing would do. Reads the database, changes nothing.
+
+    With ``release_rows`` the caller will not read the table's data rows again (the command line
+    without a problems report): their cells are let go as soon as they are cleaned, so a long
+    list's sheet and its plans are never all in memory together. The table keeps its headings and
+    its number of rows; its data rows then read as blank. Ignored when a consent column is chosen
+    (its answers are read from the table after the import).
+    """
     started = time.perf_counter()
     options = options or ImportOptions()
     mapping = {int(i): f for i, f in mapping.items() if f}
@@ -82,7 +90,9 @@ def plan_import(
     headers = table.headers
     data = table.data_rows
     total = len(data)
-    rows = _clean_rows(table, headers, data, mapping, options, progress, should_cancel)
+    release = release_rows and options.consent_column is None and options.consent_date_column is None
+    rows = _clean_rows(table, headers, data, mapping, options, progress, should_cancel, release=release)
+    del data
     plan = ImportPlan(
         file_name=table.file_name,
         sha256=table.sha256,
@@ -132,7 +142,9 @@ def _plan_still_holds(
 
 def _decide(session: Session, plan: ImportPlan) -> None:
     options = plan.options
-    by_row = {r.row: r for r in plan.rows}
+    # Only the rows later rows are duplicates of (a long list's every row would be a big map).
+    firsts = {r.duplicate_of_row for r in plan.rows if r.duplicate_of_row is not None}
+    by_row = {r.row: r for r in plan.rows if r.row in firsts}
     matched_ids = sorted({r.person_id for r in plan.rows if r.person_id is not None})
     current: dict[int, dict[str, Any]] = {}
     cols = [getattr(Person, f) for f in _UPDATABLE]
@@ -306,13 +318,14 @@ def apply_import(
     plan: ImportPlan | None = None,
     progress: Progress | None = None,
     should_cancel: ShouldCancel | None = None,
+    release_rows: bool = False,
 ) -> ImportResult:
     """Import in one transaction: everything is written, or (on any error or Cancel) nothing.
 
     The plan is worked out inside the transaction, so it matches the database exactly. A dry run's
     ``plan`` is used instead when the file, mapping and options are the same and the database has
     not changed since (the wizard's summary page is then not worked out twice); a plan is written
-    at most once.
+    at most once. ``release_rows``: see :func:`plan_import`.
 
     Raises:
         Cancelled: ``should_cancel`` returned true; the database is unchanged.
@@ -332,7 +345,13 @@ def apply_import(
 
         if plan is None or not _plan_still_holds(session, plan, table, mapping, options):
             plan = plan_import(
-                session, table, mapping, options, progress=plan_progress, should_cancel=should_cancel
+                session,
+                table,
+                mapping,
+                options,
+                progress=plan_progress,
+                should_cancel=should_cancel,
+                release_rows=release_rows,
             )
         batch_id = write_plan(
             session, plan, progress=progress, should_cancel=should_cancel, base=total_rows * 3 // 10
@@ -362,15 +381,23 @@ def dry_run(
     plan: ImportPlan | None = None,
     progress: Progress | None = None,
     should_cancel: ShouldCancel | None = None,
+    release_rows: bool = False,
 ) -> ImportResult:
     """The plan as a result with no batch: nothing is written. An earlier dry run's ``plan`` is
-    given back as it is when nothing it depends on has changed (going back and forth in the wizard)."""
+    given back as it is when nothing it depends on has changed (going back and forth in the wizard).
+    ``release_rows``: see :func:`plan_import`."""
     started = time.perf_counter()
     options = options or ImportOptions()
     with db.session() as session:
         if plan is None or not _plan_still_holds(session, plan, table, mapping, options):
             plan = plan_import(
-                session, table, mapping, options, progress=progress, should_cancel=should_cancel
+                session,
+                table,
+                mapping,
+                options,
+                progress=progress,
+                should_cancel=should_cancel,
+                release_rows=release_rows,
             )
     return ImportResult(
         batch_id=None, seconds=time.perf_counter() - started, plan=plan, dry_run=True, **plan.counts

@@ -9,7 +9,7 @@ people who share a name). The keys are the shared ones in :mod:`crm.matching.key
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from sqlalchemy import func, select
@@ -36,8 +36,8 @@ def _match(session: Session, plan: ImportPlan) -> None:
 
     # Within the file: the first row with an email / name+organisation / name+postcode wins.
     by_email: dict[str, RowPlan] = {}
-    by_name_org: dict[tuple[str, str, str], RowPlan] = {}
-    by_name_pc: dict[tuple[str, str, str], RowPlan] = {}
+    by_name_org = _FirstRows(_name_org_key)
+    by_name_pc = _FirstRows(_name_pc_key)
     for r in live:
         email = r.values.get("email")
         name = _name_key(r.values)
@@ -52,8 +52,7 @@ def _match(session: Session, plan: ImportPlan) -> None:
                 ((*name, org), by_name_org, "the same name and organisation"),
                 ((*name, pc), by_name_pc, "the same name and postcode"),
             ):
-                if key[2] and key in table:
-                    other = table[key]
+                if key[2] and (other := table.get(key)) is not None:
                     other_email = other.values.get("email")
                     if not (email and other_email and email != other_email):
                         first, why = other, label
@@ -155,6 +154,41 @@ def _match(session: Session, plan: ImportPlan) -> None:
             )
 
 
+class _FirstRows:
+    """The first row with each key, found by the key's hash: a long list's maps would otherwise
+    keep a million key tuples alive. Look-ups stay exact: a row found by hash is checked against
+    the key, and a key whose hash an earlier, different key holds (vanishingly rare) is kept
+    whole beside."""
+
+    __slots__ = ("_by_hash", "_clashes", "_key_of")
+
+    def __init__(self, key_of: Callable[[RowPlan], tuple[Any, ...]]) -> None:
+        self._by_hash: dict[int, RowPlan] = {}
+        self._clashes: dict[tuple[Any, ...], RowPlan] = {}
+        self._key_of = key_of
+
+    def get(self, key: tuple[Any, ...]) -> RowPlan | None:
+        row = self._by_hash.get(hash(key))
+        if row is not None and self._key_of(row) == key:
+            return row
+        return self._clashes.get(key) if self._clashes else None
+
+    def setdefault(self, key: tuple[Any, ...], row: RowPlan) -> None:
+        held = self._by_hash.setdefault(hash(key), row)
+        if held is not row and self._key_of(held) != key:
+            self._clashes.setdefault(key, row)
+
+
+def _name_org_key(r: RowPlan) -> tuple[Any, ...]:
+    name = _name_key(r.values)
+    return (*name, _org_key(r.organisation)) if name and r.organisation else ()
+
+
+def _name_pc_key(r: RowPlan) -> tuple[Any, ...]:
+    name = _name_key(r.values)
+    return (*name, _compact_postcode(r.values.get("postcode"))) if name else ()
+
+
 def _match_by_kindred_id(session: Session, plan: ImportPlan, rows: list[RowPlan]) -> None:
     """Rows carrying a Kindred ID (an export edited and brought back) are that person, whatever
     else changed; an ID not in this database is flagged and the row matched the usual way."""
@@ -221,7 +255,9 @@ def _match_by_name(session: Session, rows: list[RowPlan]) -> None:
     # People without an email, for the rows that have one.
     db_org: dict[tuple[str, str, str], int] = {}
     db_pc: dict[tuple[str, str, str], int] = {}
-    wanted = {_name_key(r.values) for r in rows}
+    # The rows' names, worked out when the first namesake in the database turns up (a long list
+    # into a database with none of its surnames never holds a million of them).
+    wanted: set[tuple[str, str] | None] | None = None
     lasts = sorted({r.values["last_name"].lower() for r in rows})
     for part in chunked(lasts):
         stmt = (
@@ -240,6 +276,8 @@ def _match_by_name(session: Session, rows: list[RowPlan]) -> None:
         )
         # Through the connection, a chunk at a time: plain tuples, no ORM row objects.
         for pid, first, preferred, last, email, pc, org_key in _stream(session, stmt):
+            if wanted is None:
+                wanted = {_name_key(r.values) for r in rows}
             compact = _compact_postcode(pc)
             for given in (first, preferred) if preferred and preferred != first else (first,):
                 if not given:

@@ -37,7 +37,8 @@ MAX_ROWS = 1_048_576
 # The most rows one import takes, so memory stays bounded whatever the file: reading stops at the
 # first row past it, before anything is planned or written. As many as one Excel sheet holds under
 # its headings, so a sheet Excel can save always imports. Memory grows with the rows: about 0.5 KB
-# a row of 16 columns for the sheet and 1 KB for its plan (bench_import --big-rows measures 1,000,000).
+# a row of 16 columns for the sheet and 0.7 KB for its plan, the sheet let go as it is cleaned when
+# the caller allows (bench_import --big-rows and bench_import_memory measure 1,000,000).
 MAX_IMPORT_ROWS = 1_048_575
 HEADER_SCAN_ROWS = 30
 

@@ -23,6 +23,7 @@ from crm.importing.plan import (
     ImportOptions,
     Progress,
     RowPlan,
+    RowValues,
     ShouldCancel,
     _tick,
 )
@@ -60,6 +61,33 @@ def _check_mapping(table: Table, mapping: Mapping[int, str]) -> None:
         )
 
 
+# Rows are cleaned this many at a time: one part's columns and cleaned values are let go before the
+# next part is read, so a list of a million rows never holds them all at once beside its plans.
+CLEAN_CHUNK = 50_000
+# From this many rows, each row's cleaned values are held as a RowValues rather than a dict (half
+# the memory; a little slower to read, which only a list this long is worth).
+COMPACT_FROM = 200_000
+# A row whose cells have been let go (``_clean_rows(release=True)``): one shared object.
+_RELEASED: tuple[int, list[Any]] = (0, [])
+
+
+@dataclass(slots=True)
+class _Shared:
+    """What every part of one file's cleaning shares: whole-column readings, and tuples and memos
+    reused across parts (a million rows' plans would otherwise hold a million equal tuples)."""
+
+    date_orders: dict[int, str | None]
+    option_types: list[str]
+    option_network: str | None
+    option_role: str
+    option_tags: list[str]
+    shared_tags: tuple[str, ...]
+    shared_network: tuple[tuple[str, str, Any], ...]
+    repeated: dict[int, dict[tuple[type, Any], Any]]
+    tag_tuples: dict[tuple[str, ...], tuple[str, ...]]
+    compact: bool  # a long list: values held as RowValues
+
+
 def _clean_rows(
     table: Table,
     headers: list[str],
@@ -68,16 +96,78 @@ def _clean_rows(
     options: ImportOptions,
     progress: Progress | None,
     should_cancel: ShouldCancel | None,
+    *,
+    release: bool = False,
 ) -> list[RowPlan]:
     """Clean every mapped cell and give each row its plan.
 
     Works column by column: a list repeats itself (towns, titles, organisations), so each distinct
     value of a column is cleaned once and the rest is dictionary look-ups in C; only rows with a
-    problem get row-by-row attention.
+    problem get row-by-row attention. Rows are taken :data:`CLEAN_CHUNK` at a time (each row's
+    plan depends on that row alone, and on whole-column readings worked out first). With
+    ``release``, ``data`` is the table's data rows and the caller will not read their cells again:
+    each part's rows are let go in ``data`` and in ``table.rows`` as soon as they are cleaned.
     """
     total = len(data)
     _tick(progress, should_cancel, 0, total)
+    blank_cells: dict[int, set[int]] = defaultdict(set)  # column → row numbers read as blank
+    for number, col in table.cell_problems:
+        blank_cells[col].add(number)
+    date_orders: dict[int, str | None] = {}
+    for i, f in mapping.items():
+        if f in ("joined_on", "last_contacted"):
+            blanked = blank_cells.get(i, set())
+            date_orders[i] = options.date_order or cleaning.date_order_hint(
+                [
+                    cells[i]
+                    for number, cells in data
+                    if i < len(cells) and cells[i] is not None and cells[i] != "" and number not in blanked
+                ]
+            )
+    option_network = options.network.lower() if options.network else None
+    option_role = (options.role or "member").lower()
+    shared = _Shared(
+        date_orders=date_orders,
+        option_types=normalise_types([options.type]) if options.type else [],
+        option_network=option_network,
+        option_role=option_role,
+        option_tags=list(options.tags),
+        shared_tags=tuple(options.tags),
+        shared_network=((options.network or "", option_role, None),),
+        repeated=defaultdict(dict),
+        tag_tuples={},
+        compact=total >= COMPACT_FROM,
+    )
+    offset = table.header_index + 1
+    if release and not (data and len(table.rows) - offset == total and table.rows[offset] is data[0]):
+        release = False  # not the table's own data rows
+    plans: list[RowPlan] = []
+    for start in range(0, total, CLEAN_CHUNK):
+        stop = min(start + CLEAN_CHUNK, total)
+        plans += _clean_part(
+            table, headers, data[start:stop], mapping, options, shared, progress, should_cancel, start, total
+        )
+        if release:
+            for i in range(start, stop):
+                data[i] = table.rows[offset + i] = _RELEASED
+    return plans
+
+
+def _clean_part(
+    table: Table,
+    headers: list[str],
+    data: list[tuple[int, list[Any]]],
+    mapping: Mapping[int, str],
+    options: ImportOptions,
+    shared: _Shared,
+    progress: Progress | None,
+    should_cancel: ShouldCancel | None,
+    done_before: int,
+    total: int,
+) -> list[RowPlan]:
+    """One part of :func:`_clean_rows`: these rows' plans."""
     numbers = [number for number, _ in data]
+    count = len(data)
     width = max(mapping) + 1
     # The mapped columns, one tuple each (short rows padded with blanks), transposed in C.
     padded = (
@@ -107,7 +197,7 @@ def _clean_rows(
     person_fields: list[str] = []
     cleaned_columns: list[list[Any]] = []
     for done, (col, fname) in enumerate(person_cols):
-        _tick(progress, should_cancel, total * done // (len(person_cols) + 1), total)
+        _tick(progress, should_cancel, done_before + count * done // (len(person_cols) + 1), total)
         cleaned, problems = _clean_column(fname, columns[col])
         person_fields.append(fname)
         cleaned_columns.append(cleaned)
@@ -122,20 +212,15 @@ def _clean_rows(
     if cleaned_columns:
         for plan, row_values in zip(plans, zip(*cleaned_columns, strict=True), strict=True):
             plan.values = {f: v for f, v in zip(person_fields, row_values, strict=True) if v is not None}
+    del cleaned_columns
 
     # Everything else: organisation, networks, tags, roles, dates, elected office.
     extra_cols = [(i, f) for i, f in sorted(mapping.items()) if f not in _PERSON_CLEANERS]
-    date_orders = {
-        i: options.date_order
-        or cleaning.date_order_hint([v for v in columns[i] if v is not None and v != ""])
-        for i, f in extra_cols
-        if f in ("joined_on", "last_contacted")
-    }
     for col, fname in extra_cols:
         heading = headers[col]
-        order = date_orders.get(col)
+        order = shared.date_orders.get(col)
         if fname in _MEMO_EXTRAS:
-            _apply_repeated(plans, fname, columns[col], heading, row_flags)
+            _apply_repeated(plans, fname, columns[col], heading, row_flags, shared.repeated[col])
             continue
         for i, raw in enumerate(columns[col]):
             if raw is None or raw == "":
@@ -145,21 +230,23 @@ def _clean_rows(
                 _apply_extra(plan, fname, raw, order, heading)
             except ValidationError as exc:
                 row_flags[i].append(Flag(plan.row, heading, _shown(raw), str(exc)))
+    del columns
     for i, found in row_flags.items():
         plans[i].flags += tuple(found)
     if has_channel_fields(mapping.values()):
         take_channels(plans)
-    _tick(progress, should_cancel, total * len(person_cols) // (len(person_cols) + 1), total)
+    _tick(progress, should_cancel, done_before + count * len(person_cols) // (len(person_cols) + 1), total)
 
     # Whole-file options, and the rows that cannot be imported at all.
-    option_types = normalise_types([options.type]) if options.type else []
-    option_network = options.network.lower() if options.network else None
-    option_role = (options.role or "member").lower()
-    option_tags = list(options.tags)
-    # One tuple shared by every row that gains only the options' tags or network (a million rows'
-    # plans would otherwise hold a million copies of the same tuple).
-    shared_tags = tuple(option_tags)
-    shared_network = ((options.network or "", option_role, None),)
+    option_types = shared.option_types
+    option_network = shared.option_network
+    option_role = shared.option_role
+    option_tags = shared.option_tags
+    # One tuple shared by every row that gains only the options' tags or network, and one for
+    # each combination of tags.
+    shared_tags = shared.shared_tags
+    shared_network = shared.shared_network
+    tag_tuples = shared.tag_tuples
     source = options.source
     for plan in plans:
         values = plan.values
@@ -194,6 +281,8 @@ def _clean_rows(
             else:
                 have = {x.lower() for x in plan.tags}
                 plan.tags += tuple(t for t in option_tags if t.lower() not in have)
+        if plan.tags and len(tag_tuples) < 100_000:
+            plan.tags = tag_tuples.setdefault(plan.tags, plan.tags)
         for t in option_types:
             if t not in plan.types:
                 plan.types += (t,)
@@ -214,6 +303,9 @@ def _clean_rows(
                 # or a line under the list ("Generated by Eventbrite on 1 March 2024").
                 plan.action = "reject"
                 plan.reasons += ("looks like an address, a note or a summary line, not a person",)
+    if shared.compact:
+        for plan in plans:
+            plan.values = RowValues(plan.values)
     return plans
 
 
@@ -265,10 +357,15 @@ def _clean_column(fname: str, column: Sequence[Any]) -> tuple[list[Any], list[tu
 
 
 def _apply_repeated(
-    plans: list[RowPlan], fname: str, column: Sequence[Any], heading: str, row_flags: dict[int, list[Flag]]
+    plans: list[RowPlan],
+    fname: str,
+    column: Sequence[Any],
+    heading: str,
+    row_flags: dict[int, list[Flag]],
+    memo: dict[tuple[type, Any], Any],
 ) -> None:
-    """Organisation, network and tag cells, each distinct value worked out once."""
-    memo: dict[tuple[type, Any], Any] = {}
+    """Organisation, network and tag cells, each distinct value worked out once (``memo`` is
+    the column's, shared by every part of the file)."""
     for i, raw in enumerate(column):
         if raw is None or raw == "":
             continue
