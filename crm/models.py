@@ -181,7 +181,7 @@ class Person(Timestamps, Trashable, Versioned, Base):
         Index("ix_person_invalid_postcode", "deleted_at"),
         Index("ix_person_invalid_phone", "deleted_at"),
         Index("ix_person_retention", "created_at", "updated_at", "last_contacted", "deleted_at"),
-        # Only the people in the Trash (revision 0016): leaving them out reads their few entries.
+        # Only the people in the Trash (revision 0015): leaving them out reads their few entries.
         # Queries of the people not in the Trash cannot use it, so it changes none of their plans.
         Index(
             "ix_person_in_trash",
@@ -408,7 +408,7 @@ class Membership(Timestamps, Base):
         # A cohort's current members from the index alone (0010).
         Index("ix_membership_cohort_person", "cohort_id", "status", "left_on", "person_id"),
         # Current members in person order from the index alone: the dashboard's split by nation
-        # and sector looks their people up front to back (0016).
+        # and sector looks their people up front to back (0015).
         Index("ix_membership_person_dates", "person_id", "network_id", "status", "joined_on", "left_on"),
     )
 

@@ -349,7 +349,7 @@ def _between(column: Any, start: dt.date, end: dt.date) -> ColumnElement[bool]:
 
 def _live_memberships(stmt: Any, people_in_trash: bool) -> Any:
     """Memberships of people not in the Trash, when anyone is there: the Trash's ids are read from
-    its own index (revision 0016) rather than each member's person. Networks in the Trash are left
+    its own index (revision 0015) rather than each member's person. Networks in the Trash are left
     out by the caller, who knows the live ones by name (a test on every membership cost more)."""
     if not people_in_trash:
         return stmt
@@ -357,7 +357,7 @@ def _live_memberships(stmt: Any, people_in_trash: bool) -> Any:
 
 
 def _people_in_trash(session: Session) -> bool:
-    # Read from the Trash's partial index (0016): a few entries, or none.
+    # Read from the Trash's partial index (0015): a few entries, or none.
     return session.scalar(select(Person.id).where(Person.deleted_at.is_not(None)).limit(1)) is not None
 
 
@@ -479,7 +479,7 @@ def _network_split(
     current = [Person.deleted_at.is_(None), _member_on(period.end)]
     if _dialect(session) == "sqlite":
         # SQLite joins by looking each member's person up in turn. From the memberships in person
-        # order (revision 0016's index holds them with the dates the test needs) those look-ups
+        # order (revision 0015's index holds them with the dates the test needs) those look-ups
         # read the person table front to back; network by network they jump about it. Without
         # statistics SQLite may pick either index, with them it may pick neither; a range on
         # person_id (every id is positive) makes the person-order index its one choice.
@@ -806,7 +806,7 @@ def _constant_counts_sql(session: Session) -> str:
             assert where is not None  # the Trash test is always there
             indexed.append(count_where(where))
         # Everyone less those in the Trash: SQLite counts a whole index without reading its
-        # entries, and the Trash from its own partial index (0016), where counting the people
+        # entries, and the Trash from its own partial index (0015), where counting the people
         # not in the Trash read every entry of an index.
         people = select(func.count()).select_from(Person).scalar_subquery() - count_where(
             Person.deleted_at.is_not(None)

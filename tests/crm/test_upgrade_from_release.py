@@ -334,8 +334,8 @@ def test_redundant_person_id_indexes_go_and_lookups_by_person_use_the_unique_one
         conn.close()
 
 
-def test_release_database_gains_the_trash_and_member_indexes_of_0016(release_db_path: Path) -> None:
-    """Revision 0016 adds two indexes and nothing else: the Trash's index holds exactly the people
+def test_release_database_gains_the_trash_and_member_indexes_of_0015(release_db_path: Path) -> None:
+    """Revision 0015 adds two indexes and nothing else: the Trash's index holds exactly the people
     binned in the released file, and the dashboard's counts read through the new indexes match
     the released rows counted by hand."""
     import datetime as dt

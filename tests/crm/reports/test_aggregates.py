@@ -398,7 +398,7 @@ def test_members_by_cohort_leave_out_the_trash_and_former_members(db: Database) 
 
 def test_split_reads_members_in_person_order_and_the_trash_from_its_own_index(sqlite_db: Database) -> None:
     """On SQLite the split joins the current members to their people in person order straight from
-    revision 0016's index (no copy, no sort before the join) and finds the Trash from its partial
+    revision 0015's index (no copy, no sort before the join) and finds the Trash from its partial
     index, with and without the statistics an import gathers."""
     from sqlalchemy import event
 
