@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Callable, Container, Iterable
 from typing import Any
 
@@ -94,21 +95,25 @@ def already_clean(
     """The ``values`` (distinct texts of one column) that ``cleaner`` would return unchanged (or,
     for email, lower-cased) by its quick test, with what it returns; the rest need the cleaner.
 
-    Plain typed values are most of a list: ASCII, printable, trimmed, single-spaced, not starting
-    a formula, at most ``limit`` characters, not in ``blanks`` (lower-cased placeholders such as
-    "n/a"). Testing a whole column's values in one comprehension costs a fraction of a call per
+    Plain typed values are most of a list: printable, trimmed, single-spaced, not starting a
+    formula, at most ``limit`` characters, not in ``blanks`` (lower-cased placeholders such as
+    "n/a"), and ASCII or else composed (NFC) without garbled accents or unreadable characters. Testing a whole column's values in one comprehension costs a fraction of a call per
     value. Other cleaners get nothing back.
     """
     plain = [
         v
         for v in values
         if v
-        and v.isascii()
-        and v.isprintable()
+        and v.isprintable()  # no control, invisible or unusual space characters
         and v[0] not in " '="
         and v[-1] != " "
         and "  " not in v
         and len(v) <= limit
+        and (
+            v.isascii()
+            # Accented text as it should be: composed, readable, not garbled.
+            or (unicodedata.is_normalized("NFC", v) and "\ufffd" not in v and not _MOJIBAKE_HINT.search(v))
+        )
     ]
     if cleaner is text:
         return {v: v for v in plain if v.lower() not in blanks}

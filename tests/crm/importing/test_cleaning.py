@@ -221,6 +221,13 @@ _AWKWARD = [
     "TBC",
     "0",
     "Siân",
+    "Seán Ó Floinn",
+    "Zoë Müller",
+    "Zoe\u0308",  # decomposed: composed by cleaning
+    "Ann\u00a0Lee",
+    "Ann\ufffdLee",
+    "—",
+    "Café’s",
     "SiÃ¢n",
     "Ann\u200bLee",
     "Ann\tLee",
