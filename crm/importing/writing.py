@@ -311,14 +311,13 @@ def _prepare_created(
 
 @dataclass(slots=True)
 class _Links:
-    """New people's memberships, tags and types, and their one "create" history entry each."""
+    """New people's memberships (person, network, role, joined), tags (person, tag), types
+    (person, type) and their one "create" history entry each (person, name, details)."""
 
-    members: list[tuple[int, int, str, dt.date]] = field(
-        default_factory=list
-    )  # person, network, role, joined
-    tags: list[tuple[int, int]] = field(default_factory=list)  # person, tag
-    types: list[tuple[int, str]] = field(default_factory=list)  # person, type
-    history: list[tuple[int, str, str]] = field(default_factory=list)  # person, name, details
+    members: list[tuple[int, int, str, dt.date]] = field(default_factory=list)
+    tags: list[tuple[int, int]] = field(default_factory=list)
+    types: list[tuple[int, str]] = field(default_factory=list)
+    history: list[tuple[int, str, str]] = field(default_factory=list)
 
 
 def _created_links(
