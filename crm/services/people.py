@@ -571,11 +571,11 @@ class BulkPeopleWriter:
         transaction is the only writer; the helper's result is checked by the next ``wait()``.
 
         ``follow(low, high)``, called here with the new people's first and last id, gives further
-        statements for the helper to run after them (their contact points, links and history:
-        see :func:`crm.bulk.json_insert`), so the indexes of those tables are also kept up to
-        date off the caller's thread.
+        statements for the helper to run after them (their contact points), so the indexes of
+        those tables are also kept up to date off the caller's thread; :meth:`also` adds more
+        while the helper runs (their links and history: see :func:`crm.bulk.json_insert`).
 
-        The people themselves are staged with ``executemany`` rather than sent as JSON: unpacking
+        The people themselves go through ``executemany`` rather than as JSON: unpacking
         a JSON row costs SQLite time that grows with the square of its width (measured, 20,000
         rows of 35 columns: 1.2 s against 0.12 s for ``executemany``), where the narrow link and
         history rows unpack in less time than binding them."""
