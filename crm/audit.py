@@ -99,7 +99,7 @@ def record_many(session: Session, entries: Iterable[dict[str, Any]], *, batch_id
 
 def created_step(
     dialect: Any, entity: str, rows: Sequence[tuple[int, str | None, str | None]], *, batch_id: int | None
-) -> tuple[str, tuple[Any, ...]]:
+) -> tuple[str, Any]:
     """The SQLite statement that records the creation of many records, one entry each exactly as
     :func:`record_many` would write them: ``rows`` are (id, name, details). For a bulk writer's
     helper thread (see :func:`crm.bulk.json_insert`)."""

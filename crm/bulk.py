@@ -116,7 +116,7 @@ def json_insert(
     keys: Sequence[str],
     rows: Sequence[Sequence[Any]],
     constants: Mapping[str, Any] | None = None,
-) -> tuple[str, tuple[Any, ...]]:
+) -> tuple[str, Any]:
     """One SQLite statement, with its parameters, that inserts ``rows`` into ``table``.
 
     ``rows`` are tuples of driver values (text, whole numbers or ``None``, in ``keys`` order: see
@@ -125,6 +125,10 @@ def json_insert(
     rows are written as one JSON array that SQLite unpacks with ``json_each``, in order; run the
     statement with ``exec_driver_sql`` (see the module's docstring for why). Check
     :func:`sqlite_has_json` first.
+
+    SQLite's JSON functions end a text at a NUL character, which no cleaned value holds; should
+    one turn up, the rows are given for ``executemany`` instead (a list of tuples), so that what
+    is stored is still exactly the value.
     """
     fixed = dict(constants or {})
     fixed.update(_column_defaults(table, [*keys, *fixed]))
@@ -137,7 +141,12 @@ def json_insert(
         f"SELECT {', '.join([*picks, *['?'] * len(fixed)])} FROM json_each(?)"
     )
     # Not ASCII-escaped: SQLite reads UTF-8 as it is, and the text is smaller.
-    return sql, (*values, json.dumps(rows, ensure_ascii=False, check_circular=False))
+    text = json.dumps(rows, ensure_ascii=False, check_circular=False)
+    if "\\u0000" in text:
+        marks = ", ".join(["?"] * (len(keys) + len(fixed)))
+        target = dialect.identifier_preparer.format_table(table)
+        return f"INSERT INTO {target} ({names}) VALUES ({marks})", [(*row, *values) for row in rows]
+    return sql, (*values, text)
 
 
 def driver_value(table: Table, dialect: Any, key: str, value: Any) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Callable, Container, Iterable
 from typing import Any
 
@@ -94,21 +95,25 @@ def already_clean(
     """The ``values`` (distinct texts of one column) that ``cleaner`` would return unchanged (or,
     for email, lower-cased) by its quick test, with what it returns; the rest need the cleaner.
 
-    Plain typed values are most of a list: ASCII, printable, trimmed, single-spaced, not starting
-    a formula, at most ``limit`` characters, not in ``blanks`` (lower-cased placeholders such as
-    "n/a"). Testing a whole column's values in one comprehension costs a fraction of a call per
+    Plain typed values are most of a list: printable, trimmed, single-spaced, not starting a
+    formula, at most ``limit`` characters, not in ``blanks`` (lower-cased placeholders such as
+    "n/a"), and ASCII or else composed (NFC) without garbled accents or unreadable characters. Testing a whole column's values in one comprehension costs a fraction of a call per
     value. Other cleaners get nothing back.
     """
     plain = [
         v
         for v in values
         if v
-        and v.isascii()
-        and v.isprintable()
+        and v.isprintable()  # no control, invisible or unusual space characters
         and v[0] not in " '="
         and v[-1] != " "
         and "  " not in v
         and len(v) <= limit
+        and (
+            v.isascii()
+            # Accented text as it should be: composed, readable, not garbled.
+            or (unicodedata.is_normalized("NFC", v) and "\ufffd" not in v and not _MOJIBAKE_HINT.search(v))
+        )
     ]
     if cleaner is text:
         return {v: v for v in plain if v.lower() not in blanks}
@@ -119,6 +124,26 @@ def already_clean(
     if cleaner is postcode:
         match = _POSTCODE_CANONICAL.match
         return {v: v for v in plain if match(v)}
+    if cleaner is phone:
+        # UK numbers typed as digits and spaces ("0131 348 5000", "07700900123"): grouped as
+        # phone() groups them, without its checks for other shapes. No placeholder is all digits.
+        out: dict[str, str] = {}
+        for v in plain:
+            national = v.replace(" ", "")
+            if (
+                len(national) == 11
+                and national[0] == "0"
+                and national[1] != "0"
+                and national.isascii()
+                and national.isdigit()
+            ):
+                try:
+                    cleaned = _uk_national(national, v)
+                except ValidationError:
+                    continue  # the cleaner says why
+                if len(cleaned) <= limit:
+                    out[v] = cleaned
+        return out
     return {}
 
 
@@ -216,28 +241,34 @@ def phone(value: Any) -> str | None:
     elif digits.startswith("7") and len(digits) == 10 and digits.isdigit():
         national = "0" + digits
     if national is not None and national[1] != "0":
-        key = (national[:6], len(national))
-        if key in _UK_SHAPES:
-            groups = _UK_SHAPES[key]
-        else:
-            by_format = _uk_format(national[1:])
-            if by_format is not None and (by_format, len(national)) in _UK_FORMAT_SHAPES:
-                groups = _UK_SHAPES[key] = _UK_FORMAT_SHAPES[(by_format, len(national))]
-            else:
-                formatted = _full_phone(raw)
-                parts = formatted.split(" ")
-                groups = tuple(len(p) for p in parts) if "".join(parts) == national else None
-                _UK_SHAPES[key] = groups
-                if by_format is not None:
-                    _UK_FORMAT_SHAPES[(by_format, len(national))] = groups
-                return formatted
-        if groups is not None:
-            parts, start = [], 0
-            for size in groups:
-                parts.append(national[start : start + size])
-                start += size
-            return " ".join(parts)
+        return _uk_national(national, raw)
     return _full_phone(raw)
+
+
+def _uk_national(national: str, raw: str) -> str:
+    """:func:`phone` for a UK national number (11 digits from 01 to 09) typed as ``raw``."""
+    key = (national[:6], len(national))
+    if key in _UK_SHAPES:
+        groups = _UK_SHAPES[key]
+    else:
+        by_format = _uk_format(national[1:])
+        if by_format is not None and (by_format, len(national)) in _UK_FORMAT_SHAPES:
+            groups = _UK_SHAPES[key] = _UK_FORMAT_SHAPES[(by_format, len(national))]
+        else:
+            formatted = _full_phone(raw)
+            parts = formatted.split(" ")
+            groups = tuple(len(p) for p in parts) if "".join(parts) == national else None
+            _UK_SHAPES[key] = groups
+            if by_format is not None:
+                _UK_FORMAT_SHAPES[(by_format, len(national))] = groups
+            return formatted
+    if groups is None:
+        return _full_phone(raw)
+    parts, start = [], 0
+    for size in groups:
+        parts.append(national[start : start + size])
+        start += size
+    return " ".join(parts)
 
 
 _UK_FORMATS: list[tuple[re.Pattern[str] | None, re.Pattern[str]]] | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import sys
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -160,29 +161,20 @@ def write_plan(
         dialect = session.get_bind().dialect
         for k, chunk in enumerate(chunks):
             _tick(progress, should_cancel, done, total)
-            links: _Links | None = None
             if writer.active:
-
-                def follow(low: int, high: int, chunk: Sequence[RowPlan] = chunk) -> list[Step]:
-                    # The helper stores the people, their search index entries and their
-                    # contact points (from their columns), and their links and history, while
-                    # this thread builds the next chunk.
-                    nonlocal links
-                    steps = _contact_points(low, high, batch_id=batch_id)
-                    links = _created_links(plan, chunk, range(low, high + 1), net_ids, tag_ids, today)
-                    if links_on_helper:
-                        steps += _link_steps(dialect, links, batch_id, now)
-                    return steps
-
-                writer.insert_people(ready, follow)
+                # The helper stores the people, their search index entries and their contact
+                # points (from their columns) while this thread builds their links and history,
+                # which it then hands to the helper too, and the next chunk.
+                ids = writer.insert_people(ready, functools.partial(_contact_points, batch_id=batch_id))
             else:
                 ids = insert_prepared_people(session, ready)
-                links = _created_links(plan, chunk, ids, net_ids, tag_ids, today)
+            links = _created_links(plan, chunk, ids, net_ids, tag_ids, today)
+            if links_on_helper:
+                writer.also(_link_steps(dialect, links, batch_id, now))
             if k + 1 < len(chunks):
                 ready = _prepare_created(chunks[k + 1], batch_id, default_source, org_ids, org_names)
             if not links_on_helper:
                 writer.wait()
-                assert links is not None
                 _write_links(session, links, batch_id, now)
             done += len(chunk)
         writer.wait()
@@ -311,14 +303,13 @@ def _prepare_created(
 
 @dataclass(slots=True)
 class _Links:
-    """New people's memberships, tags and types, and their one "create" history entry each."""
+    """New people's memberships (person, network, role, joined), tags (person, tag), types
+    (person, type) and their one "create" history entry each (person, name, details)."""
 
-    members: list[tuple[int, int, str, dt.date]] = field(
-        default_factory=list
-    )  # person, network, role, joined
-    tags: list[tuple[int, int]] = field(default_factory=list)  # person, tag
-    types: list[tuple[int, str]] = field(default_factory=list)  # person, type
-    history: list[tuple[int, str, str]] = field(default_factory=list)  # person, name, details
+    members: list[tuple[int, int, str, dt.date]] = field(default_factory=list)
+    tags: list[tuple[int, int]] = field(default_factory=list)
+    types: list[tuple[int, str]] = field(default_factory=list)
+    history: list[tuple[int, str, str]] = field(default_factory=list)
 
 
 def _created_links(

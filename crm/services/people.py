@@ -12,6 +12,7 @@ import functools
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from queue import SimpleQueue
 from typing import Any
 
 from sqlalchemy import Executable, insert, select, update
@@ -538,6 +539,7 @@ class BulkPeopleWriter:
         self._trigger_sql: str | None = None
         self._automerge: int | None = None  # the search index's merge setting, while paused
         self._thread: threading.Thread | None = None
+        self._queue: SimpleQueue[Step | None] | None = None
         self._error: BaseException | None = None
         self._staging = False
         self._unchecked: tuple[int, int] | None = None  # the id block the helper is writing
@@ -578,11 +580,11 @@ class BulkPeopleWriter:
         transaction is the only writer; the helper's result is checked by the next ``wait()``.
 
         ``follow(low, high)``, called here with the new people's first and last id, gives further
-        statements for the helper to run after them (their contact points, links and history:
-        see :func:`crm.bulk.json_insert`), so the indexes of those tables are also kept up to
-        date off the caller's thread.
+        statements for the helper to run after them (their contact points), so the indexes of
+        those tables are also kept up to date off the caller's thread; :meth:`also` adds more
+        while the helper runs (their links and history: see :func:`crm.bulk.json_insert`).
 
-        The people themselves are staged with ``executemany`` rather than sent as JSON: unpacking
+        The people themselves go through ``executemany`` rather than as JSON: unpacking
         a JSON row costs SQLite time that grows with the square of its width (measured, 20,000
         rows of 35 columns: 1.2 s against 0.12 s for ``executemany``), where the narrow link and
         history rows unpack in less time than binding them."""
@@ -617,29 +619,44 @@ class BulkPeopleWriter:
     def _start(self, statements: list[Step]) -> None:
         self.wait()
         conn = self._session.connection()
+        queue: SimpleQueue[Step | None] = SimpleQueue()
+        for statement in statements:
+            queue.put(statement)
+        statements.clear()
 
         def run() -> None:
             try:
-                # Each statement's parameters are let go as soon as it has run (a chunk's links and
-                # history would otherwise be held beside the next chunk's as that is built).
-                statements.reverse()
-                while statements:
-                    step = statements.pop()
+                # Each statement (and its parameters) is let go as soon as it has run: a chunk's
+                # links and history would otherwise be held beside the next chunk's.
+                while (step := queue.get()) is not None:
                     if isinstance(step, tuple):
                         conn.exec_driver_sql(*step)
                     else:
                         conn.execute(step)
+                    del step
             except BaseException as exc:  # handed to the caller's thread by wait()
                 self._error = exc
 
+        self._queue = queue
         self._thread = threading.Thread(target=run, name="kindred-bulk-people", daemon=True)
         self._thread.start()
+
+    def also(self, statements: list[Step]) -> None:
+        """Give the running helper further statements, to run after those it has: the caller
+        works them out while the helper is already busy (the next ``wait()`` waits for them too)."""
+        if self._queue is None:
+            raise RuntimeError("The bulk writer's helper is not running")
+        for statement in statements:
+            self._queue.put(statement)
 
     def wait(self) -> None:
         """Block until the helper is done; re-raise its error."""
         if self._thread is not None:
+            assert self._queue is not None
+            self._queue.put(None)  # nothing more: the helper ends after what it has
             self._thread.join()
             self._thread = None
+            self._queue = None
         if self._error is not None:
             error, self._error = self._error, None
             raise error
