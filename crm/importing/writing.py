@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 import sys
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -152,7 +152,19 @@ def write_plan(
         begin_bulk(session, len(creates))
         writer = session.info[_BULK_KEY]
     assert isinstance(writer, BulkPeopleWriter)
+
+    def tick(rows: int) -> None:
+        nonlocal done
+        _tick(progress, should_cancel, done, total)
+        done += rows
+
+    # People already in Kindred first: while a bulk write has the search index's merging paused,
+    # their new search text costs a few entries; with it resumed, each changed person would set
+    # the index merging the segments the new people were just written in (measured at 628
+    # updated beside 99,000 new people: 0.8 s, against under 0.1 s).
+    updates = [r for r in plan.rows if r.action == "update"]
     try:
+        _write_updates(session, updates, org_ids, batch_id, now, tick)
         chunks = list(chunked(creates, WRITE_CHUNK))
         ready = _prepare_created(chunks[0], batch_id, default_source, org_ids, org_names) if chunks else []
         # With SQLite's JSON functions the links and history go to the helper too, as JSON (see
@@ -188,48 +200,6 @@ def write_plan(
     if own:
         finish_bulk(session)
 
-    # Updates: field changes recorded with their old values so undo can restore them.
-    updates = [r for r in plan.rows if r.action == "update"]
-    changed: list[dict[str, Any]] = []
-    entries: list[dict[str, Any]] = []
-    for r in updates:
-        if "organisation_id" in r.changes:
-            # A new dict, swapped in whole: a dry run's plan may be on show in the window meanwhile.
-            changes = dict(r.changes)
-            old, name = changes["organisation_id"]
-            new_id = org_ids.get(_org_key(name))
-            if new_id is None or new_id == old:
-                del changes["organisation_id"]
-            else:
-                changes["organisation_id"] = (old, new_id)
-            r.changes = changes
-        if not r.changes:
-            continue
-        assert r.person_id is not None
-        changed.append(
-            {"id": r.person_id, **{k: new for k, (_, new) in r.changes.items()}, "updated_at": now}
-        )
-        entries.extend(
-            {
-                "action": "update",
-                "entity": "person",
-                "entity_id": r.person_id,
-                "field": k,
-                "old": old,
-                "new": new,
-            }
-            for k, (old, new) in r.changes.items()
-        )
-    for items_part in chunked(changed, WRITE_CHUNK):
-        _tick(progress, should_cancel, done, total)
-        groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
-        for item in items_part:
-            groups[tuple(sorted(item))].append(item)
-        for items in groups.values():
-            session.execute(update(Person), items)
-        done += len(items_part)
-    audit.record_many(session, entries, batch_id=batch_id)
-    refresh_derived(session, [c["id"] for c in changed], batch_id=batch_id)
     # Contact points: new people's from their columns (unless the bulk writer stored them with
     # the people), then every row's labelled ones.
     if not contact_points_written:
@@ -282,6 +252,57 @@ def write_plan(
     )
     _tick(progress, should_cancel, total, total)
     return batch_id
+
+
+def _write_updates(
+    session: Session,
+    updates: Sequence[RowPlan],
+    org_ids: Mapping[str, int],
+    batch_id: int,
+    now: dt.datetime,
+    tick: Callable[[int], None],
+) -> None:
+    """People already in Kindred: their changed fields, each recorded with its old value so undo
+    can restore it, then what they are found and sorted by."""
+    changed: list[dict[str, Any]] = []
+    entries: list[dict[str, Any]] = []
+    for r in updates:
+        if "organisation_id" in r.changes:
+            # A new dict, swapped in whole: a dry run's plan may be on show in the window meanwhile.
+            changes = dict(r.changes)
+            old, name = changes["organisation_id"]
+            new_id = org_ids.get(_org_key(name))
+            if new_id is None or new_id == old:
+                del changes["organisation_id"]
+            else:
+                changes["organisation_id"] = (old, new_id)
+            r.changes = changes
+        if not r.changes:
+            continue
+        assert r.person_id is not None
+        changed.append(
+            {"id": r.person_id, **{k: new for k, (_, new) in r.changes.items()}, "updated_at": now}
+        )
+        entries.extend(
+            {
+                "action": "update",
+                "entity": "person",
+                "entity_id": r.person_id,
+                "field": k,
+                "old": old,
+                "new": new,
+            }
+            for k, (old, new) in r.changes.items()
+        )
+    for items_part in chunked(changed, WRITE_CHUNK):
+        tick(len(items_part))
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        for item in items_part:
+            groups[tuple(sorted(item))].append(item)
+        for items in groups.values():
+            session.execute(update(Person), items)
+    audit.record_many(session, entries, batch_id=batch_id)
+    refresh_derived(session, [c["id"] for c in changed], batch_id=batch_id)
 
 
 def _prepare_created(
