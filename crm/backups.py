@@ -26,6 +26,8 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,7 @@ from crm.db import (
     default_data_dir,
     head_revision,
     known_revisions,
+    open_snapshot,
     snapshot_to,
 )
 from crm.errors import DatabaseDamaged, DatabaseError, NewerSchemaError
@@ -142,10 +145,14 @@ def automatic_backup(db: Database, reason: str) -> Path | None:
         return _pg_dump(db, reason)
     if db.read_only or not db.path.exists():
         return None
+    return _copy_into_folder(db, db.path, reason, None)
+
+
+def _copy_into_folder(db: Database, source: Path, reason: str, opened: sqlite3.Connection | None) -> Path:
     folder = backup_folder(db)
     now = dt.datetime.now()
-    dest = folder / f"{db.path.stem}-{now:%Y-%m-%d-%H%M%S}-{now:%f}-{_slug(reason)}.db"
-    snapshot_to(db.path, dest, check="quick")
+    dest = folder / f"{source.stem}-{now:%Y-%m-%d-%H%M%S}-{now:%f}-{_slug(reason)}.db"
+    snapshot_to(source, dest, check="quick", opened=opened)
     people, schema = _people_in(dest)
     try:
         _write_sidecar(
@@ -155,7 +162,7 @@ def automatic_backup(db: Database, reason: str) -> Path | None:
                 "reason": reason,
                 "people": people,
                 "schema": schema,
-                "source": str(db.path),
+                "source": str(source),
             },
         )
     except OSError as exc:
@@ -167,6 +174,67 @@ def automatic_backup(db: Database, reason: str) -> Path | None:
         ) from exc
     rotate(folder, keep=dest)
     return dest
+
+
+class PendingBackup:
+    """An automatic backup being written on a helper thread (see :func:`start_automatic_backup`)."""
+
+    def __init__(self) -> None:
+        self._thread: threading.Thread | None = None
+        self._path: Path | None = None
+        self._error: BaseException | None = None
+
+    def _run(self, work: Callable[[], Path | None]) -> None:
+        try:
+            self._path = work()
+        except BaseException as exc:  # handed to the caller's thread by result()
+            self._error = exc
+
+    def result(self) -> Path | None:
+        """Wait for the copy; return it (None: nothing to copy with) or raise what stopped it."""
+        self.wait()
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+        return self._path
+
+    def wait(self) -> None:
+        """Wait for the copy, keeping any error for :meth:`result` (for a caller leaving on an
+        error of its own)."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+
+def start_automatic_backup(db: Database, reason: str) -> PendingBackup:
+    """:func:`automatic_backup`, copying the database as it is now while the caller goes on.
+
+    On a SQLite file in WAL mode the copy is read from a snapshot taken before this returns, on a
+    helper thread, so the risky work can start at once (its writes are not in the copy); call
+    ``result()`` before committing that work, so that a copy that failed stops it as before.
+    Anywhere else the copy is made here, before returning, and ``result()`` gives it.
+    """
+    pending = PendingBackup()
+    path = db.path
+    opened = None
+    if path is not None and not db.read_only and path.exists():
+        try:
+            opened = open_snapshot(path)
+        except sqlite3.Error:
+            opened = None  # copied here instead, which reports the problem in plain words
+    if opened is None:
+        pending._run(lambda: automatic_backup(db, reason))
+        return pending
+    snapshot, source = opened, path
+    assert source is not None
+    pending._thread = threading.Thread(
+        target=pending._run,
+        args=(lambda: _copy_into_folder(db, source, reason, snapshot),),
+        name="kindred-backup",
+        daemon=True,
+    )
+    pending._thread.start()
+    return pending
 
 
 def _pg_dump(db: Database, reason: str) -> Path | None:

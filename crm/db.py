@@ -548,8 +548,37 @@ def _migrate(engine: Engine, url: URL) -> Path | None:
     return backup_path
 
 
-def _sqlite_backup(source: Path, dest: Path) -> None:
-    """A consistent snapshot through SQLite's online backup API (safe while in use)."""
+def open_snapshot(source: Path) -> sqlite3.Connection | None:
+    """A connection to the SQLite file ``source`` holding a read transaction: a copy taken from it
+    (``snapshot_to(..., opened=...)``), on any thread, is the database as it was at this call,
+    whatever is written and committed meanwhile. None when the file is not in WAL mode, where a
+    held read would stop a writer from committing (copy it before writing, then)."""
+    conn = sqlite3.connect(source, isolation_level=None, check_same_thread=False)
+    try:
+        if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+            conn.close()
+            return None
+        conn.execute("BEGIN")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # the read starts here
+    except sqlite3.Error:
+        conn.close()
+        raise
+    return conn
+
+
+def _sqlite_backup(source: Path, dest: Path, opened: sqlite3.Connection | None = None) -> None:
+    """A consistent snapshot through SQLite's online backup API (safe while in use); from
+    ``opened`` (see :func:`open_snapshot`, closed here) when given."""
+    if opened is not None:
+        try:
+            dst = sqlite3.connect(dest)
+            try:
+                opened.backup(dst)
+            finally:
+                dst.close()
+        finally:
+            opened.close()
+        return
     if _writable(source):
         src = sqlite3.connect(source)
     else:  # a read-only database is copied without writing a WAL index beside it
@@ -594,15 +623,20 @@ def backup_database(db: Database, dest: Path, *, force: bool = False) -> Path:
     return dest
 
 
-def snapshot_to(source: Path, dest: Path, *, check: str = "integrity") -> None:
+def snapshot_to(
+    source: Path, dest: Path, *, check: str = "integrity", opened: sqlite3.Connection | None = None
+) -> None:
     """A checked, consistent copy of the SQLite file ``source`` at ``dest``, all or nothing.
 
     ``check`` is ``"integrity"`` (every page and index: backups a user asks for) or ``"quick"``
-    (automatic copies before an import, where seconds matter on 100,000 people)."""
+    (automatic copies before an import, where seconds matter on 100,000 people). ``opened``: copy
+    the database as it was when this connection from :func:`open_snapshot` was opened (it is
+    closed here, whatever happens)."""
     tmp = dest.with_name(f".{dest.name}.partial")
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
-        _sqlite_backup(source, tmp)
+        _sqlite_backup(source, tmp, opened)
+        opened = None
         conn = sqlite3.connect(tmp)
         try:
             pragma = "quick_check" if check == "quick" else "integrity_check"
@@ -621,6 +655,8 @@ def snapshot_to(source: Path, dest: Path, *, check: str = "integrity") -> None:
             f"Cannot write the backup to {dest}: {getattr(exc, 'strerror', None) or exc}"
         ) from exc
     finally:
+        if opened is not None:  # the folder could not be made: the copy never started
+            opened.close()
         for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
             with contextlib.suppress(OSError):
                 leftover.unlink(missing_ok=True)

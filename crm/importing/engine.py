@@ -332,32 +332,38 @@ def apply_import(
     """
     started = time.perf_counter()
     options = options or ImportOptions()
-    from crm.backups import automatic_backup
+    from crm.backups import start_automatic_backup
 
-    # A copy to go back to (File → Restore from backup…) whatever the import turns out to do.
-    automatic_backup(db, f"before importing {table.file_name}")
-    with db.transaction(bulk=True) as session:
-        total_rows = max(len(table.data_rows), 1)
+    # A copy to go back to (File → Restore from backup…) whatever the import turns out to do: the
+    # database as it is now, copied on the other core while the import is worked out and written.
+    backup = start_automatic_backup(db, f"before importing {table.file_name}")
+    try:
+        with db.transaction(bulk=True) as session:
+            total_rows = max(len(table.data_rows), 1)
 
-        def plan_progress(done: int, total: int) -> None:
-            if progress is not None:
-                progress(done * 3 // 10, total_rows)
+            def plan_progress(done: int, total: int) -> None:
+                if progress is not None:
+                    progress(done * 3 // 10, total_rows)
 
-        if plan is None or not _plan_still_holds(session, plan, table, mapping, options):
-            plan = plan_import(
-                session,
-                table,
-                mapping,
-                options,
-                progress=plan_progress,
-                should_cancel=should_cancel,
-                release_rows=release_rows,
+            if plan is None or not _plan_still_holds(session, plan, table, mapping, options):
+                plan = plan_import(
+                    session,
+                    table,
+                    mapping,
+                    options,
+                    progress=plan_progress,
+                    should_cancel=should_cancel,
+                    release_rows=release_rows,
+                )
+            batch_id = write_plan(
+                session, plan, progress=progress, should_cancel=should_cancel, base=total_rows * 3 // 10
             )
-        batch_id = write_plan(
-            session, plan, progress=progress, should_cancel=should_cancel, base=total_rows * 3 // 10
-        )
-        # Consent from a yes/no column of the file.
-        import_consent.record_column_consents(session, table, plan, batch_id)
+            # Consent from a yes/no column of the file.
+            import_consent.record_column_consents(session, table, plan, batch_id)
+            # Nothing is kept unless the copy was made: a failed copy stops the import as before.
+            backup.result()
+    finally:
+        backup.wait()
     counts = plan.counts
     return ImportResult(
         batch_id=batch_id,

@@ -107,6 +107,33 @@ def test_disk_full_during_import_is_a_message_and_nothing_changes(
     assert stray == set()
 
 
+def test_backup_disk_full_stops_the_import_it_was_copied_for(
+    small_disk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The copy before an import is made while the import is worked out: when it cannot be
+    written, the import is not kept either, and the message names the backup folder's disk."""
+    path = tmp_path / "k.db"
+    assert run(capsys, "--db", str(path), "init", "--json")[0] == 0
+    seed = _people_csv(tmp_path / "seed.csv", 3_000, notes=400)
+    assert run(capsys, "--db", str(path), "import", str(seed), "--json")[0] == 0
+    # From now on the backups go to a small disk, filled but for a few pages.
+    monkeypatch.setenv("KINDRED_DATA_DIR", str(small_disk))
+    (small_disk / "filler").write_bytes(b"\0" * (1600 * 1024 - 64 * 1024))
+    more = _people_csv(tmp_path / "more.csv", 2_000)
+    more.write_text(more.read_text(encoding="utf-8").replace("@example.org", "@example.net"), encoding="utf-8")
+
+    code, out = run(capsys, "--db", str(path), "import", str(more), "--json")
+
+    assert code == 1
+    assert out["error"].startswith("The disk holding"), out
+    assert str(small_disk) in out["error"]
+    assert "free some space" in out["error"]
+    assert _count(path) == 3_000
+    backups = small_disk / "backups"
+    leftovers = [p.name for p in backups.rglob("*") if p.is_file()] if backups.exists() else []
+    assert leftovers == []
+
+
 def test_disk_full_during_export_leaves_no_partial_files(
     demo_db, small_disk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch
 ) -> None:
