@@ -9,13 +9,14 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from queue import SimpleQueue
 from typing import Any
 
-from sqlalchemy import Executable, insert, select, update
+from sqlalchemy import Column, Executable, Integer, MetaData, Table, Text, insert, select, update
 from sqlalchemy.orm import Session
 
 from crm import audit, search_index, versions
@@ -205,8 +206,46 @@ def refresh_derived(session: Session, person_ids: Sequence[int], *, batch_id: in
                     "sort_name": sort_key(values["last_name"], values["first_name"], values["email"]),
                 }
             )
-        if items:
-            session.execute(update(Person), items)
+        _write_search_texts(session, items)
+
+
+# New search texts, staged so that the people table is updated in one statement (SQLite).
+_DERIVED = Table(
+    "kindred_derived",
+    MetaData(),
+    Column("id", Integer, primary_key=True),
+    Column("search_text", Text),
+    Column("sort_name", Text),
+    Column("version", Integer),
+    prefixes=["TEMPORARY"],
+)
+
+
+def _write_search_texts(session: Session, items: list[dict[str, Any]]) -> None:
+    """Give people (``id``, ``search_text``, ``sort_name``, ``version``) their new values.
+
+    On SQLite each statement that changes a search text flushes the search index's pending
+    entries into a segment of its own (FTS5 syncs at every statement's savepoint): one UPDATE per
+    person cost about 0.6 ms each (0.36 s for 628 people changed by an import), where the same
+    changes staged and made by one UPDATE … FROM cost 0.01 s."""
+    if not items:
+        return
+    if len(items) < 8 or session.get_bind().dialect.name != "sqlite" or sqlite3.sqlite_version_info < (3, 33):
+        session.execute(update(Person), items)
+        return
+    conn = session.connection()
+    _DERIVED.create(conn, checkfirst=True)
+    conn.execute(_DERIVED.delete())
+    conn.execute(insert(_DERIVED), items)
+    person = table_of(Person)
+    conn.execute(
+        update(person)
+        .where(person.c.id == _DERIVED.c.id)
+        .values(
+            search_text=_DERIVED.c.search_text, sort_name=_DERIVED.c.sort_name, version=_DERIVED.c.version
+        )
+    )
+    conn.execute(_DERIVED.delete())
 
 
 def create_person(

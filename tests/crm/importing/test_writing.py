@@ -131,3 +131,47 @@ def test_each_new_person_of_a_big_import_has_their_creation_in_their_history_unt
     undo_import(sqlite_db, batch_id)
     with sqlite_db.session() as session:
         assert session.scalars(select(Person.id)).all() == []
+
+
+def test_people_updated_by_an_import_are_found_by_their_new_details_and_not_their_old(
+    db: Database, tmp_path: Path
+) -> None:
+    """A second list that changes many people's towns and job titles: a search finds them by the
+    new ones only, their versions rise (a form opened before refuses to save over the change),
+    and undoing the import gives them back their old details, searchable again."""
+    from crm.filters import PersonFilter, count_people
+
+    header = ["First name", "Last name", "Email", "Town", "Job title"]
+    first = [header] + [
+        [f"Ffion{i}", "Roberts", f"ffion{i}@example.org", "Aberaeron", "Clerk"] for i in range(40)
+    ]
+    second = [header] + [
+        [f"Ffion{i}", "Roberts", f"ffion{i}@example.org", "Llandeilo", "Convener"] for i in range(40)
+    ]
+    apply_import(db, read_table(write_csv(tmp_path / "first.csv", first)), _mapping(tmp_path / "first.csv"))
+    with db.session() as session:
+        before = dict([(r[0], r[1]) for r in session.execute(select(Person.id, Person.version))])
+    table = read_table(write_csv(tmp_path / "second.csv", second))
+    result = apply_import(
+        db, table, suggest_mapping(table.headers, remembered=False), ImportOptions(on_duplicate="overwrite")
+    )
+    assert result.updated == 40
+
+    def found(query: str) -> int:
+        with db.session() as session:
+            return count_people(session, PersonFilter(text=query))
+
+    assert found("Llandeilo") == 40 and found("Convener") == 40
+    assert found("Aberaeron") == 0 and found("Clerk") == 0
+    assert found("Ffion7") == 1
+    with db.session() as session:
+        after = dict([(r[0], r[1]) for r in session.execute(select(Person.id, Person.version))])
+    assert all(after[pid] > version for pid, version in before.items())
+
+    assert result.batch_id is not None
+    undo_import(db, result.batch_id)
+    assert found("Aberaeron") == 40 and found("Llandeilo") == 0
+
+
+def _mapping(path: Path) -> dict[int, str]:
+    return suggest_mapping(read_table(path).headers, remembered=False)
