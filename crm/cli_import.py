@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -91,8 +93,6 @@ def cmd_import(args: argparse.Namespace) -> dict[str, Any]:
         known = {t.value for t in StakeholderType}
         if normalise_types([args.type])[0] not in known:
             raise ValidationError(f"{args.type!r} is not a stakeholder type ({', '.join(sorted(known))}).")
-    table = read_table(Path(args.file), args.sheet)
-    mapping = suggest_mapping(table.headers, rows=[r for _, r in table.data_rows[:200]])
     options = ImportOptions(
         on_duplicate=args.on_duplicate,
         network=args.network,
@@ -100,7 +100,19 @@ def cmd_import(args: argparse.Namespace) -> dict[str, Any]:
         tags=list(args.tags),
         type=args.type,
     )
-    db = open_db(args)
+    # The database is opened (and checked: SQLite's quick check reads the whole file without
+    # holding Python's lock) on a helper thread while the list is read here.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kindred-open") as pool:
+        opening = pool.submit(open_db, args)
+        try:
+            table = read_table(Path(args.file), args.sheet)
+            mapping = suggest_mapping(table.headers, rows=[r for _, r in table.data_rows[:200]])
+        except BaseException:
+            # The file's problem is the one to report (as when the file was read first).
+            with contextlib.suppress(Exception):
+                opening.result().dispose()
+            raise
+        db = opening.result()
     try:
         # Only the problems report reads the file's rows again: otherwise each part of a long list
         # is let go as soon as it is cleaned.
