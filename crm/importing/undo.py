@@ -101,116 +101,125 @@ def undo_import(
         ImportConflict: later edits touch what the import did (the message lists them); nothing changed.
     """
     started = time.perf_counter()
-    from crm.backups import automatic_backup
+    from crm.backups import start_automatic_backup
 
-    automatic_backup(db, f"before undoing import {batch_id}")
-    with db.transaction(bulk=True) as session:
-        batch = session.get(ImportBatch, batch_id)
-        if batch is None:
-            raise NotFoundError(f"There is no import {batch_id}.")
-        if batch.undone_at is not None:
-            raise ConflictError(f"Import {batch_id} ({batch.file_name}) was already undone.")
-        if (batch.options or {}).get("kind") == "roster":  # roles it ended need crm.roster's undo
-            raise ConflictError(
-                f"{batch_id} ({batch.file_name}) was a roster refresh: undo it with kindred-cli roster-undo {batch_id}."
+    # The database as it is now, copied on a helper thread while the undo is worked out.
+    backup = start_automatic_backup(db, f"before undoing import {batch_id}")
+    try:
+        with db.transaction(bulk=True) as session:
+            batch = session.get(ImportBatch, batch_id)
+            if batch is None:
+                raise NotFoundError(f"There is no import {batch_id}.")
+            if batch.undone_at is not None:
+                raise ConflictError(f"Import {batch_id} ({batch.file_name}) was already undone.")
+            if (batch.options or {}).get("kind") == "roster":  # roles it ended need crm.roster's undo
+                raise ConflictError(
+                    f"{batch_id} ({batch.file_name}) was a roster refresh: undo it with kindred-cli roster-undo {batch_id}."
+                )
+            last_entry = (
+                session.scalar(select(func.max(AuditEntry.id)).where(AuditEntry.import_batch_id == batch_id))
+                or 0
             )
-        last_entry = (
-            session.scalar(select(func.max(AuditEntry.id)).where(AuditEntry.import_batch_id == batch_id)) or 0
-        )
-        created_ids = list(session.scalars(select(Person.id).where(Person.import_batch_id == batch_id)))
-        field_changes = session.execute(
-            select(AuditEntry.entity_id, AuditEntry.field, AuditEntry.old_value, AuditEntry.new_value)
-            .where(
-                AuditEntry.import_batch_id == batch_id,
-                AuditEntry.action == "update",
-                AuditEntry.entity == "person",
-            )
-            .order_by(AuditEntry.id)
-        ).all()
-        _tick(progress, should_cancel, 1, 4)
-        conflicts = _undo_conflicts(session, batch_id, last_entry, created_ids, field_changes)
-        if conflicts:
-            shown = "; ".join(conflicts[:10])
-            more = f" and {len(conflicts) - 10} more" if len(conflicts) > 10 else ""
-            raise ImportConflict(
-                f"Import {batch_id} ({batch.file_name}) cannot be undone: later edits conflict — {shown}{more}.",
-                conflicts,
-            )
-        undo_entries: list[dict[str, Any]] = []
-        links = 0
-        # Consents a "no" in the file withdrew are given back.
-        import_consent.undo_withdrawals(session, batch_id)
-        for model in (Membership, PersonTag, PersonType, Consent):
-            result = session.execute(delete(model).where(model.import_batch_id == batch_id))
-            links += result.rowcount or 0  # type: ignore[attr-defined]
-        links += undo_network_extras(session, batch_id)
-        role_ids = list(
-            session.scalars(
-                select(AuditEntry.entity_id).where(
+            created_ids = list(session.scalars(select(Person.id).where(Person.import_batch_id == batch_id)))
+            field_changes = session.execute(
+                select(AuditEntry.entity_id, AuditEntry.field, AuditEntry.old_value, AuditEntry.new_value)
+                .where(
                     AuditEntry.import_batch_id == batch_id,
-                    AuditEntry.entity == "elected_role",
-                    AuditEntry.action == "create",
+                    AuditEntry.action == "update",
+                    AuditEntry.entity == "person",
+                )
+                .order_by(AuditEntry.id)
+            ).all()
+            _tick(progress, should_cancel, 1, 4)
+            conflicts = _undo_conflicts(session, batch_id, last_entry, created_ids, field_changes)
+            if conflicts:
+                shown = "; ".join(conflicts[:10])
+                more = f" and {len(conflicts) - 10} more" if len(conflicts) > 10 else ""
+                raise ImportConflict(
+                    f"Import {batch_id} ({batch.file_name}) cannot be undone: later edits conflict — {shown}{more}.",
+                    conflicts,
+                )
+            undo_entries: list[dict[str, Any]] = []
+            links = 0
+            # Consents a "no" in the file withdrew are given back.
+            import_consent.undo_withdrawals(session, batch_id)
+            for model in (Membership, PersonTag, PersonType, Consent):
+                result = session.execute(delete(model).where(model.import_batch_id == batch_id))
+                links += result.rowcount or 0  # type: ignore[attr-defined]
+            links += undo_network_extras(session, batch_id)
+            role_ids = list(
+                session.scalars(
+                    select(AuditEntry.entity_id).where(
+                        AuditEntry.import_batch_id == batch_id,
+                        AuditEntry.entity == "elected_role",
+                        AuditEntry.action == "create",
+                    )
                 )
             )
-        )
-        for part in chunked([i for i in role_ids if i is not None]):
-            links += session.execute(delete(ElectedRole).where(ElectedRole.id.in_(part))).rowcount or 0  # type: ignore[attr-defined]
-        _tick(progress, should_cancel, 2, 4)
-        # Contact points the import added (its people's and labelled ones for people it updated);
-        # restoring the fields below puts the preferred ones back in step.
-        session.execute(delete(ContactPoint).where(ContactPoint.import_batch_id == batch_id))
-        # Restore changed fields to the values they had before the import.
-        restore: dict[int, dict[str, Any]] = defaultdict(dict)
-        for pid, field_, old, new in field_changes:
-            if pid is None or field_ is None or (pid in restore and field_ in restore[pid]):
-                continue
-            restore[pid][field_] = _from_text(field_, old)
-            undo_entries.append(
-                {
-                    "action": "undo",
-                    "entity": "person",
-                    "entity_id": pid,
-                    "field": field_,
-                    "old": new,
-                    "new": old,
-                }
-            )
-        created_set = set(created_ids)
-        restore = defaultdict(dict, {pid: v for pid, v in restore.items() if pid not in created_set})
-        now = utcnow()
-        groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
-        for pid, values in restore.items():
-            item = {"id": pid, **values, "updated_at": now}
-            groups[tuple(sorted(item))].append(item)
-        for items in groups.values():
-            for batch_part in chunked(items, WRITE_CHUNK):
-                session.execute(update(Person), list(batch_part))
-        refresh_derived(session, list(restore))
-        _tick(progress, should_cancel, 3, 4)
-        for part in chunked(created_ids):
-            session.execute(delete(Person).where(Person.id.in_(part)))
-        undo_entries.extend(
-            {"action": "undo", "entity": "person", "entity_id": pid, "field": "created"}
-            for pid in created_ids
-        )
-        # Organisations the import created, unless someone else belongs to them now.
-        for oid in list(
-            session.scalars(select(Organisation.id).where(Organisation.import_batch_id == batch_id))
-        ):
-            in_use = session.scalar(select(func.count(Person.id)).where(Person.organisation_id == oid))
-            if in_use:
-                session.execute(
-                    update(Organisation).where(Organisation.id == oid).values(import_batch_id=None)
-                )
-            else:
-                session.execute(delete(Organisation).where(Organisation.id == oid))
+            for part in chunked([i for i in role_ids if i is not None]):
+                links += session.execute(delete(ElectedRole).where(ElectedRole.id.in_(part))).rowcount or 0  # type: ignore[attr-defined]
+            _tick(progress, should_cancel, 2, 4)
+            # Contact points the import added (its people's and labelled ones for people it updated);
+            # restoring the fields below puts the preferred ones back in step.
+            session.execute(delete(ContactPoint).where(ContactPoint.import_batch_id == batch_id))
+            # Restore changed fields to the values they had before the import.
+            restore: dict[int, dict[str, Any]] = defaultdict(dict)
+            for pid, field_, old, new in field_changes:
+                if pid is None or field_ is None or (pid in restore and field_ in restore[pid]):
+                    continue
+                restore[pid][field_] = _from_text(field_, old)
                 undo_entries.append(
-                    {"action": "undo", "entity": "organisation", "entity_id": oid, "field": "created"}
+                    {
+                        "action": "undo",
+                        "entity": "person",
+                        "entity_id": pid,
+                        "field": field_,
+                        "old": new,
+                        "new": old,
+                    }
                 )
-        audit.record_many(session, undo_entries, batch_id=batch_id)
-        batch.undone_at = utcnow()
-        audit.record(session, "undo", "import_batch", batch_id, details=batch.file_name, batch_id=batch_id)
-        _tick(progress, should_cancel, 4, 4)
+            created_set = set(created_ids)
+            restore = defaultdict(dict, {pid: v for pid, v in restore.items() if pid not in created_set})
+            now = utcnow()
+            groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+            for pid, values in restore.items():
+                item = {"id": pid, **values, "updated_at": now}
+                groups[tuple(sorted(item))].append(item)
+            for items in groups.values():
+                for batch_part in chunked(items, WRITE_CHUNK):
+                    session.execute(update(Person), list(batch_part))
+            refresh_derived(session, list(restore))
+            _tick(progress, should_cancel, 3, 4)
+            for part in chunked(created_ids):
+                session.execute(delete(Person).where(Person.id.in_(part)))
+            undo_entries.extend(
+                {"action": "undo", "entity": "person", "entity_id": pid, "field": "created"}
+                for pid in created_ids
+            )
+            # Organisations the import created, unless someone else belongs to them now.
+            for oid in list(
+                session.scalars(select(Organisation.id).where(Organisation.import_batch_id == batch_id))
+            ):
+                in_use = session.scalar(select(func.count(Person.id)).where(Person.organisation_id == oid))
+                if in_use:
+                    session.execute(
+                        update(Organisation).where(Organisation.id == oid).values(import_batch_id=None)
+                    )
+                else:
+                    session.execute(delete(Organisation).where(Organisation.id == oid))
+                    undo_entries.append(
+                        {"action": "undo", "entity": "organisation", "entity_id": oid, "field": "created"}
+                    )
+            audit.record_many(session, undo_entries, batch_id=batch_id)
+            batch.undone_at = utcnow()
+            audit.record(
+                session, "undo", "import_batch", batch_id, details=batch.file_name, batch_id=batch_id
+            )
+            _tick(progress, should_cancel, 4, 4)
+            # Nothing is kept unless the copy was made.
+            backup.result()
+    finally:
+        backup.wait()
     return UndoResult(
         batch_id=batch_id,
         removed=len(created_ids),
