@@ -570,16 +570,8 @@ def _sqlite_backup(source: Path, dest: Path, opened: sqlite3.Connection | None =
     """A consistent snapshot through SQLite's online backup API (safe while in use); from
     ``opened`` (see :func:`open_snapshot`, closed here) when given."""
     if opened is not None:
-        try:
-            dst = sqlite3.connect(dest)
-            try:
-                opened.backup(dst)
-            finally:
-                dst.close()
-        finally:
-            opened.close()
-        return
-    if _writable(source):
+        src = opened
+    elif _writable(source):
         src = sqlite3.connect(source)
     else:  # a read-only database is copied without writing a WAL index beside it
         wal_ready = Path(f"{source}-shm").exists() and os.access(source.parent, os.W_OK)

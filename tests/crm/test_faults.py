@@ -120,7 +120,9 @@ def test_backup_disk_full_stops_the_import_it_was_copied_for(
     monkeypatch.setenv("KINDRED_DATA_DIR", str(small_disk))
     (small_disk / "filler").write_bytes(b"\0" * (1600 * 1024 - 64 * 1024))
     more = _people_csv(tmp_path / "more.csv", 2_000)
-    more.write_text(more.read_text(encoding="utf-8").replace("@example.org", "@example.net"), encoding="utf-8")
+    more.write_text(
+        more.read_text(encoding="utf-8").replace("@example.org", "@example.net"), encoding="utf-8"
+    )
 
     code, out = run(capsys, "--db", str(path), "import", str(more), "--json")
 
