@@ -140,6 +140,30 @@ def _plan_still_holds(
     )
 
 
+def _plan_for(
+    session: Session,
+    plan: ImportPlan | None,
+    table: Table,
+    mapping: Mapping[int, str],
+    options: ImportOptions,
+    progress: Progress | None,
+    should_cancel: ShouldCancel | None,
+    release_rows: bool,
+) -> ImportPlan:
+    """A dry run's ``plan`` when it still holds (see :func:`_plan_still_holds`), else a new one."""
+    if plan is not None and _plan_still_holds(session, plan, table, mapping, options):
+        return plan
+    return plan_import(
+        session,
+        table,
+        mapping,
+        options,
+        progress=progress,
+        should_cancel=should_cancel,
+        release_rows=release_rows,
+    )
+
+
 def _decide(session: Session, plan: ImportPlan) -> None:
     options = plan.options
     # Only the rows later rows are duplicates of (a long list's every row would be a big map).
@@ -345,16 +369,9 @@ def apply_import(
                 if progress is not None:
                     progress(done * 3 // 10, total_rows)
 
-            if plan is None or not _plan_still_holds(session, plan, table, mapping, options):
-                plan = plan_import(
-                    session,
-                    table,
-                    mapping,
-                    options,
-                    progress=plan_progress,
-                    should_cancel=should_cancel,
-                    release_rows=release_rows,
-                )
+            plan = _plan_for(
+                session, plan, table, mapping, options, plan_progress, should_cancel, release_rows
+            )
             batch_id = write_plan(
                 session, plan, progress=progress, should_cancel=should_cancel, base=total_rows * 3 // 10
             )
@@ -395,16 +412,7 @@ def dry_run(
     started = time.perf_counter()
     options = options or ImportOptions()
     with db.session() as session:
-        if plan is None or not _plan_still_holds(session, plan, table, mapping, options):
-            plan = plan_import(
-                session,
-                table,
-                mapping,
-                options,
-                progress=progress,
-                should_cancel=should_cancel,
-                release_rows=release_rows,
-            )
+        plan = _plan_for(session, plan, table, mapping, options, progress, should_cancel, release_rows)
     return ImportResult(
         batch_id=None, seconds=time.perf_counter() - started, plan=plan, dry_run=True, **plan.counts
     )
