@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -218,18 +219,15 @@ def start_automatic_backup(db: Database, reason: str) -> PendingBackup:
     path = db.path
     opened = None
     if path is not None and not db.read_only and path.exists():
-        try:
+        # On an error, copied below instead, which reports the problem in plain words.
+        with contextlib.suppress(sqlite3.Error):
             opened = open_snapshot(path)
-        except sqlite3.Error:
-            opened = None  # copied here instead, which reports the problem in plain words
-    if opened is None:
-        pending._run(lambda: automatic_backup(db, reason))
+    if path is None or opened is None:
+        pending._run(functools.partial(automatic_backup, db, reason))
         return pending
-    snapshot, source = opened, path
-    assert source is not None
     pending._thread = threading.Thread(
         target=pending._run,
-        args=(lambda: _copy_into_folder(db, source, reason, snapshot),),
+        args=(functools.partial(_copy_into_folder, db, path, reason, opened),),
         name="kindred-backup",
         daemon=True,
     )
