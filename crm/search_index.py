@@ -4,7 +4,7 @@ It is defined by the first migration (external content, so the text is stored on
 ``person``; the ``unicode61`` tokenizer; prefix indexes of two and three letters, which keep
 search-as-you-type fast on short prefixes shared by many different words, such as the start of
 phone numbers) and kept in step by triggers. A bulk load sets the insert trigger aside and fills
-the index itself, a block of people at a time (see ``crm.services.people.BulkPeopleWriter``);
+the index itself, a block of people at a time (see ``crm.bulk.BulkPeopleWriter``);
 this module holds what that fill shares with the rest of the index's upkeep.
 
 PostgreSQL has no such table: people are searched there through ``person.search_text`` itself.

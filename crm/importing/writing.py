@@ -14,7 +14,15 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from crm import audit
-from crm.bulk import driver_value, insert_rows, json_insert, sqlite_has_json
+from crm.bulk import (
+    BULK_INDEX_THRESHOLD,
+    BulkPeopleWriter,
+    Step,
+    driver_value,
+    insert_rows,
+    json_insert,
+    sqlite_has_json,
+)
 from crm.errors import ValidationError
 from crm.importing import channels
 from crm.importing.cohorts import write_network_extras
@@ -36,9 +44,6 @@ from crm.services import networks, tags
 from crm.services.channels import insert_for_id_range, insert_for_import
 from crm.services.organisations import create_organisation, organisations_by_key
 from crm.services.people import (
-    BULK_INDEX_THRESHOLD,
-    BulkPeopleWriter,
-    Step,
     add_types,
     insert_prepared_people,
     prepare_people,
@@ -59,7 +64,7 @@ def begin_bulk(session: Session, expected_rows: int) -> None:
     On SQLite, from 500 new people, the search index's per-row trigger is set aside (the index is
     filled in bulk as people are written) and, when they are many beside the people already
     stored, the people table's non-unique indexes are dropped, to be built once by
-    :func:`finish_bulk` (see :class:`~crm.services.people.BulkPeopleWriter`). Until then, find
+    :func:`finish_bulk` (see :class:`~crm.bulk.BulkPeopleWriter`). Until then, find
     people by id or with queries that read the whole table once. :func:`write_plan` calls these
     two itself when they were not called; a second ``begin_bulk`` does nothing.
     """

@@ -54,10 +54,10 @@ def _statement_groups(engine: Any) -> tuple[dict[str, list[float]], dict[str, fl
 
 def _time_helper_waits() -> dict[str, float]:
     """Add up how long the main thread waits for the bulk writer's helper thread."""
-    from crm.services import people
+    from crm import bulk
 
     totals = {"seconds": 0.0}
-    original = people.BulkPeopleWriter.wait
+    original = bulk.BulkPeopleWriter.wait
 
     def wait(self: Any) -> None:
         started = time.perf_counter()
@@ -66,7 +66,7 @@ def _time_helper_waits() -> dict[str, float]:
         finally:
             totals["seconds"] += time.perf_counter() - started
 
-    people.BulkPeopleWriter.wait = wait  # type: ignore[method-assign]
+    bulk.BulkPeopleWriter.wait = wait  # type: ignore[method-assign]
     return totals
 
 

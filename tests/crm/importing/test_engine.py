@@ -630,14 +630,14 @@ def test_big_import_is_searchable_and_leaves_search_working_for_new_people(
 def test_failure_while_filling_the_search_index_leaves_the_database_unchanged(
     db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from crm import bulk
     from crm.filters import PersonFilter, person_ids
-    from crm.services import people as people_service
 
     if not db.is_sqlite:
         pytest.skip("the search index is SQLite's")
     before = _snapshot(db)
     table = read_table(_big_list(tmp_path))
-    monkeypatch.setattr(people_service, "_FILL_SEARCH_INDEX", "INSERT INTO no_such_table VALUES (?, ?)")
+    monkeypatch.setattr(bulk, "_FILL_SEARCH_INDEX", "INSERT INTO no_such_table VALUES (?, ?)")
     with pytest.raises(Exception, match="no_such_table"):
         apply_import(db, table, suggest_mapping(table.headers), ImportOptions())
     assert _snapshot(db) == before
@@ -894,7 +894,8 @@ def test_small_import_into_a_big_table_keeps_the_indexes_up_to_date_as_it_goes(
 ) -> None:
     """Beside many stored people a batch of new ones is written into the indexes directly (building
     them again would cost more); the result is the same."""
-    from crm.services.people import REBUILD_INDEXES_RATIO, bulk_insert_people
+    from crm.bulk import REBUILD_INDEXES_RATIO
+    from crm.services.people import bulk_insert_people
 
     with db.transaction() as session:
         bulk_insert_people(
